@@ -1,0 +1,17 @@
+// The subcommands of `saturn`. Each add_X() registers one subcommand on the
+// CLI11 app, parsing its flags into an option struct; when the subcommand is
+// chosen, it stores in `action` the function that runs it. The function
+// returns the exit code and throws saturn::Error on failure (main maps it).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace saturn::cmd {
+
+using Action = std::function<int()>;
+
+void add_validate(CLI::App& app, Action& action);
+void add_jobs(CLI::App& app, Action& action);
+
+}  // namespace saturn::cmd

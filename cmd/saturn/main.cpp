@@ -1,0 +1,52 @@
+// saturn: one binary, CLI11 subcommands (DESIGN.md "Commands"). main parses
+// the command line, runs the chosen command, and maps every failure to one
+// line on stderr and a sysexits code.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "commands.h"
+#include "core/error.h"
+
+#ifndef SATURN_VERSION
+#define SATURN_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "saturn: finishes a multi-model training workload (hyperparameter search, model\n"
+      "selection) sooner on the devices you have, by choosing each job's parallelism,\n"
+      "device count and start time jointly. See saturn(1) and saturn-workload(5).",
+      "saturn"};
+  app.set_version_flag("--version", std::string("saturn ") + SATURN_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  saturn::cmd::Action action;
+  saturn::cmd::add_validate(app, action);
+  saturn::cmd::add_jobs(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "saturn: " << e.what() << "\n"
+              << "Run 'saturn --help' for usage.\n";
+    return static_cast<int>(saturn::ErrorKind::Usage);
+  }
+
+  try {
+    return action();
+  } catch (const saturn::Error& e) {
+    std::cerr << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "saturn: internal error: " << e.what() << "\n";
+    return static_cast<int>(saturn::ErrorKind::Internal);
+  }
+}

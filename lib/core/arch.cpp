@@ -1,0 +1,140 @@
+#include "arch.h"
+
+#include <algorithm>
+
+namespace saturn {
+
+const char* arch_name(Arch a) {
+  switch (a) {
+    case Arch::Gpt: return "gpt";
+    case Arch::Mlp: return "mlp";
+    case Arch::Vit: return "vit";
+    case Arch::Resnet: return "resnet";
+    case Arch::Torchscript: return "torchscript";
+  }
+  return "?";
+}
+
+std::vector<std::string> arch_names() { return {"gpt", "mlp", "vit", "resnet", "torchscript"}; }
+
+Modality arch_modality(Arch a) {
+  if (a == Arch::Torchscript) return Modality::Any;
+  return a == Arch::Gpt ? Modality::Tokens : Modality::Images;
+}
+
+namespace {
+
+constexpr double kMaxDim = 1 << 20;
+
+ConfigKey I(const char* key, int64_t def, double min, double max, const char* doc) {
+  return {key, ValueType::Integer, Value(def), min, max, doc};
+}
+ConfigKey R(const char* key, double def, double min, double max, const char* doc) {
+  return {key, ValueType::Real, Value(def), min, max, doc};
+}
+ConfigKey F(const char* key, bool def, const char* doc) {
+  return {key, ValueType::Flag, Value(def), 0, 1, doc};
+}
+
+const std::vector<ConfigKey> kGpt = {
+    I("layers", 2, 1, 1024, "transformer blocks"),
+    I("width", 128, 1, kMaxDim, "model width (d_model)"),
+    I("heads", 4, 1, 1024, "attention heads; must divide width"),
+    I("seq_len", 128, 1, kMaxDim, "tokens per sequence (context length)"),
+    I("vocab", 256, 2, 1 << 24, "vocabulary size (256 = bytes of the text)"),
+    I("mlp_ratio", 4, 1, 64, "hidden width of the MLP as a multiple of width"),
+    R("dropout", 0.0, 0, 0.99, "dropout probability"),
+    F("tied_head", true, "output head shares the token embedding"),
+    F("bias", true, "linear and layer-norm biases"),
+};
+
+const std::vector<ConfigKey> kMlp = {
+    I("image", 28, 1, 4096, "image side in pixels (input is image*image*channels)"),
+    I("channels", 1, 1, 64, "image channels"),
+    I("hidden", 256, 1, kMaxDim, "hidden width"),
+    I("layers", 2, 1, 1024, "hidden layers"),
+    I("classes", 10, 2, 1 << 20, "output classes"),
+    R("dropout", 0.0, 0, 0.99, "dropout probability"),
+};
+
+const std::vector<ConfigKey> kVit = {
+    I("image", 32, 1, 4096, "image side in pixels"),
+    I("patch", 4, 1, 4096, "patch side in pixels; must divide image"),
+    I("channels", 3, 1, 64, "image channels"),
+    I("layers", 4, 1, 1024, "transformer blocks"),
+    I("width", 128, 1, kMaxDim, "model width"),
+    I("heads", 4, 1, 1024, "attention heads; must divide width"),
+    I("mlp_ratio", 4, 1, 64, "hidden width of the MLP as a multiple of width"),
+    I("classes", 10, 2, 1 << 20, "output classes"),
+    R("dropout", 0.0, 0, 0.99, "dropout probability"),
+};
+
+const std::vector<ConfigKey> kResnet = {
+    I("depth", 50, 18, 200, "18, 34, 50, 101, 152 or 200"),
+    I("width", 64, 1, 4096, "channels of the first stage"),
+    I("image", 224, 8, 4096, "image side in pixels"),
+    I("channels", 3, 1, 64, "image channels"),
+    I("classes", 1000, 2, 1 << 20, "output classes"),
+};
+
+// A TorchScript module's inputs follow the data: token windows of seq_len, or
+// images of image x image x channels.
+const std::vector<ConfigKey> kTorchscript = {
+    I("seq_len", 128, 1, kMaxDim, "tokens per sequence, for token data"),
+    I("image", 32, 1, 4096, "image side in pixels, for image data"),
+    I("channels", 3, 1, 64, "image channels, for image data"),
+};
+
+const std::vector<ConfigKey> kNone = {};
+
+}  // namespace
+
+const std::vector<ConfigKey>& arch_config_keys(Arch a) {
+  switch (a) {
+    case Arch::Gpt: return kGpt;
+    case Arch::Mlp: return kMlp;
+    case Arch::Vit: return kVit;
+    case Arch::Resnet: return kResnet;
+    case Arch::Torchscript: return kTorchscript;
+  }
+  return kNone;
+}
+
+const ConfigKey* find_config_key(Arch a, const std::string& key) {
+  for (const auto& k : arch_config_keys(a))
+    if (k.key == key) return &k;
+  return nullptr;
+}
+
+Config default_config(Arch a) {
+  Config c;
+  for (const auto& k : arch_config_keys(a)) c.set(k.key, k.default_value);
+  return c;
+}
+
+static std::string multiple(const Config& c, const char* big, const char* small) {
+  int64_t b = c.integer(big), s = c.integer(small);
+  if (b % s == 0) return "";
+  return std::string(big) + " (" + std::to_string(b) + ") must be a multiple of " + small + " (" +
+         std::to_string(s) + ")";
+}
+
+std::string check_config(Arch a, const Config& c) {
+  switch (a) {
+    case Arch::Gpt: return multiple(c, "width", "heads");
+    case Arch::Vit: {
+      std::string r = multiple(c, "width", "heads");
+      return r.empty() ? multiple(c, "image", "patch") : r;
+    }
+    case Arch::Resnet: {
+      static const int64_t depths[] = {18, 34, 50, 101, 152, 200};
+      int64_t d = c.integer("depth");
+      if (std::find(std::begin(depths), std::end(depths), d) == std::end(depths))
+        return "depth (" + std::to_string(d) + ") must be one of 18, 34, 50, 101, 152, 200";
+      return "";
+    }
+    default: return "";
+  }
+}
+
+}  // namespace saturn

@@ -1,0 +1,47 @@
+// Arch: the model architectures saturn trains, and the schema of each one's
+// config keys (type, default, bounds). The schema is what validation checks a
+// model's `config` and the grid's config axes against, and what lib/train
+// reads typed values by. Static tables; thread safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "value.h"
+
+namespace saturn {
+
+enum class Arch { Gpt, Mlp, Vit, Resnet, Torchscript };
+
+const char* arch_name(Arch a);             // "gpt", "mlp", "vit", "resnet", "torchscript"
+std::vector<std::string> arch_names();
+
+// What a model consumes: token sequences, images (with labels), or whatever
+// the data is (a TorchScript module).
+enum class Modality { Tokens, Images, Any };
+Modality arch_modality(Arch a);
+
+enum class ValueType { Integer, Real, Flag };
+
+struct ConfigKey {
+  std::string key;
+  ValueType type;
+  Value default_value;
+  double min;           // inclusive bounds for numbers
+  double max;
+  const char* doc;      // one line, for the man page and errors
+};
+
+// The config keys of an architecture in canonical order.
+const std::vector<ConfigKey>& arch_config_keys(Arch a);
+const ConfigKey* find_config_key(Arch a, const std::string& key);
+
+// A config with every key of the architecture at its default.
+Config default_config(Arch a);
+
+// Checks relations between keys (width divisible by heads, ...); returns ""
+// when the config is consistent, else what is wrong, e.g.
+// "width (100) must be a multiple of heads (3)".
+std::string check_config(Arch a, const Config& c);
+
+}  // namespace saturn

@@ -1,0 +1,39 @@
+// Cluster: the device inventory a workload runs on: nodes, each with a group
+// of identical devices. A job never spans nodes (DESIGN.md); devices inside a
+// node are interchangeable. Plain value types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace saturn {
+
+enum class DeviceKind { Cuda, Cpu, Auto };  // auto: cuda when present at run time, else cpu
+
+const char* device_kind_name(DeviceKind k);          // "cuda", "cpu", "auto"
+std::vector<std::string> device_kind_names();
+
+struct Node {
+  std::string name;            // unique in the cluster
+  int64_t replicas = 1;        // identical nodes described once: name-0, name-1, ...
+  DeviceKind kind = DeviceKind::Cpu;
+  int64_t count = 1;           // devices per node
+  std::string model;          // catalog model; "" = none given ("cpu" implied for cpu devices)
+  int64_t memory = 0;          // bytes per device; 0 = from the catalog model
+  int64_t threads = 1;         // intra-op threads per cpu device
+
+  bool operator==(const Node&) const = default;
+};
+
+struct Cluster {
+  std::vector<Node> nodes;
+
+  // Nodes with replicas spelled out ("gpu-0", "gpu-1"); replicas == 1 keeps the name.
+  std::vector<Node> instances() const;
+  int64_t total_devices() const;
+
+  bool operator==(const Cluster&) const = default;
+};
+
+}  // namespace saturn

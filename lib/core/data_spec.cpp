@@ -1,0 +1,41 @@
+#include "data_spec.h"
+
+#include "text.h"
+
+namespace saturn {
+
+const char* data_format_name(DataFormat f) {
+  switch (f) {
+    case DataFormat::Text: return "text";
+    case DataFormat::Tokens: return "tokens";
+    case DataFormat::Synthetic: return "synthetic";
+    case DataFormat::Idx: return "idx";
+    case DataFormat::Cifar: return "cifar";
+  }
+  return "?";
+}
+
+std::vector<std::string> data_format_names() { return {"text", "tokens", "synthetic", "idx", "cifar"}; }
+
+Modality data_modality(DataFormat f) {
+  switch (f) {
+    case DataFormat::Text:
+    case DataFormat::Tokens: return Modality::Tokens;
+    case DataFormat::Idx:
+    case DataFormat::Cifar: return Modality::Images;
+    case DataFormat::Synthetic: return Modality::Any;
+  }
+  return Modality::Any;
+}
+
+static std::string canonical(const DataSource& s) {
+  return std::string(data_format_name(s.format)) + ":" + s.path + ":" + s.labels + ":" +
+         std::to_string(s.samples) + ":" + std::to_string(s.seed);
+}
+
+std::string canonical(const DataSpec& d) {
+  return "train=" + canonical(d.train) + "|valid=" + (d.valid ? canonical(*d.valid) : "") +
+         "|fraction=" + format_number(d.valid_fraction);
+}
+
+}  // namespace saturn

@@ -1,0 +1,49 @@
+// DataSpec: where a job's training and validation samples come from. Paths
+// are kept as written in the workload (relative to the workload file's
+// folder); Workload::resolve() makes them absolute. Plain value types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch.h"
+
+namespace saturn {
+
+enum class DataFormat {
+  Text,       // any UTF-8 file, byte-level tokens
+  Tokens,     // flat little-endian uint16 token ids
+  Synthetic,  // seeded random samples of the model's input shape
+  Idx,        // MNIST-style idx image + label files
+  Cifar,      // CIFAR-10 binary batches (label byte + 3072 pixel bytes)
+};
+
+const char* data_format_name(DataFormat f);  // "text", "tokens", ...
+std::vector<std::string> data_format_names();
+// Tokens for text/tokens, Images for idx/cifar, Any for synthetic.
+Modality data_modality(DataFormat f);
+
+struct DataSource {
+  DataFormat format = DataFormat::Synthetic;
+  std::string path;      // text, tokens, cifar; for idx, the images file
+  std::string labels;    // idx only: the labels file
+  int64_t samples = 0;   // synthetic only: samples in the set (> 0)
+  int64_t seed = 0;      // synthetic only
+
+  bool operator==(const DataSource&) const = default;
+};
+
+struct DataSpec {
+  DataSource train;
+  std::optional<DataSource> valid;   // absent: the last valid_fraction of train
+  double valid_fraction = 0.1;       // in [0, 0.5]; used only without `valid`
+
+  bool operator==(const DataSpec&) const = default;
+};
+
+// "format:path|..." canonical text for hashing.
+std::string canonical(const DataSpec& d);
+
+}  // namespace saturn

@@ -1,0 +1,80 @@
+#include <map>
+
+#include "hash.h"
+#include "job.h"
+#include "text.h"
+
+namespace saturn {
+
+std::string JobShape::canonical() const {
+  return std::string("arch=") + arch_name(arch) + "|config=" + config.canonical() +
+         "|batch_size=" + std::to_string(batch_size);
+}
+
+namespace {
+
+// The short name of a grid key in ids: "bs" for batch_size; config keys as they are.
+std::string abbrev(const std::string& key) {
+  const HyperparamKey* h = find_hyperparam_key(key);
+  return h ? h->abbrev : key;
+}
+
+std::string point_text(const std::vector<std::pair<std::string, Value>>& point) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : point) parts.push_back(abbrev(k) + "=" + value_text(v));
+  return join(parts, ",");
+}
+
+}  // namespace
+
+JobSet expand_jobs(const Workload& w) {
+  JobSet set;
+  std::map<std::string, size_t> shape_by_hash;
+  for (size_t mi = 0; mi < w.models.size(); ++mi) {
+    const ModelSpec& m = w.models[mi];
+    const Grid g = w.grid_for(m);
+    const std::string fixed = std::string(arch_name(m.arch)) + "|path=" + m.path +
+                              "|data=" + canonical(w.data_for(m)) + "|train=" + canonical(w.train);
+    std::vector<size_t> idx(g.axes.size(), 0);
+    while (true) {
+      Job job;
+      job.model = mi;
+      job.config = m.config;
+      for (size_t a = 0; a < g.axes.size(); ++a) {
+        const GridAxis& axis = g.axes[a];
+        const Value& v = axis.values[idx[a]];
+        if (find_hyperparam_key(axis.key)) set_hyperparam(job.hp, axis.key, v);
+        else job.config.set(axis.key, v);
+        if (axis.values.size() > 1) job.point.emplace_back(axis.key, v);
+      }
+      job.id = job.point.empty() ? m.name : m.name + "/" + point_text(job.point);
+      job.hash = content_hash(fixed + "|config=" + job.config.canonical() + "|hp=" + canonical(job.hp));
+
+      JobShape shape;
+      shape.arch = m.arch;
+      shape.config = job.config;
+      shape.batch_size = job.hp.batch_size;
+      shape.hash = content_hash(shape.canonical() + (m.path.empty() ? "" : "|path=" + m.path));
+      auto [it, fresh] = shape_by_hash.emplace(shape.hash, set.shapes.size());
+      if (fresh) {
+        std::vector<std::pair<std::string, Value>> dims;
+        for (const auto& [k, v] : job.point)
+          if (k == "batch_size" || find_config_key(m.arch, k)) dims.emplace_back(k, v);
+        if (!g.find("batch_size") || g.find("batch_size")->values.size() == 1)
+          dims.emplace_back("batch_size", job.hp.batch_size);
+        shape.id = m.name + "/" + point_text(dims);
+        set.shapes.push_back(shape);
+      }
+      job.shape = it->second;
+      set.shapes[job.shape].jobs.push_back(set.jobs.size());
+      set.jobs.push_back(std::move(job));
+
+      size_t a = g.axes.size();
+      while (a > 0 && ++idx[a - 1] == g.axes[a - 1].values.size()) idx[--a] = 0;
+      if (a == 0) break;
+    }
+  }
+  return set;
+}
+
+}  // namespace saturn

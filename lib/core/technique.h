@@ -1,0 +1,25 @@
+// Technique: the ways saturn can run a job on its devices. A Strategy
+// (technique + device count, chosen by the planner) builds on this.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace saturn {
+
+enum class Technique {
+  Single,    // one device
+  Ddp,       // data parallel, gradients all-reduced
+  Fsdp,      // fully sharded data parallel (ZeRO-3)
+  Pipeline,  // GPipe stages, one per device
+  Spill,     // Hydra-style spilling of layer groups from host memory
+  Fused,     // HFTA horizontal fusion of several jobs into one model
+};
+
+const char* technique_name(Technique t);  // "single", "ddp", ...
+std::optional<Technique> parse_technique(const std::string& name);
+std::vector<std::string> technique_names();
+std::vector<Technique> all_techniques();
+
+}  // namespace saturn

@@ -1,0 +1,46 @@
+// TrainSpec and PlannerSpec: how long and how every job trains, and how the
+// planner and introspection behave. Plain value types with defaults.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace saturn {
+
+enum class Optimizer { AdamW, Sgd };
+enum class Schedule { Constant, Cosine };  // cosine: linear warm-up then cosine decay to 0
+enum class Precision { Auto, Fp32, Bf16 }; // auto: fp32 on cpu, bf16 autocast on cuda
+
+const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
+const char* schedule_name(Schedule s);     // "constant", "cosine"
+const char* precision_name(Precision p);   // "auto", "fp32", "bf16"
+
+struct TrainSpec {
+  int64_t steps = 0;              // optimizer steps; exactly one of steps/epochs is set
+  double epochs = 0;              // passes over the training set (resolved with the data size)
+  Optimizer optimizer = Optimizer::AdamW;
+  Schedule schedule = Schedule::Cosine;
+  double grad_clip = 1.0;         // global norm; 0 = off
+  int64_t log_every = 10;         // steps between metrics lines
+  int64_t eval_every = 0;         // steps between evaluations; 0 = only at the end
+  int64_t eval_batches = 8;       // batches per evaluation
+  int64_t checkpoint_every = 0;   // steps between checkpoints; 0 = only at the end and on preemption
+  Precision precision = Precision::Auto;
+
+  bool operator==(const TrainSpec&) const = default;
+};
+
+struct PlannerSpec {
+  double time_limit = 10;             // seconds for the solver
+  int64_t threads = 1;                // solver threads
+  double introspection_interval = 1000;  // seconds between re-plans; 0 = never
+  double introspection_threshold = 500;  // seconds a new plan must gain to replace the old
+
+  bool operator==(const PlannerSpec&) const = default;
+};
+
+// Canonical text for hashing.
+std::string canonical(const TrainSpec& t);
+
+}  // namespace saturn

@@ -1,0 +1,64 @@
+// Workload: one parsed and validated workload file (see saturn-workload(5)):
+// the cluster, the models, the data, the search grid, and how to train and
+// plan. A Workload that exists is valid: load_workload() checks everything
+// before returning one. Plain value type.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog.h"
+#include "cluster.h"
+#include "data_spec.h"
+#include "grid.h"
+#include "model_spec.h"
+#include "technique.h"
+#include "train_spec.h"
+
+namespace saturn {
+
+struct Workload {
+  std::string name;                     // names the run directory
+  Cluster cluster;
+  std::vector<ModelSpec> models;        // at least one
+  DataSpec data;                        // for models that do not override it
+  Grid grid;                            // search.grid
+  TrainSpec train;
+  std::vector<Technique> techniques;    // allowed; at least one
+  PlannerSpec planner;
+  std::string base_dir;                 // folder relative paths are read from ("" = cwd)
+
+  // The data a model trains on (its own, or the workload's).
+  const DataSpec& data_for(const ModelSpec& m) const { return m.data ? *m.data : data; }
+  // The grid a model's jobs come from (the workload's, with its overrides).
+  Grid grid_for(const ModelSpec& m) const { return Grid::merge(grid, m.grid); }
+  // A path as written in the workload, made relative to the current folder.
+  std::string resolve(const std::string& path) const;
+
+  bool operator==(const Workload&) const = default;
+};
+
+struct LoadOptions {
+  const Catalog* catalog = nullptr;  // device models; nullptr = default_catalog()
+  bool check_files = true;           // data and module files must exist (exit 66 if not)
+};
+
+// Parses and validates a workload file. Errors are saturn::Error with one
+// line "file:line:col: field.path: what": Data (65) for bad content,
+// NoInput (66) for a missing workload, data or module file.
+Workload load_workload(const std::string& path, const LoadOptions& options = {});
+
+// The same from text; `file` names it in errors; relative paths resolve
+// against `base_dir`.
+Workload parse_workload(const std::string& text, const std::string& file,
+                        const std::string& base_dir, const LoadOptions& options = {});
+
+// The workload as YAML that parse_workload() reads back to an equal Workload
+// (defaults spelled out, canonical key order).
+std::string to_yaml(const Workload& w);
+
+// Largest workload file and job count accepted.
+constexpr size_t kMaxWorkloadBytes = 1 << 20;
+constexpr size_t kMaxJobs = 100000;
+
+}  // namespace saturn

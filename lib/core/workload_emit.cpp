@@ -1,0 +1,138 @@
+// to_yaml(): a Workload as canonical YAML that parses back to an equal value.
+#include <yaml-cpp/yaml.h>
+
+#include "text.h"
+#include "units.h"
+#include "workload.h"
+
+namespace saturn {
+namespace {
+
+void emit_value(YAML::Emitter& out, const Value& v) { out << value_text(v); }
+
+void emit_source(YAML::Emitter& out, const DataSource& s) {
+  out << YAML::BeginMap << YAML::Key << "format" << YAML::Value << data_format_name(s.format);
+  if (s.format == DataFormat::Synthetic) {
+    out << YAML::Key << "samples" << YAML::Value << s.samples;
+    out << YAML::Key << "seed" << YAML::Value << s.seed;
+  } else {
+    out << YAML::Key << "path" << YAML::Value << s.path;
+    if (s.format == DataFormat::Idx) out << YAML::Key << "labels" << YAML::Value << s.labels;
+  }
+  out << YAML::EndMap;
+}
+
+void emit_data(YAML::Emitter& out, const DataSpec& d) {
+  out << YAML::BeginMap << YAML::Key << "train" << YAML::Value;
+  emit_source(out, d.train);
+  if (d.valid) {
+    out << YAML::Key << "valid" << YAML::Value;
+    emit_source(out, *d.valid);
+  } else {
+    out << YAML::Key << "valid_fraction" << YAML::Value << format_number(d.valid_fraction);
+  }
+  out << YAML::EndMap;
+}
+
+void emit_grid(YAML::Emitter& out, const Grid& g) {
+  out << YAML::BeginMap;
+  for (const auto& a : g.axes) {
+    out << YAML::Key << a.key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& v : a.values) emit_value(out, v);
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
+void emit_node(YAML::Emitter& out, const Node& n) {
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << n.name;
+  if (n.replicas != 1) out << YAML::Key << "replicas" << YAML::Value << n.replicas;
+  out << YAML::Key << "devices" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "kind" << YAML::Value << device_kind_name(n.kind);
+  out << YAML::Key << "count" << YAML::Value << n.count;
+  if (!n.model.empty()) out << YAML::Key << "model" << YAML::Value << n.model;
+  if (n.memory) out << YAML::Key << "memory" << YAML::Value << format_bytes(n.memory);
+  if (n.kind != DeviceKind::Cuda) out << YAML::Key << "threads" << YAML::Value << n.threads;
+  out << YAML::EndMap << YAML::EndMap;
+}
+
+void emit_model(YAML::Emitter& out, const ModelSpec& m) {
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << m.name;
+  out << YAML::Key << "arch" << YAML::Value << arch_name(m.arch);
+  if (!m.config.entries().empty()) {
+    out << YAML::Key << "config" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [k, v] : m.config.entries()) {
+      out << YAML::Key << k << YAML::Value;
+      emit_value(out, v);
+    }
+    out << YAML::EndMap;
+  }
+  if (!m.path.empty()) out << YAML::Key << "path" << YAML::Value << m.path;
+  if (!m.grid.axes.empty()) {
+    out << YAML::Key << "grid" << YAML::Value;
+    emit_grid(out, m.grid);
+  }
+  if (m.data) {
+    out << YAML::Key << "data" << YAML::Value;
+    emit_data(out, *m.data);
+  }
+  out << YAML::EndMap;
+}
+
+void emit_train(YAML::Emitter& out, const TrainSpec& t) {
+  out << YAML::BeginMap;
+  if (t.steps) out << YAML::Key << "steps" << YAML::Value << t.steps;
+  else out << YAML::Key << "epochs" << YAML::Value << format_number(t.epochs);
+  out << YAML::Key << "optimizer" << YAML::Value << optimizer_name(t.optimizer);
+  out << YAML::Key << "schedule" << YAML::Value << schedule_name(t.schedule);
+  out << YAML::Key << "grad_clip" << YAML::Value << format_number(t.grad_clip);
+  out << YAML::Key << "log_every" << YAML::Value << t.log_every;
+  out << YAML::Key << "eval_every" << YAML::Value << t.eval_every;
+  out << YAML::Key << "eval_batches" << YAML::Value << t.eval_batches;
+  out << YAML::Key << "checkpoint_every" << YAML::Value << t.checkpoint_every;
+  out << YAML::Key << "precision" << YAML::Value << precision_name(t.precision);
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string to_yaml(const Workload& w) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << w.name;
+  out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap << YAML::Key << "nodes"
+      << YAML::Value << YAML::BeginSeq;
+  for (const auto& n : w.cluster.nodes) emit_node(out, n);
+  out << YAML::EndSeq << YAML::EndMap;
+
+  bool all_own_data = true;
+  for (const auto& m : w.models) all_own_data = all_own_data && m.data.has_value();
+  if (!all_own_data) {
+    out << YAML::Key << "data" << YAML::Value;
+    emit_data(out, w.data);
+  }
+  out << YAML::Key << "models" << YAML::Value << YAML::BeginSeq;
+  for (const auto& m : w.models) emit_model(out, m);
+  out << YAML::EndSeq;
+  if (!w.grid.axes.empty()) {
+    out << YAML::Key << "search" << YAML::Value << YAML::BeginMap << YAML::Key << "grid" << YAML::Value;
+    emit_grid(out, w.grid);
+    out << YAML::EndMap;
+  }
+  out << YAML::Key << "train" << YAML::Value;
+  emit_train(out, w.train);
+  out << YAML::Key << "techniques" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (auto t : w.techniques) out << technique_name(t);
+  out << YAML::EndSeq;
+  out << YAML::Key << "planner" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "time_limit" << YAML::Value << format_duration(w.planner.time_limit);
+  out << YAML::Key << "threads" << YAML::Value << w.planner.threads;
+  out << YAML::Key << "introspection" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "interval" << YAML::Value << format_duration(w.planner.introspection_interval);
+  out << YAML::Key << "threshold" << YAML::Value << format_duration(w.planner.introspection_threshold);
+  out << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace saturn

@@ -1,0 +1,452 @@
+// Parsing and validation of workload files (saturn-workload(5)). Every check
+// fails with one positioned line; nothing here writes anywhere.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "hyperparams.h"
+#include "text.h"
+#include "units.h"
+#include "workload.h"
+#include "yaml_field.h"
+
+namespace saturn {
+namespace {
+
+// ---- typed values -----------------------------------------------------------
+
+std::string describe_bounds(ValueType type, double min, double max, bool min_open, bool max_open) {
+  if (type == ValueType::Flag) return "true or false";
+  if (type == ValueType::Integer) {
+    if (max >= 1e12) return "a whole number >= " + format_number(min);
+    return "a whole number from " + format_number(min) + " to " + format_number(max);
+  }
+  if (min_open && min == 0) {
+    if (max >= 1e12) return "a positive number";
+    return "a positive number " + std::string(max_open ? "below " : "up to ") + format_number(max);
+  }
+  return "a number in " + std::string(min_open ? "(" : "[") + format_number(min) + ", " +
+         format_number(max) + (max_open ? ")" : "]");
+}
+
+Value read_value(const Field& f, ValueType type, double min, double max, bool min_open = false,
+                 bool max_open = false) {
+  if (type == ValueType::Flag) return f.boolean();
+  std::optional<double> v;
+  if (f.is_scalar()) v = parse_number(f.node().Scalar());
+  bool ok = v.has_value();
+  if (ok) ok = min_open ? *v > min : *v >= min;
+  if (ok) ok = max_open ? *v < max : *v <= max;
+  if (ok && type == ValueType::Integer) ok = *v == std::floor(*v);
+  if (!ok) f.expected(describe_bounds(type, min, max, min_open, max_open));
+  if (type == ValueType::Integer) return static_cast<int64_t>(*v);
+  return *v;
+}
+
+// A grid axis before it is checked against the models it applies to.
+struct AxisField {
+  Field key;
+  Field values;
+};
+
+class Parser {
+ public:
+  Parser(const LoadOptions& options, std::string base_dir)
+      : options_(options),
+        catalog_(options.catalog ? *options.catalog : default_catalog()),
+        base_dir_(std::move(base_dir)) {}
+
+  Workload workload(const Field& root) const;
+
+ private:
+  std::string resolve(const std::string& p) const {
+    if (p.empty() || p[0] == '/' || base_dir_.empty()) return p;
+    return base_dir_ + "/" + p;
+  }
+  std::string file(const Field& f) const;
+  Cluster cluster(const Field& f) const;
+  Node node(const Field& f) const;
+  ModelSpec model(const Field& f, const DataSpec* workload_data) const;
+  DataSpec data(const Field& f) const;
+  DataSource source(const Field& f) const;
+  Grid grid(const Field& f, const std::vector<ModelSpec>& models) const;
+  void check_grid_points(const Field& grid_field, const Workload& w, const ModelSpec& m) const;
+  TrainSpec train(const Field& f) const;
+  PlannerSpec planner(const Field& f) const;
+  std::vector<Technique> techniques(const Field& f) const;
+
+  const LoadOptions& options_;
+  const Catalog& catalog_;
+  std::string base_dir_;
+};
+
+// A file the workload names: must exist and be a regular file.
+std::string Parser::file(const Field& f) const {
+  std::string p = f.text();
+  if (!options_.check_files) return p;
+  struct stat st {};
+  const std::string full = resolve(p);
+  if (::stat(full.c_str(), &st) != 0) f.fail("file not found: " + quoted(full), ErrorKind::NoInput);
+  if (!S_ISREG(st.st_mode)) f.fail("not a regular file: " + quoted(full), ErrorKind::NoInput);
+  return p;
+}
+
+// ---- cluster ----------------------------------------------------------------
+
+Node Parser::node(const Field& f) const {
+  f.check_keys({"name", "replicas", "devices"});
+  Node n;
+  n.name = f.required("name").name();
+  if (auto r = f.get("replicas")) n.replicas = r->integer(1, 4096);
+  Field d = f.required("devices");
+  d.check_keys({"kind", "count", "model", "memory", "threads"});
+  n.kind = static_cast<DeviceKind>(d.required("kind").index_of(device_kind_names()));
+  n.count = d.required("count").integer(1, 1024);
+  if (auto model = d.get("model")) {
+    n.model = model->text();
+    if (!catalog_.find(n.model)) {
+      std::string sug = did_you_mean(n.model, catalog_.names());
+      model->fail("unknown device model " + quoted(n.model) +
+                  (sug.empty() ? "; the catalog has: " + join(catalog_.names(), ", ")
+                               : ", did you mean " + quoted(sug) + "?"));
+    }
+    if (n.kind == DeviceKind::Cpu && n.model != "cpu")
+      model->fail("cpu devices take model \"cpu\" (or none), got " + quoted(n.model));
+    if (n.kind != DeviceKind::Cpu && n.model == "cpu")
+      model->fail(std::string(device_kind_name(n.kind)) + " devices need a GPU model, got \"cpu\"");
+  }
+  if (auto mem = d.get("memory")) {
+    n.memory = mem->bytes();
+    if (n.memory <= 0) mem->expected("a size like 8GiB, 512MiB or 16GB");
+  }
+  if (n.kind == DeviceKind::Cuda && n.model.empty() && n.memory == 0)
+    d.fail("a cuda device needs a catalog model or a memory size");
+  if (auto t = d.get("threads")) {
+    if (n.kind == DeviceKind::Cuda) t->fail("applies to cpu devices only");
+    n.threads = t->integer(1, 1024);
+  }
+  return n;
+}
+
+Cluster Parser::cluster(const Field& f) const {
+  f.check_keys({"nodes"});
+  Field nodes = f.required("nodes");
+  auto items = nodes.items();
+  if (items.empty()) nodes.expected("at least one node");
+  Cluster c;
+  std::set<std::string> names;
+  for (const Field& item : items) {
+    Node n = node(item);
+    for (const auto& inst : Cluster{{n}}.instances())
+      if (!names.insert(inst.name).second)
+        item.required("name").fail("duplicate node name " + quoted(inst.name));
+    c.nodes.push_back(n);
+  }
+  return c;
+}
+
+// ---- data -------------------------------------------------------------------
+
+DataSource Parser::source(const Field& f) const {
+  f.check_keys({"format", "path", "labels", "samples", "seed"});
+  DataSource s;
+  const std::vector<std::string> formats = data_format_names();
+  s.format = static_cast<DataFormat>(f.required("format").index_of(formats));
+  const std::string fmt = formats[static_cast<size_t>(s.format)];
+  const bool synthetic = s.format == DataFormat::Synthetic;
+  auto only = [&](const char* key, bool applies) {
+    if (auto k = f.get(key); k && !applies) k->fail("does not apply to format " + fmt);
+  };
+  only("path", !synthetic);
+  only("labels", s.format == DataFormat::Idx);
+  only("samples", synthetic);
+  only("seed", synthetic);
+  if (synthetic) {
+    s.samples = f.required("samples").integer(1, INT64_MAX);
+    if (auto seed = f.get("seed")) s.seed = seed->integer(0, 4294967295LL);
+  } else {
+    s.path = file(f.required("path"));
+    if (s.format == DataFormat::Idx) s.labels = file(f.required("labels"));
+  }
+  return s;
+}
+
+DataSpec Parser::data(const Field& f) const {
+  f.check_keys({"train", "valid", "valid_fraction"});
+  DataSpec d;
+  d.train = source(f.required("train"));
+  if (auto v = f.get("valid")) {
+    d.valid = source(*v);
+    Modality a = data_modality(d.train.format), b = data_modality(d.valid->format);
+    if (a != Modality::Any && b != Modality::Any && a != b)
+      v->required("format").fail("valid data must be of the same kind as the train data (" +
+                                 std::string(data_format_name(d.train.format)) + ")");
+  }
+  if (auto vf = f.get("valid_fraction")) {
+    if (d.valid) vf->fail("applies only when no valid set is given");
+    d.valid_fraction = std::get<double>(read_value(*vf, ValueType::Real, 0, 0.5));
+  }
+  return d;
+}
+
+// What is wrong with a model at one point of its grid on its data, or "".
+std::string check_point(const ModelSpec& m, const Config& c, const DataSpec& d) {
+  std::string r = check_config(m.arch, c);
+  if (!r.empty()) return r;
+  if (m.arch == Arch::Gpt && d.train.format == DataFormat::Text && c.integer("vocab") < 256)
+    return "text data is read as bytes and needs vocab >= 256, got " +
+           std::to_string(c.integer("vocab"));
+  return "";
+}
+
+std::string modality_text(Modality m) {
+  return m == Modality::Tokens ? "token data (text, tokens or synthetic)"
+                               : "image data (idx, cifar or synthetic)";
+}
+
+// ---- models and grid ----------------------------------------------------------
+
+ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
+  f.check_keys({"name", "arch", "config", "path", "grid", "data"});
+  ModelSpec m;
+  m.name = f.required("name").name();
+  Field arch_field = f.required("arch");
+  m.arch = static_cast<Arch>(arch_field.index_of(arch_names()));
+  m.config = default_config(m.arch);
+  auto config_field = f.get("config");
+  if (config_field && !config_field->is_null()) {
+    std::vector<std::string> keys;
+    for (const auto& k : arch_config_keys(m.arch)) keys.push_back(k.key);
+    config_field->check_keys(keys);
+    for (const auto& [key, value] : config_field->entries()) {
+      const ConfigKey& k = *find_config_key(m.arch, key.text());
+      m.config.set(k.key, read_value(value, k.type, k.min, k.max));
+    }
+  }
+  if (auto p = f.get("path")) {
+    if (m.arch != Arch::Torchscript) p->fail("applies to arch torchscript only");
+    m.path = file(*p);
+  } else if (m.arch == Arch::Torchscript) {
+    f.fail("missing required key \"path\" (the saved TorchScript module)");
+  }
+  if (auto d = f.get("data")) m.data = data(*d);
+  const DataSpec* d = m.data ? &*m.data : workload_data;
+  if (!d) f.fail("missing required key \"data\" (the workload has no data section)");
+  Modality needs = arch_modality(m.arch), has = data_modality(d->train.format);
+  if (needs != Modality::Any && has != Modality::Any && needs != has)
+    arch_field.fail(std::string(arch_name(m.arch)) + " needs " + modality_text(needs) +
+                    ", but its data is " + data_format_name(d->train.format));
+  std::string bad = check_point(m, m.config, *d);
+  if (!bad.empty()) (config_field ? *config_field : arch_field).fail(bad);
+  if (auto g = f.get("grid")) m.grid = grid(*g, {m});
+  return m;
+}
+
+// Reads a grid; config-key axes must be keys of every model in `models`.
+Grid Parser::grid(const Field& f, const std::vector<ModelSpec>& models) const {
+  Grid g;
+  if (f.is_null()) return g;
+  std::set<std::string> seen;
+  for (const auto& [key, values] : f.entries()) {
+    const std::string k = key.text();
+    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(k));
+    GridAxis axis{k, {}};
+    const HyperparamKey* hk = find_hyperparam_key(k);
+    const ConfigKey* ck = nullptr;
+    if (!hk) {
+      for (const auto& m : models) {
+        const ConfigKey* c = find_config_key(m.arch, k);
+        if (!c) {
+          std::vector<std::string> known;
+          for (const auto& h : hyperparam_keys()) known.push_back(h.key);
+          for (const auto& c2 : arch_config_keys(m.arch)) known.push_back(c2.key);
+          std::string sug = did_you_mean(k, known);
+          key.fail(std::string("not a hyperparameter nor a config key of model ") + quoted(m.name) +
+                   " (arch " + arch_name(m.arch) + ")" +
+                   (sug.empty() ? "" : ", did you mean " + quoted(sug) + "?"));
+        }
+        ck = ck ? ck : c;
+      }
+    }
+    auto items = values.items_or_scalar();
+    if (items.empty()) values.expected("at least one value");
+    for (const Field& item : items) {
+      Value v = hk ? read_value(item, hk->type, hk->min, hk->max, hk->min_open, hk->max_open)
+                   : read_value(item, ck->type, ck->min, ck->max);
+      if (!hk)  // bounds of every model's own key
+        for (const auto& m : models) {
+          const ConfigKey* c = find_config_key(m.arch, k);
+          read_value(item, c->type, c->min, c->max);
+        }
+      for (const auto& prev : axis.values)
+        if (prev == v) item.fail("duplicate value " + value_text(v));
+      axis.values.push_back(v);
+    }
+    g.axes.push_back(std::move(axis));
+  }
+  return g;
+}
+
+// Every combination of a model's config axes must give a consistent config.
+void Parser::check_grid_points(const Field& grid_field, const Workload& w, const ModelSpec& m) const {
+  Grid g = w.grid_for(m);
+  std::vector<const GridAxis*> axes;
+  for (const auto& a : g.axes)
+    if (find_config_key(m.arch, a.key)) axes.push_back(&a);
+  if (axes.empty()) return;
+  std::vector<size_t> idx(axes.size(), 0);
+  size_t checked = 0;
+  while (true) {
+    Config c = m.config;
+    for (size_t i = 0; i < axes.size(); ++i) c.set(axes[i]->key, axes[i]->values[idx[i]]);
+    std::string bad = check_point(m, c, w.data_for(m));
+    if (!bad.empty()) {
+      std::vector<std::string> at;
+      for (size_t i = 0; i < axes.size(); ++i)
+        at.push_back(axes[i]->key + "=" + value_text(axes[i]->values[idx[i]]));
+      grid_field.fail("model " + quoted(m.name) + " at " + join(at, ",") + ": " + bad);
+    }
+    if (++checked > kMaxJobs) return;
+    size_t i = axes.size();
+    while (i > 0 && ++idx[i - 1] == axes[i - 1]->values.size()) idx[--i] = 0;
+    if (i == 0) return;
+  }
+}
+
+// ---- train, planner, techniques -----------------------------------------------
+
+TrainSpec Parser::train(const Field& f) const {
+  f.check_keys({"steps", "epochs", "optimizer", "schedule", "grad_clip", "log_every",
+                "eval_every", "eval_batches", "checkpoint_every", "precision"});
+  TrainSpec t;
+  auto steps = f.get("steps"), epochs = f.get("epochs");
+  if (steps && epochs) epochs->fail("give steps or epochs, not both");
+  if (!steps && !epochs) f.fail("missing required key \"steps\" (or \"epochs\")");
+  if (steps) t.steps = steps->integer(1, INT64_MAX);
+  if (epochs) t.epochs = epochs->positive_number();
+  if (auto o = f.get("optimizer")) t.optimizer = static_cast<Optimizer>(o->index_of({"adamw", "sgd"}));
+  if (auto s = f.get("schedule")) t.schedule = static_cast<Schedule>(s->index_of({"constant", "cosine"}));
+  if (auto g = f.get("grad_clip")) t.grad_clip = g->nonnegative_number();
+  if (auto l = f.get("log_every")) t.log_every = l->integer(1, INT64_MAX);
+  if (auto e = f.get("eval_every")) t.eval_every = e->integer(0, INT64_MAX);
+  if (auto e = f.get("eval_batches")) t.eval_batches = e->integer(1, INT64_MAX);
+  if (auto c = f.get("checkpoint_every")) t.checkpoint_every = c->integer(0, INT64_MAX);
+  if (auto p = f.get("precision"))
+    t.precision = static_cast<Precision>(p->index_of({"auto", "fp32", "bf16"}));
+  return t;
+}
+
+PlannerSpec Parser::planner(const Field& f) const {
+  f.check_keys({"time_limit", "threads", "introspection"});
+  PlannerSpec p;
+  if (auto t = f.get("time_limit")) {
+    p.time_limit = t->duration();
+    if (p.time_limit <= 0) t->expected("a duration above zero");
+  }
+  if (auto t = f.get("threads")) p.threads = t->integer(1, 256);
+  if (auto i = f.get("introspection")) {
+    i->check_keys({"interval", "threshold"});
+    if (auto v = i->get("interval")) p.introspection_interval = v->duration();
+    if (auto v = i->get("threshold")) p.introspection_threshold = v->duration();
+  }
+  return p;
+}
+
+std::vector<Technique> Parser::techniques(const Field& f) const {
+  std::vector<Technique> r;
+  auto items = f.items_or_scalar();
+  if (items.empty()) f.expected("at least one technique");
+  for (const Field& item : items) {
+    Technique t = static_cast<Technique>(item.index_of(technique_names()));
+    for (auto prev : r)
+      if (prev == t) item.fail("duplicate technique " + quoted(technique_name(t)));
+    r.push_back(t);
+  }
+  return r;
+}
+
+// ---- the whole document ------------------------------------------------------
+
+Workload Parser::workload(const Field& root) const {
+  root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner"});
+  Workload w;
+  w.base_dir = base_dir_;
+  w.name = root.required("name").name();
+  w.cluster = cluster(root.required("cluster"));
+  auto data_field = root.get("data");
+  if (data_field) w.data = data(*data_field);
+
+  Field models_field = root.required("models");
+  auto items = models_field.items();
+  if (items.empty()) models_field.expected("at least one model");
+  std::set<std::string> names;
+  for (const Field& item : items) {
+    ModelSpec m = model(item, data_field ? &w.data : nullptr);
+    if (!names.insert(m.name).second) item.required("name").fail("duplicate model name " + quoted(m.name));
+    w.models.push_back(std::move(m));
+  }
+
+  std::optional<Field> grid_field;
+  if (auto s = root.get("search")) {
+    s->check_keys({"grid"});
+    grid_field = s->get("grid");
+    if (grid_field) w.grid = grid(*grid_field, w.models);
+  }
+  double jobs = 0;
+  for (size_t i = 0; i < w.models.size(); ++i) {
+    const ModelSpec& m = w.models[i];
+    std::optional<Field> own = items[i].get("grid");
+    if (grid_field || own) check_grid_points(own ? *own : *grid_field, w, m);
+    double n = 1;
+    for (const auto& a : w.grid_for(m).axes) n *= static_cast<double>(a.values.size());
+    jobs += n;
+  }
+  if (jobs > static_cast<double>(kMaxJobs))
+    (grid_field ? *grid_field : models_field)
+        .fail("the search expands to " + std::to_string(static_cast<long long>(std::min(jobs, 1e18))) + " jobs; at most " +
+              std::to_string(kMaxJobs) + " are allowed");
+
+  w.train = train(root.required("train"));
+  w.techniques = all_techniques();
+  if (auto t = root.get("techniques")) w.techniques = techniques(*t);
+  if (auto p = root.get("planner")) w.planner = planner(*p);
+  return w;
+}
+
+}  // namespace
+
+std::string Workload::resolve(const std::string& p) const {
+  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
+  return base_dir + "/" + p;
+}
+
+Workload parse_workload(const std::string& text, const std::string& file, const std::string& base_dir,
+                        const LoadOptions& options) {
+  if (text.size() > kMaxWorkloadBytes)
+    throw data_error(file + ": workload is " + std::to_string(text.size()) + " bytes; at most " +
+                     format_bytes(kMaxWorkloadBytes) + " are read");
+  YAML::Node storage;
+  Field root = parse_yaml_document(text, &file, &storage);
+  return Parser(options, base_dir).workload(root);
+}
+
+Workload load_workload(const std::string& path, const LoadOptions& options) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw no_input_error(path + ": cannot read workload: " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw no_input_error(path + ": cannot read workload: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw no_input_error(path + ": cannot read workload: " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const auto slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
+  return parse_workload(ss.str(), path, base, options);
+}
+
+}  // namespace saturn

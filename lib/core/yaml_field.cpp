@@ -1,0 +1,209 @@
+#include "yaml_field.h"
+
+#include <set>
+
+#include "text.h"
+#include "units.h"
+
+namespace saturn {
+
+std::string Field::where() const {
+  YAML::Mark m = node_.Mark();
+  if (m.is_null()) return *file_;
+  return *file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+void Field::fail(const std::string& what, ErrorKind kind) const {
+  throw Error(kind, where() + ": " + (path_.empty() ? std::string() : path_ + ": ") + what);
+}
+
+void Field::expected(const std::string& what) const {
+  fail("expected " + what + ", got " + describe());
+}
+
+std::string Field::describe() const {
+  if (!node_.IsDefined() || node_.IsNull()) return "nothing";
+  if (node_.IsMap()) return node_.size() ? "a mapping" : "an empty mapping";
+  if (node_.IsSequence()) return node_.size() ? "a list" : "an empty list";
+  return quoted(node_.Scalar());
+}
+
+void Field::check_keys(const std::vector<std::string>& allowed) const {
+  if (!node_.IsMap()) expected("a mapping");
+  std::set<std::string> seen;
+  for (const auto& [key, value] : entries()) {
+    const std::string k = key.text();
+    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(k));
+    bool known = false;
+    for (const auto& a : allowed) known = known || a == k;
+    if (known) continue;
+    std::string sug = did_you_mean(k, allowed);
+    if (!sug.empty()) key.fail("unknown key, did you mean " + quoted(sug) + "?");
+    key.fail("unknown key; expected one of: " + join(allowed, ", "));
+  }
+}
+
+std::optional<Field> Field::get(const std::string& key) const {
+  if (!node_.IsMap()) expected("a mapping");
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key)
+      return Field(it->second, path_.empty() ? key : path_ + "." + key, file_);
+  }
+  return std::nullopt;
+}
+
+Field Field::required(const std::string& key) const {
+  auto f = get(key);
+  if (!f) fail("missing required key " + quoted(key));
+  return *f;
+}
+
+std::vector<std::pair<Field, Field>> Field::entries() const {
+  if (!node_.IsMap()) expected("a mapping");
+  std::vector<std::pair<Field, Field>> r;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (!it->first.IsScalar() || it->first.Scalar().empty())
+      Field(it->first, path_, file_).fail("expected a plain key, got " + Field(it->first, path_, file_).describe());
+    std::string child = path_.empty() ? it->first.Scalar() : path_ + "." + it->first.Scalar();
+    r.emplace_back(Field(it->first, child, file_), Field(it->second, child, file_));
+  }
+  return r;
+}
+
+std::vector<Field> Field::items() const {
+  if (!node_.IsSequence()) expected("a list");
+  std::vector<Field> r;
+  size_t i = 0;
+  for (auto it = node_.begin(); it != node_.end(); ++it, ++i)
+    r.emplace_back(*it, path_ + "[" + std::to_string(i) + "]", file_);
+  return r;
+}
+
+std::vector<Field> Field::items_or_scalar() const {
+  if (node_.IsSequence()) return items();
+  if (node_.IsScalar()) return {*this};
+  expected("a value or a list of values");
+}
+
+std::string Field::text() const {
+  if (!node_.IsScalar() || node_.Scalar().empty()) expected("a string");
+  return node_.Scalar();
+}
+
+std::string Field::name() const {
+  if (!node_.IsScalar() || node_.Scalar().empty()) expected("a name");
+  const std::string& s = node_.Scalar();
+  bool ok = std::isalnum(static_cast<unsigned char>(s[0])) && s.size() <= 64;
+  for (char c : s)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+  if (!ok) expected("a name of letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)");
+  return s;
+}
+
+bool Field::boolean() const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    if (s == "true" || s == "True") return true;
+    if (s == "false" || s == "False") return false;
+  }
+  expected("true or false");
+}
+
+int64_t Field::integer(int64_t min, int64_t max) const {
+  std::optional<int64_t> v;
+  if (node_.IsScalar()) v = parse_integer(node_.Scalar());
+  std::string range;
+  if (min == 0 && max == INT64_MAX) range = "a whole number >= 0";
+  else if (min == 1 && max == INT64_MAX) range = "a whole number >= 1";
+  else if (max == INT64_MAX) range = "a whole number >= " + std::to_string(min);
+  else range = "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  if (!v || *v < min || *v > max) expected(range);
+  return *v;
+}
+
+double Field::number() const {
+  std::optional<double> v;
+  if (node_.IsScalar()) v = parse_number(node_.Scalar());
+  if (!v) expected("a number");
+  return *v;
+}
+
+double Field::positive_number() const {
+  std::optional<double> v;
+  if (node_.IsScalar()) v = parse_number(node_.Scalar());
+  if (!v || *v <= 0) expected("a positive number");
+  return *v;
+}
+
+double Field::nonnegative_number() const {
+  std::optional<double> v;
+  if (node_.IsScalar()) v = parse_number(node_.Scalar());
+  if (!v || *v < 0) expected("a number >= 0");
+  return *v;
+}
+
+double Field::number_in(double lo, double hi, bool hi_open) const {
+  std::optional<double> v;
+  if (node_.IsScalar()) v = parse_number(node_.Scalar());
+  if (!v || *v < lo || (hi_open ? *v >= hi : *v > hi))
+    expected("a number in [" + format_number(lo) + ", " + format_number(hi) + (hi_open ? ")" : "]"));
+  return *v;
+}
+
+double Field::duration() const {
+  std::optional<double> v;
+  if (node_.IsScalar()) v = parse_duration(node_.Scalar());
+  if (!v) expected("a duration like 30s, 5m or 1h30m");
+  return *v;
+}
+
+int64_t Field::bytes() const {
+  std::optional<int64_t> v;
+  if (node_.IsScalar()) v = parse_bytes(node_.Scalar());
+  if (!v) expected("a size like 8GiB, 512MiB or 16GB");
+  return *v;
+}
+
+double Field::rate() const {
+  std::optional<double> v;
+  if (node_.IsScalar()) v = parse_rate(node_.Scalar());
+  if (!v) expected("a rate like 600GB/s");
+  return *v;
+}
+
+size_t Field::index_of(const std::vector<std::string>& choices) const {
+  const std::string s = one_of(choices);
+  for (size_t i = 0; i < choices.size(); ++i)
+    if (choices[i] == s) return i;
+  return 0;
+}
+
+std::string Field::one_of(const std::vector<std::string>& choices) const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    for (const auto& c : choices)
+      if (c == s) return s;
+    std::string sug = did_you_mean(s, choices);
+    if (!sug.empty()) fail("unknown value " + quoted(s) + ", did you mean " + quoted(sug) + "?");
+  }
+  expected("one of " + join(choices, ", "));
+}
+
+Field parse_yaml_document(const std::string& text, const std::string* file, YAML::Node* storage) {
+  try {
+    *storage = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    std::string where = *file;
+    if (!e.mark.is_null())
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    throw data_error(where + ": invalid YAML: " + e.msg);
+  }
+  Field root(*storage, "", file);
+  if (!storage->IsMap()) {
+    if (!storage->IsDefined() || storage->IsNull()) throw data_error(*file + ": empty document, expected a mapping");
+    root.expected("a mapping at the top level");
+  }
+  return root;
+}
+
+}  // namespace saturn

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end: the real saturn binary on every workload in workloads/, plus
+# usage errors, bad and missing files, and their exit codes.
+# Usage: tests/e2e/cli.sh SATURN_BINARY SOURCE_DIR
+set -u
+saturn=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect CODE CMD...: runs CMD, checks its exit code; stdout in $tmp/out, stderr in $tmp/err.
+expect() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, expected $want; stderr: $(cat "$tmp/err")"; fi
+}
+# same STRING FILE: FILE's content equals STRING.
+same() {
+  if [ "$1" = "$(cat "$2")" ]; then ok; else bad "expected <$1>, got <$(cat "$2")>"; fi
+}
+json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"; }
+mkdir -p "$tmp/data" && cp "$src/workloads/data/corpus.txt" "$tmp/data/"
+snapshot() { (cd "$src" && find workloads -exec stat -c '%n %s %Y' {} + | sort); }
+snapshot >"$tmp/before"
+
+# --help, --version, usage errors
+expect 0 "$saturn" --help
+grep -q "validate" "$tmp/out" && ok || bad "--help does not list validate"
+expect 0 "$saturn" --version
+same "saturn 0.1.0" "$tmp/out"
+expect 64 "$saturn"
+expect 64 "$saturn" frobnicate
+expect 64 "$saturn" validate
+expect 64 "$saturn" jobs --no-such-flag "$src/workloads/quickstart.yaml"
+
+# every workload validates and lists its jobs as JSON
+for w in "$src"/workloads/*.yaml; do
+  expect 0 "$saturn" validate "$w"
+  grep -q ": ok: workload" "$tmp/out" && ok || bad "validate $w printed $(cat "$tmp/out")"
+  expect 0 "$saturn" validate --json "$w"
+  [ "$(json_get "$tmp/out" "['valid']")" = "True" ] && ok || bad "validate --json $w"
+  expect 0 "$saturn" jobs --json "$w"
+  n=$(json_get "$tmp/out" "['jobs'].__len__()") && [ "$n" -ge 1 ] && ok || bad "jobs --json $w: no jobs"
+  [ ! -s "$tmp/err" ] && ok || bad "jobs --json $w wrote to stderr: $(cat "$tmp/err")"
+  expect 0 "$saturn" jobs "$w"
+  expect 0 "$saturn" jobs --shapes "$w"
+  # canonical YAML validates again and is a fixed point
+  expect 0 "$saturn" validate --canonical "$w"
+  cp "$tmp/out" "$tmp/canonical.yaml"
+  expect 0 "$saturn" validate --canonical "$tmp/canonical.yaml"
+  cmp -s "$tmp/out" "$tmp/canonical.yaml" && ok || bad "canonical form of $w is not a fixed point"
+done
+
+# the paper grid: 12 jobs, 4 shapes
+expect 0 "$saturn" jobs --json "$src/workloads/saturn-txt.yaml"
+same 12 <(json_get "$tmp/out" "['jobs'].__len__()")
+same 4 <(json_get "$tmp/out" "['shapes'].__len__()")
+same "gpt2-1.5b/lr=1e-5,bs=16" <(json_get "$tmp/out" "['jobs'][0]['id']")
+expect 0 "$saturn" jobs "$src/workloads/saturn-txt.yaml"
+tail -n 1 "$tmp/out" >"$tmp/last"
+same "12 jobs, 4 shapes (workload saturn-txt)" "$tmp/last"
+
+# a bad workload: exit 65, one line naming file:line:col and the field
+sed 's/    lr: \[1e-3, 3e-3\]/    lr: [1e-3, fast]/' "$src/workloads/quickstart.yaml" >"$tmp/bad.yaml"
+expect 65 "$saturn" validate "$tmp/bad.yaml"
+line=$(grep -n 'fast' "$tmp/bad.yaml" | cut -d: -f1)
+same "$tmp/bad.yaml:$line:16: search.grid.lr[1]: expected a positive number, got \"fast\"" "$tmp/err"
+[ ! -s "$tmp/out" ] && ok || bad "a failed validate printed to stdout"
+expect 65 "$saturn" validate --json "$tmp/bad.yaml"
+same False <(json_get "$tmp/out" "['valid']")
+same 65 <(json_get "$tmp/out" "['exit_code']")
+expect 65 "$saturn" jobs "$tmp/bad.yaml"
+
+# a missing workload: 66; a missing data file: 66 with the path
+expect 66 "$saturn" validate "$tmp/nope.yaml"
+same "$tmp/nope.yaml: cannot read workload: No such file or directory" "$tmp/err"
+rm "$tmp/data/corpus.txt"
+cp "$src/workloads/quickstart.yaml" "$tmp/q.yaml"
+expect 66 "$saturn" validate "$tmp/q.yaml"
+grep -q "data.train.path: file not found: \"$tmp/data/corpus.txt\"" "$tmp/err" && ok || bad "missing data: $(cat "$tmp/err")"
+
+# nothing was written next to the workloads
+snapshot >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok || bad "files under workloads/ changed: $(diff "$tmp/before" "$tmp/after")"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "core/job.h"
+#include "workload_text.h"
+
+using namespace saturn;
+using namespace saturn::test;
+
+namespace {
+const std::string kWorkloads = SATURN_SOURCE_DIR "/workloads";
+
+JobSet expand_text(const std::string& text) {
+  LoadOptions o;
+  o.check_files = false;
+  return expand_jobs(parse_workload(text, "w.yaml", "", o));
+}
+}  // namespace
+
+TEST_CASE("saturn-txt: 12 jobs in 4 shapes") {
+  Workload w = load_workload(kWorkloads + "/saturn-txt.yaml");
+  JobSet s = expand_jobs(w);
+  REQUIRE(s.jobs.size() == 12);
+  REQUIRE(s.shapes.size() == 4);
+  CHECK(s.jobs[0].id == "gpt2-1.5b/lr=1e-5,bs=16");
+  CHECK(s.jobs[1].id == "gpt2-1.5b/lr=1e-5,bs=32");
+  CHECK(s.jobs[2].id == "gpt2-1.5b/lr=1e-4,bs=16");
+  CHECK(s.jobs[5].id == "gpt2-1.5b/lr=3e-3,bs=32");
+  CHECK(s.jobs[6].id == "gpt-j-6b/lr=1e-5,bs=16");
+  CHECK(s.shapes[0].id == "gpt2-1.5b/bs=16");
+  CHECK(s.shapes[1].id == "gpt2-1.5b/bs=32");
+  CHECK(s.shapes[2].id == "gpt-j-6b/bs=16");
+  for (const auto& shape : s.shapes) CHECK(shape.jobs.size() == 3);  // one per learning rate
+  // Shapes key on cost, not on learning rate.
+  CHECK(s.jobs[0].shape == s.jobs[2].shape);
+  CHECK(s.jobs[0].shape == s.jobs[4].shape);
+  CHECK(s.jobs[0].hash != s.jobs[2].hash);
+}
+
+TEST_CASE("saturn-img: 12 jobs in 4 shapes") {
+  JobSet s = expand_jobs(load_workload(kWorkloads + "/saturn-img.yaml"));
+  CHECK(s.jobs.size() == 12);
+  CHECK(s.shapes.size() == 4);
+}
+
+TEST_CASE("ids are unique, stable and name only what varies") {
+  JobSet s = expand_text(with_line(13, "    lr: [1e-3, 3e-4]\n    seed: 1\n    layers: [2, 4]"));
+  REQUIRE(s.jobs.size() == 4);
+  CHECK(s.jobs[0].id == "m/lr=1e-3,layers=2");
+  CHECK(s.jobs[1].id == "m/lr=1e-3,layers=4");
+  CHECK(s.jobs[3].id == "m/lr=3e-4,layers=4");
+  CHECK(s.jobs[0].hp.seed == 1);
+  CHECK(s.jobs[1].config.integer("layers") == 4);
+  // layers changes the cost; lr does not.
+  REQUIRE(s.shapes.size() == 2);
+  CHECK(s.shapes[0].id == "m/layers=2,bs=32");
+  CHECK(s.shapes[1].id == "m/layers=4,bs=32");
+  CHECK(s.jobs[0].shape == s.jobs[2].shape);
+  std::set<std::string> ids, hashes;
+  for (const auto& j : s.jobs) {
+    ids.insert(j.id);
+    hashes.insert(j.hash);
+  }
+  CHECK(ids.size() == 4);
+  CHECK(hashes.size() == 4);
+  // Expansion is deterministic.
+  JobSet again = expand_text(with_line(13, "    lr: [1e-3, 3e-4]\n    seed: 1\n    layers: [2, 4]"));
+  for (size_t i = 0; i < s.jobs.size(); ++i) CHECK(again.jobs[i].hash == s.jobs[i].hash);
+}
+
+TEST_CASE("a model without a varying axis is one job named after the model") {
+  JobSet s = expand_text(with_line(13, "    lr: 1e-3"));
+  REQUIRE(s.jobs.size() == 1);
+  CHECK(s.jobs[0].id == "m");
+  CHECK(s.shapes[0].id == "m/bs=32");
+}
+
+TEST_CASE("per-model grids replace and extend the workload grid") {
+  JobSet s = expand_text(with_line(10, "    arch: gpt\n    grid: {lr: [0.1], warmup: [0, 10, 20]}\n  - name: n\n    arch: mlp"));
+  // m: lr {0.1} x warmup {3} = 3; n: lr {1e-3, 3e-4} = 2
+  REQUIRE(s.jobs.size() == 5);
+  CHECK(s.jobs[0].id == "m/warmup=0");
+  CHECK(s.jobs[0].hp.lr == 0.1);
+  CHECK(s.jobs[2].hp.warmup == 20);
+  CHECK(s.jobs[3].id == "n/lr=1e-3");
+  CHECK(s.shapes.size() == 2);
+}
+
+TEST_CASE("identical models share a shape hash; content changes the job hash") {
+  JobSet s = expand_text(with_line(10, "    arch: gpt\n  - name: twin\n    arch: gpt"));
+  REQUIRE(s.jobs.size() == 4);
+  CHECK(s.shapes.size() == 1);
+  CHECK(s.shapes[0].jobs.size() == 4);
+  JobSet t = expand_text(with_line(15, "  steps: 11"));
+  JobSet u = expand_text(kBaseWorkload);
+  CHECK(t.jobs[0].hash != u.jobs[0].hash);
+  CHECK(t.jobs[0].id == u.jobs[0].id);
+  CHECK(t.shapes[0].hash == u.shapes[0].hash);  // training length does not change a step's cost
+}

@@ -1,0 +1,164 @@
+// Malformed workloads: each gives exactly one positioned line and an exit code.
+#include <catch2/catch.hpp>
+
+#include "workload_text.h"
+
+using namespace saturn;
+using namespace saturn::test;
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::string text;
+  std::string error;
+  int exit_code = 65;
+  bool check_files = false;
+};
+
+std::string repeat_list(int n) {
+  std::string r = "[";
+  for (int i = 0; i < n; ++i) r += (i ? ", " : "") + std::to_string(i);
+  return r + "]";
+}
+
+const std::string kSrc = SATURN_SOURCE_DIR;
+
+std::vector<Case> cases() {
+  return {
+      {"lr not a number", with_line(13, "    lr: [1e-3, fast]"),
+       "w.yaml:13:16: search.grid.lr[1]: expected a positive number, got \"fast\""},
+      {"lr scalar not a number", with_line(13, "    lr: fast"),
+       "w.yaml:13:9: search.grid.lr: expected a positive number, got \"fast\""},
+      {"lr negative", with_line(13, "    lr: [-1e-3]"),
+       "w.yaml:13:10: search.grid.lr[0]: expected a positive number, got \"-1e-3\""},
+      {"misspelt top-level key", with_line(1, "nmae: t"),
+       "w.yaml:1:1: nmae: unknown key, did you mean \"name\"?"},
+      {"missing name", with_line(1, ""), "w.yaml:1:1: missing required key \"name\""},
+      {"unknown device kind", with_line(5, "      devices: {kind: gpu, count: 2}"),
+       "w.yaml:5:23: cluster.nodes[0].devices.kind: unknown value \"gpu\", did you mean \"cpu\"?"},
+      {"zero devices", with_line(5, "      devices: {kind: cpu, count: 0}"),
+       "w.yaml:5:35: cluster.nodes[0].devices.count: expected a whole number from 1 to 1024, got \"0\""},
+      {"cuda without model or memory", with_line(5, "      devices: {kind: cuda, count: 2}"),
+       "w.yaml:5:16: cluster.nodes[0].devices: a cuda device needs a catalog model or a memory size"},
+      {"unknown GPU model", with_line(5, "      devices: {kind: cuda, count: 2, model: H100}"),
+       "w.yaml:5:46: cluster.nodes[0].devices.model: unknown device model \"H100\", did you mean \"H100-80GB\"?"},
+      {"bad memory size", with_line(5, "      devices: {kind: cpu, count: 2, memory: lots}"),
+       "w.yaml:5:46: cluster.nodes[0].devices.memory: expected a size like 8GiB, 512MiB or 16GB, got \"lots\""},
+      {"threads on cuda", with_line(5, "      devices: {kind: cuda, count: 2, model: A100-40GB, threads: 4}"),
+       "w.yaml:5:66: cluster.nodes[0].devices.threads: applies to cpu devices only"},
+      {"duplicate node name",
+       with_line(5, "      devices: {kind: cpu, count: 2}\n    - name: local\n      devices: {kind: cpu, count: 1}"),
+       "w.yaml:6:13: cluster.nodes[1].name: duplicate node name \"local\""},
+      {"no nodes", with_lines(3, 5, "  nodes: []"),
+       "w.yaml:3:10: cluster.nodes: expected at least one node, got an empty list"},
+      {"zero replicas", with_line(4, "    - name: local\n      replicas: 0"),
+       "w.yaml:5:17: cluster.nodes[0].replicas: expected a whole number from 1 to 4096, got \"0\""},
+      {"missing models", with_lines(8, 10, ""), "w.yaml:1:1: missing required key \"models\""},
+      {"unknown arch", with_line(10, "    arch: transformer"),
+       "w.yaml:10:11: models[0].arch: expected one of gpt, mlp, vit, resnet, torchscript, got \"transformer\""},
+      {"misspelt config key", with_line(10, "    arch: gpt\n    config: {layer: 2}"),
+       "w.yaml:11:14: models[0].config.layer: unknown key, did you mean \"layers\"?"},
+      {"width not a multiple of heads", with_line(10, "    arch: gpt\n    config: {width: 100, heads: 3}"),
+       "w.yaml:11:13: models[0].config: width (100) must be a multiple of heads (3)"},
+      {"fractional layers", with_line(10, "    arch: gpt\n    config: {layers: 2.5}"),
+       "w.yaml:11:22: models[0].config.layers: expected a whole number from 1 to 1024, got \"2.5\""},
+      {"dropout out of range", with_line(10, "    arch: gpt\n    config: {dropout: 1.5}"),
+       "w.yaml:11:23: models[0].config.dropout: expected a number in [0, 0.99], got \"1.5\""},
+      {"flag not a boolean", with_line(10, "    arch: gpt\n    config: {tied_head: maybe}"),
+       "w.yaml:11:25: models[0].config.tied_head: expected true or false, got \"maybe\""},
+      {"duplicate model name", with_line(10, "    arch: gpt\n  - name: m\n    arch: mlp"),
+       "w.yaml:11:11: models[1].name: duplicate model name \"m\""},
+      {"vit on token data",
+       with_line(7, "  train: {format: tokens, path: x.bin}", with_line(10, "    arch: vit")),
+       "w.yaml:10:11: models[0].arch: vit needs image data (idx, cifar or synthetic), but its data is tokens"},
+      {"torchscript without path", with_line(10, "    arch: torchscript"),
+       "w.yaml:9:5: models[0]: missing required key \"path\" (the saved TorchScript module)"},
+      {"path on a gpt model", with_line(10, "    arch: gpt\n    path: m.pt"),
+       "w.yaml:11:11: models[0].path: applies to arch torchscript only"},
+      {"misspelt grid key", with_line(13, "    lrr: [1e-3]"),
+       "w.yaml:13:5: search.grid.lrr: not a hyperparameter nor a config key of model \"m\" (arch gpt), "
+       "did you mean \"lr\"?"},
+      {"duplicate grid value", with_line(13, "    lr: [1e-3, 0.001]"),
+       "w.yaml:13:16: search.grid.lr[1]: duplicate value 1e-3"},
+      {"zero batch size", with_line(13, "    batch_size: [0]"),
+       "w.yaml:13:18: search.grid.batch_size[0]: expected a whole number from 1 to 16777216, got \"0\""},
+      {"config axis missing from a model",
+       with_line(10, "    arch: gpt\n  - name: n\n    arch: mlp", with_line(13, "    heads: [2, 4]")),
+       "w.yaml:15:5: search.grid.heads: not a hyperparameter nor a config key of model \"n\" (arch mlp)"},
+      {"grid point with an inconsistent config", with_line(13, "    heads: [4, 3]"),
+       "w.yaml:13:5: search.grid: model \"m\" at heads=3: width (128) must be a multiple of heads (3)"},
+      {"steps and epochs", with_line(15, "  steps: 10\n  epochs: 2"),
+       "w.yaml:16:11: train.epochs: give steps or epochs, not both"},
+      {"neither steps nor epochs", with_line(15, "  optimizer: adamw"),
+       "w.yaml:15:3: train: missing required key \"steps\" (or \"epochs\")"},
+      {"misspelt optimizer", with_line(15, "  steps: 10\n  optimizer: adam"),
+       "w.yaml:16:14: train.optimizer: unknown value \"adam\", did you mean \"adamw\"?"},
+      {"zero steps", with_line(15, "  steps: 0"),
+       "w.yaml:15:10: train.steps: expected a whole number >= 1, got \"0\""},
+      {"unknown data format", with_line(7, "  train: {format: csv}"),
+       "w.yaml:7:19: data.train.format: expected one of text, tokens, synthetic, idx, cifar, got \"csv\""},
+      {"synthetic without samples", with_line(7, "  train: {format: synthetic}"),
+       "w.yaml:7:10: data.train: missing required key \"samples\""},
+      {"path on synthetic data", with_line(7, "  train: {format: synthetic, samples: 10, path: x}"),
+       "w.yaml:7:49: data.train.path: does not apply to format synthetic"},
+      {"valid fraction too large", with_line(7, "  train: {format: synthetic, samples: 100}\n  valid_fraction: 0.7"),
+       "w.yaml:8:19: data.valid_fraction: expected a number in [0, 0.5], got \"0.7\""},
+      {"missing data file", with_line(7, "  train: {format: text, path: nope.txt}"),
+       "w.yaml:7:31: data.train.path: file not found: \"" + kSrc + "/workloads/nope.txt\"", 66, true},
+      {"idx without labels", with_line(7, "  train: {format: idx, path: x.idx}", with_line(10, "    arch: mlp")),
+       "w.yaml:7:10: data.train: missing required key \"labels\""},
+      {"unknown technique", with_line(15, "  steps: 10\ntechniques: [ddp, zero]"),
+       "w.yaml:16:19: techniques[1]: expected one of single, ddp, fsdp, pipeline, spill, fused, got \"zero\""},
+      {"duplicate technique", with_line(15, "  steps: 10\ntechniques: [ddp, ddp]"),
+       "w.yaml:16:19: techniques[1]: duplicate technique \"ddp\""},
+      {"bad duration", with_line(15, "  steps: 10\nplanner:\n  time_limit: soon"),
+       "w.yaml:17:15: planner.time_limit: expected a duration like 30s, 5m or 1h30m, got \"soon\""},
+      {"misspelt introspection key", with_line(15, "  steps: 10\nplanner:\n  introspection: {intervall: 5m}"),
+       "w.yaml:17:19: planner.introspection.intervall: unknown key, did you mean \"interval\"?"},
+      {"top level is a list", "- a\n- b\n", "w.yaml:1:1: expected a mapping at the top level, got a list"},
+      {"empty document", "", "w.yaml: empty document, expected a mapping"},
+      {"name with a space", with_line(1, "name: my run"),
+       "w.yaml:1:7: name: expected a name of letters, digits, '.', '_' and '-' (at most 64, starting with "
+       "a letter or digit), got \"my run\""},
+      {"duplicate top-level key", with_line(1, "name: t\nname: u"), "w.yaml:2:1: name: duplicate key \"name\""},
+      {"byte text with a small vocab",
+       with_line(7, "  train: {format: text, path: data/corpus.txt}",
+                 with_line(10, "    arch: gpt\n    config: {vocab: 100}")),
+       "w.yaml:11:13: models[0].config: text data is read as bytes and needs vocab >= 256, got 100", 65, true},
+      {"grid too large",
+       with_line(13, "    lr: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n    seed: " + repeat_list(50) + "\n    warmup: " + repeat_list(300)),
+       "w.yaml:13:5: search.grid: the search expands to 150000 jobs; at most 100000 are allowed"},
+      {"weight decay negative", with_line(13, "    weight_decay: -1"),
+       "w.yaml:13:19: search.grid.weight_decay: expected a number in [0, 10], got \"-1\""},
+      {"node without a name", with_line(4, "    - devices: {kind: cpu, count: 2}", with_lines(5, 5, "")),
+       "w.yaml:4:7: cluster.nodes[0]: missing required key \"name\""},
+      {"cpu device with a GPU model", with_line(5, "      devices: {kind: cpu, count: 2, model: L4}"),
+       "w.yaml:5:45: cluster.nodes[0].devices.model: cpu devices take model \"cpu\" (or none), got \"L4\""},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("the base workload is valid") {
+  CHECK(outcome_of(kBaseWorkload).message == "ok");
+}
+
+TEST_CASE("malformed workloads give one exact line each") {
+  const auto all = cases();
+  CHECK(all.size() >= 30);
+  for (const auto& c : all) {
+    DYNAMIC_SECTION(c.name) {
+      Outcome o = outcome_of(c.text, c.check_files);
+      CHECK(o.message == c.error);
+      CHECK(o.exit_code == c.exit_code);
+      CHECK(o.message.find('\n') == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("YAML syntax errors are positioned") {
+  Outcome o = outcome_of(with_line(13, "    lr: [1e-3"));
+  CHECK(o.exit_code == 65);
+  CHECK_THAT(o.message, Catch::StartsWith("w.yaml:") && Catch::Contains(": invalid YAML: "));
+}

@@ -1,0 +1,176 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "core/job.h"
+#include "workload_text.h"
+
+using namespace saturn;
+using namespace saturn::test;
+
+namespace {
+
+const std::string kWorkloads = SATURN_SOURCE_DIR "/workloads";
+
+std::vector<std::string> workload_files() {
+  std::vector<std::string> r;
+  for (const auto& e : std::filesystem::directory_iterator(kWorkloads))
+    if (e.path().extension() == ".yaml") r.push_back(e.path().string());
+  std::sort(r.begin(), r.end());
+  return r;
+}
+
+// A workload that uses every section and most keys.
+const char* kFull = R"(name: full-1
+cluster:
+  nodes:
+    - name: gpu
+      replicas: 2
+      devices: {kind: cuda, count: 8, model: A100-80GB}
+    - name: small
+      devices: {kind: cuda, count: 4, memory: 24GiB}
+    - name: host
+      devices: {kind: cpu, count: 2, memory: 1536MiB, threads: 2}
+data:
+  train: {format: synthetic, samples: 1000, seed: 7}
+  valid: {format: synthetic, samples: 100, seed: 8}
+models:
+  - name: g
+    arch: gpt
+    config: {layers: 4, width: 256, heads: 8, seq_len: 256, dropout: 0.1, tied_head: false}
+    grid:
+      lr: [1e-4]
+      layers: [4, 6]
+  - name: v
+    arch: vit
+    config: {image: 32, patch: 8}
+    data:
+      train: {format: synthetic, samples: 500}
+      valid_fraction: 0.2
+search:
+  grid:
+    lr: [1e-3, 3e-4]
+    batch_size: 16
+    weight_decay: [0, 0.1]
+    seed: [1, 2]
+train:
+  epochs: 2.5
+  optimizer: sgd
+  schedule: constant
+  grad_clip: 0
+  log_every: 5
+  eval_every: 100
+  eval_batches: 2
+  checkpoint_every: 50
+  precision: bf16
+techniques: [single, fsdp, spill]
+planner:
+  time_limit: 1m30s
+  threads: 2
+  introspection: {interval: 20m, threshold: 250ms}
+)";
+
+}  // namespace
+
+TEST_CASE("every workload in workloads/ loads") {
+  auto files = workload_files();
+  REQUIRE(files.size() >= 3);
+  for (const auto& f : files) {
+    DYNAMIC_SECTION(f) { CHECK_NOTHROW(load_workload(f)); }
+  }
+}
+
+TEST_CASE("round trip: YAML -> Workload -> YAML -> Workload") {
+  std::vector<std::pair<std::string, std::string>> docs = {{"full.yaml", kFull}, {"base.yaml", kBaseWorkload}};
+  LoadOptions o;
+  o.check_files = false;
+  for (const auto& f : workload_files()) {
+    Workload w = load_workload(f);
+    docs.emplace_back(f, to_yaml(w));
+  }
+  for (const auto& [name, text] : docs) {
+    DYNAMIC_SECTION(name) {
+      Workload a = parse_workload(text, name, kWorkloads, o);
+      std::string yaml = to_yaml(a);
+      Workload b = parse_workload(yaml, name + " (emitted)", kWorkloads, o);
+      CHECK(a == b);
+      CHECK(to_yaml(b) == yaml);
+    }
+  }
+}
+
+TEST_CASE("a full workload reads as written") {
+  LoadOptions o;
+  o.check_files = false;
+  Workload w = parse_workload(kFull, "full.yaml", "", o);
+  CHECK(w.name == "full-1");
+  REQUIRE(w.cluster.nodes.size() == 3);
+  CHECK(w.cluster.total_devices() == 2 * 8 + 4 + 2);
+  auto inst = w.cluster.instances();
+  REQUIRE(inst.size() == 4);
+  CHECK(inst[0].name == "gpu-0");
+  CHECK(inst[1].name == "gpu-1");
+  CHECK(inst[2].memory == 24LL << 30);
+  CHECK(inst[3].threads == 2);
+  CHECK(inst[3].memory == 1536LL << 20);
+  CHECK(w.cluster.nodes[0].model == "A100-80GB");
+
+  REQUIRE(w.models.size() == 2);
+  const ModelSpec& g = w.models[0];
+  CHECK(g.arch == Arch::Gpt);
+  CHECK(g.config.integer("layers") == 4);
+  CHECK(g.config.integer("vocab") == 256);  // default
+  CHECK(g.config.number("dropout") == 0.1);
+  CHECK_FALSE(g.config.flag("tied_head"));
+  CHECK(w.grid_for(g).find("lr")->values.size() == 1);
+  CHECK(w.grid_for(g).find("layers")->values.size() == 2);
+  CHECK(w.data_for(g).valid->seed == 8);
+  const ModelSpec& v = w.models[1];
+  CHECK(w.data_for(v).train.samples == 500);
+  CHECK(w.data_for(v).valid_fraction == 0.2);
+
+  CHECK(w.train.epochs == 2.5);
+  CHECK(w.train.steps == 0);
+  CHECK(w.train.optimizer == Optimizer::Sgd);
+  CHECK(w.train.schedule == Schedule::Constant);
+  CHECK(w.train.precision == Precision::Bf16);
+  CHECK(w.techniques == std::vector<Technique>{Technique::Single, Technique::Fsdp, Technique::Spill});
+  CHECK(w.planner.time_limit == 90);
+  CHECK(w.planner.introspection_interval == 1200);
+  CHECK(w.planner.introspection_threshold == Approx(0.25));
+}
+
+TEST_CASE("defaults fill what a workload leaves out") {
+  Workload w = parse_workload(kBaseWorkload, "w.yaml", "", {});
+  CHECK(w.techniques.size() == 6);
+  CHECK(w.train.optimizer == Optimizer::AdamW);
+  CHECK(w.train.grad_clip == 1.0);
+  CHECK(w.data.valid_fraction == 0.1);
+  CHECK(w.planner.time_limit == 10);
+  CHECK(w.cluster.nodes[0].threads == 1);
+  CHECK(default_catalog().find("cpu")->memory == 4LL << 30);
+}
+
+TEST_CASE("relative paths resolve against the workload's folder") {
+  Workload w = load_workload(kWorkloads + "/quickstart.yaml");
+  CHECK(w.base_dir == kWorkloads);
+  CHECK(w.resolve(w.data.train.path) == kWorkloads + "/data/corpus.txt");
+  CHECK(w.resolve("/abs/x") == "/abs/x");
+}
+
+TEST_CASE("a missing workload file is exit 66, a directory too") {
+  try {
+    load_workload("/nonexistent/w.yaml");
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/w.yaml: cannot read workload: No such file or directory");
+    CHECK(e.exit_code() == 66);
+  }
+  try {
+    load_workload(kWorkloads);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == kWorkloads + ": cannot read workload: is a directory");
+    CHECK(e.exit_code() == 66);
+  }
+}
