@@ -24,6 +24,12 @@ std::string quoted(std::string_view s);
 // never produced (exponents carry no padding or plus sign), 2.5e+06 -> 2.5e6.
 std::string format_number(double v);
 
+// At most `max` bytes of `s` (cut at a UTF-8 boundary), with "..." when cut.
+std::string excerpt(std::string_view s, size_t max);
+
+// Valid UTF-8 without control characters (what names and paths may hold).
+bool printable_utf8(std::string_view s);
+
 // Items joined with `sep`.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 

@@ -1,6 +1,7 @@
 // to_yaml(): a Workload as canonical YAML that parses back to an equal value.
 #include <yaml-cpp/yaml.h>
 
+#include "error.h"
 #include "text.h"
 #include "units.h"
 #include "workload.h"
@@ -132,6 +133,7 @@ std::string to_yaml(const Workload& w) {
   out << YAML::Key << "threshold" << YAML::Value << format_duration(w.planner.introspection_threshold);
   out << YAML::EndMap << YAML::EndMap;
   out << YAML::EndMap;
+  if (!out.good()) throw internal_error("cannot write workload " + quoted(w.name) + " as YAML: " + out.GetLastError());
   return std::string(out.c_str()) + "\n";
 }
 

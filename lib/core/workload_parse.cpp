@@ -91,8 +91,8 @@ std::string Parser::file(const Field& f) const {
   if (!options_.check_files) return p;
   struct stat st {};
   const std::string full = resolve(p);
-  if (::stat(full.c_str(), &st) != 0) f.fail("file not found: " + quoted(full), ErrorKind::NoInput);
-  if (!S_ISREG(st.st_mode)) f.fail("not a regular file: " + quoted(full), ErrorKind::NoInput);
+  if (::stat(full.c_str(), &st) != 0) f.fail("file not found: " + quoted(excerpt(full, 256)), ErrorKind::NoInput);
+  if (!S_ISREG(st.st_mode)) f.fail("not a regular file: " + quoted(excerpt(full, 256)), ErrorKind::NoInput);
   return p;
 }
 
@@ -111,12 +111,12 @@ Node Parser::node(const Field& f) const {
     n.model = model->text();
     if (!catalog_.find(n.model)) {
       std::string sug = did_you_mean(n.model, catalog_.names());
-      model->fail("unknown device model " + quoted(n.model) +
+      model->fail("unknown device model " + quoted(excerpt(n.model, 64)) +
                   (sug.empty() ? "; the catalog has: " + join(catalog_.names(), ", ")
                                : ", did you mean " + quoted(sug) + "?"));
     }
     if (n.kind == DeviceKind::Cpu && n.model != "cpu")
-      model->fail("cpu devices take model \"cpu\" (or none), got " + quoted(n.model));
+      model->fail("cpu devices take model \"cpu\" (or none), got " + quoted(excerpt(n.model, 64)));
     if (n.kind != DeviceKind::Cpu && n.model == "cpu")
       model->fail(std::string(device_kind_name(n.kind)) + " devices need a GPU model, got \"cpu\"");
   }
@@ -254,7 +254,7 @@ Grid Parser::grid(const Field& f, const std::vector<ModelSpec>& models) const {
   std::set<std::string> seen;
   for (const auto& [key, values] : f.entries()) {
     const std::string k = key.text();
-    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(k));
+    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(excerpt(k, 64)));
     GridAxis axis{k, {}};
     const HyperparamKey* hk = find_hyperparam_key(k);
     const ConfigKey* ck = nullptr;

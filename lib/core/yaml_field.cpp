@@ -1,11 +1,29 @@
 #include "yaml_field.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <set>
 
 #include "text.h"
 #include "units.h"
 
 namespace saturn {
+
+namespace {
+
+// A key as it appears in a field path: as written when it is a plain word,
+// else quoted with escapes (so a path is always one line).
+std::string path_key(const std::string& k) {
+  bool plain = !k.empty() && k.size() <= 64;
+  for (char c : k) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+  return plain ? k : quoted(excerpt(k, 64));
+}
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? path_key(key) : parent + "." + path_key(key);
+}
+
+}  // namespace
 
 std::string Field::where() const {
   YAML::Mark m = node_.Mark();
@@ -25,15 +43,15 @@ std::string Field::describe() const {
   if (!node_.IsDefined() || node_.IsNull()) return "nothing";
   if (node_.IsMap()) return node_.size() ? "a mapping" : "an empty mapping";
   if (node_.IsSequence()) return node_.size() ? "a list" : "an empty list";
-  return quoted(node_.Scalar());
+  return quoted(excerpt(node_.Scalar(), 80));
 }
 
 void Field::check_keys(const std::vector<std::string>& allowed) const {
   if (!node_.IsMap()) expected("a mapping");
   std::set<std::string> seen;
   for (const auto& [key, value] : entries()) {
-    const std::string k = key.text();
-    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(k));
+    const std::string& k = key.node().Scalar();
+    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(excerpt(k, 64)));
     bool known = false;
     for (const auto& a : allowed) known = known || a == k;
     if (known) continue;
@@ -47,7 +65,7 @@ std::optional<Field> Field::get(const std::string& key) const {
   if (!node_.IsMap()) expected("a mapping");
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key)
-      return Field(it->second, path_.empty() ? key : path_ + "." + key, file_);
+      return Field(it->second, child_path(path_, key), file_);
   }
   return std::nullopt;
 }
@@ -64,7 +82,7 @@ std::vector<std::pair<Field, Field>> Field::entries() const {
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     if (!it->first.IsScalar() || it->first.Scalar().empty())
       Field(it->first, path_, file_).fail("expected a plain key, got " + Field(it->first, path_, file_).describe());
-    std::string child = path_.empty() ? it->first.Scalar() : path_ + "." + it->first.Scalar();
+    std::string child = child_path(path_, it->first.Scalar());
     r.emplace_back(Field(it->first, child, file_), Field(it->second, child, file_));
   }
   return r;
@@ -87,6 +105,7 @@ std::vector<Field> Field::items_or_scalar() const {
 
 std::string Field::text() const {
   if (!node_.IsScalar() || node_.Scalar().empty()) expected("a string");
+  if (!printable_utf8(node_.Scalar())) expected("printable UTF-8 text");
   return node_.Scalar();
 }
 
@@ -184,7 +203,7 @@ std::string Field::one_of(const std::vector<std::string>& choices) const {
     for (const auto& c : choices)
       if (c == s) return s;
     std::string sug = did_you_mean(s, choices);
-    if (!sug.empty()) fail("unknown value " + quoted(s) + ", did you mean " + quoted(sug) + "?");
+    if (!sug.empty()) fail("unknown value " + quoted(excerpt(s, 80)) + ", did you mean " + quoted(sug) + "?");
   }
   expected("one of " + join(choices, ", "));
 }
@@ -192,11 +211,16 @@ std::string Field::one_of(const std::vector<std::string>& choices) const {
 Field parse_yaml_document(const std::string& text, const std::string* file, YAML::Node* storage) {
   try {
     *storage = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw data_error(*file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                     ": invalid YAML: nested more than " + std::to_string(e.depth()) + " levels deep");
   } catch (const YAML::Exception& e) {
     std::string where = *file;
     if (!e.mark.is_null())
       where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
-    throw data_error(where + ": invalid YAML: " + e.msg);
+    // yaml-cpp may quote the offending byte, a newline included: escape it.
+    std::string msg = quoted(excerpt(e.msg, 200));
+    throw data_error(where + ": invalid YAML: " + msg.substr(1, msg.size() - 2));
   }
   Field root(*storage, "", file);
   if (!storage->IsMap()) {

@@ -162,3 +162,19 @@ TEST_CASE("YAML syntax errors are positioned") {
   CHECK(o.exit_code == 65);
   CHECK_THAT(o.message, Catch::StartsWith("w.yaml:") && Catch::Contains(": invalid YAML: "));
 }
+
+TEST_CASE("deeply nested YAML is an error, not a stack overflow") {
+  const std::string deep = "name: " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  Outcome o = outcome_of(deep);
+  CHECK(o.exit_code == 65);
+  CHECK_THAT(o.message, Catch::StartsWith("w.yaml:1:") && Catch::Contains(": invalid YAML: nested more than "));
+}
+
+TEST_CASE("control characters never reach a message") {
+  Outcome o = outcome_of(with_line(1, "\"na\\nme\": t"));
+  CHECK(o.message == "w.yaml:1:1: \"na\\x0ame\": unknown key, did you mean \"name\"?");
+  Outcome p = outcome_of(with_line(7, "  train: {format: text, path: \"a\\x1cb\"}"));
+  CHECK(p.message == "w.yaml:7:31: data.train.path: expected printable UTF-8 text, got \"a\\x1cb\"");
+  Outcome q = outcome_of(with_line(13, "    lr: \"" + std::string(500, 'x') + "\""));
+  CHECK(q.message == "w.yaml:13:9: search.grid.lr: expected a positive number, got \"" + std::string(80, 'x') + "...\"");
+}

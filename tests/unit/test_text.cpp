@@ -48,3 +48,20 @@ TEST_CASE("content hashes are stable") {
   CHECK(content_hash("a") == "af63dc4c8601ec8c");
   CHECK(content_hash("abc") != content_hash("abd"));
 }
+
+TEST_CASE("printable UTF-8") {
+  CHECK(printable_utf8("data/corpus.txt"));
+  CHECK(printable_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(printable_utf8("a\nb"));
+  CHECK_FALSE(printable_utf8("a\x1c"));
+  CHECK_FALSE(printable_utf8("\xff"));
+  CHECK_FALSE(printable_utf8("\xc0\xaf"));        // overlong '/'
+  CHECK_FALSE(printable_utf8("\xed\xa0\x80"));    // surrogate
+  CHECK_FALSE(printable_utf8("\xe2\x82"));        // truncated
+}
+
+TEST_CASE("excerpt cuts at a character boundary") {
+  CHECK(excerpt("abc", 5) == "abc");
+  CHECK(excerpt("abcdef", 3) == "abc...");
+  CHECK(excerpt("a\xc3\xa9", 2) == "a...");
+}
