@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing (apt-get), builds, and
-# runs every test (ctest: unit, e2e; later train and slurm), then a short
-# fuzzing smoke run of the workload loader.
+# The README's test command: installs what is missing (apt-get), builds, runs
+# a short fuzzing smoke run of the workload loader, then every test (ctest:
+# unit, e2e), whose summary is the last line.
 # Usage: scripts/test.sh            env: SATURN_FUZZ_SECONDS (default 20; 0 skips)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 build=${SATURN_BUILD_DIR:-build}
-(cd "$build" && ctest --output-on-failure -j"$(nproc)")
 fuzz_seconds=${SATURN_FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" != 0 ]; then
   scripts/fuzz.sh "$fuzz_seconds"
 fi
+cd "$build" && ctest --output-on-failure -j"$(nproc)"
