@@ -1,0 +1,54 @@
+// saturn worker W.yaml --job ID: internal: one training process group for one
+// job (forked by `run` and `profile`; usable by hand for debugging).
+#include <unistd.h>
+
+#include <memory>
+
+#include "commands.h"
+#include "core/text.h"
+#include "train/worker.h"
+
+namespace saturn::cmd {
+
+static std::string self_path(const char* argv0) {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) return std::string(buf, static_cast<size_t>(n));
+  return argv0;
+}
+
+void add_worker(CLI::App& app, Action& action) {
+  auto o = std::make_shared<train::WorkerOptions>();
+  auto devices = std::make_shared<std::string>("cpu");
+  auto no_resume = std::make_shared<bool>(false);
+  auto* sub = app.add_subcommand("worker", "Internal: train one job on the given devices (forked by run and profile)");
+  sub->add_option("workload", o->workload, "Workload file")->required();
+  sub->add_option("--job", o->job, "Job id (see saturn jobs)")->required();
+  sub->add_option("--run-dir", o->run_dir, "Run directory; the job writes to RUN_DIR/jobs/JOB/")->required();
+  sub->add_option("--devices", *devices, "Comma-separated devices, one per rank: cpu or cuda:N (default cpu)");
+  sub->add_option("--rank", o->rank, "This process's rank (set by the launcher)");
+  sub->add_option("--rendezvous", o->rendezvous, "Rendezvous file shared by the ranks (set by the launcher)");
+  sub->add_option("--backend", o->backend, "Collectives: gloo or nccl (default: nccl on cuda, gloo on cpu)");
+  sub->add_option("--steps", o->steps, "Train this many steps instead of the workload's");
+  sub->add_option("--micro-batch", o->micro_batch, "Samples per forward pass per rank (gradient accumulation)");
+  sub->add_option("--threads", o->threads, "Intra-op threads per rank (default: the workload's cpu threads)");
+  sub->add_flag("--no-resume", *no_resume, "Start from scratch even when checkpoints exist");
+  sub->callback([o, devices, no_resume, &action] {
+    action = [o, devices, no_resume] {
+      train::WorkerOptions opts = *o;
+      opts.devices.clear();
+      size_t start = 0;
+      while (start <= devices->size()) {
+        size_t comma = devices->find(',', start);
+        if (comma == std::string::npos) comma = devices->size();
+        opts.devices.push_back(devices->substr(start, comma - start));
+        start = comma + 1;
+      }
+      opts.resume = !*no_resume;
+      opts.self = self_path("saturn");
+      return train::run_worker(opts);
+    };
+  });
+}
+
+}  // namespace saturn::cmd

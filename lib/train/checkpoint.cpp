@@ -1,0 +1,142 @@
+#include "train/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/hash.h"
+
+namespace saturn::train {
+namespace fs = std::filesystem;
+namespace {
+
+void fsync_path(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw Error(ErrorKind::Unavailable, path + ": cannot open to sync");
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// Writes `bytes` to `path` atomically: temporary name, fsync, rename.
+void write_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw Error(ErrorKind::Unavailable, tmp + ": cannot write checkpoint");
+  }
+  fsync_path(tmp);
+  fs::rename(tmp, path);
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string stem(int64_t step) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "step-%010lld", static_cast<long long>(step));
+  return buf;
+}
+
+// Steps that have a manifest, newest first.
+std::vector<int64_t> manifests(const std::string& dir) {
+  std::vector<int64_t> steps;
+  if (!fs::exists(dir)) return steps;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() == 20 && name.rfind("step-", 0) == 0 && name.substr(15) == ".json")
+      steps.push_back(std::stoll(name.substr(5, 10)));
+  }
+  std::sort(steps.rbegin(), steps.rend());
+  return steps;
+}
+
+}  // namespace
+
+void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer& opt, const nlohmann::json& meta) {
+  fs::create_directories(dir_);
+  torch::serialize::OutputArchive archive;
+  {
+    torch::serialize::OutputArchive m;
+    model->save(m);
+    archive.write("model", m);
+  }
+  {
+    torch::serialize::OutputArchive o;
+    opt.save(o);
+    archive.write("optimizer", o);
+  }
+  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  const std::string data = bytes.str();
+  const std::string base = dir_ + "/" + stem(step);
+  write_atomic(base + ".pt", data);
+  nlohmann::json manifest = {{"step", step},
+                             {"file", stem(step) + ".pt"},
+                             {"bytes", data.size()},
+                             {"fnv1a64", content_hash(data)},
+                             {"meta", meta}};
+  write_atomic(base + ".json", manifest.dump(2) + "\n");
+  fsync_path(dir_);
+  auto steps = manifests(dir_);
+  for (size_t i = static_cast<size_t>(keep_); i < steps.size(); ++i) {
+    const std::string old = dir_ + "/" + stem(steps[i]);
+    fs::remove(old + ".json");  // the manifest first: a half-deleted checkpoint is never taken as whole
+    fs::remove(old + ".pt");
+  }
+}
+
+std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch::optim::Optimizer& opt,
+                                                        const std::function<void(const std::string&)>& warn) {
+  for (int64_t step : manifests(dir_)) {
+    const std::string base = dir_ + "/" + stem(step);
+    auto manifest = nlohmann::json::parse(read_all(base + ".json"), nullptr, false);
+    if (!manifest.is_object() || !manifest.contains("fnv1a64") || !manifest.contains("bytes")) {
+      warn(base + ".json: unreadable manifest; trying an older checkpoint");
+      continue;
+    }
+    const std::string data = read_all(base + ".pt");
+    if (data.size() != manifest["bytes"].get<size_t>()) {
+      warn(base + ".pt: " + std::to_string(data.size()) + " bytes, expected " +
+           std::to_string(manifest["bytes"].get<size_t>()) + " (truncated); trying an older checkpoint");
+      continue;
+    }
+    if (content_hash(data) != manifest["fnv1a64"].get<std::string>()) {
+      warn(base + ".pt: checksum mismatch (corrupted); trying an older checkpoint");
+      continue;
+    }
+    try {
+      torch::serialize::InputArchive archive;
+      std::istringstream in(data);
+      archive.load_from(in);
+      torch::serialize::InputArchive m, o;
+      archive.read("model", m);
+      model->load(m);
+      archive.read("optimizer", o);
+      opt.load(o);
+      torch::Tensor rng;
+      archive.read("rng", rng);
+      at::Generator gen = at::detail::getDefaultCPUGenerator();
+      gen.set_state(rng);
+    } catch (const c10::Error& e) {
+      warn(base + ".pt: cannot be loaded (" + e.msg().substr(0, e.msg().find('\n')) +
+           "); trying an older checkpoint");
+      continue;
+    }
+    return manifest;
+  }
+  return std::nullopt;
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,43 @@
+// Checkpoints of one job: model parameters and buffers, optimizer state, the
+// torch CPU RNG, and the step (which fixes the data position and the
+// learning-rate schedule). Each checkpoint is two files in the job's ckpt/
+// folder: step-<N>.pt (a torch archive) and step-<N>.json (its manifest: step,
+// size and FNV-1a checksum of the .pt, and caller metadata), each written to
+// a temporary name, fsynced and renamed, the folder fsynced after. The
+// manifest is written last, so a checkpoint exists only once complete. The
+// newest `keep` are kept. Not thread safe; one writer per job (rank 0).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "train/models/block_model.h"
+
+namespace saturn::train {
+
+class Checkpointer {
+ public:
+  explicit Checkpointer(std::string dir, int keep = 2) : dir_(std::move(dir)), keep_(keep) {}
+
+  // Writes the checkpoint of `step`; `meta` is stored in the manifest.
+  void save(int64_t step, BlockModel& model, torch::optim::Optimizer& opt, const nlohmann::json& meta);
+
+  // Loads the newest checkpoint that is complete and whose checksum matches
+  // into model and optimizer (and restores the RNG); returns its manifest, or
+  // nullopt when there is none. Each one skipped is reported through `warn`
+  // with the reason.
+  std::optional<nlohmann::json> load_latest(BlockModel& model, torch::optim::Optimizer& opt,
+                                            const std::function<void(const std::string&)>& warn);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  int keep_;
+};
+
+}  // namespace saturn::train

@@ -1,0 +1,46 @@
+// Communicator: the collectives a job's ranks use (DDP, FSDP, pipelines), on
+// tensors of the rank's device. Two implementations: Gloo through LibTorch's
+// c10d (CPU tensors; rendezvous through a FileStore in the run directory),
+// and NCCL through its C API (CUDA tensors; built when CMake finds CUDA and
+// NCCL). Every call blocks until done. One communicator per rank; not thread
+// safe.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace saturn::train {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int world() const = 0;
+
+  virtual void all_reduce(torch::Tensor& t) = 0;                                  // sum, in place
+  virtual void all_gather(const torch::Tensor& in, torch::Tensor& out) = 0;      // out: world x in, rank order
+  virtual void reduce_scatter(const torch::Tensor& in, torch::Tensor& out) = 0;  // sum; in: world x out
+  virtual void broadcast(torch::Tensor& t, int root) = 0;
+  virtual void send(const torch::Tensor& t, int dst) = 0;
+  virtual void recv(torch::Tensor& t, int src) = 0;
+  virtual void barrier() = 0;
+};
+
+struct CommOptions {
+  std::string rendezvous;   // FileStore path, fresh for each launch, shared by the ranks
+  int rank = 0;
+  int world = 1;
+  std::string backend = "gloo";  // gloo | nccl
+  double timeout_s = 600;        // for rendezvous and every collective
+};
+
+// Connects this rank to the others; throws saturn::Error (Unavailable) when
+// the backend is not built in or the rendezvous fails.
+std::unique_ptr<Communicator> connect(const CommOptions& o);
+
+std::unique_ptr<Communicator> connect_gloo(const CommOptions& o);
+std::unique_ptr<Communicator> connect_nccl(const CommOptions& o);  // Unavailable without NCCL
+
+}  // namespace saturn::train

@@ -1,0 +1,32 @@
+// The dataset kinds behind open_data(): token windows over a token stream,
+// seeded synthetic token sequences, labelled image tensors, seeded synthetic
+// images. Internal to lib/train/data.
+#pragma once
+
+#include "train/data/dataset.h"
+
+namespace saturn::train {
+
+// Non-overlapping windows [i*T, i*T + T] over windows [first, first + count)
+// of a token stream (int64, 1-D).
+std::unique_ptr<Dataset> token_windows(torch::Tensor tokens, int64_t seq_len, int64_t first, int64_t count);
+
+// Learnable synthetic sequences: each sample counts up by a per-sample step
+// modulo vocab, with 10% of tokens replaced by noise.
+std::unique_ptr<Dataset> synthetic_tokens(int64_t samples, int64_t seq_len, int64_t vocab, uint64_t seed);
+
+// Images (uint8 [n, c, h, w]) and labels (int64 [n]) rows [first, first + count).
+std::unique_ptr<Dataset> image_set(torch::Tensor images, torch::Tensor labels, int64_t first, int64_t count);
+
+// Learnable synthetic images: a fixed random pattern per class plus noise.
+std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int64_t image, int64_t classes,
+                                          uint64_t seed);
+
+// Token streams and image files. Throw saturn::Error (66 missing, 65 malformed).
+torch::Tensor read_text_tokens(const std::string& path);
+torch::Tensor read_uint16_tokens(const std::string& path, int64_t vocab);
+void read_idx(const std::string& images_path, const std::string& labels_path, torch::Tensor* images,
+              torch::Tensor* labels);
+void read_cifar(const std::string& path, torch::Tensor* images, torch::Tensor* labels);
+
+}  // namespace saturn::train

@@ -1,0 +1,30 @@
+// MetricsLog: a job's metrics.jsonl, one JSON object per line, written only
+// by the job's rank 0 (DESIGN.md). Opening for a resumed run drops the lines
+// past the resumed step, so the file reads as if the run never stopped.
+// Not thread safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace saturn::train {
+
+class MetricsLog {
+ public:
+  // Opens `path` for appending, first keeping only lines whose "step" is at
+  // most `keep_through_step` (all lines are dropped when it is negative).
+  MetricsLog(const std::string& path, int64_t keep_through_step);
+  ~MetricsLog();
+  MetricsLog(const MetricsLog&) = delete;
+  MetricsLog& operator=(const MetricsLog&) = delete;
+
+  // Appends one line and flushes it.
+  void write(const nlohmann::json& line);
+
+ private:
+  FILE* f_ = nullptr;
+};
+
+}  // namespace saturn::train

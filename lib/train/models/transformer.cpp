@@ -1,0 +1,70 @@
+#include "train/models/transformer.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+
+namespace saturn::train {
+
+void init_linear(torch::nn::Linear& l, double std) {
+  torch::NoGradGuard g;
+  l->weight.normal_(0.0, std);
+  if (l->bias.defined()) l->bias.zero_();
+}
+
+TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) {
+  const int64_t c = o.width;
+  auto ln = [&](const char* name) {
+    return register_module(name, torch::nn::LayerNorm(
+                                     torch::nn::LayerNormOptions({c}).elementwise_affine(true)));
+  };
+  ln1_ = ln("ln1");
+  ln2_ = ln("ln2");
+  auto linear = [&](const char* name, int64_t in, int64_t out) {
+    return register_module(name, torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(o.bias)));
+  };
+  qkv_ = linear("qkv", c, 3 * c);
+  proj_ = linear("proj", c, c);
+  fc_ = linear("fc", c, o.mlp_ratio * c);
+  fc_proj_ = linear("fc_proj", o.mlp_ratio * c, c);
+  drop_ = register_module("drop", torch::nn::Dropout(o.dropout));
+  const double residual_std = 0.02 / std::sqrt(2.0 * static_cast<double>(o.depth));
+  init_linear(qkv_, 0.02);
+  init_linear(fc_, 0.02);
+  init_linear(proj_, residual_std);
+  init_linear(fc_proj_, residual_std);
+  if (!o.bias) {
+    // LayerNorm without bias: keep the bias at zero and out of training.
+    ln1_->bias.requires_grad_(false);
+    ln2_->bias.requires_grad_(false);
+  }
+  if (o.causal)
+    mask_ = register_buffer("mask", torch::ones({o.max_len, o.max_len}, torch::kBool).tril());
+}
+
+torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
+  const int64_t b = x.size(0), t = x.size(1), c = x.size(2), h = o_.heads, d = c / h;
+  auto qkv = qkv_(x).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  torch::Tensor y;
+#if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
+  y = at::scaled_dot_product_attention(q, k, v, {}, is_training() ? o_.dropout : 0.0, o_.causal);
+#else
+  auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(d)));
+  if (o_.causal)
+    att = att.masked_fill(mask_.slice(0, 0, t).slice(1, 0, t).logical_not(),
+                          -std::numeric_limits<float>::infinity());
+  att = drop_(torch::softmax(att, -1));
+  y = torch::matmul(att, v);
+#endif
+  y = y.transpose(1, 2).reshape({b, t, c});
+  return drop_(proj_(y));
+}
+
+torch::Tensor TransformerBlockImpl::forward(torch::Tensor x) {
+  x = x + attention(ln1_(x));
+  auto m = fc_proj_(torch::gelu(fc_(ln2_(x))));
+  return x + drop_(m);
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,41 @@
+// TransformerBlock: pre-LayerNorm self-attention and GELU MLP with residual
+// connections, shared by gpt (causal) and vit (bidirectional).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace saturn::train {
+
+struct TransformerOptions {
+  int64_t width = 128;      // model width
+  int64_t heads = 4;        // attention heads; divides width
+  int64_t mlp_ratio = 4;    // MLP hidden width / width
+  int64_t max_len = 128;    // longest sequence (causal mask size)
+  double dropout = 0.0;     // on attention weights and residual branches
+  bool causal = true;       // a token sees only earlier tokens
+  bool bias = true;         // biases in linear layers and layer norms
+  int64_t depth = 1;        // blocks in the model: scales the residual init
+};
+
+class TransformerBlockImpl : public torch::nn::Module {
+ public:
+  explicit TransformerBlockImpl(const TransformerOptions& o);
+  // x: [batch, tokens, width] -> same shape.
+  torch::Tensor forward(torch::Tensor x);
+
+ private:
+  torch::Tensor attention(const torch::Tensor& x);
+
+  TransformerOptions o_;
+  torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
+  torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, fc_{nullptr}, fc_proj_{nullptr};
+  torch::nn::Dropout drop_{nullptr};
+  torch::Tensor mask_;  // [max_len, max_len] bool, true where attention is allowed (causal only)
+};
+TORCH_MODULE(TransformerBlock);
+
+// GPT-2 initialisation: normal(0, 0.02) weights, zero biases, residual
+// projections scaled by 1/sqrt(2 * depth).
+void init_linear(torch::nn::Linear& l, double std);
+
+}  // namespace saturn::train

@@ -1,0 +1,220 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "train/checkpoint.h"
+#include "train/data/dataset.h"
+#include "train/data/sampler.h"
+#include "train/metrics.h"
+#include "train/models/build.h"
+#include "train/optim.h"
+
+namespace saturn::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Sums gradients over ranks in buckets of about 16M elements.
+void all_reduce_gradients(const std::vector<torch::Tensor>& params, Communicator& comm) {
+  constexpr int64_t kBucket = int64_t(1) << 24;
+  std::vector<torch::Tensor> bucket;
+  int64_t elements = 0;
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    std::vector<torch::Tensor> flat;
+    for (auto& g : bucket) flat.push_back(g.reshape({-1}));
+    auto all = torch::cat(flat);
+    comm.all_reduce(all);
+    int64_t offset = 0;
+    for (auto& g : bucket) {
+      g.copy_(all.slice(0, offset, offset + g.numel()).view_as(g));
+      offset += g.numel();
+    }
+    bucket.clear();
+    elements = 0;
+  };
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    bucket.push_back(p.grad());
+    elements += p.numel();
+    if (elements >= kBucket) flush();
+  }
+  flush();
+}
+
+struct Slice {
+  int64_t lo, hi;  // this rank's part of the global batch: positions [lo, hi)
+};
+Slice rank_slice(int64_t batch, int rank, int world) {
+  return {batch * rank / world, batch * (rank + 1) / world};
+}
+
+void write_json_atomic(const std::string& path, const nlohmann::json& j) {
+  {
+    std::ofstream out(path + ".tmp");
+    out << j.dump(2) << "\n";
+  }
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+}  // namespace
+
+int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
+              const std::function<void(const std::string&)>& log) {
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
+  const bool leader = rank == 0;
+  const torch::Device device(job.device);
+  const int64_t batch = job.hp.batch_size;
+  if (batch < world)
+    throw data_error("job " + job.id + ": batch_size " + std::to_string(batch) + " is smaller than its " +
+                     std::to_string(world) + " ranks");
+
+  // Data first: a bad file fails before any work.
+  const InputShape shape = input_shape(job.arch, job.config, job.data);
+  DataSplit data = open_data(job.data, shape, job.resolve);
+  int64_t total = job.steps > 0 ? job.steps : job.train.steps;
+  if (total <= 0)
+    total = static_cast<int64_t>(std::ceil(job.train.epochs * static_cast<double>(data.train->size()) /
+                                           static_cast<double>(batch)));
+
+  torch::manual_seed(job.hp.seed);
+  BlockModel model = build_model(job.arch, job.config, job.module_path);
+  model->to(device);
+  std::vector<torch::Tensor> params;
+  for (auto& p : model->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  if (comm)  // every rank starts from rank 0's weights
+    for (auto& p : model->parameters()) {
+      torch::NoGradGuard g;
+      comm->broadcast(p, 0);
+    }
+  auto opt = make_optimizer(params, job.train.optimizer, job.hp);
+
+  std::filesystem::create_directories(job.out_dir);
+  Checkpointer ckpt(job.out_dir + "/ckpt");
+  int64_t start = 0;
+  if (job.resume) {
+    auto warn = [&](const std::string& m) {
+      if (leader) log("warning: " + m);
+    };
+    if (auto manifest = ckpt.load_latest(model, *opt, warn)) {
+      start = (*manifest)["step"].get<int64_t>();
+      if (leader) log("resumed " + job.id + " from step " + std::to_string(start));
+    }
+  }
+  std::unique_ptr<MetricsLog> metrics;
+  if (leader) metrics = std::make_unique<MetricsLog>(job.out_dir + "/metrics.jsonl", start > 0 ? start : -1);
+  if (comm) comm->barrier();  // every rank has loaded before rank 0 may write a newer checkpoint
+
+  EpochSampler sampler(data.train->size(), static_cast<uint64_t>(job.hp.seed));
+  const Slice mine = rank_slice(batch, rank, world);
+  const int64_t micro = job.micro_batch > 0 ? job.micro_batch : mine.hi - mine.lo;
+  const int64_t tokens_per_sample = data.train->tokens_per_sample();
+
+  auto evaluate = [&]() -> std::optional<double> {
+    if (data.valid->size() == 0) return std::nullopt;
+    torch::NoGradGuard no_grad;
+    model->eval();
+    double sum = 0;
+    const int64_t n = std::min<int64_t>(job.train.eval_batches * batch,
+                                        std::max<int64_t>(data.valid->size(), batch));
+    const Slice part = rank_slice(n, rank, world);
+    for (int64_t p = part.lo; p < part.hi; p += micro) {
+      std::vector<int64_t> idx;
+      for (int64_t q = p; q < std::min(p + micro, part.hi); ++q) idx.push_back(q % data.valid->size());
+      Batch b = data.valid->batch(idx);
+      auto out = model->forward(b.input.to(device));
+      sum += BlockModelImpl::loss(out, b.target.to(device)).item<double>() * static_cast<double>(idx.size());
+    }
+    model->train();
+    auto t = torch::tensor({sum}, torch::kDouble);
+    if (comm) comm->all_reduce(t);
+    return t.item<double>() / static_cast<double>(n);
+  };
+
+  auto meta = [&](int64_t steps_done) {
+    return nlohmann::json{{"job", job.id}, {"samples", steps_done * batch}, {"world", world}};
+  };
+
+  if (start >= total) {
+    if (leader) log(job.id + " is already done (" + std::to_string(total) + " steps)");
+    return 0;
+  }
+  model->train();
+  auto run_start = Clock::now(), interval_start = Clock::now();
+  int64_t interval_steps = 0;
+  double last_loss = NAN;
+  std::optional<double> last_eval;
+  for (int64_t step = start; step < total; ++step) {
+    const double lr = lr_at(step, total, job.train.schedule, job.hp);
+    set_lr(*opt, lr);
+    opt->zero_grad();
+    double local_loss = 0;
+    for (int64_t p = mine.lo; p < mine.hi; p += micro) {
+      std::vector<int64_t> idx;
+      for (int64_t q = p; q < std::min(p + micro, mine.hi); ++q) idx.push_back(sampler.at(step * batch + q));
+      Batch b = data.train->batch(idx);
+      auto out = model->forward(b.input.to(device));
+      auto loss = BlockModelImpl::loss(out, b.target.to(device)) *
+                  (static_cast<double>(idx.size()) / static_cast<double>(batch));
+      loss.backward();
+      local_loss += loss.item<double>();
+    }
+    const int local_stop = stop_signal ? static_cast<int>(*stop_signal) : 0;
+    auto stats = torch::tensor({local_loss, static_cast<double>(local_stop)}, torch::kDouble);
+    if (comm) {
+      all_reduce_gradients(params, *comm);
+      comm->all_reduce(stats);
+    }
+    if (job.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, job.train.grad_clip);
+    opt->step();
+    last_loss = stats[0].item<double>();
+    if (!std::isfinite(last_loss))
+      throw data_error("job " + job.id + ": the loss is " + std::to_string(last_loss) + " at step " +
+                       std::to_string(step + 1) + " (diverged; try a lower lr)");
+    const int64_t done = step + 1;
+    ++interval_steps;
+    const bool last = done == total;
+    if (leader && (done % job.train.log_every == 0 || last)) {
+      const double secs = seconds_since(interval_start);
+      const double samples_per_s = secs > 0 ? static_cast<double>(interval_steps * batch) / secs : 0.0;
+      nlohmann::json line = {{"step", done}, {"loss", last_loss}, {"lr", lr}, {"samples_per_s", samples_per_s},
+                             {"time", seconds_since(run_start)}};
+      if (shape.modality == Modality::Tokens) line["tokens_per_s"] = samples_per_s * static_cast<double>(tokens_per_sample);
+      metrics->write(line);
+      interval_start = Clock::now();
+      interval_steps = 0;
+    }
+    if ((job.train.eval_every > 0 && done % job.train.eval_every == 0) || last) {
+      last_eval = evaluate();
+      if (leader && last_eval) metrics->write({{"step", done}, {"eval_loss", *last_eval}});
+    }
+    const bool stopping = stats[1].item<double>() > 0;
+    if (leader && ((job.train.checkpoint_every > 0 && done % job.train.checkpoint_every == 0) || last || stopping))
+      ckpt.save(done, model, *opt, meta(done));
+    if (stopping) {
+      if (comm) comm->barrier();  // the checkpoint is on disk before any rank exits
+      const int sig = stop_signal && *stop_signal ? static_cast<int>(*stop_signal) : SIGTERM;
+      if (leader) log("stopped " + job.id + " at step " + std::to_string(done) + " with a checkpoint");
+      return 128 + sig;
+    }
+  }
+  if (comm) comm->barrier();
+  if (leader) {
+    nlohmann::json result = {{"job", job.id}, {"steps", total}, {"final_loss", last_loss},
+                             {"wall_s", seconds_since(run_start)}};
+    result["eval_loss"] = last_eval ? nlohmann::json(*last_eval) : nlohmann::json(nullptr);
+    write_json_atomic(job.out_dir + "/result.json", result);
+  }
+  return 0;
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,159 @@
+#include "train/worker.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "core/error.h"
+#include "core/job.h"
+#include "core/text.h"
+#include "core/workload.h"
+#include "train/trainer.h"
+
+namespace saturn::train {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;   // the signal that asked this process to stop
+std::vector<pid_t> g_children;           // launcher mode: ranks to forward signals to
+
+extern "C" void on_stop_signal(int sig) {
+  if (!g_stop) g_stop = sig;
+  for (pid_t c : g_children) ::kill(c, sig);
+}
+
+void install_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+const Job& find_job(const JobSet& set, const std::string& id) {
+  std::vector<std::string> ids;
+  for (const auto& j : set.jobs) {
+    if (j.id == id) return j;
+    ids.push_back(j.id);
+  }
+  std::string sug = did_you_mean(id, ids);
+  throw usage_error("no job " + saturn::quoted(id) + " in the workload" +
+                    (sug.empty() ? "; `saturn jobs` lists them" : ", did you mean " + saturn::quoted(sug) + "?"));
+}
+
+int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
+  const int world = static_cast<int>(o.devices.size());
+  std::filesystem::create_directories(job_dir);
+  const std::string rendezvous =
+      job_dir + "/rendezvous-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
+  std::filesystem::remove(rendezvous);
+  std::string devices = join(o.devices, ",");
+  for (int r = 0; r < world; ++r) {
+    std::vector<std::string> args = {o.self, "worker", o.workload, "--job", o.job, "--run-dir", o.run_dir,
+                                     "--devices", devices, "--rank", std::to_string(r), "--rendezvous", rendezvous};
+    if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
+    if (o.steps > 0) args.insert(args.end(), {"--steps", std::to_string(o.steps)});
+    if (o.micro_batch > 0) args.insert(args.end(), {"--micro-batch", std::to_string(o.micro_batch)});
+    if (o.threads > 0) args.insert(args.end(), {"--threads", std::to_string(o.threads)});
+    if (!o.resume) args.push_back("--no-resume");
+    pid_t pid = ::fork();
+    if (pid < 0) throw Error(ErrorKind::TempFail, "cannot fork rank " + std::to_string(r));
+    if (pid == 0) {
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(o.self.c_str(), argv.data());
+      std::perror("saturn worker: exec");
+      ::_exit(70);
+    }
+    g_children.push_back(pid);
+  }
+  int result = 0;
+  for (size_t done = 0; done < g_children.size();) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    ++done;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code != 0 && result == 0) {
+      result = code;
+      // A rank failed: the others would wait for it forever in a collective.
+      if (code < 128 || !g_stop)
+        for (pid_t c : g_children)
+          if (c != pid) ::kill(c, SIGTERM);
+    }
+  }
+  std::filesystem::remove(rendezvous);
+  return result;
+}
+
+}  // namespace
+
+int run_worker(const WorkerOptions& o) {
+  const Workload w = load_workload(o.workload);
+  const JobSet set = expand_jobs(w);
+  const Job& job = find_job(set, o.job);
+  const ModelSpec& model = w.models[job.model];
+  if (o.devices.empty()) throw usage_error("--devices: at least one device");
+  for (const auto& d : o.devices)
+    if (d != "cpu" && d.rfind("cuda:", 0) != 0)
+      throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
+  const int world = static_cast<int>(o.devices.size());
+  const std::string job_dir = o.run_dir + "/jobs/" + job.id;
+  install_handlers();
+  if (o.rank < 0 && world > 1) return launch_ranks(o, job_dir);
+  if (o.rank >= world) throw usage_error("--rank " + std::to_string(o.rank) + " is not below the device count");
+  const int rank = std::max(o.rank, 0);
+  const std::string device = o.devices[static_cast<size_t>(rank)];
+  if (device != "cpu" && !torch::cuda::is_available())
+    throw Error(ErrorKind::Unavailable, "device " + device + ": CUDA is not available to this saturn");
+
+  int threads = o.threads;
+  if (threads <= 0) {
+    threads = 1;
+    for (const auto& n : w.cluster.nodes)
+      if (n.kind != DeviceKind::Cuda) threads = static_cast<int>(n.threads);
+  }
+  torch::set_num_threads(threads);
+
+  std::unique_ptr<Communicator> comm;
+  if (world > 1) {
+    CommOptions co;
+    co.rendezvous = o.rendezvous;
+    co.rank = rank;
+    co.world = world;
+    co.backend = !o.backend.empty() ? o.backend : device == "cpu" ? "gloo" : "nccl";
+    if (co.rendezvous.empty()) throw usage_error("--rank needs --rendezvous");
+    comm = connect(co);
+  }
+
+  TrainJob tj;
+  tj.id = job.id;
+  tj.arch = model.arch;
+  tj.config = job.config;
+  tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
+  tj.hp = job.hp;
+  tj.train = w.train;
+  tj.data = w.data_for(model);
+  tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
+  tj.out_dir = job_dir;
+  tj.steps = o.steps;
+  tj.micro_batch = o.micro_batch;
+  tj.device = device;
+  tj.resume = o.resume;
+  auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
+  try {
+    return train_job(tj, comm.get(), &g_stop, log);
+  } catch (const c10::Error& e) {
+    throw internal_error("job " + job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
+  }
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,35 @@
+// The `saturn worker` entry point: trains one job of a workload on the
+// devices it is given. Torch-free interface, so cmd/ needs no LibTorch.
+//
+// With world > 1 and no rank, the worker is the job's local launcher: it
+// forks and execs one rank per device (this same binary with --rank), shares
+// a fresh rendezvous file with them, forwards SIGINT/SIGTERM, and returns the
+// first failing rank's exit code. With a rank, it is that rank.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace saturn::train {
+
+struct WorkerOptions {
+  std::string workload;            // the workload file
+  std::string job;                 // job id (see `saturn jobs`)
+  std::string run_dir;             // the job writes to <run_dir>/jobs/<job id>/
+  std::vector<std::string> devices = {"cpu"};  // one per rank: "cpu" or "cuda:N"
+  int rank = -1;                   // -1: launch every rank (or be the only one)
+  std::string rendezvous;          // with rank: the launcher's rendezvous file
+  std::string backend;             // gloo | nccl; "" = nccl on cuda devices, else gloo
+  int64_t steps = 0;               // > 0: train this many steps instead of the workload's
+  int64_t micro_batch = 0;         // > 0: samples per forward pass per rank (gradient accumulation)
+  int threads = 0;                 // > 0: intra-op threads per rank; 0 = the workload's cpu threads
+  bool resume = true;              // continue from the job's newest valid checkpoint
+  std::string self;                // path of this executable (for launching ranks)
+};
+
+// Runs the worker; returns the exit code (0, or 128+n after a clean stop on
+// signal n). Throws saturn::Error for bad input.
+int run_worker(const WorkerOptions& o);
+
+}  // namespace saturn::train
