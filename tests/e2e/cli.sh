@@ -4,7 +4,7 @@
 # Usage: tests/e2e/cli.sh SATURN_BINARY SOURCE_DIR
 set -u
 saturn=$1
-src=$2
+src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0

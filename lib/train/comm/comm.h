@@ -20,7 +20,7 @@ class Communicator {
   virtual int world() const = 0;
 
   virtual void all_reduce(torch::Tensor& t) = 0;                                  // sum, in place
-  virtual void all_gather(const torch::Tensor& in, torch::Tensor& out) = 0;      // out: world x in, rank order
+  virtual void all_gather(const torch::Tensor& in, torch::Tensor& out) = 0;      // out: world * in elements, rank order
   virtual void reduce_scatter(const torch::Tensor& in, torch::Tensor& out) = 0;  // sum; in: world x out
   virtual void broadcast(torch::Tensor& t, int root) = 0;
   virtual void send(const torch::Tensor& t, int dst) = 0;

@@ -25,7 +25,9 @@ class GlooCommunicator : public Communicator {
     pg_->allreduce(v)->wait();
   }
   void all_gather(const torch::Tensor& in, torch::Tensor& out) override {
-    std::vector<at::Tensor> parts = out.chunk(world_);
+    auto rows = out.view({world_, -1});
+    std::vector<at::Tensor> parts;
+    for (int r = 0; r < world_; ++r) parts.push_back(rows[r].view(in.sizes()));
     std::vector<std::vector<at::Tensor>> outs{parts};
     std::vector<at::Tensor> ins{in};
     pg_->allgather(outs, ins)->wait();
@@ -66,8 +68,10 @@ std::unique_ptr<Communicator> connect_gloo(const CommOptions& o) {
   try {
     return std::make_unique<GlooCommunicator>(o);
   } catch (const std::exception& e) {
+    const std::string what = e.what();
     throw Error(ErrorKind::Unavailable, "gloo: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world) +
-                                            " could not join through " + o.rendezvous + ": " + e.what());
+                                            " could not join through " + o.rendezvous + ": " +
+                                            what.substr(0, what.find('\n')));
   }
 }
 

@@ -85,14 +85,16 @@ int64_t windows_of(const torch::Tensor& tokens, const InputShape& shape, const s
   return w;
 }
 
-// A whole source as one dataset (an explicit valid set).
+// A whole source as one dataset (an explicit valid set). Synthetic images
+// take their class patterns from `pattern_seed` (the train set's seed).
 std::unique_ptr<Dataset> whole(const DataSource& s, const InputShape& shape,
-                               const std::function<std::string(const std::string&)>& resolve, uint64_t seed_salt) {
+                               const std::function<std::string(const std::string&)>& resolve, int64_t pattern_seed) {
   if (s.format == DataFormat::Synthetic) {
-    const uint64_t seed = static_cast<uint64_t>(s.seed) ^ seed_salt;
+    const auto seed = static_cast<uint64_t>(s.seed);
     return shape.modality == Modality::Tokens
                ? synthetic_tokens(s.samples, shape.seq_len, shape.vocab, seed)
-               : synthetic_images(s.samples, shape.channels, shape.image, shape.classes, seed);
+               : synthetic_images(s.samples, shape.channels, shape.image, shape.classes,
+                                  static_cast<uint64_t>(pattern_seed), seed);
   }
   Opened o = read_source(s, shape, resolve);
   if (o.tokens.defined())
@@ -106,8 +108,8 @@ DataSplit open_data(const DataSpec& spec, const InputShape& shape,
                     const std::function<std::string(const std::string&)>& resolve) {
   DataSplit split;
   if (spec.valid) {
-    split.train = whole(spec.train, shape, resolve, 0);
-    split.valid = whole(*spec.valid, shape, resolve, 0);
+    split.train = whole(spec.train, shape, resolve, spec.train.seed);
+    split.valid = whole(*spec.valid, shape, resolve, spec.train.seed);
     return split;
   }
   const DataSource& s = spec.train;
@@ -118,8 +120,8 @@ DataSplit open_data(const DataSpec& spec, const InputShape& shape,
       split.train = synthetic_tokens(s.samples - v, shape.seq_len, shape.vocab, seed);
       split.valid = synthetic_tokens(v, shape.seq_len, shape.vocab, seed ^ 0xa11d);
     } else {
-      split.train = synthetic_images(s.samples - v, shape.channels, shape.image, shape.classes, seed);
-      split.valid = synthetic_images(v, shape.channels, shape.image, shape.classes, seed ^ 0xa11d);
+      split.train = synthetic_images(s.samples - v, shape.channels, shape.image, shape.classes, seed, seed);
+      split.valid = synthetic_images(v, shape.channels, shape.image, shape.classes, seed, seed ^ 0xa11d);
     }
     return split;
   }

@@ -28,9 +28,10 @@ class ImageSet : public Dataset {
 
 class SyntheticImages : public Dataset {
  public:
-  SyntheticImages(int64_t samples, int64_t channels, int64_t image, int64_t classes, uint64_t seed)
+  SyntheticImages(int64_t samples, int64_t channels, int64_t image, int64_t classes, uint64_t pattern_seed,
+                  uint64_t seed)
       : n_(samples), classes_(classes), seed_(seed) {
-    auto g = at::detail::createCPUGenerator(seed ^ 0x5eed);
+    auto g = at::detail::createCPUGenerator(pattern_seed ^ 0x5eed);
     patterns_ = at::randn({classes, channels, image, image}, g);
   }
   int64_t size() const override { return n_; }
@@ -68,8 +69,8 @@ std::unique_ptr<Dataset> image_set(torch::Tensor images, torch::Tensor labels, i
 }
 
 std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int64_t image, int64_t classes,
-                                          uint64_t seed) {
-  return std::make_unique<SyntheticImages>(samples, channels, image, classes, seed);
+                                          uint64_t pattern_seed, uint64_t seed) {
+  return std::make_unique<SyntheticImages>(samples, channels, image, classes, pattern_seed, seed);
 }
 
 void read_idx(const std::string& images_path, const std::string& labels_path, torch::Tensor* images,

@@ -18,9 +18,10 @@ std::unique_ptr<Dataset> synthetic_tokens(int64_t samples, int64_t seq_len, int6
 // Images (uint8 [n, c, h, w]) and labels (int64 [n]) rows [first, first + count).
 std::unique_ptr<Dataset> image_set(torch::Tensor images, torch::Tensor labels, int64_t first, int64_t count);
 
-// Learnable synthetic images: a fixed random pattern per class plus noise.
+// Learnable synthetic images: a fixed random pattern per class (from
+// `pattern_seed`, shared by a train set and its valid set) plus noise (from `seed`).
 std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int64_t image, int64_t classes,
-                                          uint64_t seed);
+                                          uint64_t pattern_seed, uint64_t seed);
 
 // Token streams and image files. Throw saturn::Error (66 missing, 65 malformed).
 torch::Tensor read_text_tokens(const std::string& path);

@@ -1,0 +1,185 @@
+// Torch unit tests: model shapes and sizes, sampling, schedules, collectives.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include "core/arch.h"
+#include "core/error.h"
+#include "train/comm/comm.h"
+#include "train/data/dataset.h"
+#include "train/data/sampler.h"
+#include "train/models/build.h"
+#include "train/optim.h"
+
+using namespace saturn;
+using namespace saturn::train;
+
+namespace {
+Config config_of(Arch a, std::vector<std::pair<std::string, Value>> kv) {
+  Config c = default_config(a);
+  for (auto& [k, v] : kv) c.set(k, v);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("gpt: shapes, blocks, GPT-2 small has 124,439,808 parameters") {
+  torch::manual_seed(0);
+  auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(3)}, {"width", int64_t(32)},
+                                                        {"heads", int64_t(4)}, {"seq_len", int64_t(16)}}), "");
+  CHECK(m->size() == 5);  // embed, 3 blocks, head
+  CHECK(m->block_name(0) == "embed");
+  CHECK(m->block_name(4) == "head");
+  auto out = m->forward(torch::randint(0, 256, {2, 16}, torch::kLong));
+  CHECK(out.sizes() == torch::IntArrayRef({2, 16, 256}));
+  // Shorter sequences than seq_len work too (causal mask sliced).
+  CHECK(m->forward(torch::randint(0, 256, {2, 5}, torch::kLong)).sizes() == torch::IntArrayRef({2, 5, 256}));
+
+  auto gpt2 = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(12)}, {"width", int64_t(768)},
+                                                           {"heads", int64_t(12)}, {"seq_len", int64_t(1024)},
+                                                           {"vocab", int64_t(50257)}}), "");
+  CHECK(gpt2->parameter_count() == 124439808);
+}
+
+TEST_CASE("mlp and vit: shapes") {
+  auto mlp = build_model(Arch::Mlp, config_of(Arch::Mlp, {{"image", int64_t(8)}, {"hidden", int64_t(16)},
+                                                          {"classes", int64_t(5)}}), "");
+  CHECK(mlp->forward(torch::randn({3, 1, 8, 8})).sizes() == torch::IntArrayRef({3, 5}));
+  auto vit = build_model(Arch::Vit, config_of(Arch::Vit, {{"image", int64_t(8)}, {"patch", int64_t(4)},
+                                                          {"width", int64_t(16)}, {"heads", int64_t(2)},
+                                                          {"classes", int64_t(7)}}), "");
+  CHECK(vit->size() == 6);  // embed, 4 blocks, head
+  CHECK(vit->forward(torch::randn({3, 3, 8, 8})).sizes() == torch::IntArrayRef({3, 7}));
+}
+
+TEST_CASE("resnet is refused with exit 69, not silently") {
+  try {
+    build_model(Arch::Resnet, default_config(Arch::Resnet), "");
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == 69);
+  }
+}
+
+TEST_CASE("the sampler draws each sample once per epoch, reproducibly") {
+  EpochSampler a(10, 7), b(10, 7), c(10, 8);
+  std::set<int64_t> epoch0, epoch1;
+  bool same_as_other_seed = true, epochs_differ = false;
+  for (int64_t p = 0; p < 10; ++p) {
+    epoch0.insert(a.at(p));
+    epoch1.insert(a.at(p + 10));
+    same_as_other_seed = same_as_other_seed && a.at(p) == c.at(p);
+    epochs_differ = epochs_differ || a.at(p) != a.at(p + 10);
+  }
+  CHECK(epoch0.size() == 10);
+  CHECK(epoch1.size() == 10);
+  CHECK_FALSE(same_as_other_seed);
+  CHECK(epochs_differ);
+  CHECK(b.at(25) == a.at(25));
+  CHECK(b.at(3) == a.at(3));  // going back an epoch recomputes the same order
+}
+
+TEST_CASE("learning-rate schedules") {
+  Hyperparams hp;
+  hp.lr = 1.0;
+  hp.warmup = 10;
+  CHECK(lr_at(0, 100, Schedule::Cosine, hp) == Approx(0.1));
+  CHECK(lr_at(9, 100, Schedule::Cosine, hp) == Approx(1.0));
+  CHECK(lr_at(10, 100, Schedule::Cosine, hp) == Approx(1.0));
+  CHECK(lr_at(55, 100, Schedule::Cosine, hp) == Approx(0.5));
+  CHECK(lr_at(99, 100, Schedule::Cosine, hp) < 0.001);
+  CHECK(lr_at(99, 100, Schedule::Constant, hp) == 1.0);
+}
+
+TEST_CASE("synthetic and text data shapes") {
+  DataSpec spec;
+  spec.train.format = DataFormat::Synthetic;
+  spec.train.samples = 50;
+  InputShape s;
+  s.modality = Modality::Tokens;
+  s.seq_len = 8;
+  s.vocab = 32;
+  auto split = open_data(spec, s, [](const std::string& p) { return p; });
+  CHECK(split.train->size() == 45);
+  CHECK(split.valid->size() == 5);
+  auto b = split.train->batch({0, 1, 44});
+  CHECK(b.input.sizes() == torch::IntArrayRef({3, 8}));
+  CHECK(torch::equal(b.input.slice(1, 1), b.target.slice(1, 0, 7)));  // targets are inputs shifted by one
+  CHECK(b.input.max().item<int64_t>() < 32);
+  CHECK(torch::equal(split.train->batch({1}).input, b.input.slice(0, 1, 2)));  // the same sample every time
+
+  spec.train.format = DataFormat::Text;
+  spec.train.path = SATURN_SOURCE_DIR "/workloads/data/corpus.txt";
+  spec.valid_fraction = 0.1;
+  s.seq_len = 64;
+  s.vocab = 256;
+  auto text = open_data(spec, s, [](const std::string& p) { return p; });
+  const int64_t windows = (static_cast<int64_t>(std::filesystem::file_size(spec.train.path)) - 1) / 64;
+  CHECK(text.train->size() + text.valid->size() == windows);
+  CHECK(text.valid->size() == windows / 10);
+}
+
+namespace {
+// Runs `body(comm)` on `world` forked ranks; returns true when all exit 0.
+bool on_ranks(int world, const std::function<bool(Communicator&)>& body) {
+  const std::string store = "/tmp/saturn-test-store-" + std::to_string(::getpid());
+  std::filesystem::remove(store);
+  std::vector<pid_t> pids;
+  for (int r = 0; r < world; ++r) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int code = 1;
+      try {
+        auto comm = connect({store, r, world, "gloo", 60});
+        code = body(*comm) ? 0 : 1;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "rank %d: %s\n", r, e.what());
+        code = 2;
+      }
+      ::_exit(code);
+    }
+    pids.push_back(pid);
+  }
+  bool ok = true;
+  for (pid_t p : pids) {
+    int status = 0;
+    ::waitpid(p, &status, 0);
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  std::filesystem::remove(store);
+  return ok;
+}
+}  // namespace
+
+TEST_CASE("gloo collectives on 3 forked ranks") {
+  CHECK(on_ranks(3, [](Communicator& c) {
+    const double r = c.rank();
+    auto t = torch::full({4}, r + 1, torch::kFloat);
+    c.all_reduce(t);  // 1 + 2 + 3
+    bool ok = torch::allclose(t, torch::full({4}, 6.0f));
+    if (!ok) std::fprintf(stderr, "all_reduce\n");
+    auto g = torch::empty({3, 2});
+    c.all_gather(torch::full({2}, r), g);
+    ok = ok && torch::allclose(g, torch::tensor({0.f, 0.f, 1.f, 1.f, 2.f, 2.f}).view({3, 2}));
+    if (!ok) std::fprintf(stderr, "all_gather\n");
+    auto in = torch::arange(6, torch::kFloat) + 10 * r;  // rank r holds [10r .. 10r+5]
+    auto out = torch::empty({2});
+    c.reduce_scatter(in, out);  // chunk k summed over ranks: 3*(2k, 2k+1) + 30
+    ok = ok && torch::allclose(out, torch::tensor({6.f * r + 30, 6.f * r + 33}));
+    if (!ok) std::fprintf(stderr, "reduce_scatter\n");
+    auto b = torch::full({3}, r);
+    c.broadcast(b, 2);
+    ok = ok && torch::allclose(b, torch::full({3}, 2.0f));
+    if (c.rank() == 0) c.send(torch::tensor({42.f}), 1);
+    if (c.rank() == 1) {
+      auto x = torch::empty({1});
+      c.recv(x, 0);
+      ok = ok && x.item<float>() == 42.f;
+    }
+    c.barrier();
+    return ok;
+  }));
+}

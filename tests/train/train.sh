@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Training tests through the real binary: real processes, real Gloo, CPU.
+# Usage: tests/train/train.sh SATURN_BINARY SOURCE_DIR
+set -u
+saturn=$1
+src=$(cd "$2" && pwd)
+wl=$src/tests/train/workloads
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# worker ARGS...: runs a worker, stdout+stderr to $tmp/log; returns its exit code.
+worker() { "$saturn" worker "$@" >"$tmp/log" 2>&1; }
+metrics() { echo "$1/jobs/$2/metrics.jsonl"; }
+# losses FILE: the training losses, one per line, as written.
+losses() { python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    if "loss" in d: print(repr(d["loss"]))' "$1"; }
+# decreases FILE: the last loss is below 80% of the first.
+decreases() { python3 -c 'import json,sys
+L=[json.loads(l)["loss"] for l in open(sys.argv[1]) if "\"loss\"" in l]
+sys.exit(0 if len(L) > 2 and L[-1] < 0.8 * L[0] else 1)' "$1"; }
+# close A B TOL: every loss of A within relative TOL of B's.
+close() { python3 -c 'import json,sys
+a=[json.loads(l)["loss"] for l in open(sys.argv[1]) if "\"loss\"" in l]
+b=[json.loads(l)["loss"] for l in open(sys.argv[2]) if "\"loss\"" in l]
+worst=max(abs(x-y)/abs(y) for x,y in zip(a,b))
+print("  max relative loss difference %.3g over %d steps" % (worst, len(a)))
+sys.exit(0 if len(a)==len(b) and len(a)>0 and worst <= float(sys.argv[3]) else 1)' "$1" "$2" "$3"; }
+# wait_lines FILE N: until FILE has N lines (at most 60 s).
+wait_lines() { for _ in $(seq 600); do [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
+
+# --- every model learns -------------------------------------------------------
+for job in gpt gpt-dropout; do
+  worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/learn" --no-resume
+  check "$job trains (exit 0)" [ $? = 0 ]
+  check "$job: loss decreases" decreases "$(metrics "$tmp/learn" "$job")"
+done
+for job in mlp vit; do
+  worker "$wl/images.yaml" --job "$job" --run-dir "$tmp/learn" --no-resume
+  check "$job trains (exit 0)" [ $? = 0 ]
+  check "$job: loss decreases" decreases "$(metrics "$tmp/learn" "$job")"
+done
+check "result.json written" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["steps"]==40 and d["eval_loss"] is not None else 1)' "$tmp/learn/jobs/vit/result.json"
+
+# --- DDP on 2 ranks equals one device at the same global batch ----------------
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/one" --steps 50
+check "single device, 50 steps" [ $? = 0 ]
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/ddp" --steps 50 --devices cpu,cpu
+check "ddp on 2 ranks, 50 steps" [ $? = 0 ]
+check "ddp losses within 1e-5 of single device" close "$(metrics "$tmp/ddp" gpt)" "$(metrics "$tmp/one" gpt)" 1e-5
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/accum" --steps 50 --micro-batch 2
+check "gradient accumulation (micro-batch 2)" [ $? = 0 ]
+check "accumulated losses within 1e-5 of single device" close "$(metrics "$tmp/accum" gpt)" "$(metrics "$tmp/one" gpt)" 1e-5
+
+# --- SIGTERM: checkpoint, exit 143, resume bit-identical ----------------------
+for job in gpt gpt-dropout; do
+  for devices in cpu cpu,cpu; do
+    name="$job on $devices"
+    worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/whole-$job-$devices" --steps 300 --devices "$devices"
+    "$saturn" worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$job-$devices" --steps 300 \
+      --devices "$devices" >"$tmp/cut.log" 2>&1 &
+    pid=$!
+    wait_lines "$(metrics "$tmp/cut-$job-$devices" "$job")" 40
+    kill -TERM $pid
+    wait $pid
+    code=$?
+    check "$name: SIGTERM exits 143" [ "$code" = 143 ]
+    check "$name: stopped with a checkpoint" grep -q "stopped $job at step" "$tmp/cut.log"
+    worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$job-$devices" --steps 300 --devices "$devices"
+    check "$name: resumed run exits 0" [ $? = 0 ]
+    check "$name: resumed from the checkpoint" grep -q "resumed $job from step" "$tmp/log"
+    check "$name: losses bit-identical to an uninterrupted run" \
+      cmp -s <(losses "$(metrics "$tmp/whole-$job-$devices" "$job")") <(losses "$(metrics "$tmp/cut-$job-$devices" "$job")")
+  done
+done
+
+# --- a corrupted or truncated newest checkpoint: the previous one is used ------
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/ref" --steps 30
+ck=$tmp/ref/jobs/gpt/ckpt
+check "two checkpoints kept (20, 30)" [ "$(ls "$ck" | tr '\n' ' ')" = "step-0000000020.json step-0000000020.pt step-0000000030.json step-0000000030.pt " ]
+cp -r "$tmp/ref" "$tmp/trunc"
+truncate -s 1000 "$tmp/trunc/jobs/gpt/ckpt/step-0000000030.pt"
+rm "$tmp/trunc/jobs/gpt/result.json"
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/trunc" --steps 30
+check "truncated checkpoint: exit 0" [ $? = 0 ]
+check "truncated checkpoint: reported" grep -q "step-0000000030.pt: 1000 bytes, expected .* (truncated); trying an older checkpoint" "$tmp/log"
+check "truncated checkpoint: resumed from step 20" grep -q "resumed gpt from step 20" "$tmp/log"
+check "truncated checkpoint: same losses as without the fault" \
+  cmp -s <(losses "$(metrics "$tmp/ref" gpt)") <(losses "$(metrics "$tmp/trunc" gpt)")
+cp -r "$tmp/ref" "$tmp/flip"
+python3 - "$tmp/flip/jobs/gpt/ckpt/step-0000000030.pt" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xFF; open(p, "wb").write(b)
+PY
+rm "$tmp/flip/jobs/gpt/result.json"
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/flip" --steps 30
+check "corrupted checkpoint: reported" grep -q "step-0000000030.pt: checksum mismatch (corrupted); trying an older checkpoint" "$tmp/log"
+check "corrupted checkpoint: same losses as without the fault" \
+  cmp -s <(losses "$(metrics "$tmp/ref" gpt)") <(losses "$(metrics "$tmp/flip" gpt)")
+
+# --- bad inputs -------------------------------------------------------------------
+sed 's|path: ../../../workloads/data/corpus.txt|path: no-such-corpus.txt|' "$wl/tiny-gpt.yaml" >"$wl/.missing-$$.yaml"
+worker "$wl/.missing-$$.yaml" --job gpt --run-dir "$tmp/bad"
+code=$?
+rm -f "$wl/.missing-$$.yaml"
+check "missing data file: exit 66" [ "$code" = 66 ]
+check "missing data file: names the path" grep -q "file not found: \"$wl/no-such-corpus.txt\"" "$tmp/log"
+worker "$wl/short-text.yaml" --job gpt --run-dir "$tmp/bad"
+check "text shorter than a sequence: exit 65" [ $? = 65 ]
+check "text shorter than a sequence: says what is needed" \
+  grep -q "short.txt: 25 tokens is shorter than one sequence: seq_len 64 needs at least 65 tokens" "$tmp/log"
+worker "$wl/tiny-gpt.yaml" --job gtp --run-dir "$tmp/bad"
+check "unknown job: exit 64" [ $? = 64 ]
+check "unknown job: suggests one" grep -q 'no job "gtp" in the workload, did you mean "gpt"?' "$tmp/log"
+[ ! -e "$tmp/bad" ] && ok "bad inputs wrote nothing" || bad "bad inputs wrote $(find "$tmp/bad")"
+
+# --- TorchScript: a module saved by PyTorch trains in saturn ------------------------
+py=""
+for p in /usr/bin/python3 python3; do
+  if "$p" -c 'import torch' >/dev/null 2>&1; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+  echo "SKIP: torchscript: no python3 with torch (Debian's python3-torch) to save a module"
+else
+  # torch.jit.script reads the class's source: it must live in a file.
+  cat >"$tmp/save_lm.py" <<'PY'
+import sys, torch
+class LM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(256, 32)
+        self.mix = torch.nn.Linear(32, 32)
+        self.out = torch.nn.Linear(32, 256)
+    def forward(self, x):
+        return self.out(torch.tanh(self.mix(self.emb(x))))
+torch.manual_seed(0)
+torch.jit.script(LM()).save(sys.argv[1])
+PY
+  "$py" "$tmp/save_lm.py" "$tmp/lm.pt"
+  cat >"$tmp/ts.yaml" <<EOF2
+name: ts
+cluster: {nodes: [{name: local, devices: {kind: cpu, count: 1}}]}
+data: {train: {format: text, path: $src/workloads/data/corpus.txt}}
+models: [{name: lm, arch: torchscript, path: lm.pt, config: {seq_len: 32}}]
+search: {grid: {lr: 1e-2, batch_size: 8}}
+train: {steps: 40, log_every: 1}
+EOF2
+  worker "$tmp/ts.yaml" --job lm --run-dir "$tmp/ts"
+  check "torchscript module trains (exit 0)" [ $? = 0 ]
+  check "torchscript: loss decreases" decreases "$(metrics "$tmp/ts" lm)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
