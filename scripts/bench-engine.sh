@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Engine benchmark: single-device training steps/s of saturn's `gpt` against
+# the same architecture in PyTorch Python (Debian's python3-torch), same
+# threads, batch and sequence length, measured in one run, median of RUNS.
+# Usage: scripts/bench-engine.sh [RUNS]      env: THREADS (default 1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+threads=${THREADS:-1}
+scripts/build.sh >/dev/null
+saturn=$PWD/build/bin/saturn
+py=/usr/bin/python3
+"$py" -c 'import torch' 2>/dev/null || { echo "bench-engine: $py cannot import torch (install python3-torch)" >&2; exit 69; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# name layers width heads seq_len batch steps
+sizes=(
+  "tiny 2 128 4 64 8 40"
+  "small 4 256 8 128 4 20"
+  "medium 6 384 6 128 2 14"
+)
+warmup=5
+vocab=256
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+{
+  echo "name: bench-engine"
+  echo "cluster: {nodes: [{name: local, devices: {kind: cpu, count: 1, threads: $threads}}]}"
+  echo "data: {train: {format: synthetic, samples: 100000}}"
+  echo "models:"
+  for s in "${sizes[@]}"; do
+    read -r name layers width heads seq batch steps <<<"$s"
+    echo "  - {name: $name, arch: gpt, config: {layers: $layers, width: $width, heads: $heads, seq_len: $seq, vocab: $vocab}, grid: {batch_size: $batch}}"
+  done
+  echo "search: {grid: {lr: 1e-3}}"
+  echo "train: {steps: 1000, log_every: 1, eval_batches: 1}"
+} >"$tmp/w.yaml"
+
+printf '%-8s %6s %6s %5s %5s  %12s %12s  %6s\n' size params seq batch thr "saturn st/s" "pytorch st/s" ratio
+for s in "${sizes[@]}"; do
+  read -r name layers width heads seq batch steps <<<"$s"
+  ours=() theirs=()
+  for run in $(seq "$runs"); do
+    rm -rf "$tmp/run"
+    "$saturn" worker "$tmp/w.yaml" --job "$name" --run-dir "$tmp/run" --steps "$steps" --threads "$threads" 2>/dev/null
+    ours+=("$(python3 -c 'import json,sys
+L=[json.loads(l) for l in open(sys.argv[1]) if "\"loss\"" in l]
+w=int(sys.argv[2]); print("%.4f" % ((L[-1]["step"]-L[w-1]["step"])/(L[-1]["time"]-L[w-1]["time"])))' \
+      "$tmp/run/jobs/$name/metrics.jsonl" "$warmup")")
+    theirs+=("$("$py" scripts/bench/gpt_reference.py "$layers" "$width" "$heads" "$seq" "$vocab" "$batch" "$steps" "$warmup" "$threads")")
+  done
+  a=$(printf '%s\n' "${ours[@]}" | median)
+  b=$(printf '%s\n' "${theirs[@]}" | median)
+  params=$(python3 -c "L,W,V,T=$layers,$width,$vocab,$seq; print('%.1fM' % ((12*W*W+13*W)*L/1e6 + (V+T)*W/1e6 + 2*W/1e6))")
+  printf '%-8s %6s %6s %5s %5s  %12.2f %12.2f  %5.2fx\n' "$name" "$params" "$seq" "$batch" "$threads" "$a" "$b" "$(python3 -c "print($a/$b)")"
+done
+echo "(median of $runs runs each; steps/s after $warmup warm-up steps; ratio = saturn / PyTorch)"
