@@ -33,10 +33,14 @@ struct Workload {
   // The grid a model's jobs come from (the workload's, with its overrides).
   Grid grid_for(const ModelSpec& m) const { return Grid::merge(grid, m.grid); }
   // A path as written in the workload, made relative to the current folder.
-  std::string resolve(const std::string& path) const;
+  std::string resolve(const std::string& path) const { return resolve_path(base_dir, path); }
 
   bool operator==(const Workload&) const = default;
 };
+
+// `path` as written in a workload whose relative paths are read from
+// `base_dir`: absolute paths and an empty base stay as they are.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
 
 struct LoadOptions {
   const Catalog* catalog = nullptr;  // device models; nullptr = default_catalog()

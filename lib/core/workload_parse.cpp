@@ -64,10 +64,7 @@ class Parser {
   Workload workload(const Field& root) const;
 
  private:
-  std::string resolve(const std::string& p) const {
-    if (p.empty() || p[0] == '/' || base_dir_.empty()) return p;
-    return base_dir_ + "/" + p;
-  }
+  std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
   std::string file(const Field& f) const;
   Cluster cluster(const Field& f) const;
   Node node(const Field& f) const;
@@ -420,7 +417,7 @@ Workload Parser::workload(const Field& root) const {
 
 }  // namespace
 
-std::string Workload::resolve(const std::string& p) const {
+std::string resolve_path(const std::string& base_dir, const std::string& p) {
   if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
   return base_dir + "/" + p;
 }

@@ -140,33 +140,25 @@ int64_t Field::integer(int64_t min, int64_t max) const {
   return *v;
 }
 
-double Field::number() const {
+// The scalar as a number accepted by `ok`, else "expected <what>".
+template <typename Ok>
+static double checked_number(const Field& f, Ok ok, const std::string& what) {
   std::optional<double> v;
-  if (node_.IsScalar()) v = parse_number(node_.Scalar());
-  if (!v) expected("a number");
+  if (f.is_scalar()) v = parse_number(f.node().Scalar());
+  if (!v || !ok(*v)) f.expected(what);
   return *v;
+}
+
+double Field::number() const {
+  return checked_number(*this, [](double) { return true; }, "a number");
 }
 
 double Field::positive_number() const {
-  std::optional<double> v;
-  if (node_.IsScalar()) v = parse_number(node_.Scalar());
-  if (!v || *v <= 0) expected("a positive number");
-  return *v;
+  return checked_number(*this, [](double v) { return v > 0; }, "a positive number");
 }
 
 double Field::nonnegative_number() const {
-  std::optional<double> v;
-  if (node_.IsScalar()) v = parse_number(node_.Scalar());
-  if (!v || *v < 0) expected("a number >= 0");
-  return *v;
-}
-
-double Field::number_in(double lo, double hi, bool hi_open) const {
-  std::optional<double> v;
-  if (node_.IsScalar()) v = parse_number(node_.Scalar());
-  if (!v || *v < lo || (hi_open ? *v >= hi : *v > hi))
-    expected("a number in [" + format_number(lo) + ", " + format_number(hi) + (hi_open ? ")" : "]"));
-  return *v;
+  return checked_number(*this, [](double v) { return v >= 0; }, "a number >= 0");
 }
 
 double Field::duration() const {

@@ -65,7 +65,6 @@ class Field {
   double number() const;                           // any finite number
   double positive_number() const;                  // > 0
   double nonnegative_number() const;               // >= 0
-  double number_in(double lo, double hi, bool hi_open) const;  // [lo, hi] or [lo, hi)
   double duration() const;                         // "30s", "5m", ...
   int64_t bytes() const;                           // "8GiB", ...
   double rate() const;                             // "600GB/s"
