@@ -17,6 +17,10 @@
 
 namespace saturn {
 
+// `path` as written in a workload whose relative paths are read from
+// `base_dir`: absolute paths and an empty base stay as they are.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
+
 struct Workload {
   std::string name;                     // names the run directory
   Cluster cluster;
@@ -37,10 +41,6 @@ struct Workload {
 
   bool operator==(const Workload&) const = default;
 };
-
-// `path` as written in a workload whose relative paths are read from
-// `base_dir`: absolute paths and an empty base stay as they are.
-std::string resolve_path(const std::string& base_dir, const std::string& path);
 
 struct LoadOptions {
   const Catalog* catalog = nullptr;  // device models; nullptr = default_catalog()
