@@ -157,7 +157,8 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
     const double lr = lr_at(step, total, job.train.schedule, job.hp);
     set_lr(*opt, lr);
     opt->zero_grad();
-    double local_loss = 0;
+    // Summed on the device: one host sync per step, not one per micro-batch.
+    auto local_loss = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
     for (int64_t p = mine.lo; p < mine.hi; p += micro) {
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro, mine.hi); ++q) idx.push_back(sampler.at(step * batch + q));
@@ -166,10 +167,10 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
       auto loss = BlockModelImpl::loss(out, b.target.to(device)) *
                   (static_cast<double>(idx.size()) / static_cast<double>(batch));
       loss.backward();
-      local_loss += loss.item<double>();
+      local_loss += loss.detach().to(torch::kDouble);
     }
     const int local_stop = stop_signal ? static_cast<int>(*stop_signal) : 0;
-    auto stats = torch::tensor({local_loss, static_cast<double>(local_stop)}, torch::kDouble);
+    auto stats = torch::stack({local_loss.cpu(), torch::tensor(static_cast<double>(local_stop), torch::kDouble)});
     if (comm) {
       all_reduce_gradients(params, *comm);
       comm->all_reduce(stats);
