@@ -12,6 +12,7 @@
 #include "train/metrics.h"
 #include "train/models/build.h"
 #include "train/optim.h"
+#include "train/precision.h"
 
 namespace saturn::train {
 namespace {
@@ -72,6 +73,8 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
   const bool leader = rank == 0;
   const torch::Device device(job.device);
+  const bool bf16 = uses_bf16(device, job.train.precision);
+  const auto on_device = torch::TensorOptions().dtype(torch::kDouble).device(device);
   const int64_t batch = job.hp.batch_size;
   if (batch < world)
     throw data_error("job " + job.id + ": batch_size " + std::to_string(batch) + " is smaller than its " +
@@ -131,11 +134,12 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro, part.hi); ++q) idx.push_back(q % data.valid->size());
       Batch b = data.valid->batch(idx);
+      AutocastScope autocast(device, bf16);
       auto out = model->forward(b.input.to(device));
       sum += BlockModelImpl::loss(out, b.target.to(device)).item<double>() * static_cast<double>(idx.size());
     }
     model->train();
-    auto t = torch::tensor({sum}, torch::kDouble);
+    auto t = torch::full({1}, sum, on_device);  // the communicator's device
     if (comm) comm->all_reduce(t);
     return t.item<double>() / static_cast<double>(n);
   };
@@ -158,25 +162,31 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
     set_lr(*opt, lr);
     opt->zero_grad();
     // Summed on the device: one host sync per step, not one per micro-batch.
-    auto local_loss = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+    auto local_loss = torch::zeros({}, on_device);
     for (int64_t p = mine.lo; p < mine.hi; p += micro) {
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro, mine.hi); ++q) idx.push_back(sampler.at(step * batch + q));
       Batch b = data.train->batch(idx);
-      auto out = model->forward(b.input.to(device));
-      auto loss = BlockModelImpl::loss(out, b.target.to(device)) *
-                  (static_cast<double>(idx.size()) / static_cast<double>(batch));
+      torch::Tensor loss;
+      {
+        AutocastScope autocast(device, bf16);
+        auto out = model->forward(b.input.to(device, /*non_blocking=*/true));
+        loss = BlockModelImpl::loss(out, b.target.to(device, /*non_blocking=*/true)) *
+               (static_cast<double>(idx.size()) / static_cast<double>(batch));
+      }
       loss.backward();
       local_loss += loss.detach().to(torch::kDouble);
     }
     const int local_stop = stop_signal ? static_cast<int>(*stop_signal) : 0;
-    auto stats = torch::stack({local_loss.cpu(), torch::tensor(static_cast<double>(local_stop), torch::kDouble)});
+    // [loss, stop] in one all-reduce on the communicator's device, read once.
+    auto stats = torch::stack({local_loss, torch::full({}, static_cast<double>(local_stop), on_device)});
     if (comm) {
       all_reduce_gradients(params, *comm);
       comm->all_reduce(stats);
     }
     if (job.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, job.train.grad_clip);
     opt->step();
+    stats = stats.cpu();
     last_loss = stats[0].item<double>();
     if (!std::isfinite(last_loss))
       throw data_error("job " + job.id + ": the loss is " + std::to_string(last_loss) + " at step " +

@@ -103,7 +103,8 @@ int run_worker(const WorkerOptions& o) {
   const ModelSpec& model = w.models[job.model];
   if (o.devices.empty()) throw usage_error("--devices: at least one device");
   for (const auto& d : o.devices)
-    if (d != "cpu" && d.rfind("cuda:", 0) != 0)
+    if (d != "cpu" && !(d.size() > 5 && d.rfind("cuda:", 0) == 0 &&
+                        d.find_first_not_of("0123456789", 5) == std::string::npos && d.size() <= 8))
       throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
   const int world = static_cast<int>(o.devices.size());
   const std::string job_dir = o.run_dir + "/jobs/" + job.id;
@@ -130,6 +131,7 @@ int run_worker(const WorkerOptions& o) {
     co.rank = rank;
     co.world = world;
     co.backend = !o.backend.empty() ? o.backend : device == "cpu" ? "gloo" : "nccl";
+    co.device = device == "cpu" ? 0 : torch::Device(device).index();
     if (co.rendezvous.empty()) throw usage_error("--rank needs --rendezvous");
     comm = connect(co);
   }

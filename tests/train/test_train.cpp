@@ -14,6 +14,7 @@
 #include "train/data/sampler.h"
 #include "train/models/build.h"
 #include "train/optim.h"
+#include "train/precision.h"
 
 using namespace saturn;
 using namespace saturn::train;
@@ -182,4 +183,57 @@ TEST_CASE("gloo collectives on 3 forked ranks") {
     c.barrier();
     return ok;
   }));
+}
+
+TEST_CASE("bf16 autocast scope is on inside and restored after, weights stay fp32") {
+  torch::manual_seed(0);
+  auto lin = torch::nn::Linear(8, 4);
+  auto x = torch::randn({2, 8});
+  CHECK(uses_bf16(torch::Device("cuda:0"), Precision::Auto));
+  CHECK_FALSE(uses_bf16(torch::Device("cpu"), Precision::Auto));
+  CHECK(uses_bf16(torch::Device("cpu"), Precision::Bf16));
+  CHECK_FALSE(uses_bf16(torch::Device("cuda:0"), Precision::Fp32));
+  {
+    AutocastScope on(torch::Device("cpu"), true);
+    CHECK(lin(x).scalar_type() == torch::kBFloat16);
+  }
+  CHECK(lin(x).scalar_type() == torch::kFloat);
+  CHECK(lin->weight.scalar_type() == torch::kFloat);
+  {
+    AutocastScope off(torch::Device("cpu"), false);
+    CHECK(lin(x).scalar_type() == torch::kFloat);
+  }
+}
+
+TEST_CASE("nccl: collectives on one CUDA rank, or exit 69 without CUDA") {
+  const std::string store = "/tmp/saturn-test-nccl-" + std::to_string(::getpid());
+  std::filesystem::remove(store);
+  CommOptions o{store, 0, 1, "nccl", 60, 0};
+  if (!torch::cuda::is_available()) {
+    try {
+      connect(o);
+      FAIL("connect(nccl) succeeded without CUDA");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::Unavailable);
+      WARN(std::string("no CUDA device here, checked only the refusal: ") + e.what());
+    }
+    return;
+  }
+  auto c = connect(o);
+  const auto cuda = torch::TensorOptions().device(torch::kCUDA, 0);
+  auto t = torch::full({4}, 3.0, cuda);
+  c->all_reduce(t);
+  CHECK(torch::allclose(t.cpu(), torch::full({4}, 3.0f)));
+  auto g = torch::empty({1, 2}, cuda);
+  c->all_gather(torch::full({2}, 5.0, cuda), g);
+  CHECK(torch::allclose(g.cpu(), torch::full({1, 2}, 5.0f)));
+  auto out = torch::empty({3}, cuda);
+  c->reduce_scatter(torch::arange(3, cuda.dtype(torch::kFloat)), out);
+  CHECK(torch::allclose(out.cpu(), torch::arange(3, torch::kFloat)));
+  auto b = torch::full({2}, 7.0, cuda.dtype(torch::kBFloat16));
+  c->broadcast(b, 0);
+  CHECK(b.cpu().to(torch::kFloat)[0].item<float>() == 7.f);
+  c->barrier();
+  CHECK_THROWS_AS(c->all_reduce(t = torch::zeros({2})), Error);  // a CPU tensor is refused
+  std::filesystem::remove(store);
 }

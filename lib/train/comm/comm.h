@@ -2,8 +2,9 @@
 // tensors of the rank's device. Two implementations: Gloo through LibTorch's
 // c10d (CPU tensors; rendezvous through a FileStore in the run directory),
 // and NCCL through its C API (CUDA tensors; built when CMake finds CUDA and
-// NCCL). Every call blocks until done. One communicator per rank; not thread
-// safe.
+// NCCL). Every call returns when its result is in the output tensor (NCCL:
+// its stream has finished), or throws saturn::Error (TempFail) when a peer
+// fails or the timeout passes. One communicator per rank; not thread safe.
 #pragma once
 
 #include <torch/torch.h>
@@ -34,6 +35,7 @@ struct CommOptions {
   int world = 1;
   std::string backend = "gloo";  // gloo | nccl
   double timeout_s = 600;        // for rendezvous and every collective
+  int device = 0;                // nccl: the rank's CUDA device ordinal
 };
 
 // Connects this rank to the others; throws saturn::Error (Unavailable) when
