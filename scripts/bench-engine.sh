@@ -16,9 +16,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 # name layers width heads seq_len batch steps
 sizes=(
-  "tiny 2 128 4 64 8 40"
-  "small 4 256 8 128 4 20"
-  "medium 6 384 6 128 2 14"
+  "tiny 2 128 4 64 8 200"
+  "small 4 256 8 128 4 60"
+  "medium 6 384 6 128 2 40"
 )
 warmup=5
 vocab=256
@@ -38,6 +38,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
   echo "train: {steps: 1000, log_every: 1, eval_batches: 1}"
 } >"$tmp/w.yaml"
 
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
+echo "BLAS: $blas; threads: $threads; runs: $runs"
 printf '%-8s %6s %6s %5s %5s  %12s %12s  %6s\n' size params seq batch thr "saturn st/s" "pytorch st/s" ratio
 for s in "${sizes[@]}"; do
   read -r name layers width heads seq batch steps <<<"$s"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything saturn needs to build and test, with apt-get (Debian 12).
 # Idempotent: packages already installed are skipped; prints what it does.
+# libopenblas0-openmp: Debian's LibTorch calls whichever libblas.so.3 the
+# alternatives system picks; without it, the reference BLAS (12x slower).
 # Usage: scripts/setup.sh            (as root, or with sudo available)
 set -euo pipefail
 
@@ -9,6 +11,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev catch2 libsqlite3-dev sqlite3
   nlohmann-json3-dev coinor-libcbc-dev
   libtorch-dev libgloo-dev python3-torch
+  libopenblas0-openmp
   clang libclang-rt-14-dev
 )
 

@@ -160,7 +160,9 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
   for (int64_t step = start; step < total; ++step) {
     const double lr = lr_at(step, total, job.train.schedule, job.hp);
     set_lr(*opt, lr);
-    opt->zero_grad();
+    // Gradients to none rather than zero: the first backward writes them
+    // instead of adding to a memset buffer (what PyTorch 2.x does by default).
+    for (auto& p : params) p.mutable_grad() = torch::Tensor();
     // Summed on the device: one host sync per step, not one per micro-batch.
     auto local_loss = torch::zeros({}, on_device);
     for (int64_t p = mine.lo; p < mine.hi; p += micro) {

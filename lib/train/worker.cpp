@@ -1,5 +1,6 @@
 #include "train/worker.h"
 
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,6 +124,11 @@ int run_worker(const WorkerOptions& o) {
       if (n.kind != DeviceKind::Cuda) threads = static_cast<int>(n.threads);
   }
   torch::set_num_threads(threads);
+  // LibTorch's CPU allocator is malloc: keep freed tensors (up to 32 MiB,
+  // glibc's largest mmap threshold) in the heap for the next step instead
+  // of returning them to the kernel and faulting their pages in again.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   std::unique_ptr<Communicator> comm;
   if (world > 1) {

@@ -237,3 +237,18 @@ TEST_CASE("nccl: collectives on one CUDA rank, or exit 69 without CUDA") {
   CHECK_THROWS_AS(c->all_reduce(t = torch::zeros({2})), Error);  // a CPU tensor is refused
   std::filesystem::remove(store);
 }
+
+TEST_CASE("gpt attention is causal: a later token changes no earlier output") {
+  torch::manual_seed(1);
+  auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(2)}, {"width", int64_t(32)},
+                                                        {"heads", int64_t(4)}, {"seq_len", int64_t(16)}}), "");
+  m->eval();
+  torch::NoGradGuard g;
+  auto x = torch::randint(0, 256, {2, 16}, torch::kLong);
+  auto y = x.clone();
+  y.index_put_({torch::indexing::Slice(), 9}, (x.select(1, 9) + 1) % 256);
+  auto a = m->forward(x), b = m->forward(y);
+  using torch::indexing::Slice;
+  CHECK(torch::equal(a.index({Slice(), Slice(0, 9)}), b.index({Slice(), Slice(0, 9)})));
+  CHECK_FALSE(torch::allclose(a.index({Slice(), Slice(9, 16)}), b.index({Slice(), Slice(9, 16)})));
+}

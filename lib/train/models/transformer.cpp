@@ -3,6 +3,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <limits>
 
 namespace saturn::train {
 
@@ -38,33 +39,43 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) 
     ln1_->bias.requires_grad_(false);
     ln2_->bias.requires_grad_(false);
   }
-  if (o.causal)
-    mask_ = register_buffer("mask", torch::ones({o.max_len, o.max_len}, torch::kBool).tril());
 }
 
 torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
   const int64_t b = x.size(0), t = x.size(1), c = x.size(2), h = o_.heads, d = c / h;
-  auto qkv = qkv_(x).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
-  torch::Tensor y;
+  const double p = is_training() ? o_.dropout : 0.0;
 #if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
-  y = at::scaled_dot_product_attention(q, k, v, {}, is_training() ? o_.dropout : 0.0, o_.causal);
+  auto qkv = qkv_(x).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
+  auto y = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], {}, p, o_.causal);  // [b, h, t, d]
 #else
-  auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(d)));
-  if (o_.causal)
-    att = att.masked_fill(mask_.slice(0, 0, t).slice(1, 0, t).logical_not(),
-                          -std::numeric_limits<float>::infinity());
-  att = drop_(torch::softmax(att, -1));
-  y = torch::matmul(att, v);
+  // One copy to head-major [3, b*h, t, d]; the scale and the causal mask go
+  // into the QK^T product (baddbmm) instead of two more passes over [t, t].
+  auto qkv = qkv_(x).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4}).reshape({3, b * h, t, d});
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+  torch::Tensor att;
+  if (o_.causal) {
+    if (!causal_bias_.defined() || causal_bias_.device() != x.device())
+      causal_bias_ = torch::full({o_.max_len, o_.max_len}, -std::numeric_limits<float>::infinity(),
+                                 torch::TensorOptions().device(x.device()))
+                         .triu(1);
+    att = torch::baddbmm(causal_bias_.slice(0, 0, t).slice(1, 0, t), q, k.transpose(1, 2), 1.0, scale);
+  } else {
+    att = torch::bmm(q, k.transpose(1, 2)).mul_(scale);
+  }
+  att = torch::softmax(att, -1);
+  if (p > 0) att = drop_(att);
+  auto y = torch::bmm(att, v).view({b, h, t, d});
 #endif
   y = y.transpose(1, 2).reshape({b, t, c});
-  return drop_(proj_(y));
+  y = proj_(y);
+  return p > 0 ? drop_(y) : y;
 }
 
 torch::Tensor TransformerBlockImpl::forward(torch::Tensor x) {
   x = x + attention(ln1_(x));
   auto m = fc_proj_(torch::gelu(fc_(ln2_(x))));
-  return x + drop_(m);
+  return x + (is_training() && o_.dropout > 0 ? drop_(m) : m);
 }
 
 }  // namespace saturn::train

@@ -30,7 +30,11 @@ class TransformerBlockImpl : public torch::nn::Module {
   torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, fc_{nullptr}, fc_proj_{nullptr};
   torch::nn::Dropout drop_{nullptr};
-  torch::Tensor mask_;  // [max_len, max_len] bool, true where attention is allowed (causal only)
+  // Causal only, LibTorch 1.x: [max_len, max_len], 0 where attention is
+  // allowed and -inf elsewhere, added inside the QK^T product (baddbmm).
+  // Derived, so not a buffer (checkpoints stay parameters only); made on
+  // the device of the first input that needs it.
+  torch::Tensor causal_bias_;
 };
 TORCH_MODULE(TransformerBlock);
 
