@@ -1,6 +1,7 @@
 #include "units.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -171,6 +172,43 @@ std::string format_rate(double bps) {
   for (const auto& [name, scale] : units)
     if (bps >= scale) return format_number(bps / scale) + name;
   return format_number(bps) + "B/s";
+}
+
+}  // namespace saturn
+
+namespace saturn {
+namespace {
+std::string three_digits(double v) {
+  char buf[32];
+  if (v >= 100) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else if (v >= 10) std::snprintf(buf, sizeof buf, "%.1f", v);
+  else std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+}  // namespace
+
+std::string human_bytes(double bytes) {
+  static const std::pair<const char*, double> units[] = {
+      {"TiB", 1099511627776.0}, {"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0}};
+  for (const auto& [name, scale] : units)
+    if (bytes >= scale) return three_digits(bytes / scale) + " " + name;
+  return std::to_string(static_cast<int64_t>(bytes)) + " B";
+}
+
+std::string human_duration(double s) {
+  char buf[48];
+  if (s < 0) s = 0;
+  if (s < 1e-3) return three_digits(s * 1e6) + " us";
+  if (s < 1) return three_digits(s * 1e3) + " ms";
+  if (s < 60) return three_digits(s) + " s";
+  const auto total = static_cast<int64_t>(std::llround(s));
+  if (total < 3600) {
+    std::snprintf(buf, sizeof buf, "%lldm %02llds", static_cast<long long>(total / 60), static_cast<long long>(total % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldh %02lldm", static_cast<long long>(total / 3600),
+                  static_cast<long long>(total % 3600 / 60));
+  }
+  return buf;
 }
 
 }  // namespace saturn

@@ -37,6 +37,12 @@ std::optional<int64_t> parse_bytes(std::string_view s);
 // Bytes as the largest binary unit that is exact ("8GiB", "1536MiB", "100B").
 std::string format_bytes(int64_t bytes);
 
+// For people, not for parsing back: three significant digits.
+// human_bytes: "27.2 MiB", "512 B"; human_duration: "9.06 ms", "1.15 s",
+// "2m 05s", "3h 02m".
+std::string human_bytes(double bytes);
+std::string human_duration(double seconds);
+
 // A rate in bytes per second: a byte size followed by "/s" ("600GB/s").
 std::optional<double> parse_rate(std::string_view s);
 

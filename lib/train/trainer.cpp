@@ -1,5 +1,8 @@
 #include "train/trainer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +16,9 @@
 #include "train/models/build.h"
 #include "train/optim.h"
 #include "train/precision.h"
+#ifdef SATURN_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 namespace saturn::train {
 namespace {
@@ -66,9 +72,52 @@ void write_json_atomic(const std::string& path, const nlohmann::json& j) {
   std::filesystem::rename(path + ".tmp", path);
 }
 
+// Resident bytes now (/proc/self/statm), and the process's peak.
+int64_t rss_now() {
+  std::ifstream in("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  in >> size >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+int64_t rss_peak() {
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
+
+bool is_out_of_memory(const std::string& what) {
+  return what.find("out of memory") != std::string::npos || what.find("not enough memory") != std::string::npos ||
+         what.find("std::bad_alloc") != std::string::npos;
+}
+
+void write_trial(const TrialOptions& t, int rank, const nlohmann::json& j) {
+  write_json_atomic(t.out + "/rank-" + std::to_string(rank) + ".json", j);
+}
+
+int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
+               const std::function<void(const std::string&)>& log);
+
 }  // namespace
 
 int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
+              const std::function<void(const std::string&)>& log) {
+  if (!job.trial.enabled) return train_loop(job, comm, stop_signal, log);
+  const int rank = comm ? comm->rank() : 0;
+  try {
+    return train_loop(job, comm, stop_signal, log);
+  } catch (const std::bad_alloc&) {
+    write_trial(job.trial, rank, {{"feasible", false}, {"reason", "out of memory (the allocator failed)"}});
+  } catch (const c10::Error& e) {
+    const std::string msg = e.msg().substr(0, e.msg().find('\n'));
+    if (!is_out_of_memory(msg)) throw;
+    write_trial(job.trial, rank, {{"feasible", false}, {"reason", "out of memory: " + msg.substr(0, 200)}});
+  }
+  return kTrialInfeasible;
+}
+
+namespace {
+
+int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
               const std::function<void(const std::string&)>& log) {
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
   const bool leader = rank == 0;
@@ -80,6 +129,8 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
     throw data_error("job " + job.id + ": batch_size " + std::to_string(batch) + " is smaller than its " +
                      std::to_string(world) + " ranks");
 
+  const bool trial = job.trial.enabled;
+  const int64_t rss_before = trial ? rss_now() : 0;
   // Data first: a bad file fails before any work.
   const InputShape shape = input_shape(job.arch, job.config, job.data);
   DataSplit data = open_data(job.data, shape, job.resolve);
@@ -87,6 +138,7 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
   if (total <= 0)
     total = static_cast<int64_t>(std::ceil(job.train.epochs * static_cast<double>(data.train->size()) /
                                            static_cast<double>(batch)));
+  if (trial) total = job.trial.warmup + job.trial.max_steps + 1;
 
   torch::manual_seed(job.hp.seed);
   BlockModel model = build_model(job.arch, job.config, job.module_path);
@@ -101,10 +153,10 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
     }
   auto opt = make_optimizer(params, job.train.optimizer, job.hp);
 
-  std::filesystem::create_directories(job.out_dir);
+  std::filesystem::create_directories(trial ? job.trial.out : job.out_dir);
   Checkpointer ckpt(job.out_dir + "/ckpt");
   int64_t start = 0;
-  if (job.resume) {
+  if (job.resume && !trial) {
     auto warn = [&](const std::string& m) {
       if (leader) log("warning: " + m);
     };
@@ -114,7 +166,7 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
     }
   }
   std::unique_ptr<MetricsLog> metrics;
-  if (leader) metrics = std::make_unique<MetricsLog>(job.out_dir + "/metrics.jsonl", start > 0 ? start : -1);
+  if (leader && !trial) metrics = std::make_unique<MetricsLog>(job.out_dir + "/metrics.jsonl", start > 0 ? start : -1);
   if (comm) comm->barrier();  // every rank has loaded before rank 0 may write a newer checkpoint
 
   EpochSampler sampler(data.train->size(), static_cast<uint64_t>(job.hp.seed));
@@ -157,7 +209,23 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
   int64_t interval_steps = 0;
   double last_loss = NAN;
   std::optional<double> last_eval;
+  std::vector<double> step_times;  // trial: timed steps, in order
+  double timed_seconds = 0;
+  auto window_stats = [&](double* median, double* spread) {
+    std::vector<double> w(step_times.end() - std::min<int64_t>(job.trial.window, step_times.size()), step_times.end());
+    std::sort(w.begin(), w.end());
+    *median = w.size() % 2 ? w[w.size() / 2] : (w[w.size() / 2 - 1] + w[w.size() / 2]) / 2;
+    *spread = *median > 0 ? (w.back() - w.front()) / *median : 0;
+  };
+  auto trial_done = [&] {
+    if (!trial || !leader || static_cast<int64_t>(step_times.size()) < job.trial.window) return false;
+    double median = 0, spread = 0;
+    window_stats(&median, &spread);
+    return spread <= job.trial.max_spread || static_cast<int64_t>(step_times.size()) >= job.trial.max_steps ||
+           timed_seconds >= job.trial.max_seconds;
+  };
   for (int64_t step = start; step < total; ++step) {
+    const auto step_start = Clock::now();
     const double lr = lr_at(step, total, job.train.schedule, job.hp);
     set_lr(*opt, lr);
     // Gradients to none rather than zero: the first backward writes them
@@ -181,7 +249,8 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
     }
     const int local_stop = stop_signal ? static_cast<int>(*stop_signal) : 0;
     // [loss, stop] in one all-reduce on the communicator's device, read once.
-    auto stats = torch::stack({local_loss, torch::full({}, static_cast<double>(local_stop), on_device)});
+    auto stats = torch::stack({local_loss, torch::full({}, static_cast<double>(local_stop), on_device),
+                               torch::full({}, trial_done() ? 1.0 : 0.0, on_device)});
     if (comm) {
       all_reduce_gradients(params, *comm);
       comm->all_reduce(stats);
@@ -194,6 +263,15 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
       throw data_error("job " + job.id + ": the loss is " + std::to_string(last_loss) + " at step " +
                        std::to_string(step + 1) + " (diverged; try a lower lr)");
     const int64_t done = step + 1;
+    if (trial) {
+      const double dt = seconds_since(step_start);
+      if (step >= job.trial.warmup) {
+        step_times.push_back(dt);
+        timed_seconds += dt;
+      }
+      if (stats[2].item<double>() > 0 || done == total) break;
+      continue;
+    }
     ++interval_steps;
     const bool last = done == total;
     if (leader && (done % job.train.log_every == 0 || last)) {
@@ -220,6 +298,20 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
       return 128 + sig;
     }
   }
+  if (trial) {
+    double median = 0, spread = 0;
+    if (!step_times.empty()) window_stats(&median, &spread);
+    int64_t peak = rss_peak() - rss_before;
+#ifdef SATURN_TORCH_CUDA
+    if (device.is_cuda()) peak = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index()).reserved_bytes[0].peak;
+#endif
+    write_trial(job.trial, rank,
+                {{"feasible", true}, {"step_time", median}, {"spread", spread},
+                 {"timed_steps", static_cast<int64_t>(step_times.size())}, {"peak_memory", peak},
+                 {"final_loss", last_loss}});
+    if (comm) comm->barrier();
+    return 0;
+  }
   if (comm) comm->barrier();
   if (leader) {
     nlohmann::json result = {{"job", job.id}, {"steps", total}, {"final_loss", last_loss},
@@ -229,5 +321,7 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
   }
   return 0;
 }
+
+}  // namespace
 
 }  // namespace saturn::train

@@ -19,6 +19,18 @@
 
 namespace saturn::train {
 
+// A profiling trial instead of training: no checkpoints, metrics or
+// result.json; warm-up steps, then timed steps until the median is stable.
+struct TrialOptions {
+  bool enabled = false;
+  int64_t warmup = 3;           // untimed steps first (allocations, caches)
+  int64_t window = 5;           // the median and spread are over the last `window` steps
+  double max_spread = 0.05;     // stable: (max - min) / median of the window at most this
+  int64_t max_steps = 40;       // timed steps at most
+  double max_seconds = 60;      // wall time of the timed steps at most
+  std::string out;              // this rank writes <out>/rank-<r>.json (made by the worker)
+};
+
 struct TrainJob {
   std::string id;                 // the job id, for messages and result.json
   Arch arch = Arch::Gpt;
@@ -33,12 +45,20 @@ struct TrainJob {
   int64_t micro_batch = 0;        // samples per forward pass per rank; 0 = the whole local batch
   std::string device = "cpu";     // "cpu" or "cuda:N"
   bool resume = true;             // continue from the newest valid checkpoint
+  TrialOptions trial;
 };
 
+// In a trial, each rank writes {"feasible": true, "step_time": median s,
+// "spread", "timed_steps", "peak_memory": bytes this rank added (CPU: peak
+// RSS over the RSS before the data was read; CUDA: peak reserved bytes)}, or
+// {"feasible": false, "reason": "out of memory: ..."} and returns
+// kTrialInfeasible (so the launcher stops the other ranks).
+//
 // Trains; returns 0 when done, or 128 + the signal number after a checkpoint
 // when stopped by `stop_signal` (which a signal handler sets). `comm` is null
 // for a single device. Progress goes to `log` (rank 0 only). Throws
 // saturn::Error for bad data or configuration.
+constexpr int kTrialInfeasible = 3;  // a trial that ran out of memory (its rank file says so)
 int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
               const std::function<void(const std::string&)>& log);
 

@@ -61,6 +61,7 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
     if (o.micro_batch > 0) args.insert(args.end(), {"--micro-batch", std::to_string(o.micro_batch)});
     if (o.threads > 0) args.insert(args.end(), {"--threads", std::to_string(o.threads)});
     if (!o.resume) args.push_back("--no-resume");
+    if (o.trial) args.push_back("--trial");
     pid_t pid = ::fork();
     if (pid < 0) throw Error(ErrorKind::TempFail, "cannot fork rank " + std::to_string(r));
     if (pid == 0) {
@@ -85,10 +86,12 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (code != 0 && result == 0) {
       result = code;
-      // A rank failed: the others would wait for it forever in a collective.
+      // A rank failed: the others would wait for it in a collective until
+      // the timeout, and cannot reach a step boundary to checkpoint at.
+      // Checkpoints are atomic, so killing them loses nothing saved.
       if (code < 128 || !g_stop)
         for (pid_t c : g_children)
-          if (c != pid) ::kill(c, SIGTERM);
+          if (c != pid) ::kill(c, SIGKILL);
     }
   }
   std::filesystem::remove(rendezvous);
@@ -108,7 +111,7 @@ int run_worker(const WorkerOptions& o) {
                         d.find_first_not_of("0123456789", 5) == std::string::npos && d.size() <= 8))
       throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
   const int world = static_cast<int>(o.devices.size());
-  const std::string job_dir = o.run_dir + "/jobs/" + job.id;
+  const std::string job_dir = o.trial ? o.run_dir + "/trial" : o.run_dir + "/jobs/" + job.id;
   install_handlers();
   if (o.rank < 0 && world > 1) return launch_ranks(o, job_dir);
   if (o.rank >= world) throw usage_error("--rank " + std::to_string(o.rank) + " is not below the device count");
@@ -156,6 +159,8 @@ int run_worker(const WorkerOptions& o) {
   tj.micro_batch = o.micro_batch;
   tj.device = device;
   tj.resume = o.resume;
+  tj.trial.enabled = o.trial;
+  tj.trial.out = o.run_dir + "/trial";
   auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
   try {
     return train_job(tj, comm.get(), &g_stop, log);

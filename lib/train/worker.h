@@ -25,6 +25,7 @@ struct WorkerOptions {
   int64_t micro_batch = 0;         // > 0: samples per forward pass per rank (gradient accumulation)
   int threads = 0;                 // > 0: intra-op threads per rank; 0 = the workload's cpu threads
   bool resume = true;              // continue from the job's newest valid checkpoint
+  bool trial = false;              // profiling trial: rank files in <run_dir>/trial/, nothing else written
   std::string self;                // path of this executable (for launching ranks)
 };
 

@@ -1,0 +1,176 @@
+// saturn profile W.yaml: measure every (shape, technique, device count) the
+// workload allows on this machine's devices; store the results; show them.
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/job.h"
+#include "core/text.h"
+#include "core/units.h"
+#include "core/workload.h"
+#include "profile/profiler.h"
+#include "profile/view.h"
+#include "report/table.h"
+
+namespace saturn::cmd {
+
+struct ProfileCmdOptions {
+  std::string workload;   // the workload file
+  std::string store;      // profile store; "" = ProfileStore::default_path()
+  bool refresh = false;   // re-measure what is stored
+  bool show = false;      // print the table only, measure nothing
+  bool json = false;      // the table as JSON on stdout
+};
+
+namespace {
+
+volatile std::sig_atomic_t g_profile_stop = 0;
+extern "C" void on_profile_signal(int sig) { g_profile_stop = sig; }
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "saturn";
+}
+
+std::string ms(double s) { return human_duration(s); }
+
+std::string strategy_text(const ProfileKey& k) {
+  std::string s = std::string(technique_name(k.technique)) + " x" + std::to_string(k.devices) + " " + k.device;
+  return s;
+}
+
+void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
+                const std::vector<ProfileRow>& rows, bool json) {
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : rows) {
+      const auto& e = r.entry;
+      nlohmann::json j = {{"shape", jobs.shapes[r.shape].id}, {"shape_hash", e.key.shape},
+                          {"technique", technique_name(e.key.technique)}, {"knobs", e.key.knobs},
+                          {"device", e.key.device}, {"devices", e.key.devices}, {"threads", e.key.threads},
+                          {"source", r.source}, {"feasible", e.feasible}};
+      if (e.feasible) {
+        j["step_time_s"] = e.step_time;
+        j["job_runtime_s"] = r.runtime.total();
+        j["job_steps"] = r.runtime.steps;
+      } else {
+        j["reason"] = e.reason;
+      }
+      if (e.source == ProfileSource::Measured) {
+        j["spread"] = e.spread;
+        j["timed_steps"] = e.timed_steps;
+      }
+      j["peak_memory_bytes"] = e.peak_memory;
+      j["accounted_memory_bytes"] = e.accounted_memory;
+      out.push_back(j);
+    }
+    std::cout << nlohmann::json{{"workload", w.name}, {"profiles", out}}.dump(2) << "\n";
+    return;
+  }
+  const Terminal term = Terminal::detect(stdout);
+  Table t;
+  t.column("shape").column("strategy").column("step", Table::Align::Right).column("job", Table::Align::Right)
+      .column("memory", Table::Align::Right).column("source");
+  for (const auto& r : rows) {
+    const auto& e = r.entry;
+    const std::string mem = human_bytes(e.source == ProfileSource::Measured && e.peak_memory > 0 ? e.peak_memory : e.accounted_memory);
+    if (e.feasible)
+      t.row({jobs.shapes[r.shape].id, strategy_text(e.key), ms(e.step_time), human_duration(r.runtime.total()), mem, r.source});
+    else
+      t.row({jobs.shapes[r.shape].id, strategy_text(e.key), "-", "-", mem, r.source + ": " + e.reason});
+  }
+  std::cout << t.render(term);
+  (void)groups;
+}
+
+}  // namespace
+
+static int run_profile_cmd(const ProfileCmdOptions& o) {
+  const Workload w = load_workload(o.workload);
+  const JobSet jobs = expand_jobs(w);
+  const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
+  const auto groups = device_groups(w, cuda_here);
+  ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
+  if (o.show) {
+    print_view(w, jobs, groups, profile_view(w, jobs, groups, store), o.json);
+    return 0;
+  }
+
+  const Terminal err = Terminal::detect(stderr);
+  ProfileOptions po;
+  po.workload_path = o.workload;
+  po.saturn = self_exe();
+  po.scratch = (std::filesystem::temp_directory_path() / ("saturn-profile-" + std::to_string(::getpid()))).string();
+  po.refresh = o.refresh;
+  po.cuda_here = cuda_here;
+  po.version = SATURN_VERSION;
+  po.stop = &g_profile_stop;
+  bool bar_shown = false;
+  po.on_event = [&](const ProfileEvent& e) {
+    const std::string what = jobs.shapes[e.trial->shape].id + " " + strategy_text(e.trial->key);
+    std::string line;
+    if (e.kind == ProfileEvent::Done && e.entry) {
+      const auto& en = *e.entry;
+      line = en.feasible ? what + ": " + ms(en.step_time) + "/step, peak " + format_bytes(en.peak_memory) +
+                               " (spread " + std::to_string(static_cast<int>(std::lround(en.spread * 100))) + "%, " + std::to_string(en.timed_steps) + " steps)"
+                         : what + ": infeasible: " + en.reason;
+    } else if (e.kind == ProfileEvent::Skip) {
+      line = "skipped: " + e.message;
+    } else if (e.kind == ProfileEvent::Fail) {
+      line = what + ": failed: " + e.message;
+    }
+    if (err.tty) {
+      if (!line.empty()) std::cerr << "\r\033[K" << line << "\n";
+      const int width = 30;
+      const int filled = e.total > 0 ? width * e.done / e.total : width;
+      std::cerr << "\r\033[K[" << std::string(static_cast<size_t>(filled), '#')
+                << std::string(static_cast<size_t>(width - filled), '.') << "] " << e.done << "/" << e.total
+                << " trials, " << e.running << " running"
+                << (e.eta_s >= 0 ? ", ETA " + human_duration(e.eta_s) : "") << std::flush;
+      bar_shown = true;
+    } else if (!line.empty()) {
+      std::cerr << "profile: [" << e.done << "/" << e.total << "] " << line << "\n";
+    }
+  };
+
+  struct sigaction sa {};
+  sa.sa_handler = on_profile_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  const ProfileSummary s = run_profile(w, jobs, store, po);
+  if (bar_shown) std::cerr << "\r\033[K";
+  std::cerr << "profile: " << s.measured << " measured, " << s.stored << " already stored, " << s.over_budget
+            << " over budget, " << s.unavailable << " on devices not here, " << s.failed << " failed; "
+            << s.trials << " trials for " << jobs.jobs.size() << " jobs (naive count " << s.naive << ") in "
+            << human_duration(s.wall_s) << "; store " << store.path() << "\n";
+  if (s.interrupted) {
+    std::cerr << "profile: interrupted; what was measured is kept\n";
+    return 128 + static_cast<int>(g_profile_stop);
+  }
+  print_view(w, jobs, groups, profile_view(w, jobs, groups, store), o.json);
+  return s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;
+}
+
+void add_profile(CLI::App& app, Action& action) {
+  auto o = std::make_shared<ProfileCmdOptions>();
+  auto* sub = app.add_subcommand("profile", "Measure each job shape under each technique and device count; store it");
+  sub->add_option("workload", o->workload, "Workload file (YAML, see saturn-workload(5))")->required();
+  sub->add_option("--store", o->store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
+  sub->add_flag("--refresh", o->refresh, "Measure again what the store already has");
+  sub->add_flag("--show", o->show, "Print the profiles (stored, else estimated) without measuring");
+  sub->add_flag("--json", o->json, "Print the profiles as JSON on stdout");
+  sub->callback([o, &action] { action = [o] { return run_profile_cmd(*o); }; });
+}
+
+}  // namespace saturn::cmd

@@ -1,0 +1,48 @@
+// Profile: what one strategy costs for one job shape on one kind of device:
+// the median step time and peak memory per device, or why it cannot run.
+// Keyed by everything that changes a step's cost (DESIGN.md) and nothing
+// that does not (learning rate, seed): one entry serves every job of a
+// shape. Entries are measured by trials or filled in by the estimator.
+// Plain value types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "technique.h"
+
+namespace saturn {
+
+struct ProfileKey {
+  std::string shape;          // JobShape::hash
+  Technique technique = Technique::Single;
+  std::string knobs;          // the technique's settings, canonical "k=v,k=v"; "" = none
+  std::string device;         // catalog model ("cpu", "H100-80GB")
+  int64_t devices = 1;        // devices the job uses, all on one node
+  int64_t threads = 0;        // intra-op threads per device on cpu devices; 0 on cuda
+
+  bool operator==(const ProfileKey&) const = default;
+  std::string str() const;    // "ab12cd/ddp/cpu x2 (1 thread)": for messages
+};
+
+enum class ProfileSource { Measured, Estimated };
+const char* profile_source_name(ProfileSource s);  // "measured", "estimated"
+
+struct ProfileEntry {
+  ProfileKey key;
+  std::string shape_id;          // JobShape::id when stored, for people reading the table
+  ProfileSource source = ProfileSource::Measured;
+  bool feasible = true;
+  std::string reason;            // why not feasible: "out of memory: ...", "over the 2 GiB budget: ..."
+  double step_time = 0;          // seconds per optimizer step (median), feasible only
+  double spread = 0;             // measured: (max - min) / median of the steps the median is over
+  int64_t timed_steps = 0;       // measured: how many steps were timed
+  int64_t peak_memory = 0;       // bytes per device, the largest over the ranks (measured: RSS or CUDA)
+  int64_t accounted_memory = 0;  // bytes per device by saturn's own accounting
+  double measured_at = 0;        // unix seconds
+  std::string version;           // saturn version that wrote it
+
+  bool operator==(const ProfileEntry&) const = default;
+};
+
+}  // namespace saturn

@@ -1,0 +1,40 @@
+// Child processes: start a program with its output going to a log file, and
+// wait for whichever child ends first. The one place saturn forks and execs
+// (trials now; the run launcher builds on it). Not thread safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace saturn {
+
+struct SpawnOptions {
+  std::string log;                       // stdout and stderr go here (appended); "" = inherit
+  std::vector<std::string> env;          // "NAME=value" set (added or replaced) in the child
+  bool new_process_group = true;         // the child leads its own group: signals reach all its ranks
+};
+
+// Starts argv[0] (a path) with argv; returns the pid. Throws saturn::Error
+// (TempFail) when fork fails; an exec failure shows as exit code 127.
+pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o = {});
+
+struct ChildExit {
+  pid_t pid = 0;
+  int code = 0;  // exit status, or 128 + the signal that killed it
+};
+
+// Waits for any child; nullopt when there is none, or when a signal
+// interrupted the wait (the caller checks its own flags and waits again).
+std::optional<ChildExit> wait_child();
+
+// Sends `sig` to the child's process group (or the child alone when it has none).
+void signal_child(pid_t pid, int sig);
+
+// The last line of a file that is not empty, at most `max` bytes: what a
+// failed child said.
+std::string last_line(const std::string& path, size_t max = 300);
+
+}  // namespace saturn

@@ -1,0 +1,186 @@
+#include "profile/estimator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/units.h"
+#include "profile/model_cost.h"
+
+namespace saturn {
+namespace {
+
+// "k=v,k=v" -> the value of k, or `def`.
+double knob(const std::string& knobs, const std::string& k, double def) {
+  size_t pos = 0;
+  while (pos < knobs.size()) {
+    size_t end = knobs.find(',', pos);
+    if (end == std::string::npos) end = knobs.size();
+    const std::string kv = knobs.substr(pos, end - pos);
+    const size_t eq = kv.find('=');
+    if (eq != std::string::npos && kv.substr(0, eq) == k) return std::stod(kv.substr(eq + 1));
+    pos = end + 1;
+  }
+  return def;
+}
+
+bool is_cpu(const std::string& device) { return device == "cpu"; }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+Estimator::Estimator(EstimateOptions o, const std::vector<ProfileEntry>& measured, const JobSet& jobs)
+    : o_(std::move(o)) {
+  std::map<std::pair<Technique, std::string>, std::vector<double>> ratios;
+  for (const auto& e : measured) {
+    if (e.source != ProfileSource::Measured || !e.feasible || e.step_time <= 0) continue;
+    auto shape = std::find_if(jobs.shapes.begin(), jobs.shapes.end(), [&](const JobShape& s) { return s.hash == e.key.shape; });
+    if (shape == jobs.shapes.end()) continue;
+    if (auto ideal = ideal_step_time(*shape, e.key)) ratios[{e.key.technique, e.key.device}].push_back(*ideal / e.step_time);
+  }
+  for (auto& [k, v] : ratios) fits_.push_back({k.first, k.second, median(v)});
+}
+
+double Estimator::efficiency(Technique t, const std::string& device, bool* calibrated) const {
+  for (Technique want : {t, Technique::Single, Technique::Ddp})
+    for (const auto& f : fits_)
+      if (f.technique == want && f.device == device) {
+        if (calibrated) *calibrated = true;
+        return f.efficiency;
+      }
+  if (calibrated) *calibrated = false;
+  return is_cpu(device) ? o_.default_efficiency_cpu : o_.default_efficiency_gpu;
+}
+
+std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileKey& key) const {
+  const auto cost = model_cost(shape.arch, shape.config);
+  if (!cost) return std::nullopt;
+  const double n = static_cast<double>(key.devices), P = cost->params;
+  const bool bf16 = o_.precision == Precision::Bf16 || (o_.precision == Precision::Auto && !is_cpu(key.device));
+  const double state = o_.optimizer == Optimizer::AdamW ? 8 : 4;
+  const double act_scale = bf16 ? 0.5 : 1.0;
+  const double batch = static_cast<double>(shape.batch_size);
+  double largest = 0;
+  for (double b : cost->block_params) largest = std::max(largest, b);
+  MemoryUse m;
+  switch (key.technique) {
+    case Technique::Single:
+    case Technique::Fused:
+      m.weights = 4 * P + (bf16 ? 2 * P : 0);  // float32 master + autocast's bf16 copies
+      m.gradients = 4 * P;
+      m.optimizer = state * P;
+      m.activations = act_scale * cost->activation_bytes * batch;
+      break;
+    case Technique::Ddp:
+      m.weights = 4 * P + (bf16 ? 2 * P : 0);
+      m.gradients = 4 * P;
+      m.optimizer = state * P;
+      m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
+      m.buffers = 4 * std::min(P, double(1 << 24));  // one flattened all-reduce bucket
+      break;
+    case Technique::Fsdp:
+      // Shards of everything, plus one block gathered in full (two while the
+      // next is prefetched).
+      m.weights = 4 * P / n + 2 * 4 * largest;
+      m.gradients = 4 * P / n + 4 * largest;
+      m.optimizer = state * P / n;
+      m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
+      break;
+    case Technique::Pipeline: {
+      // One stage of blocks per device; activations of every micro-batch in flight (GPipe).
+      m.weights = 4 * P / n + 2 * 4 * largest;
+      m.gradients = 4 * P / n + 4 * largest;
+      m.optimizer = state * P / n + state * largest;
+      m.activations = act_scale * cost->activation_bytes * batch / n;
+      break;
+    }
+    case Technique::Spill: {
+      // Blocks live in host memory; a group and the prefetched next one on the device.
+      const double group = knob(key.knobs, "group", 1) * largest;
+      m.weights = 2 * 4 * group;
+      m.gradients = 2 * 4 * group;
+      m.optimizer = 0;  // updated on the host
+      // Boundary activations of every group, and one group's full activations (recompute).
+      const double blocks = static_cast<double>(cost->block_params.size());
+      m.activations = act_scale * cost->activation_bytes * batch * (1.0 / blocks + knob(key.knobs, "group", 1) / blocks);
+      break;
+    }
+  }
+  return m;
+}
+
+std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const ProfileKey& key) const {
+  const auto cost = model_cost(shape.arch, shape.config);
+  const GpuModel* dev = o_.catalog->find(key.device);
+  if (!cost || !dev) return std::nullopt;
+  const double n = static_cast<double>(key.devices), P = cost->params;
+  const bool bf16 = o_.precision == Precision::Bf16 || (o_.precision == Precision::Auto && !is_cpu(key.device));
+  double peak = bf16 ? dev->bf16_flops : dev->fp32_flops;
+  if (is_cpu(key.device)) peak *= static_cast<double>(std::max<int64_t>(key.threads, 1));
+  const double flops = cost->flops_per_sample * static_cast<double>(shape.batch_size);
+  const double grad_bytes = 4 * P;
+  const double link = dev->link_bandwidth, host = dev->host_bandwidth;
+  switch (key.technique) {
+    case Technique::Single:
+    case Technique::Fused: return flops / peak;
+    case Technique::Ddp:
+      // Compute split over n; the ring all-reduce moves 2 (n-1)/n of the
+      // gradients, after the backward pass (not overlapped).
+      return flops / (n * peak) + 2 * (n - 1) / n * grad_bytes / link;
+    case Technique::Fsdp:
+      // Two all-gathers of the parameters and one reduce-scatter of the gradients.
+      return flops / (n * peak) + 3 * (n - 1) / n * grad_bytes / link;
+    case Technique::Pipeline: {
+      const double m = knob(key.knobs, "micro", 4 * n);
+      const double bubble = (m + n - 1) / m;
+      const double acts = 2 * (n - 1) * cost->activation_bytes / std::max(1.0, static_cast<double>(cost->block_params.size())) *
+                          static_cast<double>(shape.batch_size);
+      return bubble * flops / (n * peak) + acts / link;
+    }
+    case Technique::Spill: {
+      // Every block's weights go to the device twice (forward, backward) and
+      // its gradients come back once; copies overlap compute, recompute adds
+      // a forward pass (1/3 of the step).
+      const double compute = flops * (4.0 / 3.0) / peak;
+      const double copies = (2 * (bf16 ? 2.0 : 4.0) * P + 4 * P) / host;
+      return std::max(compute, copies);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ProfileEntry> Estimator::estimate(const JobShape& shape, const ProfileKey& key) const {
+  const auto ideal = ideal_step_time(shape, key);
+  const auto mem = memory(shape, key);
+  const GpuModel* dev = o_.catalog->find(key.device);
+  if (!ideal || !mem || !dev) return std::nullopt;
+  ProfileEntry e;
+  e.key = key;
+  e.shape_id = shape.id;
+  e.source = ProfileSource::Estimated;
+  e.accounted_memory = static_cast<int64_t>(mem->total());
+  e.peak_memory = e.accounted_memory;
+  const int64_t budget = o_.memory_budget > 0 ? o_.memory_budget : dev->memory;
+  if ((key.technique == Technique::Ddp || key.technique == Technique::Fsdp || key.technique == Technique::Pipeline) &&
+      key.devices < 2) {
+    e.feasible = false;
+    e.reason = std::string(technique_name(key.technique)) + " needs at least 2 devices";
+  } else if (key.technique == Technique::Pipeline &&
+             key.devices > static_cast<int64_t>(model_cost(shape.arch, shape.config)->block_params.size())) {
+    e.feasible = false;
+    e.reason = "more pipeline stages than the model has blocks";
+  } else if (mem->total() > static_cast<double>(budget)) {
+    e.feasible = false;
+    e.reason = "needs " + human_bytes(mem->total()) + " per device, over the " +
+               format_bytes(budget) + " budget";
+  }
+  if (e.feasible) e.step_time = *ideal / efficiency(key.technique, key.device);
+  return e;
+}
+
+}  // namespace saturn

@@ -1,0 +1,29 @@
+// ModelCost: what one job shape costs per sample, computed from its
+// architecture and config alone (no LibTorch): trainable parameters, FLOPs of
+// a training step, bytes of activations kept for the backward pass, and how
+// the parameters spread over the model's blocks (the unit FSDP, pipelines and
+// spilling work in). Counts match lib/train's models exactly for gpt, mlp
+// and vit (tests compare them); resnet follows torchvision's layout.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/arch.h"
+#include "core/value.h"
+
+namespace saturn {
+
+struct ModelCost {
+  double params = 0;               // trainable parameters
+  double flops_per_sample = 0;     // forward + backward (3 x forward), matmuls and convolutions
+  double activation_bytes = 0;     // float32 bytes kept for backward, per sample
+  std::vector<double> block_params;  // per block, in order (embedding, layers..., head)
+  double tokens_per_sample = 1;    // sequence length for token models, 1 for images
+};
+
+// nullopt for a TorchScript module: only a measurement knows its cost.
+std::optional<ModelCost> model_cost(Arch arch, const Config& config);
+
+}  // namespace saturn

@@ -1,0 +1,70 @@
+#include "profile/runtime.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace saturn {
+namespace {
+
+int64_t file_size(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  if (ec) throw no_input_error(path + ": cannot read the data file: " + ec.message());
+  return static_cast<int64_t>(n);
+}
+
+int64_t held_out(int64_t n, double fraction) {  // as lib/train/data/dataset.cpp
+  auto v = static_cast<int64_t>(static_cast<double>(n) * fraction);
+  if (fraction > 0 && v == 0 && n >= 2) v = 1;
+  return std::min(v, n - 1);
+}
+
+int64_t source_samples(const Workload& w, const DataSource& s, int64_t seq_len) {
+  switch (s.format) {
+    case DataFormat::Synthetic: return s.samples;
+    case DataFormat::Text: return std::max<int64_t>(0, (file_size(w.resolve(s.path)) - 1) / seq_len);
+    case DataFormat::Tokens: return std::max<int64_t>(0, (file_size(w.resolve(s.path)) / 2 - 1) / seq_len);
+    case DataFormat::Cifar: return file_size(w.resolve(s.path)) / (1 + 3 * 32 * 32);
+    case DataFormat::Idx: {
+      std::ifstream in(w.resolve(s.path), std::ios::binary);
+      unsigned char h[8] = {};
+      if (!in.read(reinterpret_cast<char*>(h), 8)) throw no_input_error(w.resolve(s.path) + ": cannot read the idx header");
+      return (int64_t(h[4]) << 24) | (int64_t(h[5]) << 16) | (int64_t(h[6]) << 8) | int64_t(h[7]);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int64_t train_samples(const Workload& w, const Job& job) {
+  const ModelSpec& m = w.models[job.model];
+  const DataSpec d = w.data_for(m);
+  const int64_t seq = job.config.has("seq_len") ? job.config.integer("seq_len") : 1;
+  const int64_t n = source_samples(w, d.train, seq);
+  return d.valid ? n : n - held_out(n, d.valid_fraction);
+}
+
+int64_t job_steps(const Workload& w, const Job& job) {
+  if (w.train.steps > 0) return w.train.steps;
+  return static_cast<int64_t>(std::ceil(w.train.epochs * static_cast<double>(train_samples(w, job)) /
+                                        static_cast<double>(job.hp.batch_size)));
+}
+
+JobRuntime job_runtime(const Workload& w, const Job& job, const ProfileEntry& e, double state_bytes,
+                       const RuntimeOptions& o) {
+  JobRuntime r;
+  r.steps = job_steps(w, job);
+  r.train_s = e.step_time * static_cast<double>(r.steps);
+  const int64_t evals = 1 + (w.train.eval_every > 0 ? (r.steps - 1) / w.train.eval_every : 0);
+  r.eval_s = static_cast<double>(evals * w.train.eval_batches) * e.step_time / 3.0;
+  const int64_t ckpts = 1 + (w.train.checkpoint_every > 0 ? (r.steps - 1) / w.train.checkpoint_every : 0);
+  r.checkpoint_s = static_cast<double>(ckpts) * state_bytes / o.disk_bandwidth;
+  return r;
+}
+
+}  // namespace saturn

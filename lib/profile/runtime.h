@@ -1,0 +1,37 @@
+// Job runtime: what a job costs under a strategy, from its profile entry:
+// step time x steps (epochs resolved through the data size) plus its
+// evaluations (forward passes only: a third of a step per batch) and
+// checkpoints (weights and optimizer state written at disk speed).
+// Torch-free: data sizes come from file sizes and headers.
+#pragma once
+
+#include <cstdint>
+
+#include "core/job.h"
+#include "core/profile.h"
+#include "core/workload.h"
+
+namespace saturn {
+
+// Training samples the job's data holds (after the validation split), as
+// the engine counts them. Throws saturn::Error (NoInput) for a missing file.
+int64_t train_samples(const Workload& w, const Job& job);
+
+// Optimizer steps the job trains (train.steps, or epochs x samples / batch).
+int64_t job_steps(const Workload& w, const Job& job);
+
+struct JobRuntime {
+  int64_t steps = 0;
+  double train_s = 0, eval_s = 0, checkpoint_s = 0;
+  double total() const { return train_s + eval_s + checkpoint_s; }
+};
+
+struct RuntimeOptions {
+  double disk_bandwidth = 1e9;   // bytes/s a checkpoint is written at
+};
+
+// `state_bytes`: weights + optimizer state of the job (what a checkpoint holds).
+JobRuntime job_runtime(const Workload& w, const Job& job, const ProfileEntry& e, double state_bytes,
+                       const RuntimeOptions& o = {});
+
+}  // namespace saturn

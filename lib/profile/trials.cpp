@@ -1,0 +1,72 @@
+#include "profile/trials.h"
+
+#include <algorithm>
+
+#include "core/catalog.h"
+
+namespace saturn {
+
+bool engine_implements(Technique t) { return t == Technique::Single || t == Technique::Ddp; }
+
+std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here) {
+  std::vector<DeviceGroup> groups;
+  for (const Node& n : w.cluster.instances()) {
+    DeviceGroup g;
+    g.kind = n.kind == DeviceKind::Auto ? (cuda_here ? DeviceKind::Cuda : DeviceKind::Cpu) : n.kind;
+    g.model = !n.model.empty() ? n.model : "cpu";
+    if (g.kind == DeviceKind::Cpu && n.kind == DeviceKind::Auto) g.model = "cpu";
+    g.count = n.count;
+    g.threads = g.kind == DeviceKind::Cpu ? n.threads : 0;
+    const GpuModel* m = default_catalog().find(g.model);
+    g.memory = n.memory > 0 ? n.memory : (m ? m->memory : 0);
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const DeviceGroup& o) {
+      return o.kind == g.kind && o.model == g.model && o.count == g.count && o.threads == g.threads && o.memory == g.memory;
+    });
+    if (same != groups.end()) {
+      same->nodes.push_back(n.name);
+    } else {
+      g.nodes.push_back(n.name);
+      groups.push_back(g);
+    }
+  }
+  return groups;
+}
+
+std::vector<int64_t> technique_device_counts(Technique t, int64_t per_node) {
+  if (t == Technique::Single || t == Technique::Spill) return {1};
+  if (t == Technique::Fused) return {};
+  std::vector<int64_t> c;
+  for (int64_t n = 2; n <= per_node; ++n) c.push_back(n);
+  return c;
+}
+
+std::vector<Trial> enumerate_trials(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups) {
+  std::vector<Trial> out;
+  for (size_t s = 0; s < jobs.shapes.size(); ++s) {
+    const JobShape& shape = jobs.shapes[s];
+    for (size_t g = 0; g < groups.size(); ++g)
+      for (Technique t : w.techniques) {
+        if (!engine_implements(t)) continue;
+        for (int64_t n : technique_device_counts(t, groups[g].count)) {
+          if (n > shape.batch_size) continue;  // every rank needs a sample
+          Trial tr;
+          tr.shape = s;
+          tr.group = g;
+          tr.key = {shape.hash, t, "", groups[g].model, n, groups[g].threads};
+          tr.job = jobs.jobs[shape.jobs.front()].id;
+          out.push_back(tr);
+        }
+      }
+  }
+  return out;
+}
+
+int64_t naive_trial_count(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups) {
+  int64_t per_job = 0;
+  for (const auto& g : groups)
+    for (Technique t : w.techniques)
+      if (engine_implements(t)) per_job += static_cast<int64_t>(technique_device_counts(t, g.count).size());
+  return per_job * static_cast<int64_t>(jobs.jobs.size());
+}
+
+}  // namespace saturn

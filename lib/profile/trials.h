@@ -1,0 +1,56 @@
+// Trials: which strategies `saturn profile` measures for a workload, and the
+// device groups they run on.
+//
+// A device group is a set of identical nodes (same device kind, catalog
+// model, devices per node, threads and memory budget). For every job shape,
+// every allowed technique the engine implements (single; ddp) and every
+// device count it can use on one node of a group (single: 1; ddp: 2 ..
+// devices per node), there is one trial: a ProfileKey. Learning rate, seed
+// and other hyperparameters are not part of a shape, so one trial serves
+// them all. Plain functions and value types.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/job.h"
+#include "core/profile.h"
+#include "core/workload.h"
+
+namespace saturn {
+
+struct DeviceGroup {
+  DeviceKind kind = DeviceKind::Cpu;   // cuda or cpu (auto resolved by the caller)
+  std::string model;                   // catalog model ("cpu" for cpu devices without one)
+  int64_t count = 1;                   // devices per node
+  int64_t threads = 0;                 // cpu: intra-op threads per device; 0 on cuda
+  int64_t memory = 0;                  // bytes per device (the node's, else the catalog model's)
+  std::vector<std::string> nodes;      // node instances in the group
+};
+
+// The cluster's nodes grouped; `cuda_here` resolves `auto` nodes.
+std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here);
+
+struct Trial {
+  size_t shape = 0;         // index into JobSet::shapes
+  size_t group = 0;         // index into the device groups
+  ProfileKey key;
+  std::string job;          // the job id the worker trains (the shape's first job)
+};
+
+// Every measurable trial, in shape, group, technique, device count order.
+std::vector<Trial> enumerate_trials(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups);
+
+// The naive count: jobs x allowed techniques x device counts (what trials
+// would be without shapes).
+int64_t naive_trial_count(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups);
+
+// Device counts a technique can use on a node of `per_node` devices: one
+// for single and spill (one device, Hydra), 2 .. per_node for ddp, fsdp and
+// pipeline; none for fused (a strategy over several jobs, not per shape).
+std::vector<int64_t> technique_device_counts(Technique t, int64_t per_node);
+
+// Techniques the engine can run today (the others are estimated only).
+bool engine_implements(Technique t);
+
+}  // namespace saturn

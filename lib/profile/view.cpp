@@ -1,0 +1,76 @@
+#include "profile/view.h"
+
+#include "profile/estimator.h"
+#include "profile/model_cost.h"
+
+#include "core/units.h"
+
+namespace saturn {
+
+void apply_budget(ProfileEntry& e, int64_t budget, bool cpu) {
+  if (budget <= 0) return;
+  if (e.accounted_memory > budget) {
+    e.feasible = false;
+    e.reason = "over the " + format_bytes(budget) + " budget by saturn's accounting: " + human_bytes(e.accounted_memory) +
+               " per device";
+  } else if (cpu && e.source == ProfileSource::Measured && e.feasible && e.peak_memory > budget) {
+    e.feasible = false;
+    e.reason = "over the " + format_bytes(budget) + " budget: measured peak RSS " + human_bytes(e.peak_memory) +
+               " per device";
+  }
+}
+
+std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
+                                     const ProfileStore& store) {
+  std::vector<std::string> hashes;
+  for (const auto& s : jobs.shapes) hashes.push_back(s.hash);
+  const auto stored = store.entries(hashes);
+  EstimateOptions eo;
+  eo.optimizer = w.train.optimizer;
+  eo.precision = w.train.precision;
+  std::vector<ProfileRow> rows;
+  for (size_t s = 0; s < jobs.shapes.size(); ++s) {
+    const JobShape& shape = jobs.shapes[s];
+    const Job& first = jobs.jobs[shape.jobs.front()];
+    const auto cost = model_cost(shape.arch, shape.config);
+    const double state_bytes = cost ? cost->params * (4 + (w.train.optimizer == Optimizer::AdamW ? 8 : 4)) : 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      EstimateOptions go = eo;
+      go.memory_budget = groups[g].memory;
+      const Estimator est(go, stored, jobs);
+      for (Technique t : w.techniques) {
+        for (int64_t n : technique_device_counts(t, groups[g].count)) {
+          const ProfileKey key{shape.hash, t, "", groups[g].model, n, groups[g].threads};
+          ProfileRow row;
+          row.shape = s;
+          row.group = g;
+          auto e = store.get(key);
+          if (e && e->source == ProfileSource::Estimated && e->accounted_memory <= groups[g].memory) e.reset();
+          if (e) {
+            row.entry = *e;
+            if (e->source == ProfileSource::Measured) {
+              apply_budget(row.entry, groups[g].memory, groups[g].kind == DeviceKind::Cpu);
+            }
+            row.source = e->source == ProfileSource::Measured ? "measured" : "accounting";
+          } else if (auto e = est.estimate(shape, key)) {
+            bool calibrated = false;
+            est.efficiency(t, groups[g].model, &calibrated);
+            row.entry = *e;
+            row.source = calibrated ? "calibrated estimate" : "raw estimate";
+          } else {
+            continue;
+          }
+          if (n > shape.batch_size && row.entry.feasible) {
+            row.entry.feasible = false;
+            row.entry.reason = "more devices than samples in a batch";
+          }
+          if (row.entry.feasible) row.runtime = job_runtime(w, first, row.entry, state_bytes);
+          rows.push_back(std::move(row));
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+}  // namespace saturn

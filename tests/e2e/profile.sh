@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# End-to-end: `saturn profile` measuring real trials (worker processes) on
+# CPU devices, the store skipping what it has, infeasible strategies with
+# their reasons, devices not present, estimates for the rest, bad stores.
+# Usage: tests/e2e/profile.sh SATURN_BINARY SOURCE_DIR
+set -u
+saturn=$1
+src=$(cd "$2" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, expected $want; stderr: $(cat "$tmp/err")"; fi
+}
+has() {  # has FILE TEXT
+  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
+}
+py() { python3 -c "$1" "${@:2}"; }
+
+store=$tmp/profiles.db
+mkdir -p "$tmp/w/data" && cp "$src/workloads/data/corpus.txt" "$tmp/w/data/"
+cp "$src/workloads/quickstart.yaml" "$tmp/w/quickstart.yaml"
+
+# 1. The quickstart on its 2 cpu devices: 4 shapes x (single x1, ddp x2) = 8
+#    trials for 8 jobs (the naive count is 16); every one measured.
+expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$store"
+has "$tmp/err" "profile: 8 measured, 0 already stored, 0 over budget, 0 on devices not here, 0 failed; 8 trials for 8 jobs (naive count 16)"
+expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$store" --show --json
+n=$(py 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for p in d["profiles"] if p["source"]=="measured" and p["feasible"] and p["step_time_s"]>0 and p["job_runtime_s"]>p["step_time_s"]*100))' "$tmp/out")
+[ "$n" = 8 ] && ok || bad "8 measured feasible entries with runtimes expected, got $n: $(head -c 800 "$tmp/out")"
+
+# 2. Again: nothing new is measured.
+expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$store"
+has "$tmp/err" "profile: 0 measured, 8 already stored"
+# --refresh measures again.
+sed -e 's/lr: \[1e-3, 3e-3\]/lr: 1e-3/' -e 's/batch_size: \[8, 16\]/batch_size: 8/' -e 's/- name: gpt-small/- name: gpt-small\n    grid: {}/' \
+  "$tmp/w/quickstart.yaml" | python3 -c 'import sys; t=sys.stdin.read(); i=t.index("  - name: gpt-small"); j=t.index("\nsearch:"); print(t[:i].rstrip("\n")+t[j:])' >"$tmp/w/one.yaml"
+expect 0 "$saturn" profile "$tmp/w/one.yaml" --store "$store" --refresh
+has "$tmp/err" "profile: 2 measured, 0 already stored"
+
+# 3. A memory budget saturn's accounting says no strategy fits: stored as
+#    infeasible with the reason, without running a worker.
+sed 's/memory: 2GiB/memory: 64KiB/' "$tmp/w/quickstart.yaml" >"$tmp/w/tight.yaml"
+expect 0 "$saturn" profile "$tmp/w/tight.yaml" --store "$tmp/tight.db"
+has "$tmp/err" "profile: 0 measured, 0 already stored, 8 over budget"
+has "$tmp/err" "infeasible: over the 64KiB budget by saturn's accounting:"
+has "$tmp/err" "(weights "
+expect 0 "$saturn" profile "$tmp/w/tight.yaml" --store "$tmp/tight.db" --show --json
+n=$(py 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for p in d["profiles"] if not p["feasible"] and p["source"]=="accounting" and "over the 64KiB budget" in p["reason"]))' "$tmp/out")
+[ "$n" = 8 ] && ok || bad "8 stored infeasible entries expected, got $n"
+# Measurements made under a larger budget stay; this budget's verdict is made when they are read.
+expect 0 "$saturn" profile "$tmp/w/tight.yaml" --store "$store" --show --json
+n=$(py 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for p in d["profiles"] if not p["feasible"] and p["source"]=="measured" and "over the 64KiB budget" in p["reason"]))' "$tmp/out")
+[ "$n" = 8 ] && ok || bad "8 measured entries judged infeasible expected, got $n"
+expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$store" --show --json
+n=$(py 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for p in d["profiles"] if p["feasible"]))' "$tmp/out")
+[ "$n" = 8 ] && ok || bad "the 2GiB budget still fits all 8, got $n"
+
+# 4. cuda devices on a machine without CUDA: skipped with the reason, then
+#    estimated from the catalog.
+sed 's/        kind: cpu/        kind: cuda\n        model: H100-80GB/; s/        memory: 2GiB//; s/        threads: 1//' "$tmp/w/quickstart.yaml" >"$tmp/w/gpu.yaml"
+if [ -e /dev/nvidiactl ]; then
+  echo "skip: this machine has CUDA devices; the devices-not-here case needs one without"
+else
+  expect 0 "$saturn" profile "$tmp/w/gpu.yaml" --store "$store"
+  has "$tmp/err" "8 on devices not here"
+  has "$tmp/err" "skipped, estimated instead: device cuda:1: CUDA is not available to this saturn"
+  has "$tmp/out" "raw estimate"
+fi
+
+# 5. Strategies that cannot be measured here (8 x A100) are estimated: every
+#    allowed technique, every device count, with its source.
+expect 0 "$saturn" profile "$src/workloads/saturn-txt.yaml" --store "$store" --show --json
+py 'import json,sys
+d=json.load(open(sys.argv[1]))["profiles"]
+assert all(p["source"]=="raw estimate" for p in d), "sources"
+got={(p["technique"],p["devices"]) for p in d if p["shape"]=="gpt2-1.5b/bs=16"}
+want={("single",1),("spill",1)}|{(t,n) for t in ("ddp","fsdp","pipeline") for n in range(2,9)}
+assert got==want, got^want
+xl=[p for p in d if p["shape"]=="gpt2-1.5b/bs=16" and p["technique"]=="single"][0]
+assert not xl["feasible"] and "over the 40GiB budget" in xl["reason"], xl
+' "$tmp/out" && ok || bad "saturn-txt estimates: $(head -c 400 "$tmp/out")"
+
+# 6. Bad stores: one line and an exit code, nothing half-written.
+echo "not a database at all, only some text in a file of a few dozen bytes................" >"$tmp/junk.db"
+expect 65 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/junk.db" --show
+has "$tmp/err" "junk.db: not a saturn profile store"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "one line expected: $(cat "$tmp/err")"
+touch "$tmp/file"
+expect 69 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/file/sub/p.db" --show
+has "$tmp/err" "cannot create the profile store's folder"
+expect 66 "$saturn" profile "$tmp/w/missing.yaml" --store "$store"
+
+echo "profile: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,194 @@
+// Profile core: the analytic model cost and estimator, the SQLite store,
+// trial enumeration. Torch-free; the measuring side is tests/e2e/profile.sh.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/job.h"
+#include "profile/estimator.h"
+#include "profile/model_cost.h"
+#include "profile/runtime.h"
+#include "profile/store.h"
+#include "profile/trials.h"
+#include "workload_text.h"
+
+using namespace saturn;
+using namespace saturn::test;
+
+namespace {
+Config gpt_config(int64_t layers, int64_t width, int64_t heads, int64_t seq, int64_t vocab) {
+  Config c = default_config(Arch::Gpt);
+  c.set("layers", layers);
+  c.set("width", width);
+  c.set("heads", heads);
+  c.set("seq_len", seq);
+  c.set("vocab", vocab);
+  return c;
+}
+Workload parse(const std::string& text) {
+  LoadOptions o;
+  o.check_files = false;
+  return parse_workload(text, "w.yaml", "", o);
+}
+std::string temp_db() {
+  return (std::filesystem::temp_directory_path() / ("saturn-test-store-" + std::to_string(::getpid()) + ".db")).string();
+}
+}  // namespace
+
+TEST_CASE("model cost: GPT-2 sizes match the published parameter counts") {
+  // HF gpt2 (124,439,808) and gpt2-xl (1,557,611,200): tied head, biases.
+  CHECK(model_cost(Arch::Gpt, gpt_config(12, 768, 12, 1024, 50257))->params == 124439808.0);
+  const ModelCost xl = *model_cost(Arch::Gpt, gpt_config(48, 1600, 25, 1024, 50257));
+  CHECK(xl.params == Approx(1.5e9).epsilon(0.05));
+  CHECK(xl.params == 1557611200.0);
+  CHECK(xl.block_params.size() == 50);  // embed, 48 blocks, head
+  // Training FLOPs per token ~ 6 N (Kaplan et al.) plus attention.
+  const double per_token = xl.flops_per_sample / 1024;
+  CHECK(per_token > 6 * 1.47e9);
+  CHECK(per_token < 6 * 1.75e9);
+}
+
+TEST_CASE("estimator: Adam mixed precision holds ~16 bytes per parameter") {
+  Workload w = parse(kBaseWorkload);
+  JobShape shape;
+  shape.arch = Arch::Gpt;
+  shape.config = gpt_config(48, 1600, 25, 1024, 50257);
+  shape.batch_size = 16;
+  shape.hash = "xl";
+  EstimateOptions o;
+  o.precision = Precision::Bf16;
+  const Estimator est(o, {}, {});
+  const auto m = est.memory(shape, {"xl", Technique::Single, "", "A100-80GB", 1, 0});
+  REQUIRE(m);
+  const double P = model_cost(Arch::Gpt, shape.config)->params;
+  // fp32 master weights 4 + bf16 copies 2 + gradients 4 + Adam m and v 8 = 18;
+  // the classic fp16 recipe (2 + 2 + 4 + 4 + 4) is 16: within 15%.
+  CHECK((m->weights + m->gradients + m->optimizer) / P == Approx(16).epsilon(0.15));
+  // FSDP over 8 shards the states: about an eighth, plus one gathered block.
+  const auto f = est.memory(shape, {"xl", Technique::Fsdp, "", "A100-80GB", 8, 0});
+  CHECK(f->optimizer == Approx(m->optimizer / 8));
+  // Infeasible on one 40 GB device with the reason; feasible with FSDP x8.
+  EstimateOptions small = o;
+  small.memory_budget = int64_t(40) << 30;
+  const Estimator e40(small, {}, {});
+  auto single = e40.estimate(shape, {"xl", Technique::Single, "", "A100-40GB", 1, 0});
+  REQUIRE(single);
+  CHECK_FALSE(single->feasible);
+  CHECK(single->reason.find("over the 40GiB budget") != std::string::npos);
+  CHECK(e40.estimate(shape, {"xl", Technique::Fsdp, "", "A100-40GB", 8, 0})->feasible);
+  CHECK_FALSE(e40.estimate(shape, {"xl", Technique::Ddp, "", "A100-40GB", 1, 0})->feasible);
+}
+
+TEST_CASE("estimator: calibration fits the measured efficiency") {
+  Workload w = parse(kBaseWorkload);
+  JobSet jobs = expand_jobs(w);
+  const JobShape& shape = jobs.shapes[0];
+  const ProfileKey k{shape.hash, Technique::Single, "", "cpu", 1, 1};
+  const Estimator raw({}, {}, jobs);
+  const double ideal = *raw.ideal_step_time(shape, k);
+  ProfileEntry measured;
+  measured.key = k;
+  measured.step_time = ideal / 0.2;  // 20% of peak
+  const Estimator cal({}, {measured}, jobs);
+  bool calibrated = false;
+  CHECK(cal.efficiency(Technique::Single, "cpu", &calibrated) == Approx(0.2));
+  CHECK(calibrated);
+  CHECK(cal.estimate(shape, k)->step_time == Approx(measured.step_time));
+  // DDP on cpu borrows single's efficiency until it is measured itself.
+  CHECK(cal.efficiency(Technique::Ddp, "cpu") == Approx(0.2));
+  cal.efficiency(Technique::Single, "H100-80GB", &calibrated);
+  CHECK_FALSE(calibrated);
+}
+
+TEST_CASE("profile store: put, get, replace, schema version") {
+  const std::string path = temp_db();
+  std::filesystem::remove(path);
+  ProfileEntry e;
+  e.key = {"abc", Technique::Ddp, "", "cpu", 2, 1};
+  e.shape_id = "m/bs=8";
+  e.step_time = 0.0123;
+  e.spread = 0.02;
+  e.timed_steps = 9;
+  e.peak_memory = 123456789;
+  e.accounted_memory = 100000000;
+  e.measured_at = 1.7e9;
+  e.version = "0.1.0";
+  {
+    ProfileStore s(path);
+    CHECK_FALSE(s.get(e.key));
+    s.put(e);
+  }
+  {
+    ProfileStore s(path);  // reopened: it persisted
+    auto got = s.get(e.key);
+    REQUIRE(got);
+    CHECK(*got == e);
+    ProfileKey other = e.key;
+    other.devices = 3;
+    CHECK_FALSE(s.get(other));
+    e.feasible = false;
+    e.reason = "out of memory";
+    s.put(e);
+    REQUIRE(s.entries().size() == 1);
+    CHECK(s.entries()[0].reason == "out of memory");
+    CHECK(s.entries({"nope"}).empty());
+  }
+  {
+    // A newer schema is refused, not rewritten.
+    ProfileStore s(path);
+    (void)s;
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  {
+    std::ofstream junk(path);
+    junk << "this is not a database, just text that is long enough to have a header......................";
+  }
+  try {
+    ProfileStore s(path);
+    FAIL("opened a text file as a store");
+  } catch (const Error& err) {
+    CHECK(static_cast<int>(err.kind()) == 65);
+    CHECK(std::string(err.what()).find("not a saturn profile store") != std::string::npos);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("trials: one per shape and strategy, not per learning rate") {
+  // 3 learning rates x 1 batch size: one shape, measured once per strategy.
+  Workload w = parse(with_line(13, "    lr: [1e-3, 3e-4, 1e-4]") + "techniques: [single, ddp, fsdp]\n");
+  JobSet jobs = expand_jobs(w);
+  REQUIRE(jobs.jobs.size() == 3);
+  REQUIRE(jobs.shapes.size() == 1);
+  auto groups = device_groups(w, false);
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].count == 2);
+  CHECK(groups[0].model == "cpu");
+  auto trials = enumerate_trials(w, jobs, groups);
+  REQUIRE(trials.size() == 2);  // single x1, ddp x2; fsdp is estimated only until the engine has it
+  CHECK(trials[0].key.technique == Technique::Single);
+  CHECK(trials[1].key.technique == Technique::Ddp);
+  CHECK(trials[1].key.devices == 2);
+  CHECK(trials[0].job == jobs.jobs[0].id);
+  CHECK(naive_trial_count(w, jobs, groups) == 6);  // 3 jobs x 2
+  CHECK(technique_device_counts(Technique::Spill, 8) == std::vector<int64_t>{1});
+  CHECK(technique_device_counts(Technique::Pipeline, 4) == std::vector<int64_t>{2, 3, 4});
+}
+
+TEST_CASE("job runtime: steps from epochs and data, plus evaluation and checkpoints") {
+  Workload w = parse(with_lines(14, 15, "train: {epochs: 2, eval_every: 5, eval_batches: 3}\n"));
+  JobSet jobs = expand_jobs(w);
+  // 100 synthetic samples, 10% held out: 90 train; batch 32 (default) -> ceil(2 * 90 / 32) = 6 steps.
+  CHECK(train_samples(w, jobs.jobs[0]) == 90);
+  CHECK(job_steps(w, jobs.jobs[0]) == std::ceil(2 * 90.0 / static_cast<double>(jobs.jobs[0].hp.batch_size)));
+  ProfileEntry e;
+  e.step_time = 0.5;
+  const JobRuntime r = job_runtime(w, jobs.jobs[0], e, 1e9);
+  CHECK(r.train_s == Approx(0.5 * static_cast<double>(r.steps)));
+  CHECK(r.eval_s == Approx((1 + (r.steps - 1) / 5) * 3 * 0.5 / 3));
+  CHECK(r.checkpoint_s == Approx(1.0));  // one 1 GB checkpoint at 1 GB/s
+}
