@@ -44,6 +44,26 @@ sed -e 's/lr: \[1e-3, 3e-3\]/lr: 1e-3/' -e 's/batch_size: \[8, 16\]/batch_size: 
 expect 0 "$saturn" profile "$tmp/w/one.yaml" --store "$store" --refresh
 has "$tmp/err" "profile: 2 measured, 0 already stored"
 
+# A shape shared by 3 learning rates is measured once per strategy.
+sed 's/lr: 1e-3/lr: [1e-3, 3e-3, 1e-2]/' "$tmp/w/one.yaml" >"$tmp/w/three.yaml"
+expect 0 "$saturn" profile "$tmp/w/three.yaml" --store "$tmp/three.db"
+has "$tmp/err" "profile: 2 measured, 0 already stored, 0 over budget, 0 on devices not here, 0 failed; 2 trials for 3 jobs (naive count 6)"
+
+# Ctrl-C: the running trials stop, what was measured stays, exit 130.
+"$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/int.db" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do grep -q '^profile: \[1/' "$tmp/err" && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+code=$?
+[ "$code" = 130 ] && ok || bad "SIGINT: exit $code, expected 130: $(cat "$tmp/err")"
+has "$tmp/err" "profile: interrupted; what was measured is kept"
+kept=$(grep -c '^profile: \[' "$tmp/err")
+expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/int.db"
+stored=$(sed -n 's/^profile: [0-9]* measured, \([0-9]*\) already stored.*/\1/p' "$tmp/err")
+[ -n "$stored" ] && [ "$stored" -ge 1 ] && [ "$stored" -ge "$kept" ] && ok || bad "after SIGINT: $kept reported, $stored kept"
+ls /tmp | grep -q "^saturn-profile-$pid\$" && bad "scratch folder left behind" || ok
+
 # 3. A memory budget saturn's accounting says no strategy fits: stored as
 #    infeasible with the reason, without running a worker.
 sed 's/memory: 2GiB/memory: 64KiB/' "$tmp/w/quickstart.yaml" >"$tmp/w/tight.yaml"
@@ -70,7 +90,8 @@ if [ -e /dev/nvidiactl ]; then
 else
   expect 0 "$saturn" profile "$tmp/w/gpu.yaml" --store "$store"
   has "$tmp/err" "8 on devices not here"
-  has "$tmp/err" "skipped, estimated instead: device cuda:1: CUDA is not available to this saturn"
+  has "$tmp/err" "skipped, estimated instead: device cuda:"
+  has "$tmp/err" ": CUDA is not available to this saturn"
   has "$tmp/out" "raw estimate"
 fi
 
