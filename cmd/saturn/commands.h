@@ -6,10 +6,14 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace saturn::cmd {
 
 using Action = std::function<int()>;
+
+// This saturn's executable (/proc/self/exe), for the processes it forks.
+std::string self_executable();
 
 void add_validate(CLI::App& app, Action& action);
 void add_jobs(CLI::App& app, Action& action);

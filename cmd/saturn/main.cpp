@@ -12,6 +12,14 @@
 #define SATURN_VERSION "unknown"
 #endif
 
+#include <unistd.h>
+
+std::string saturn::cmd::self_executable() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "saturn";
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "saturn: finishes a multi-model training workload (hyperparameter search, model\n"

@@ -36,12 +36,6 @@ namespace {
 volatile std::sig_atomic_t g_profile_stop = 0;
 extern "C" void on_profile_signal(int sig) { g_profile_stop = sig; }
 
-std::string self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "saturn";
-}
-
 std::string ms(double s) { return human_duration(s); }
 
 std::string strategy_text(const ProfileKey& k) {
@@ -109,7 +103,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   const Terminal err = Terminal::detect(stderr);
   ProfileOptions po;
   po.workload_path = o.workload;
-  po.saturn = self_exe();
+  po.saturn = self_executable();
   po.scratch = (std::filesystem::temp_directory_path() / ("saturn-profile-" + std::to_string(::getpid()))).string();
   po.refresh = o.refresh;
   po.cuda_here = cuda_here;

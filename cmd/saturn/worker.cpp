@@ -10,13 +10,6 @@
 
 namespace saturn::cmd {
 
-static std::string self_path(const char* argv0) {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n > 0) return std::string(buf, static_cast<size_t>(n));
-  return argv0;
-}
-
 void add_worker(CLI::App& app, Action& action) {
   auto o = std::make_shared<train::WorkerOptions>();
   auto devices = std::make_shared<std::string>("cpu");
@@ -47,7 +40,7 @@ void add_worker(CLI::App& app, Action& action) {
         start = comma + 1;
       }
       opts.resume = !*no_resume;
-      opts.self = self_path("saturn");
+      opts.self = self_executable();
       return train::run_worker(opts);
     };
   });

@@ -1,5 +1,7 @@
 #include "data_spec.h"
 
+#include <algorithm>
+
 #include "text.h"
 
 namespace saturn {
@@ -36,6 +38,12 @@ static std::string canonical(const DataSource& s) {
 std::string canonical(const DataSpec& d) {
   return "train=" + canonical(d.train) + "|valid=" + (d.valid ? canonical(*d.valid) : "") +
          "|fraction=" + format_number(d.valid_fraction);
+}
+
+int64_t held_out(int64_t n, double fraction) {
+  auto v = static_cast<int64_t>(static_cast<double>(n) * fraction);
+  if (fraction > 0 && v == 0 && n >= 2) v = 1;
+  return std::min(v, n - 1);
 }
 
 }  // namespace saturn

@@ -43,6 +43,11 @@ struct DataSpec {
   bool operator==(const DataSpec&) const = default;
 };
 
+// Samples held out for validation from n when there is no valid source: a
+// fraction of n, at least one when the fraction is above zero and n >= 2,
+// never all. The engine's split and the profiler's step counts both use it.
+int64_t held_out(int64_t n, double fraction);
+
 // "format:path|..." canonical text for hashing.
 std::string canonical(const DataSpec& d);
 

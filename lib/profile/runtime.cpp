@@ -17,12 +17,6 @@ int64_t file_size(const std::string& path) {
   return static_cast<int64_t>(n);
 }
 
-int64_t held_out(int64_t n, double fraction) {  // as lib/train/data/dataset.cpp
-  auto v = static_cast<int64_t>(static_cast<double>(n) * fraction);
-  if (fraction > 0 && v == 0 && n >= 2) v = 1;
-  return std::min(v, n - 1);
-}
-
 int64_t source_samples(const Workload& w, const DataSource& s, int64_t seq_len) {
   switch (s.format) {
     case DataFormat::Synthetic: return s.samples;

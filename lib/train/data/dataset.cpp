@@ -37,14 +37,6 @@ InputShape input_shape(Arch arch, const Config& c, const DataSpec& data) {
 
 namespace {
 
-// Held-out count: a fraction of n, at least one when the fraction is above
-// zero and there are two or more, never all.
-int64_t held_out(int64_t n, double fraction) {
-  auto v = static_cast<int64_t>(static_cast<double>(n) * fraction);
-  if (fraction > 0 && v == 0 && n >= 2) v = 1;
-  return std::min(v, n - 1);
-}
-
 struct Opened {
   torch::Tensor tokens;          // token sources
   torch::Tensor images, labels;  // image sources
