@@ -2,24 +2,7 @@
 # End-to-end: the real saturn binary on every workload in workloads/, plus
 # usage errors, bad and missing files, and their exit codes.
 # Usage: tests/e2e/cli.sh SATURN_BINARY SOURCE_DIR
-set -u
-saturn=$1
-src=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect CODE CMD...: runs CMD, checks its exit code; stdout in $tmp/out, stderr in $tmp/err.
-expect() {
-  local want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, expected $want; stderr: $(cat "$tmp/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # same STRING FILE: FILE's content equals STRING.
 same() {
   if [ "$1" = "$(cat "$2")" ]; then ok; else bad "expected <$1>, got <$(cat "$2")>"; fi

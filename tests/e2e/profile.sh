@@ -3,21 +3,7 @@
 # CPU devices, the store skipping what it has, infeasible strategies with
 # their reasons, devices not present, estimates for the rest, bad stores.
 # Usage: tests/e2e/profile.sh SATURN_BINARY SOURCE_DIR
-set -u
-saturn=$1
-src=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-  local want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, expected $want; stderr: $(cat "$tmp/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 has() {  # has FILE TEXT
   if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
 }

@@ -1,0 +1,21 @@
+# Shared by the e2e scripts (sourced): arguments, a temporary folder removed
+# on exit, pass/fail counters and the checks.
+# Sets: saturn (the binary), src (the source dir), tmp.
+set -u
+saturn=$1
+src=$(cd "$2" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect CODE CMD...: runs CMD, checks its exit code; stdout in $tmp/out, stderr in $tmp/err.
+expect() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, expected $want; stderr: $(cat "$tmp/err")"; fi
+}
