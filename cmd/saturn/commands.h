@@ -18,6 +18,7 @@ std::string self_executable();
 void add_validate(CLI::App& app, Action& action);
 void add_jobs(CLI::App& app, Action& action);
 void add_profile(CLI::App& app, Action& action);
+void add_plan(CLI::App& app, Action& action);
 #ifdef SATURN_WITH_TORCH
 void add_worker(CLI::App& app, Action& action);
 #endif

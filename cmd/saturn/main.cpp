@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   saturn::cmd::add_validate(app, action);
   saturn::cmd::add_jobs(app, action);
   saturn::cmd::add_profile(app, action);
+  saturn::cmd::add_plan(app, action);
 #ifdef SATURN_WITH_TORCH
   saturn::cmd::add_worker(app, action);
 #endif

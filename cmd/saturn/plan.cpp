@@ -1,0 +1,175 @@
+// saturn plan W.yaml: solve SPASE from the stored profiles (or estimates);
+// write plan.json into the run folder; show the plan as a table and a Gantt
+// chart; optionally compare it with the baselines.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/job.h"
+#include "core/text.h"
+#include "core/units.h"
+#include "core/workload.h"
+#include "plan/baselines.h"
+#include "plan/check.h"
+#include "plan/plan_json.h"
+#include "plan/solve.h"
+#include "plan_problem.h"
+#include "report/gantt.h"
+#include "report/table.h"
+
+namespace saturn::cmd {
+
+struct PlanCmdOptions {
+  std::string workload;     // the workload file
+  std::string store;        // profile store; "" = ProfileStore::default_path()
+  std::string run_dir;      // where plan.json goes; "" = runs/<workload name>
+  std::string time_limit;   // solver time limit ("10s"); "" = the workload's planner.time_limit
+  int64_t threads = 0;      // CBC threads; 0 = the workload's planner.threads
+  std::string svg;          // write a Gantt chart here ("" = none)
+  bool compare = false;     // plan the baselines too and print the ratios
+  bool json = false;        // the plan as JSON on stdout
+};
+
+namespace {
+
+std::string percent(double x) { return format_number(std::round(x * 1000) / 10) + "%"; }
+
+Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string& title) {
+  const auto& p = wp.problem;
+  Gantt g;
+  g.title = title;
+  g.makespan = plan.makespan;
+  std::vector<size_t> first_lane;
+  for (const auto& n : p.nodes) {
+    first_lane.push_back(g.lanes.size());
+    for (int64_t d = 0; d < n.devices; ++d) g.lanes.push_back(n.name + ":" + std::to_string(d));
+  }
+  for (const auto& a : plan.items) {
+    const auto& o = p.options[a.option];
+    std::string label, group;
+    for (size_t j : o.jobs) label += (label.empty() ? "" : "+") + p.jobs[j];
+    group = wp.shapes[o.jobs[0]];
+    std::string detail = o.technique + " x" + std::to_string(o.devices) + ", " + human_duration(a.start) + " .. " +
+                         human_duration(a.end);
+    for (int64_t d : a.device_ids) g.bars.push_back({first_lane[o.node] + static_cast<size_t>(d), a.start, a.end, label, group, detail});
+  }
+  return g;
+}
+
+}  // namespace
+
+static int run_plan_cmd(const PlanCmdOptions& o) {
+  const Workload w = load_workload(o.workload);
+  PlanOptions po;
+  po.time_limit = w.planner.time_limit;
+  po.threads = o.threads > 0 ? o.threads : w.planner.threads;
+  if (!o.time_limit.empty()) {
+    auto t = parse_duration(o.time_limit);
+    if (!t || *t <= 0) throw usage_error("--time-limit: expected a positive duration like 10s or 2m, got " + saturn::quoted(o.time_limit));
+    po.time_limit = *t;
+  }
+  const JobSet jobs = expand_jobs(w);
+  const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
+  const auto groups = device_groups(w, cuda_here);
+  ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
+  const WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+  const PlanProblem& p = wp.problem;
+
+  const Plan plan = solve_plan(p, po);
+
+  struct Compared { std::string name; Plan plan; };
+  std::vector<Compared> baselines;
+  if (o.compare)
+    for (Baseline b : all_baselines()) {
+      Plan bp = baseline_plan(p, b);
+      auto bad = check_plan(p, bp);
+      if (!bad.empty()) throw internal_error(std::string("baseline ") + baseline_name(b) + " fails its check: " + bad[0]);
+      baselines.push_back({baseline_name(b), std::move(bp)});
+    }
+
+  // plan.json: the plan, plus where each runtime came from.
+  nlohmann::json doc = plan_json(p, plan);
+  doc["workload"] = w.name;
+  doc["time_limit_s"] = po.time_limit;
+  {
+    size_t k = 0;
+    for (const auto& a : plan.items)
+      for (size_t j = 0; j < p.options[a.option].jobs.size(); ++j, ++k) {
+        doc["jobs"][k]["source"] = wp.sources[a.option];
+        doc["jobs"][k]["step_time_s"] = wp.step_times[a.option];
+      }
+  }
+  if (o.compare) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& b : baselines)
+      arr.push_back({{"name", b.name}, {"makespan_s", b.plan.makespan}, {"ratio", b.plan.makespan / plan.makespan}});
+    doc["baselines"] = arr;
+  }
+  const std::string run_dir = o.run_dir.empty() ? "runs/" + w.name : o.run_dir;
+  const std::string plan_path = (std::filesystem::path(run_dir) / "plan.json").string();
+  write_file_atomic(plan_path, doc.dump(2) + "\n");
+  const Gantt gantt = plan_gantt(wp, plan, w.name + ": makespan " + human_duration(plan.makespan));
+  if (!o.svg.empty()) write_file_atomic(o.svg, gantt_svg(gantt));
+
+  if (o.json) {
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    const Terminal term = Terminal::detect(stdout);
+    Table t;
+    t.column("job").column("strategy").column("node").column("devices").column("start", Table::Align::Right)
+        .column("end", Table::Align::Right).column("runtime", Table::Align::Right).column("source");
+    for (const auto& a : plan.items) {
+      const auto& opt = p.options[a.option];
+      std::string ids;
+      for (int64_t d : a.device_ids) ids += (ids.empty() ? "" : ",") + std::to_string(d);
+      for (size_t j : opt.jobs)
+        t.row({p.jobs[j], opt.technique + " x" + std::to_string(opt.devices), p.nodes[opt.node].name, ids,
+               human_duration(a.start), human_duration(a.end), human_duration(a.end - a.start),
+               a.pinned ? "running" : wp.sources[a.option]});
+    }
+    std::cout << t.render(term) << "\n";
+    int64_t lanes = p.total_devices();
+    if (lanes <= 64)
+      std::cout << gantt_text(gantt, term, std::min(term.width, 120)) << "\n";
+    else
+      std::cout << "(no terminal Gantt chart for " << lanes << " devices; --svg FILE draws one)\n\n";
+    if (o.compare) {
+      Table c;
+      c.column("plan").column("makespan", Table::Align::Right).column("vs saturn", Table::Align::Right)
+          .column("saturn is", Table::Align::Right);
+      c.row({"saturn", human_duration(plan.makespan), "1.00x", ""});
+      for (const auto& b : baselines)
+        c.row({b.name, human_duration(b.plan.makespan), format_number(std::round(b.plan.makespan / plan.makespan * 100) / 100) + "x",
+               percent(1 - plan.makespan / b.plan.makespan) + " lower"});
+      std::cout << c.render(term) << "\n";
+    }
+  }
+  std::cerr << "plan: " << jobs.jobs.size() << " jobs on " << p.total_devices() << " devices ("
+            << p.nodes.size() << (p.nodes.size() == 1 ? " node" : " nodes") << "): makespan "
+            << human_duration(plan.makespan) << ", bound " << human_duration(plan.bound) << " (gap "
+            << percent(plan.gap()) << "); " << plan.method << "; stopped: " << plan.stop << " after "
+            << human_duration(plan.solve_s) << "; wrote " << plan_path << (o.svg.empty() ? "" : " and " + o.svg)
+            << "\n";
+  return 0;
+}
+
+void add_plan(CLI::App& app, Action& action) {
+  auto o = std::make_shared<PlanCmdOptions>();
+  auto* sub = app.add_subcommand("plan", "Choose a strategy, devices and start time for every job (CBC); write plan.json");
+  sub->add_option("workload", o->workload, "Workload file (YAML, see saturn-workload(5))")->required();
+  sub->add_option("--store", o->store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
+  sub->add_option("--run-dir", o->run_dir, "Folder plan.json is written to (default runs/<workload name>)");
+  sub->add_option("--time-limit", o->time_limit, "Solver time limit, e.g. 10s (default: planner.time_limit)");
+  sub->add_option("--threads", o->threads, "CBC threads (default: planner.threads)")->check(CLI::PositiveNumber);
+  sub->add_option("--svg", o->svg, "Write a Gantt chart of the plan (SVG) to this file");
+  sub->add_flag("--compare", o->compare, "Also plan the baselines and print saturn's makespan against each");
+  sub->add_flag("--json", o->json, "Print plan.json on stdout");
+  sub->callback([o, &action] { action = [o] { return run_plan_cmd(*o); }; });
+}
+
+}  // namespace saturn::cmd

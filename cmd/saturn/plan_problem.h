@@ -1,0 +1,29 @@
+// The planner's view of a workload: its jobs, its nodes and, for every job,
+// every feasible strategy on every node with the job's runtime (profile_view:
+// measured, else estimated). `sources[o]` says where option o's runtime came
+// from ("measured", "calibrated estimate", "raw estimate"); `steps[o]` its
+// step time. Throws saturn::Error (Data) naming a job no strategy can run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/job.h"
+#include "core/workload.h"
+#include "plan/problem.h"
+#include "profile/store.h"
+#include "profile/trials.h"
+
+namespace saturn::cmd {
+
+struct WorkloadProblem {
+  PlanProblem problem;
+  std::vector<std::string> sources;     // per option
+  std::vector<double> step_times;       // per option, seconds
+  std::vector<std::string> shapes;      // per job: its shape id
+};
+
+WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
+                                 const ProfileStore& store);
+
+}  // namespace saturn::cmd

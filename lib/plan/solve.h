@@ -1,0 +1,32 @@
+// solve_plan: the planner. Validates the problem, drops dominated options,
+// computes the lower bounds, builds the heuristic plan, then lets CBC improve
+// it on the time-indexed model (milp.h) in the time left, and returns the
+// best plan found with the best proven bound, the time spent and why it
+// stopped. Always returns a valid plan (checked), even at a tiny time limit.
+//
+// Determinism: the bounds, the heuristic and the compaction are
+// deterministic, CBC runs single-threaded or in its deterministic parallel
+// mode; a plan can differ between runs only when the time limit cuts CBC
+// before it closes the gap (the stop reason then says "time limit").
+// Throws saturn::Error: Data for a bad problem, Internal if a plan fails
+// its check (a bug).
+#pragma once
+
+#include <cstdint>
+
+#include "plan/plan.h"
+#include "plan/problem.h"
+
+namespace saturn {
+
+struct PlanOptions {
+  double time_limit = 10;        // wall seconds in all
+  int64_t threads = 1;           // CBC threads
+  double gap = 1e-3;             // stop when the plan is this close to the bound
+  double heuristic_share = 0.1;  // of the time limit for the heuristic's local search
+  bool milp = true;              // false: heuristic and bounds only
+};
+
+Plan solve_plan(const PlanProblem& p, const PlanOptions& o = {});
+
+}  // namespace saturn
