@@ -100,71 +100,69 @@ Plan heuristic_plan(const PlanProblem& p, const HeuristicOptions& opt) {
       if (improved || elapsed() >= opt.time_limit) break;
     }
   }
-  // Iterated local search over (strategies, order): one random move at a
-  // time (another strategy for a unit, two units swapped, a unit moved),
-  // kept when the makespan, then the sum of ends, does not get worse; after
-  // a long stall, a kick from the best. Fixed seed and an iteration budget:
-  // the same problem gives the same plan (the time limit is a safety net).
+  // Simulated annealing over (strategies, order): one random move at a time
+  // (another strategy for a unit, two units swapped, a unit moved), scored
+  // by the makespan plus a little of the mean end (so moves that free
+  // devices earlier count before they shorten the plan); worse scores are
+  // taken with the Metropolis probability at a temperature falling from 3%
+  // of the makespan to zero. Fixed seed and an iteration budget: the same
+  // problem gives the same plan (the time limit is a safety net).
   if (!units.empty() && opt.iterations > 0) {
     std::mt19937_64 rng(opt.seed);
-    auto key = [](const Plan& plan) {
+    std::uniform_real_distribution<double> uniform(0, 1);
+    auto score = [](const Plan& plan) {
       double sum = 0;
       for (const auto& a : plan.items) sum += a.end;
-      return std::make_pair(plan.makespan, sum);
+      return plan.makespan + 0.05 * sum / static_cast<double>(std::max<size_t>(1, plan.items.size()));
     };
     std::vector<size_t> best_order = order_units(units, best.choice, best.order);
     std::vector<size_t> choice = best.choice, order = best_order;
-    auto cur = key(best.plan);
-    int64_t stall = 0;
-    const int64_t n = static_cast<int64_t>(units.size());
-    for (int64_t it = 0; it < opt.iterations; ++it) {
+    double cur = score(best.plan);
+    const double t0 = 0.03 * best.plan.makespan;
+    const size_t n = units.size();
+    // The budget in moves: about what the time share allows on a slow core,
+    // so the time limit rarely has to cut it (which would make plans depend
+    // on the machine's speed).
+    const int64_t iterations = std::min<int64_t>(
+        opt.iterations, std::max<int64_t>(200, static_cast<int64_t>(opt.moves_per_second * opt.time_limit / static_cast<double>(n))));
+    for (int64_t it = 0; it < iterations; ++it) {
       if ((it & 63) == 0 && elapsed() >= opt.time_limit) break;
+      double temperature = t0 * (1.0 - static_cast<double>(it) / static_cast<double>(iterations));
       auto c = choice;
       auto o = order;
-      int moves = stall > 2000 ? 3 : 1;
-      if (stall > 2000) {
-        c = best.choice;
-        o = best_order;
-        stall = 0;
-      }
-      for (int k = 0; k < moves; ++k) {
-        switch (rng() % 3) {
-          case 0: {
-            size_t u = rng() % units.size();
-            if (units[u].strategies.size() > 1) c[u] = rng() % units[u].strategies.size();
-            break;
-          }
-          case 1:
-            if (n > 1) std::swap(o[rng() % o.size()], o[rng() % o.size()]);
-            break;
-          default:
-            if (n > 1) {
-              size_t from = rng() % o.size(), to = rng() % o.size();
-              size_t u = o[from];
-              o.erase(o.begin() + static_cast<std::ptrdiff_t>(from));
-              o.insert(o.begin() + static_cast<std::ptrdiff_t>(to), u);
-            }
+      switch (rng() % 3) {
+        case 0: {
+          size_t u = rng() % n;
+          if (units[u].strategies.size() > 1) c[u] = rng() % units[u].strategies.size();
+          break;
+        }
+        case 1:
+          std::swap(o[rng() % n], o[rng() % n]);
+          break;
+        default: {
+          size_t from = rng() % n, to = rng() % n;
+          size_t u = o[from];
+          o.erase(o.begin() + static_cast<std::ptrdiff_t>(from));
+          o.insert(o.begin() + static_cast<std::ptrdiff_t>(to), u);
         }
       }
       Plan plan = schedule_units(p, units, c, o);
-      auto k = key(plan);
-      if (k.first < cur.first - 1e-9 || (k.first <= cur.first + 1e-9 && k.second <= cur.second + 1e-9)) {
-        if (k.first < best.plan.makespan - 1e-9) {
+      double sc = score(plan);
+      double delta = sc - cur;
+      if (delta <= 0 || (temperature > 0 && uniform(rng) < std::exp(-delta / temperature))) {
+        if (plan.makespan < best.plan.makespan - 1e-9) {
           best.plan = plan;
           best.choice = c;
           best_order = o;
-          best.allocation = "iterated local search";
+          best.allocation = "simulated annealing";
         }
-        stall = k.first < cur.first - 1e-9 ? 0 : stall + 1;
         choice = std::move(c);
         order = std::move(o);
-        cur = k;
-      } else {
-        ++stall;
+        cur = sc;
       }
     }
   }
-  best.plan.method = "heuristic: " + best.allocation + (best.allocation == "iterated local search" ? "" : std::string(", ") + order_name(best.order));
+  best.plan.method = "heuristic: " + best.allocation + (best.allocation == "simulated annealing" ? "" : std::string(", ") + order_name(best.order));
   best.plan.solve_s = elapsed();
   return best.plan;
 }

@@ -23,7 +23,7 @@ struct PlanOptions {
   double time_limit = 10;        // wall seconds in all
   int64_t threads = 1;           // CBC threads
   double gap = 1e-3;             // stop when the plan is this close to the bound
-  double heuristic_share = 0.1;  // of the time limit for the heuristic's local search
+  double heuristic_share = 0.2;  // of the time limit for the heuristic's local search
   bool milp = true;              // false: heuristic and bounds only
 };
 

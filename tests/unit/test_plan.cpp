@@ -150,7 +150,7 @@ TEST_CASE("planner: random instances give valid plans no worse than any baseline
     std::vector<std::vector<int64_t>> shapes{{8}, {4, 4}, {8, 4}, {2, 2, 4}};
     auto p = random_problem(rng, jobs, shapes[i % shapes.size()], false);
     PlanOptions o;
-    o.time_limit = 1;
+    o.time_limit = 0.5;
     Plan plan = solve_plan(p, o);
     require_valid(p, plan);
     CHECK(plan.bound <= plan.makespan);
