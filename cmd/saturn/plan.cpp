@@ -155,6 +155,7 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
             << percent(plan.gap()) << "); " << plan.method << "; stopped: " << plan.stop << " after "
             << human_duration(plan.solve_s) << "; wrote " << plan_path << (o.svg.empty() ? "" : " and " + o.svg)
             << "\n";
+  if (!plan.milp.empty()) std::cerr << "plan: milp: " << plan.milp << "\n";
   return 0;
 }
 

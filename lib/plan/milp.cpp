@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
 #include <CbcModel.hpp>
 #include <CbcHeuristic.hpp>
@@ -205,7 +204,8 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   const Classes cl = make_classes(p, free);
   // The most slots within the size caps.
   int64_t lo = mo.min_slots, hi = mo.max_slots;
-  if (layout(p, cl, horizon, lo).nonzeros > mo.max_nonzeros) {
+  auto fits = [&](const Layout& x) { return x.nonzeros <= mo.max_nonzeros && x.columns <= mo.max_columns; };
+  if (!fits(layout(p, cl, horizon, lo))) {
     auto small = layout(p, cl, horizon, lo);
     r.skipped = "the time-indexed model is too large (" + std::to_string(small.columns) + " columns at " +
                 std::to_string(lo) + " slots)";
@@ -213,7 +213,7 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   }
   while (lo < hi) {
     int64_t mid = (lo + hi + 1) / 2;
-    if (layout(p, cl, horizon, mid).nonzeros <= mo.max_nonzeros) lo = mid; else hi = mid - 1;
+    if (fits(layout(p, cl, horizon, mid))) lo = mid; else hi = mid - 1;
   }
   // Durations that are all whole multiples of one unit: slots of that unit
   // make the model exact (nothing is rounded) when it fits.
@@ -221,7 +221,7 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
     double exact = horizon / unit;
     auto n = static_cast<int64_t>(std::llround(exact));
     if (std::abs(exact - static_cast<double>(n)) < 1e-6 && n >= 1 && n <= 8 * mo.max_slots &&
-        layout(p, cl, horizon, n).nonzeros <= mo.max_nonzeros)
+        fits(layout(p, cl, horizon, n)))
       lo = n;
   }
   const Layout l = layout(p, cl, horizon, lo);
@@ -381,6 +381,13 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
     model.setNumberThreads(static_cast<int>(mo.threads));
     model.setThreadMode(1);  // deterministic
   }
+  // Strong branching re-solves the LP per candidate and is not under CBC's
+  // clock; on large models it can run a minute past the limit.
+  if (r.columns > 10000) {
+    model.solver()->setIntParam(OsiMaxNumIterationHotStart, 20);
+    model.setNumberStrong(0);
+    model.setNumberBeforeTrust(0);
+  }
   CglProbing probing;
   probing.setUsingObjective(true);
   probing.setMaxPass(1);
@@ -414,8 +421,6 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   model.setMaximumSeconds(std::max(0.05, left));
   // The root LP is not under CBC's clock: max_nonzeros keeps it to about a
   // second on one core.
-  static int dumps = 0;
-  if (const char* dump = std::getenv("SATURN_PLAN_DUMP")) solver.writeLp((dump + std::to_string(dumps++)).c_str());
   model.initialSolve();
   if (!model.solver()->isProvenOptimal()) {
     r.skipped = "the root LP did not solve (" + std::to_string(r.columns) + " columns, " +

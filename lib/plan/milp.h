@@ -35,7 +35,8 @@ struct MilpOptions {
   double lower_bound = 0;        // a known lower bound (tightens C)
   int64_t max_slots = 200;       // most slots over the horizon
   int64_t min_slots = 12;        // fewer than this: the model is too coarse to help; skipped
-  int64_t max_nonzeros = 400000;   // model size cap (memory, root LP speed)
+  int64_t max_nonzeros = 300000;   // model size caps: node LPs stay fast (CBC checks its
+  int64_t max_columns = 15000;     // clock only between them)
 };
 
 struct MilpResult {

@@ -27,6 +27,7 @@ struct Plan {
   std::string method;                // what produced it: "milp", "heuristic: ...", "baseline: ..."
   std::string stop;                  // why the solver stopped: "optimal", "gap", "time limit", ...
   double solve_s = 0;                // wall seconds spent
+  std::string milp;                  // the CBC run: model size and outcome ("" = not run), for logs
   double gap() const;                // (makespan - bound) / makespan, 0 when makespan is 0
 };
 

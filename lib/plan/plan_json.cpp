@@ -25,7 +25,8 @@ nlohmann::json plan_json(const PlanProblem& p, const Plan& plan) {
   }
   return {{"version", kPlanJsonVersion}, {"makespan_s", plan.makespan}, {"bound_s", plan.bound},
           {"gap", plan.gap()},           {"method", plan.method},       {"stop", plan.stop},
-          {"solve_s", plan.solve_s},     {"nodes", nodes},              {"jobs", jobs}};
+          {"solve_s", plan.solve_s},     {"milp", plan.milp},           {"nodes", nodes},
+          {"jobs", jobs}};
 }
 
 }  // namespace saturn

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "plan/baselines.h"
@@ -42,6 +40,7 @@ Plan solve_plan(const PlanProblem& original, const PlanOptions& po) {
     }
   }
   std::string stop = "heuristic";
+  std::string milp;
   auto closed = [&] { return best.makespan <= 0 || best.makespan - bound <= po.gap * best.makespan; };
 
   if (closed()) {
@@ -56,10 +55,9 @@ Plan solve_plan(const PlanProblem& original, const PlanOptions& po) {
     mo.gap = po.gap;
     mo.lower_bound = bound;
     MilpResult r = solve_milp(p, best, mo);
-    if (std::getenv("SATURN_PLAN_DEBUG"))
-      std::fprintf(stderr, "milp: ran %d (%s) slots %ld cols %ld rows %ld nnz %ld bound %.1f plan %.1f stop %s; heuristic %.1f lb %.1f t=%.2f\n",
-                   r.ran, r.skipped.c_str(), (long)r.slots, (long)r.columns, (long)r.rows, (long)r.nonzeros, r.bound,
-                   r.has_plan ? r.plan.makespan : -1.0, r.stop.c_str(), best.makespan, bound, elapsed());
+    milp = r.ran ? std::to_string(r.slots) + " slots, " + std::to_string(r.columns) + " columns, " +
+                       std::to_string(r.rows) + " rows, " + std::to_string(r.nonzeros) + " nonzeros; CBC stopped: " + r.stop
+                 : "not run: " + r.skipped;
     if (!r.ran) {
       stop = "heuristic only: " + r.skipped;
     } else {
@@ -80,6 +78,7 @@ Plan solve_plan(const PlanProblem& original, const PlanOptions& po) {
   for (auto& a : best.items) a.option = kept[a.option];
   best.bound = bound;
   best.stop = stop;
+  best.milp = milp;
   best.solve_s = elapsed();
   finish_plan(best, original);
   auto bad = check_plan(original, best);
