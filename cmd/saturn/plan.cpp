@@ -1,6 +1,7 @@
 // saturn plan W.yaml: solve SPASE from the stored profiles (or estimates);
 // write plan.json into the run folder; show the plan as a table and a Gantt
 // chart; optionally compare it with the baselines.
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -37,7 +38,18 @@ struct PlanCmdOptions {
 
 namespace {
 
-std::string percent(double x) { return format_number(std::round(x * 1000) / 10) + "%"; }
+std::string percent(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", x * 100);
+  return b;
+}
+std::string ratio(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2fx", x);
+  return b;
+}
+// A time on the plan's clock: "0" at the start, else human_duration.
+std::string at(double s) { return s == 0 ? "0" : human_duration(s); }
 
 Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string& title) {
   const auto& p = wp.problem;
@@ -54,8 +66,7 @@ Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string&
     std::string label, group;
     for (size_t j : o.jobs) label += (label.empty() ? "" : "+") + p.jobs[j];
     group = wp.shapes[o.jobs[0]];
-    std::string detail = o.technique + " x" + std::to_string(o.devices) + ", " + human_duration(a.start) + " .. " +
-                         human_duration(a.end);
+    std::string detail = o.technique + " x" + std::to_string(o.devices) + ", " + at(a.start) + " .. " + at(a.end);
     for (int64_t d : a.device_ids) g.bars.push_back({first_lane[o.node] + static_cast<size_t>(d), a.start, a.end, label, group, detail});
   }
   return g;
@@ -129,7 +140,7 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
       for (int64_t d : a.device_ids) ids += (ids.empty() ? "" : ",") + std::to_string(d);
       for (size_t j : opt.jobs)
         t.row({p.jobs[j], opt.technique + " x" + std::to_string(opt.devices), p.nodes[opt.node].name, ids,
-               human_duration(a.start), human_duration(a.end), human_duration(a.end - a.start),
+               at(a.start), at(a.end), human_duration(a.end - a.start),
                a.pinned ? "running" : wp.sources[a.option]});
     }
     std::cout << t.render(term) << "\n";
@@ -144,7 +155,7 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
           .column("saturn is", Table::Align::Right);
       c.row({"saturn", human_duration(plan.makespan), "1.00x", ""});
       for (const auto& b : baselines)
-        c.row({b.name, human_duration(b.plan.makespan), format_number(std::round(b.plan.makespan / plan.makespan * 100) / 100) + "x",
+        c.row({b.name, human_duration(b.plan.makespan), ratio(b.plan.makespan / plan.makespan),
                percent(1 - plan.makespan / b.plan.makespan) + " lower"});
       std::cout << c.render(term) << "\n";
     }
