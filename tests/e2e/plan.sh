@@ -80,7 +80,7 @@ expect 0 "$saturn" plan "$src/workloads/saturn-txt.yaml" --store "$store" --run-
 has "$tmp/out" "current practice"
 has "$tmp/out" "saturn is"
 
-# 4. Heterogeneous nodes: 8 + 4 A100s; each job stays on one node.
+# 4. Heterogeneous nodes: 8 + 4 A100s; each job stays on one node (CBC on 2 threads).
 python3 - "$src/workloads/saturn-img.yaml" "$tmp/w/img-8p4.yaml" <<'PY'
 import sys
 t = open(sys.argv[1]).read()
@@ -88,7 +88,7 @@ t = t.replace("      devices: {kind: cuda, count: 8, model: A100-40GB}",
               "      devices: {kind: cuda, count: 8, model: A100-40GB}\n    - name: small\n      devices: {kind: cuda, count: 4, model: A100-40GB}")
 open(sys.argv[2], "w").write(t)
 PY
-expect 0 "$saturn" plan "$tmp/w/img-8p4.yaml" --store "$store" --run-dir "$tmp/img" --time-limit 3s --compare
+expect 0 "$saturn" plan "$tmp/w/img-8p4.yaml" --store "$store" --run-dir "$tmp/img" --time-limit 3s --compare --threads 2
 check_plan "$tmp/img/plan.json"
 has "$tmp/err" "plan: 12 jobs on 12 devices (2 nodes)"
 
