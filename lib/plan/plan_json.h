@@ -17,4 +17,12 @@ inline constexpr int kPlanJsonVersion = 1;
 
 nlohmann::json plan_json(const PlanProblem& p, const Plan& plan);
 
+// The plan a plan.json holds, mapped onto `p`'s options (a resumed run reads
+// its plan back against the problem it rebuilt): each entry names its job,
+// technique, devices and node; fused entries are one option. Makespan,
+// bound, method, stop, solve_s and milp are read back as written. Throws
+// saturn::Error (Data) naming the first entry that does not fit `p`: an
+// unknown job, node or strategy, a newer version, a missing field.
+Plan plan_from_json(const nlohmann::json& doc, const PlanProblem& p);
+
 }  // namespace saturn

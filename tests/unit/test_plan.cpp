@@ -13,6 +13,7 @@
 #include "plan/bounds.h"
 #include "plan/check.h"
 #include "plan/heuristic.h"
+#include "plan/plan_json.h"
 #include "plan/solve.h"
 #include "plan/timeline.h"
 
@@ -292,4 +293,38 @@ TEST_CASE("timeline: backfills a hole when the devices stay free", "[plan]") {
   CHECK(t.place(1).start == 10);
   CHECK(t.place(2).start == 0);  // into the hole on device 1
   require_valid(p, t.plan());
+}
+
+TEST_CASE("plan.json: a plan round-trips through JSON onto its problem", "[plan]") {
+  std::mt19937_64 rng(5);
+  auto p = random_problem(rng, 9, {4, 2}, false);
+  p.options.push_back(opt({1, 2}, "fused", 2, 0, 50));  // a fused group
+  p.pinned = {};
+  Plan plan = solve_plan(p);
+  auto doc = plan_json(p, plan);
+  Plan back = plan_from_json(nlohmann::json::parse(doc.dump()), p);
+  REQUIRE(back.items.size() == plan.items.size());
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    CHECK(back.items[i].option == plan.items[i].option);
+    CHECK(back.items[i].device_ids == plan.items[i].device_ids);
+    CHECK(back.items[i].start == plan.items[i].start);
+    CHECK(back.items[i].end == plan.items[i].end);
+  }
+  CHECK(back.makespan == plan.makespan);
+  CHECK(back.bound == plan.bound);
+  CHECK(back.stop == plan.stop);
+  require_valid(p, back);
+
+  auto bad = doc;
+  bad["jobs"][0]["job"] = "nobody";
+  REQUIRE_THROWS_WITH(plan_from_json(bad, p), "plan.json: job nobody is not in the workload");
+  bad = doc;
+  bad["version"] = 2;
+  REQUIRE_THROWS_WITH(plan_from_json(bad, p), "plan.json: version 2 is newer than this saturn reads (1)");
+  bad = doc;
+  bad["jobs"][0]["devices"] = 99;
+  REQUIRE_THROWS_WITH(plan_from_json(bad, p), Catch::Contains("no strategy"));
+  bad = doc;
+  bad["jobs"][0].erase("node");
+  REQUIRE_THROWS_WITH(plan_from_json(bad, p), Catch::StartsWith("plan.json: malformed: "));
 }
