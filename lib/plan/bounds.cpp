@@ -17,10 +17,8 @@ Bounds lower_bounds(const PlanProblem& p) {
   auto pinned = p.pinned_jobs();
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> job_area(p.jobs.size(), inf), job_time(p.jobs.size(), inf);
-  std::vector<bool> is_pinned_option(p.options.size(), false);
-  for (const auto& pin : p.pinned) is_pinned_option[pin.option] = true;
-  for (size_t o = 0; o < p.options.size(); ++o) {
-    if (is_pinned_option[o]) continue;
+  const std::vector<size_t> cols = p.free_options();
+  for (size_t o : cols) {
     const auto& opt = p.options[o];
     double share = opt.duration * static_cast<double>(opt.devices) / static_cast<double>(opt.jobs.size());
     for (size_t j : opt.jobs) {
@@ -43,14 +41,7 @@ Bounds lower_bounds(const PlanProblem& p) {
   }
   b.area = p.total_devices() > 0 ? area / static_cast<double>(p.total_devices()) : 0;
 
-  // Configuration LP. Columns: y_o for free options, then C.
-  std::vector<size_t> cols;
-  for (size_t o = 0; o < p.options.size(); ++o) {
-    if (is_pinned_option[o]) continue;
-    const auto& jobs = p.options[o].jobs;
-    if (std::any_of(jobs.begin(), jobs.end(), [&](size_t j) { return pinned[j]; })) continue;
-    cols.push_back(o);
-  }
+  // Configuration LP. Columns: y_o for the free options, then C.
   if (cols.empty()) {
     b.lp = 0;
     return b;

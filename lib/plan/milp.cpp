@@ -188,15 +188,7 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   auto t0 = Clock::now();
   MilpResult r;
   const double horizon = warm.makespan;
-  auto pinned = p.pinned_jobs();
-  std::vector<bool> pinned_option(p.options.size(), false);
-  for (const auto& pin : p.pinned) pinned_option[pin.option] = true;
-  std::vector<size_t> free;
-  for (size_t o = 0; o < p.options.size(); ++o) {
-    const auto& jobs = p.options[o].jobs;
-    if (!pinned_option[o] && std::none_of(jobs.begin(), jobs.end(), [&](size_t j) { return pinned[j]; }))
-      free.push_back(o);
-  }
+  const std::vector<size_t> free = p.free_options();
   if (free.empty() || !(horizon > 0)) {
     r.skipped = "nothing to plan";
     return r;
@@ -459,7 +451,7 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
         if (p.options[m.rep].jobs.size() == 1) {
           size_t cls = m.classes[0];
           size_t member = next_member[cls]++;
-          if (member >= m.members.size()) { warm_ok = false; break; }
+          if (member >= m.members.size()) throw internal_error("planner: CBC started a class more times than it has jobs");
           o = m.members[member];
         }
         chosen.push_back({static_cast<double>(col_of[c].second) * l.slot, o});

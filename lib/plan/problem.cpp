@@ -32,6 +32,20 @@ std::vector<bool> PlanProblem::pinned_jobs() const {
   return covered;
 }
 
+std::vector<size_t> PlanProblem::free_options() const {
+  auto covered = pinned_jobs();
+  std::vector<bool> is_pinned(options.size(), false);
+  for (const auto& pin : pinned)
+    if (pin.option < options.size()) is_pinned[pin.option] = true;
+  std::vector<size_t> out;
+  for (size_t o = 0; o < options.size(); ++o) {
+    const auto& jobs = options[o].jobs;
+    if (!is_pinned[o] && std::none_of(jobs.begin(), jobs.end(), [&](size_t j) { return j < covered.size() && covered[j]; }))
+      out.push_back(o);
+  }
+  return out;
+}
+
 void PlanProblem::validate() const {
   auto fail = [](const std::string& m) { throw data_error("plan problem: " + m); };
   for (const auto& n : nodes)

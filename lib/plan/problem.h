@@ -52,6 +52,9 @@ struct PlanProblem {
   std::vector<size_t> options_of(size_t job) const;
   // Jobs the pinned options cover (true at index j when covered).
   std::vector<bool> pinned_jobs() const;
+  // Options the planner may still choose: not pinned, and covering no job
+  // a pinned option covers. Ascending.
+  std::vector<size_t> free_options() const;
 
   // Throws saturn::Error (Data): bad indexes, a job no option covers, a
   // duration <= 0 or not finite, devices outside 1 .. node devices, pinned
