@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   saturn::cmd::add_jobs(app, action);
   saturn::cmd::add_profile(app, action);
   saturn::cmd::add_plan(app, action);
+  saturn::cmd::add_run(app, action);
 #ifdef SATURN_WITH_TORCH
   saturn::cmd::add_worker(app, action);
 #endif

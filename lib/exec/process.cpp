@@ -1,6 +1,8 @@
 #include "exec/process.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +41,10 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
     log_fd = ::open(o.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) throw Error(ErrorKind::Unavailable, o.log + ": cannot write the log: " + std::strerror(errno));
   }
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int c : o.cpus) CPU_SET(c, &cpus);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     if (log_fd >= 0) ::close(log_fd);
@@ -46,6 +52,11 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
   }
   if (pid == 0) {
     if (o.new_process_group) ::setpgid(0, 0);
+    if (o.parent_death_signal > 0) {
+      ::prctl(PR_SET_PDEATHSIG, o.parent_death_signal);
+      if (::getppid() != parent) ::_exit(128 + o.parent_death_signal);  // the parent is already gone
+    }
+    if (!o.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
     // The parent's handlers do not belong in the child.
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
@@ -61,15 +72,20 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
   return pid;
 }
 
-std::optional<ChildExit> wait_child() {
+namespace {
+std::optional<ChildExit> wait_for(int flags) {
   int status = 0;
-  const pid_t pid = ::waitpid(-1, &status, 0);
+  const pid_t pid = ::waitpid(-1, &status, flags);
   if (pid <= 0) return std::nullopt;
   ChildExit e;
   e.pid = pid;
   e.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return e;
 }
+}  // namespace
+
+std::optional<ChildExit> wait_child() { return wait_for(0); }
+std::optional<ChildExit> reap_child() { return wait_for(WNOHANG); }
 
 void signal_child(pid_t pid, int sig) {
   if (::kill(-pid, sig) != 0) ::kill(pid, sig);

@@ -15,6 +15,8 @@ struct SpawnOptions {
   std::string log;                       // stdout and stderr go here (appended); "" = inherit
   std::vector<std::string> env;          // "NAME=value" set (added or replaced) in the child
   bool new_process_group = true;         // the child leads its own group: signals reach all its ranks
+  std::vector<int> cpus;                 // restrict the child to these cores (empty = any)
+  int parent_death_signal = 0;           // > 0: the child gets this signal when its parent dies
 };
 
 // Starts argv[0] (a path) with argv; returns the pid. Throws saturn::Error
@@ -25,6 +27,9 @@ struct ChildExit {
   pid_t pid = 0;
   int code = 0;  // exit status, or 128 + the signal that killed it
 };
+
+// Reaps one child that has ended, without blocking; nullopt when none has.
+std::optional<ChildExit> reap_child();
 
 // Waits for any child; nullopt when there is none, or when a signal
 // interrupted the wait (the caller checks its own flags and waits again).

@@ -159,7 +159,10 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
         std::vector<std::string> argv = {o.saturn, "worker", o.workload_path, "--job", t.job, "--run-dir", r.dir,
                                          "--devices", join(devs, ","), "--trial", "--no-resume"};
         if (g.kind == DeviceKind::Cpu) argv.insert(argv.end(), {"--threads", std::to_string(g.threads)});
-        const pid_t pid = spawn(argv, {r.log, {}, true});
+        SpawnOptions so;
+        so.log = r.log;
+        so.parent_death_signal = SIGKILL;  // a trial without its profiler measures nothing
+        const pid_t pid = spawn(argv, so);
         for (int64_t id : ids) nodes[n].busy[static_cast<size_t>(id)] = true;
         running[pid] = r;
         started = true;

@@ -1,56 +1,14 @@
 #include "profile/store.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include "core/error.h"
+#include "exec/sqlite.h"
 
 namespace saturn {
 namespace {
-
-// Statement: a prepared statement freed on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql, const std::string& path) : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) fail("prepare");
-  }
-  ~Statement() { sqlite3_finalize(s_); }
-  Statement& text(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& integer(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Statement& real(int i, double v) {
-    sqlite3_bind_double(s_, i, v);
-    return *this;
-  }
-  bool step() {  // true while rows come
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail("step");
-  }
-  std::string col_text(int i) const {
-    auto p = sqlite3_column_text(s_, i);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t col_int(int i) const { return sqlite3_column_int64(s_, i); }
-  double col_real(int i) const { return sqlite3_column_double(s_, i); }
-
- private:
-  [[noreturn]] void fail(const char* what) const {
-    throw Error(ErrorKind::Unavailable, path_ + ": profile store: " + what + ": " + sqlite3_errmsg(db_));
-  }
-  sqlite3* db_;
-  std::string path_;
-  sqlite3_stmt* s_ = nullptr;
-};
 
 constexpr const char* kColumns =
     "shape, technique, knobs, device, devices, threads, shape_id, source, feasible, reason, step_time, spread, "
@@ -87,46 +45,9 @@ std::string ProfileStore::default_path() {
   return std::string(home && *home ? home : ".") + "/.cache/saturn/profiles.db";
 }
 
-ProfileStore::ProfileStore(const std::string& path) : path_(path) {
-  std::error_code ec;
-  const auto dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(ErrorKind::Unavailable, path + ": cannot create the profile store's folder: " + ec.message());
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw Error(ErrorKind::Unavailable, path + ": cannot open the profile store: " + msg);
-  }
-  sqlite3_busy_timeout(db_, 10000);
-  auto exec = [&](const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "?";
-      sqlite3_free(err);
-      const bool not_db = msg.find("not a database") != std::string::npos;
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw Error(not_db ? ErrorKind::Data : ErrorKind::Unavailable,
-                  path + ": " + (not_db ? "not a saturn profile store (" + msg + ")" : "profile store: " + msg));
-    }
-  };
-  exec("PRAGMA journal_mode=WAL");
-  exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-  int version = 0;
-  {
-    Statement s(db_, "SELECT value FROM meta WHERE key = 'schema_version'", path_);
-    if (s.step()) version = std::atoi(s.col_text(0).c_str());
-  }
-  if (version > kSchemaVersion) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw Error(ErrorKind::Data, path + ": profile store schema " + std::to_string(version) +
-                                     " was written by a newer saturn (this one reads " +
-                                     std::to_string(kSchemaVersion) + "); use --store for another file");
-  }
-  if (version < 1) {
-    exec(
+ProfileStore::ProfileStore(const std::string& path) : db_(std::make_unique<Sqlite>(path, "profile store")) {
+  if (db_->schema_version(kSchemaVersion) < 1) {
+    db_->exec(
         "BEGIN;"
         "CREATE TABLE IF NOT EXISTS profiles ("
         " shape TEXT NOT NULL, technique TEXT NOT NULL, knobs TEXT NOT NULL, device TEXT NOT NULL,"
@@ -140,27 +61,25 @@ ProfileStore::ProfileStore(const std::string& path) : path_(path) {
   }
 }
 
-ProfileStore::~ProfileStore() {
-  if (db_) sqlite3_close(db_);
-}
+ProfileStore::~ProfileStore() = default;
+
+const std::string& ProfileStore::path() const { return db_->path(); }
 
 std::optional<ProfileEntry> ProfileStore::get(const ProfileKey& k) const {
-  Statement s(db_,
+  Statement s(*db_,
               (std::string("SELECT ") + kColumns +
                " FROM profiles WHERE shape=?1 AND technique=?2 AND knobs=?3 AND device=?4 AND devices=?5 AND threads=?6")
-                  .c_str(),
-              path_);
+                  .c_str());
   s.text(1, k.shape).text(2, technique_name(k.technique)).text(3, k.knobs).text(4, k.device).integer(5, k.devices).integer(6, k.threads);
   if (!s.step()) return std::nullopt;
   return read_row(s);
 }
 
 void ProfileStore::put(const ProfileEntry& e) {
-  Statement s(db_,
+  Statement s(*db_,
               (std::string("INSERT OR REPLACE INTO profiles (") + kColumns +
                ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)")
-                  .c_str(),
-              path_);
+                  .c_str());
   s.text(1, e.key.shape).text(2, technique_name(e.key.technique)).text(3, e.key.knobs).text(4, e.key.device);
   s.integer(5, e.key.devices).integer(6, e.key.threads).text(7, e.shape_id).text(8, profile_source_name(e.source));
   s.integer(9, e.feasible ? 1 : 0).text(10, e.reason).real(11, e.step_time).real(12, e.spread);
@@ -171,7 +90,7 @@ void ProfileStore::put(const ProfileEntry& e) {
 
 std::vector<ProfileEntry> ProfileStore::entries(const std::vector<std::string>& shapes) const {
   std::vector<ProfileEntry> out;
-  Statement s(db_, (std::string("SELECT ") + kColumns + " FROM profiles ORDER BY shape_id, shape, technique, device, devices, threads, knobs").c_str(), path_);
+  Statement s(*db_, (std::string("SELECT ") + kColumns + " FROM profiles ORDER BY shape_id, shape, technique, device, devices, threads, knobs"));
   while (s.step()) {
     ProfileEntry e = read_row(s);
     if (shapes.empty() || std::find(shapes.begin(), shapes.end(), e.key.shape) != shapes.end()) out.push_back(std::move(e));

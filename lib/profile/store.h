@@ -15,9 +15,10 @@
 
 #include "core/profile.h"
 
-struct sqlite3;
 
 namespace saturn {
+
+class Sqlite;
 
 class ProfileStore {
  public:
@@ -34,14 +35,13 @@ class ProfileStore {
   // Every entry whose shape is one of `shapes` (all entries when empty), in
   // key order.
   std::vector<ProfileEntry> entries(const std::vector<std::string>& shapes = {}) const;
-  const std::string& path() const { return path_; }
+  const std::string& path() const;
 
   // $XDG_CACHE_HOME/saturn/profiles.db, else $HOME/.cache/saturn/profiles.db.
   static std::string default_path();
 
  private:
-  std::string path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<Sqlite> db_;
 };
 
 }  // namespace saturn

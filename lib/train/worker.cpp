@@ -1,6 +1,9 @@
 #include "train/worker.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +68,7 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
     pid_t pid = ::fork();
     if (pid < 0) throw Error(ErrorKind::TempFail, "cannot fork rank " + std::to_string(r));
     if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a rank without its launcher has no one to report to
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -98,6 +102,23 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
   return result;
 }
 
+// Holds the job folder's lock for this process's life: a worker the runner
+// left behind (its runner was killed) checkpoints on SIGTERM before the next
+// worker of the same job may start. Waits up to `wait_s` for it.
+void lock_job_dir(const std::string& job_dir, const std::string& job, double wait_s) {
+  std::filesystem::create_directories(job_dir);
+  const std::string path = job_dir + "/.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(ErrorKind::Unavailable, path + ": cannot open the job's lock");
+  for (int waited = 0;; waited += 100) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return;  // kept open: released when this process ends
+    if (waited == 0) std::cerr << "saturn worker: waiting for an earlier worker of " << job << " to stop\n";
+    if (waited >= wait_s * 1000)
+      throw Error(ErrorKind::TempFail, "job " + job + ": another worker still holds " + path);
+    ::usleep(100000);
+  }
+}
+
 }  // namespace
 
 int run_worker(const WorkerOptions& o) {
@@ -113,6 +134,7 @@ int run_worker(const WorkerOptions& o) {
   const int world = static_cast<int>(o.devices.size());
   const std::string job_dir = o.trial ? o.run_dir + "/trial" : o.run_dir + "/jobs/" + job.id;
   install_handlers();
+  if (o.rank < 0 && !o.trial) lock_job_dir(job_dir, job.id, 120);
   if (o.rank < 0 && world > 1) return launch_ranks(o, job_dir);
   if (o.rank >= world) throw usage_error("--rank " + std::to_string(o.rank) + " is not below the device count");
   const int rank = std::max(o.rank, 0);

@@ -1,0 +1,375 @@
+// saturn run W.yaml: validate; profile what the store lacks; plan; execute
+// the plan with worker process groups on this machine's devices, re-planning
+// as measured progress comes in; resume where a previous run of the same
+// run directory stopped; end with the leaderboard. saturn status RUN: where
+// a run stands.
+#include <unistd.h>
+
+#include <csignal>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/hash.h"
+#include "core/job.h"
+#include "core/text.h"
+#include "core/units.h"
+#include "core/workload.h"
+#include "exec/local_launcher.h"
+#include "exec/run_lock.h"
+#include "exec/runner.h"
+#include "exec/signals.h"
+#include "exec/state.h"
+#include "plan/baselines.h"
+#include "plan/plan_json.h"
+#include "plan_problem.h"
+#include "profile/profiler.h"
+#include "profile/runtime.h"
+#include "report/table.h"
+#include "run_view.h"
+
+namespace saturn::cmd {
+
+struct RunCmdOptions {
+  std::string workload;        // the workload file
+  std::string store;           // profile store; "" = ProfileStore::default_path()
+  std::string run_dir;         // "" = runs/<workload name>
+  std::string time_limit;      // solver time limit; "" = the workload's
+  int64_t threads = 0;         // CBC threads; 0 = the workload's
+  int64_t max_restarts = 2;    // relaunches of a failing job
+  std::string baseline;        // execute this baseline's plan instead ("" = saturn's)
+  bool no_profile = false;     // plan from what is stored and estimated; measure nothing
+  bool dry_run = false;        // show what would run; run nothing, write nothing
+  bool json = false;           // leaderboard as JSON on stdout
+};
+
+namespace {
+
+volatile std::sig_atomic_t g_run_profile_stop = 0;
+extern "C" void on_run_profile_signal(int sig) { g_run_profile_stop = sig; }
+
+std::string workload_fingerprint(const Workload& w, const JobSet& jobs) {
+  std::string text = canonical(w.train);
+  for (const auto& j : jobs.jobs) text += "\n" + j.id + "=" + j.hash;
+  return content_hash(text);
+}
+
+std::optional<Baseline> parse_baseline(const std::string& name) {
+  for (Baseline b : all_baselines()) {
+    std::string n = baseline_name(b);
+    for (char& c : n)
+      if (c == ' ') c = '-';
+    if (n == name) return b;
+  }
+  return std::nullopt;
+}
+
+std::string clock_text(double s) {
+  char b[32];
+  const int t = static_cast<int>(s);
+  std::snprintf(b, sizeof b, "%d:%02d", t / 60, t % 60);
+  return b;
+}
+
+// Progress on a TTY: one bar per job that is running (and a line of totals),
+// redrawn in place; events print above it.
+class ProgressView {
+ public:
+  explicit ProgressView(const Terminal& term) : term_(term) {}
+  void event(const EventRecord& e) {
+    clear();
+    std::cerr << line(e) << "\n";
+    draw();
+  }
+  void tick(const RunSnapshot& s) {
+    clear();
+    last_ = s;
+    draw();
+  }
+  void finish() { clear(); }
+  static std::string line(const EventRecord& e) {
+    return "run: " + e.kind + (e.job.empty() ? "" : " " + e.job) + ": " + e.message;
+  }
+
+ private:
+  void clear() {
+    if (!term_.tty || drawn_ == 0) return;
+    for (int i = 0; i < drawn_; ++i) std::cerr << "\033[1A\033[2K";
+    std::cerr << "\r";
+    drawn_ = 0;
+  }
+  void draw() {
+    if (!term_.tty || last_.jobs.empty()) return;
+    int64_t steps = 0, done = 0, finished = 0;
+    for (const auto& j : last_.jobs) {
+      steps += j.steps;
+      done += std::min(j.step, j.steps);
+      finished += j.status == JobStatus::Done || j.status == JobStatus::Failed;
+    }
+    for (const auto& j : last_.jobs) {
+      if (j.status != JobStatus::Running) continue;
+      const int width = 24;
+      const int filled = j.steps > 0 ? static_cast<int>(width * std::min(j.step, j.steps) / j.steps) : 0;
+      std::cerr << "  [" << std::string(static_cast<size_t>(filled), '#') << std::string(static_cast<size_t>(width - filled), '.')
+                << "] " << j.step << "/" << j.steps << "  " << j.id << "  " << j.strategy << "\n";
+      ++drawn_;
+    }
+    std::cerr << term_.style("  " + std::to_string(finished) + "/" + std::to_string(last_.jobs.size()) + " jobs, " +
+                                 std::to_string(steps > 0 ? 100 * done / steps : 0) + "% of steps, " +
+                                 clock_text(last_.elapsed) + " elapsed" +
+                                 (last_.eta >= 0 ? ", ETA " + clock_text(last_.eta) : "") + " (plan v" +
+                                 std::to_string(last_.plan_version) + ")",
+                             "1")
+              << "\n";
+    ++drawn_;
+  }
+  Terminal term_;
+  RunSnapshot last_;
+  int drawn_ = 0;
+};
+
+void print_dry_run(const WorkloadProblem& wp, const Plan& plan, const RunState* st, const std::string& run_dir) {
+  const auto& p = wp.problem;
+  Table t;
+  t.column("job").column("strategy").column("node").column("devices").column("start", Table::Align::Right)
+      .column("end", Table::Align::Right).column("source");
+  for (const auto& a : plan.items) {
+    const auto& o = p.options[a.option];
+    std::vector<std::string> ids;
+    for (auto d : a.device_ids) ids.push_back(std::to_string(d));
+    t.row({p.jobs[o.jobs[0]], o.technique + " x" + std::to_string(o.devices), p.nodes[o.node].name, join(ids, ","),
+           a.start == 0 ? "0" : human_duration(a.start), human_duration(a.end), wp.sources[a.option]});
+  }
+  std::cout << t.render(Terminal::detect(stdout));
+  std::cerr << "run: dry run: would run " << plan.items.size() << " jobs in " << human_duration(plan.makespan)
+            << " (plan: " << plan.method << "); ";
+  if (st) {
+    int64_t done = 0;
+    for (const auto& j : st->jobs()) done += j.status == JobStatus::Done;
+    std::cerr << run_dir << " holds a run with " << done << " jobs done: `saturn run` would resume it\n";
+  } else {
+    std::cerr << "nothing was written\n";
+  }
+}
+
+}  // namespace
+
+static int run_run_cmd(const RunCmdOptions& o) {
+  const Workload w = load_workload(o.workload);
+  const JobSet jobs = expand_jobs(w);
+  const std::string run_dir = o.run_dir.empty() ? "runs/" + w.name : o.run_dir;
+  std::optional<Baseline> baseline;
+  if (!o.baseline.empty()) {
+    baseline = parse_baseline(o.baseline);
+    if (!baseline)
+      throw usage_error("--baseline: " + saturn::quoted(o.baseline) +
+                        " is not a baseline (current-practice, optimus-greedy, max-heuristic, min-heuristic, random)");
+  }
+  if (o.max_restarts < 0) throw usage_error("--max-restarts: expected 0 or more");
+  PlanOptions po;
+  po.time_limit = w.planner.time_limit;
+  po.threads = o.threads > 0 ? o.threads : w.planner.threads;
+  if (!o.time_limit.empty()) {
+    auto t = parse_duration(o.time_limit);
+    if (!t || *t <= 0) throw usage_error("--time-limit: expected a positive duration like 10s or 2m, got " + saturn::quoted(o.time_limit));
+    po.time_limit = *t;
+  }
+  const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
+  const auto groups = device_groups(w, cuda_here);
+  const std::string fingerprint = workload_fingerprint(w, jobs);
+  const std::string state_path = run_dir + "/state.db";
+  const bool existing = std::filesystem::exists(state_path);
+  ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
+
+  if (o.dry_run) {
+    std::unique_ptr<RunState> st;
+    if (existing) st = std::make_unique<RunState>(state_path, true);
+    const WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+    const Plan plan = baseline ? baseline_plan(wp.problem, *baseline) : solve_plan(wp.problem, po);
+    print_dry_run(wp, plan, st.get(), run_dir);
+    return 0;
+  }
+
+  RunLock lock(run_dir);
+  RunState state(state_path);
+  if (auto fp = state.meta("fingerprint"); fp && *fp != fingerprint)
+    throw data_error(run_dir + ": holds a run of a different workload (its jobs or training settings differ); "
+                     "use --run-dir for a new run, or remove " + run_dir);
+  state.set_meta("fingerprint", fingerprint);
+  state.set_meta("workload", w.name);
+  state.set_meta("workload_path", std::filesystem::absolute(o.workload).string());
+
+  const Terminal err = Terminal::detect(stderr);
+  ProgressView view(err);
+  auto say = [&](const std::string& line) { view.event({0, 0, "info", "", line}); };
+
+  // Profile what the store lacks (a resumed run planned already).
+  if (!o.no_profile && !existing) {
+    struct sigaction sa {}, old_int {}, old_term {};
+    sa.sa_handler = on_run_profile_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int);
+    ::sigaction(SIGTERM, &sa, &old_term);
+    ProfileOptions pr;
+    pr.workload_path = o.workload;
+    pr.saturn = self_executable();
+    pr.scratch = (std::filesystem::temp_directory_path() / ("saturn-run-profile-" + std::to_string(::getpid()))).string();
+    pr.cuda_here = cuda_here;
+    pr.version = SATURN_VERSION;
+    pr.stop = &g_run_profile_stop;
+    pr.on_event = [&](const ProfileEvent& e) {
+      if (e.kind == ProfileEvent::Done && e.entry)
+        say("profile [" + std::to_string(e.done) + "/" + std::to_string(e.total) + "] " +
+            jobs.shapes[e.trial->shape].id + " " + technique_name(e.trial->key.technique) + " x" +
+            std::to_string(e.trial->key.devices) + ": " +
+            (e.entry->feasible ? human_duration(e.entry->step_time) + "/step" : "infeasible: " + e.entry->reason));
+      else if (e.kind == ProfileEvent::Fail)
+        say("profile: " + jobs.shapes[e.trial->shape].id + ": failed: " + e.message);
+    };
+    const ProfileSummary s = run_profile(w, jobs, store, pr);
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+    if (s.measured > 0 || s.failed > 0)
+      say("profile: " + std::to_string(s.measured) + " measured, " + std::to_string(s.stored) + " already stored in " +
+          human_duration(s.wall_s));
+    if (s.interrupted) {
+      say("interrupted while profiling; what was measured is kept");
+      return 128 + static_cast<int>(g_run_profile_stop);
+    }
+  }
+
+  const WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+  RunInput in;
+  in.problem = wp.problem;
+  for (const auto& j : jobs.jobs) in.jobs.push_back({jobs.shapes[j.shape].id, job_steps(w, j)});
+
+  LocalLauncherOptions lo;
+  lo.saturn = self_executable();
+  lo.workload = o.workload;
+  lo.run_dir = run_dir;
+  for (const auto& n : w.cluster.nodes) {
+    const bool cuda = n.kind == DeviceKind::Cuda || (n.kind == DeviceKind::Auto && cuda_here);
+    lo.nodes.push_back({n.name, cuda, n.threads > 0 ? n.threads : 1});
+  }
+  SignalPipe signals;
+  LocalLauncher launcher(lo, signals);
+
+  RunOptions ro;
+  ro.max_restarts = o.max_restarts;
+  ro.plan = po;
+  ro.interval = baseline ? 0 : w.planner.introspection_interval;
+  ro.threshold = w.planner.introspection_threshold;
+  ro.replan_time_limit = std::clamp(ro.interval / 10, 0.2, po.time_limit);
+  if (baseline) {
+    ro.initial = baseline_plan(wp.problem, *baseline);
+    ro.initial_reason = std::string("baseline: ") + baseline_name(*baseline);
+  }
+  ro.tick = err.tty ? 0.5 : 5;
+  ro.plan_doc = [&](const Plan& plan) {
+    nlohmann::json doc = plan_json(wp.problem, plan);
+    doc["workload"] = w.name;
+    const std::string text = doc.dump(2);
+    write_file_atomic(run_dir + "/plan.json", text + "\n");
+    return text;
+  };
+  ro.on_event = [&](const EventRecord& e) { view.event(e); };
+  ro.on_tick = [&](const RunSnapshot& s) {
+    if (err.tty) view.tick(s);
+  };
+  const RunSummary s = run_plan(in, state, launcher, ro);
+  view.finish();
+
+  std::cerr << "run: " << s.done << " of " << jobs.jobs.size() << " jobs done";
+  if (s.failed) std::cerr << ", " << s.failed << " failed";
+  if (s.pending) std::cerr << ", " << s.pending << " not finished";
+  if (s.elapsed > 0)
+    std::cerr << "; makespan " << human_duration(s.elapsed) << " (plan predicted " << human_duration(s.predicted) << ")";
+  std::cerr << "; " << run_dir << "\n";
+  if (s.exit_code >= 128) {
+    std::cerr << "run: stopped; every job kept its checkpoint: run the same command to resume\n";
+    return s.exit_code;
+  }
+  if (o.json) {
+    std::cout << nlohmann::json{{"workload", w.name}, {"run_dir", run_dir}, {"makespan_s", s.elapsed},
+                                {"predicted_s", s.predicted}, {"leaderboard", leaderboard_json(state, &jobs)}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << leaderboard_text(state, &jobs, Terminal::detect(stdout));
+  }
+  if (s.failed) std::cerr << "run: " << s.failed << " job(s) failed (see " << run_dir << "/logs/); run again to retry them\n";
+  return s.exit_code;
+}
+
+// RUN: a run directory, a workload file (its default run directory), or
+// nothing (the only run, else the latest, under ./runs).
+static std::string find_run_dir(const std::string& arg) {
+  namespace fs = std::filesystem;
+  if (!arg.empty()) {
+    if (fs::is_directory(arg)) {
+      if (!fs::exists(arg + "/state.db")) throw no_input_error(arg + ": not a run directory (no state.db)");
+      return arg;
+    }
+    if (fs::is_regular_file(arg)) {
+      const Workload w = load_workload(arg, {nullptr, false});
+      const std::string dir = "runs/" + w.name;
+      if (!fs::exists(dir + "/state.db")) throw no_input_error(dir + ": no run of workload " + w.name + " yet");
+      return dir;
+    }
+    throw no_input_error(arg + ": no such run directory or workload file");
+  }
+  std::string best;
+  fs::file_time_type newest{};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("runs", ec)) {
+    const auto db = e.path() / "state.db";
+    if (!fs::exists(db)) continue;
+    const auto t = fs::last_write_time(db);
+    if (best.empty() || t > newest) {
+      best = e.path().string();
+      newest = t;
+    }
+  }
+  if (best.empty()) throw no_input_error("runs/: no runs here; name one: saturn status RUN_DIR");
+  return best;
+}
+
+void add_run(CLI::App& app, Action& action) {
+  auto o = std::make_shared<RunCmdOptions>();
+  auto* sub = app.add_subcommand("run", "Profile, plan and train the whole workload; resume a stopped run");
+  sub->add_option("workload", o->workload, "Workload file (YAML, see saturn-workload(5))")->required();
+  sub->add_option("--run-dir", o->run_dir, "Run directory (default runs/<workload name>)");
+  sub->add_option("--store", o->store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
+  sub->add_option("--time-limit", o->time_limit, "Solver time limit (default: the workload's planner.time_limit)");
+  sub->add_option("--threads", o->threads, "Solver threads (default: the workload's planner.threads)");
+  sub->add_option("--max-restarts", o->max_restarts, "Relaunches of a job whose worker dies (default 2)");
+  sub->add_option("--baseline", o->baseline, "Execute a baseline's plan instead (e.g. current-practice)");
+  sub->add_flag("--no-profile", o->no_profile, "Measure nothing; plan from the store and estimates");
+  sub->add_flag("--dry-run", o->dry_run, "Show the plan that would run; run and write nothing");
+  sub->add_flag("--json", o->json, "Print the leaderboard as JSON on stdout");
+  sub->callback([o, &action] { action = [o] { return run_run_cmd(*o); }; });
+
+  auto so = std::make_shared<std::pair<std::string, bool>>();
+  auto* st = app.add_subcommand("status", "Show where a run stands: jobs, attempts, plan, progress");
+  st->add_option("run", so->first, "Run directory or workload file (default: the latest under ./runs)");
+  st->add_flag("--json", so->second, "Print everything state.db holds as JSON on stdout");
+  st->callback([so, &action] {
+    action = [so] {
+      const std::string dir = find_run_dir(so->first);
+      RunState state(dir + "/state.db", true);
+      if (so->second) std::cout << status_json(state, dir).dump(2) << "\n";
+      else std::cout << status_text(state, dir, Terminal::detect(stdout));
+      return 0;
+    };
+  });
+}
+
+}  // namespace saturn::cmd

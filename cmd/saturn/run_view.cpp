@@ -1,0 +1,158 @@
+#include "run_view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "core/text.h"
+#include "core/units.h"
+#include "report/table.h"
+
+namespace saturn::cmd {
+namespace {
+
+std::string loss_text(double x) {
+  if (std::isnan(x)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4f", x);
+  return b;
+}
+
+std::string short_number(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", x);
+  return b;
+}
+
+// Done jobs by validation loss (training loss where there is none), then
+// the unfinished ones.
+std::vector<JobRecord> ranked(const RunState& st) {
+  auto jobs = st.jobs();
+  auto key = [](const JobRecord& j) -> double {
+    if (j.status != JobStatus::Done) return INFINITY;
+    return std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss;
+  };
+  std::stable_sort(jobs.begin(), jobs.end(), [&](const JobRecord& a, const JobRecord& b) { return key(a) < key(b); });
+  return jobs;
+}
+
+const Job* find_job(const JobSet* set, const std::string& id) {
+  if (!set) return nullptr;
+  for (const auto& j : set->jobs)
+    if (j.id == id) return &j;
+  return nullptr;
+}
+
+nlohmann::json nan_null(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
+
+nlohmann::json job_json(const JobRecord& j) {
+  return {{"job", j.id},           {"status", job_status_name(j.status)}, {"steps", j.steps_total},
+          {"steps_done", j.steps_done}, {"restarts", j.restarts},       {"final_loss", nan_null(j.final_loss)},
+          {"eval_loss", nan_null(j.eval_loss)}, {"wall_s", j.wall_s},   {"strategy", j.strategy},
+          {"message", j.message}};
+}
+
+}  // namespace
+
+std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Terminal& term) {
+  Table t;
+  t.column("#", Table::Align::Right).column("job");
+  if (jobs) t.column("lr", Table::Align::Right).column("batch", Table::Align::Right);
+  t.column("strategy").column("wall", Table::Align::Right).column("valid loss", Table::Align::Right)
+      .column("train loss", Table::Align::Right).column("status");
+  int rank = 0;
+  for (const auto& j : ranked(st)) {
+    std::vector<std::string> row = {j.status == JobStatus::Done ? std::to_string(++rank) : "-", j.id};
+    if (jobs) {
+      const Job* job = find_job(jobs, j.id);
+      row.push_back(job ? short_number(job->hp.lr) : "?");
+      row.push_back(job ? std::to_string(job->hp.batch_size) : "?");
+    }
+    std::string strategy = j.strategy.substr(0, j.strategy.find(" [") );
+    row.insert(row.end(), {strategy, j.wall_s > 0 ? human_duration(j.wall_s) : "-", loss_text(j.eval_loss),
+                           loss_text(j.final_loss),
+                           j.status == JobStatus::Failed ? "failed: " + j.message : job_status_name(j.status)});
+    t.row(row);
+  }
+  return t.render(term);
+}
+
+nlohmann::json leaderboard_json(const RunState& st, const JobSet* jobs) {
+  nlohmann::json out = nlohmann::json::array();
+  int rank = 0;
+  for (const auto& j : ranked(st)) {
+    nlohmann::json e = job_json(j);
+    e["rank"] = j.status == JobStatus::Done ? nlohmann::json(++rank) : nlohmann::json(nullptr);
+    if (const Job* job = find_job(jobs, j.id)) {
+      nlohmann::json hp = {{"lr", job->hp.lr}, {"batch_size", job->hp.batch_size}, {"seed", job->hp.seed},
+                           {"weight_decay", job->hp.weight_decay}, {"warmup", job->hp.warmup}};
+      e["hyperparameters"] = hp;
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+nlohmann::json status_json(const RunState& st, const std::string& run_dir) {
+  nlohmann::json jobs = nlohmann::json::array(), attempts = nlohmann::json::array(), plans = nlohmann::json::array(),
+                 events = nlohmann::json::array();
+  for (const auto& j : st.jobs()) jobs.push_back(job_json(j));
+  for (const auto& a : st.attempts())
+    attempts.push_back({{"job", a.job}, {"number", a.number}, {"plan_version", a.plan_version},
+                        {"technique", a.technique}, {"devices", a.devices}, {"node", a.node},
+                        {"device_ids", a.device_ids}, {"pid", a.pid}, {"started", a.started},
+                        {"ended", nan_null(a.ended)}, {"exit_code", a.exit_code}, {"outcome", a.outcome},
+                        {"step_start", a.step_start}, {"step_end", a.step_end}});
+  for (const auto& p : st.plans())
+    plans.push_back({{"version", p.version}, {"created", p.created}, {"makespan_s", p.makespan}, {"reason", p.reason}});
+  for (const auto& e : st.events())
+    events.push_back({{"time", e.time}, {"kind", e.kind}, {"job", e.job}, {"message", e.message}});
+  nlohmann::json out = {{"run_dir", run_dir}, {"jobs", jobs}, {"attempts", attempts}, {"plans", plans}, {"events", events}};
+  if (auto latest = st.latest_plan()) out["plan"] = nlohmann::json::parse(latest->json, nullptr, false);
+  out["workload"] = st.meta("workload").value_or("");
+  return out;
+}
+
+std::string status_text(const RunState& st, const std::string& run_dir, const Terminal& term) {
+  const auto jobs = st.jobs();
+  std::map<std::string, int> count;
+  int64_t steps = 0, done_steps = 0;
+  for (const auto& j : jobs) {
+    ++count[job_status_name(j.status)];
+    steps += j.steps_total;
+    done_steps += std::min(j.steps_done, j.steps_total);
+  }
+  std::string out = "run " + run_dir + " (workload " + st.meta("workload").value_or("?") + "): " +
+                    std::to_string(jobs.size()) + " jobs: " + std::to_string(count["done"]) + " done, " +
+                    std::to_string(count["running"]) + " running, " + std::to_string(count["pending"]) + " pending, " +
+                    std::to_string(count["failed"]) + " failed; " +
+                    std::to_string(steps > 0 ? 100 * done_steps / steps : 0) + "% of all steps\n";
+  const auto plans = st.plans();
+  if (!plans.empty())
+    out += "plan v" + std::to_string(plans.back().version) + " (" + plans.back().reason + "), makespan " +
+           human_duration(plans.back().makespan) + "; " + std::to_string(plans.size()) + " version(s)\n";
+  const auto attempts = st.attempts();
+  std::map<std::string, int> tries;
+  for (const auto& a : attempts) ++tries[a.job];
+  Table t;
+  t.column("job").column("status").column("progress", Table::Align::Right).column("attempts", Table::Align::Right)
+      .column("strategy").column("loss", Table::Align::Right);
+  for (const auto& j : jobs) {
+    const int pct = j.steps_total > 0 ? static_cast<int>(100 * std::min(j.steps_done, j.steps_total) / j.steps_total) : 0;
+    t.row({j.id, j.status == JobStatus::Failed ? "failed: " + j.message : job_status_name(j.status),
+           std::to_string(j.steps_done) + "/" + std::to_string(j.steps_total) + " (" + std::to_string(pct) + "%)",
+           std::to_string(tries[j.id]), j.strategy,
+           loss_text(std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss)});
+  }
+  out += t.render(term);
+  const auto events = st.events();
+  if (!events.empty()) {
+    out += "last events:\n";
+    for (size_t i = events.size() > 5 ? events.size() - 5 : 0; i < events.size(); ++i)
+      out += "  " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) + ": " + events[i].message + "\n";
+  }
+  return out;
+}
+
+}  // namespace saturn::cmd

@@ -1,0 +1,69 @@
+// Launcher: where the runner meets the outside world. It starts one job's
+// worker group on given devices of a node, asks it to stop, and waits for
+// whatever happens next (a group exiting, a signal to the runner, a
+// deadline) without busy polling. It also reads what a job's rank 0
+// reported (progress, final result). The local launcher forks processes
+// (local_launcher.h); a fake drives the runner's unit tests; a Slurm one
+// runs job steps. One runner thread calls it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace saturn {
+
+struct LaunchSpec {
+  std::string job;                    // job id
+  int64_t attempt = 1;                // 1, 2, ... (for the log's name and messages)
+  std::string technique;              // "single", "ddp", ...
+  std::string node;                   // node name in the workload's cluster
+  std::vector<int64_t> device_ids;    // devices of that node (count = the strategy's)
+};
+
+struct LaunchEvent {
+  enum Kind { Exit, Signal } kind = Exit;
+  std::string job;   // Exit: the job whose group ended
+  int code = 0;      // Exit: its exit status (128 + n when killed by or stopped on signal n)
+  int signal = 0;    // Signal: a signal the runner received (SIGINT, SIGTERM)
+};
+
+// What a job's workers reported so far (the current attempt and before).
+struct JobProgress {
+  int64_t step = 0;          // steps done by the last report (0: none yet)
+  int64_t checkpoint = 0;    // step of the newest checkpoint (where a relaunch resumes)
+  double step_time = 0;      // seconds per step measured in the current attempt (0: not yet)
+  double loss = 0;           // training loss at `step`
+};
+
+struct JobResult {
+  int64_t steps = 0;
+  double final_loss = 0;
+  double eval_loss = 0;      // NaN without validation data
+  double wall_s = 0;         // the last attempt's training time
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Starts the job's worker group; throws saturn::Error when it cannot.
+  virtual void start(const LaunchSpec& spec) = 0;
+  // Asks a running job to stop: checkpoint at the next step and exit
+  // (force = false), or kill it now (force = true). No-op if not running.
+  virtual void stop(const std::string& job, bool force) = 0;
+  // Blocks until a started job ends, the runner gets a stop signal, or
+  // now() reaches `deadline`; returns what happened (empty at the deadline).
+  virtual std::vector<LaunchEvent> wait(double deadline) = 0;
+  // Seconds on the launcher's clock (monotonic).
+  virtual double now() const = 0;
+  // The process id a job runs as (0 where there is none).
+  virtual int64_t pid(const std::string& job) const = 0;
+  // What the job's rank 0 reported (metrics and checkpoints); `since_step`
+  // is the step the current attempt started from (for its step time).
+  virtual JobProgress progress(const std::string& job, int64_t since_step) = 0;
+  // The job's result once it has finished all its steps.
+  virtual std::optional<JobResult> result(const std::string& job) = 0;
+};
+
+}  // namespace saturn

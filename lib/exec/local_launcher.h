@@ -1,0 +1,71 @@
+// LocalLauncher: runs jobs as `saturn worker` process groups on this
+// machine. A job on CUDA devices sees only them (CUDA_VISIBLE_DEVICES, and
+// --devices cuda:0..k-1); a job on CPU devices gets `threads` intra-op
+// threads per rank and is pinned to that many cores per device (device d of
+// a node: cores d*threads .. (d+1)*threads-1, wrapped to the cores this
+// process may use). Each group leads its own process group (stop signals
+// reach every rank), gets SIGTERM if the runner dies (so it checkpoints
+// instead of running on orphaned), and writes its output to
+// <run_dir>/logs/<job>.log. The worker group is the job's rendezvous: it
+// forks its ranks itself (worker.h). wait() sleeps in poll() on the
+// SignalPipe until a child exits, a stop signal comes, or the deadline.
+// Progress is read from <run_dir>/jobs/<job>/metrics.jsonl (incrementally)
+// and ckpt/, the result from result.json. Not thread safe.
+#pragma once
+
+#include <map>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "exec/launcher.h"
+#include "exec/signals.h"
+
+namespace saturn {
+
+struct LocalNode {
+  std::string name;
+  bool cuda = false;
+  int64_t threads = 1;     // cpu: intra-op threads per device
+};
+
+struct LocalLauncherOptions {
+  std::string saturn;                  // the saturn executable
+  std::string workload;                // the workload file the workers read
+  std::string run_dir;                 // jobs/ and logs/ live here
+  std::vector<LocalNode> nodes;        // the cluster's nodes (this machine)
+  std::vector<std::string> worker_args;  // extra arguments for every worker
+};
+
+class LocalLauncher : public Launcher {
+ public:
+  LocalLauncher(LocalLauncherOptions o, SignalPipe& signals);
+  void start(const LaunchSpec& spec) override;
+  void stop(const std::string& job, bool force) override;
+  std::vector<LaunchEvent> wait(double deadline) override;
+  double now() const override;
+  int64_t pid(const std::string& job) const override;
+  JobProgress progress(const std::string& job, int64_t since_step) override;
+  std::optional<JobResult> result(const std::string& job) override;
+
+  // A job's folder and log file.
+  std::string job_dir(const std::string& job) const;
+  std::string log_path(const std::string& job) const;
+
+ private:
+  struct Metrics {  // what was read of a metrics.jsonl
+    int64_t offset = 0, since = -1;
+    int64_t first_step = -1, last_step = 0;
+    double first_time = 0, last_time = 0, loss = 0;
+  };
+  LocalLauncherOptions o_;
+  SignalPipe& signals_;
+  std::map<std::string, pid_t> running_;   // job -> process group leader
+  std::map<std::string, Metrics> metrics_;
+  std::vector<int> cores_;                 // cores this process may use
+};
+
+// Step of the newest checkpoint in a job folder's ckpt/ (0 when none).
+int64_t newest_checkpoint(const std::string& job_dir);
+
+}  // namespace saturn

@@ -1,0 +1,601 @@
+#include "exec/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <map>
+
+#include "core/error.h"
+#include "core/text.h"
+#include "core/units.h"
+#include "exec/dispatch.h"
+#include "plan/plan_json.h"
+
+namespace saturn {
+namespace {
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+double system_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string ids_text(const std::vector<int64_t>& ids) {
+  std::vector<std::string> s;
+  for (int64_t d : ids) s.push_back(std::to_string(d));
+  return join(s, ",");
+}
+
+class RunLoop {
+ public:
+  RunLoop(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o)
+      : in_(in), p_(in.problem), st_(state), l_(launcher), o_(o) {
+    if (in_.jobs.size() != p_.jobs.size()) throw internal_error("run_plan: jobs and problem disagree");
+    for (const auto& opt : p_.options)
+      if (opt.jobs.size() != 1) throw internal_error("run_plan: fused options are not executable yet");
+    live_.resize(p_.jobs.size());
+  }
+
+  RunSummary run();
+
+ private:
+  struct Live {
+    JobRecord rec;
+    bool running = false, stopping = false, preempting = false;
+    int64_t attempt_id = 0, attempts = 0;
+    size_t option = kNone;
+    std::vector<int64_t> devices;
+    double started = 0;
+    int64_t step_start = 0;
+    JobProgress prog;
+  };
+
+  double wall() const { return o_.wall_clock ? o_.wall_clock() : system_now(); }
+  void event(const std::string& kind, const std::string& job, const std::string& message) {
+    const double t = wall();
+    st_.event(t, kind, job, message);
+    if (o_.on_event) o_.on_event({0, t, kind, job, message});
+  }
+  void save(size_t j) { st_.put_job(live_[j].rec); }
+  std::string strategy_text(size_t option, const std::vector<int64_t>& ids) const {
+    const auto& opt = p_.options[option];
+    return opt.technique + " x" + std::to_string(opt.devices) + " on " + p_.nodes[opt.node].name + " [" +
+           ids_text(ids) + "]";
+  }
+  bool open(size_t j) const { return live_[j].rec.status == JobStatus::Pending && !live_[j].running; }
+  bool finished(size_t j) const {
+    return live_[j].rec.status == JobStatus::Done || live_[j].rec.status == JobStatus::Failed;
+  }
+
+  void load_or_init();
+  void adopt(Plan plan, const std::string& reason, double makespan);
+  std::vector<DispatchItem> dispatch_items(const std::vector<double>* durations) const;
+  void dispatch();
+  void launch(size_t j, const Assignment& a);
+  void on_exit(const LaunchEvent& e);
+  void on_signal(int sig);
+  void refresh_progress();
+  void replan();
+  RunSnapshot snapshot() const;
+
+  const RunInput& in_;
+  const PlanProblem& p_;
+  RunState& st_;
+  Launcher& l_;
+  const RunOptions& o_;
+  std::vector<Live> live_;
+  Plan plan_;                 // the current plan, over p_'s options
+  int64_t version_ = 0;
+  double plan_made_ = 0;      // launcher clock when plan_ was adopted
+  double predicted_ = 0;
+  int64_t versions_made_ = 0;
+  int stop_sig_ = 0;
+  bool killed_ = false;
+  bool resumed_ = false;
+  double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
+  std::map<std::string, std::vector<double>> ratios_;  // shape -> measured / planned step time
+};
+
+void RunLoop::load_or_init() {
+  const auto stored = st_.jobs();
+  std::map<std::string, JobRecord> by_id;
+  for (const auto& r : stored) by_id[r.id] = r;
+  resumed_ = !stored.empty();
+  for (size_t j = 0; j < p_.jobs.size(); ++j) {
+    Live& l = live_[j];
+    auto it = by_id.find(p_.jobs[j]);
+    if (it != by_id.end()) {
+      l.rec = it->second;
+    } else {
+      l.rec.id = p_.jobs[j];
+    }
+    l.rec.steps_total = in_.jobs[j].steps;
+    if (l.rec.status != JobStatus::Done) {
+      // A job the last runner saw finish but could not record.
+      if (auto r = l_.result(l.rec.id); r && r->steps >= l.rec.steps_total) {
+        l.rec.status = JobStatus::Done;
+        l.rec.steps_done = r->steps;
+        l.rec.final_loss = r->final_loss;
+        l.rec.eval_loss = r->eval_loss;
+      } else {
+        l.rec.status = JobStatus::Pending;
+        l.rec.restarts = 0;
+        l.rec.message.clear();
+        l.prog = l_.progress(l.rec.id, 0);
+        l.rec.steps_done = l.prog.checkpoint;
+      }
+    }
+    l.attempts = static_cast<int64_t>(st_.attempts(l.rec.id).size());
+    save(j);
+  }
+  for (const auto& a : st_.attempts())
+    if (std::isnan(a.ended)) {
+      st_.end_attempt(a.id, wall(), -1, "lost", -1);
+      event("lost", a.job, "attempt " + std::to_string(a.number) + " was running when the last runner ended");
+    }
+}
+
+std::vector<DispatchItem> RunLoop::dispatch_items(const std::vector<double>* durations) const {
+  std::vector<DispatchItem> items;
+  for (size_t i = 0; i < plan_.items.size(); ++i) {
+    const auto& a = plan_.items[i];
+    const auto& opt = p_.options[a.option];
+    DispatchItem d;
+    d.node = opt.node;
+    d.device_ids = a.device_ids;
+    d.duration = durations ? (*durations)[i] : a.end - a.start;
+    d.running = live_[opt.jobs[0]].running;
+    if (d.running) d.device_ids = live_[opt.jobs[0]].devices;
+    items.push_back(std::move(d));
+  }
+  return items;
+}
+
+void RunLoop::adopt(Plan plan, const std::string& reason, double makespan) {
+  plan_ = std::move(plan);
+  plan_made_ = l_.now();
+  PlanRecord rec;
+  rec.created = wall();
+  rec.makespan = makespan;
+  rec.reason = reason;
+  rec.json = o_.plan_doc ? o_.plan_doc(plan_) : plan_json(p_, plan_).dump(2);
+  version_ = st_.add_plan(rec);
+  ++versions_made_;
+  st_.set_meta("plan_version", std::to_string(version_));
+  event("plan", "", "plan v" + std::to_string(version_) + " (" + reason + "): " + std::to_string(plan_.items.size()) +
+                        " jobs, makespan " + human_duration(makespan) + " (" + plan_.method + ")");
+}
+
+void RunLoop::launch(size_t j, const Assignment& a) {
+  Live& l = live_[j];
+  LaunchSpec spec;
+  spec.job = l.rec.id;
+  spec.attempt = l.attempts + 1;
+  spec.technique = p_.options[a.option].technique;
+  spec.node = p_.nodes[p_.options[a.option].node].name;
+  spec.device_ids = a.device_ids;
+  l.prog = l_.progress(l.rec.id, -1);
+  const int64_t from = l.prog.checkpoint;
+  AttemptRecord ar;
+  ar.job = l.rec.id;
+  ar.number = spec.attempt;
+  ar.plan_version = version_;
+  ar.technique = spec.technique;
+  ar.devices = static_cast<int64_t>(a.device_ids.size());
+  ar.node = spec.node;
+  ar.device_ids = ids_text(a.device_ids);
+  ar.started = wall();
+  ar.step_start = from;
+  l.attempts = spec.attempt;
+  l.rec.strategy = strategy_text(a.option, a.device_ids);
+  try {
+    l_.start(spec);
+  } catch (const Error& e) {
+    ar.pid = 0;
+    l.attempt_id = st_.begin_attempt(ar);
+    st_.end_attempt(l.attempt_id, wall(), -1, "failed", from);
+    l.rec.status = JobStatus::Failed;
+    l.rec.message = std::string("cannot launch: ") + e.what();
+    save(j);
+    event("failed", l.rec.id, l.rec.message);
+    return;
+  }
+  ar.pid = l_.pid(spec.job);
+  l.attempt_id = st_.begin_attempt(ar);
+  l.running = true;
+  l.stopping = l.preempting = false;
+  l.option = a.option;
+  l.devices = a.device_ids;
+  l.started = l_.now();
+  l.step_start = from;
+  l.prog = l_.progress(l.rec.id, from);
+  l.rec.status = JobStatus::Running;
+  save(j);
+  if (first_launch_ < 0) first_launch_ = l.started;
+  event("start", l.rec.id,
+        "attempt " + std::to_string(spec.attempt) + ": " + l.rec.strategy + (from > 0 ? ", from step " + std::to_string(from) : ""));
+}
+
+void RunLoop::dispatch() {
+  if (stop_sig_) return;
+  const auto items = dispatch_items(nullptr);
+  std::vector<bool> started(items.size());
+  for (size_t i = 0; i < items.size(); ++i) started[i] = !open(p_.options[plan_.items[i].option].jobs[0]);
+  auto busy = [&](size_t node, int64_t d) {
+    for (const auto& l : live_)
+      if (l.running && p_.options[l.option].node == node && std::find(l.devices.begin(), l.devices.end(), d) != l.devices.end())
+        return true;
+    return false;
+  };
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (started[i] || !may_start(items, started, i, busy)) continue;
+    launch(p_.options[plan_.items[i].option].jobs[0], plan_.items[i]);
+    started[i] = true;
+  }
+}
+
+void RunLoop::on_exit(const LaunchEvent& e) {
+  size_t j = kNone;
+  for (size_t k = 0; k < live_.size(); ++k)
+    if (live_[k].rec.id == e.job && live_[k].running) j = k;
+  if (j == kNone) return;
+  Live& l = live_[j];
+  l.running = false;
+  const double now = l_.now();
+  last_exit_ = now;
+  l.rec.wall_s += now - l.started;
+  l.prog = l_.progress(l.rec.id, l.step_start);
+  const int64_t step = l.prog.step;
+  if (e.code == 0) {
+    if (auto r = l_.result(l.rec.id); r && r->steps >= l.rec.steps_total) {
+      l.rec.status = JobStatus::Done;
+      l.rec.steps_done = r->steps;
+      l.rec.final_loss = r->final_loss;
+      l.rec.eval_loss = r->eval_loss;
+      st_.end_attempt(l.attempt_id, wall(), 0, "done", r->steps);
+      save(j);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.4g", std::isnan(r->eval_loss) ? r->final_loss : r->eval_loss);
+      event("done", l.rec.id, std::string(std::isnan(r->eval_loss) ? "loss " : "validation loss ") + buf + " after " +
+                                  human_duration(l.rec.wall_s));
+      return;
+    }
+  }
+  const bool clean_stop = l.stopping && (e.code == 128 + SIGTERM || e.code == 128 + SIGINT || (killed_ && e.code == 128 + SIGKILL));
+  l.rec.steps_done = std::max(l.prog.checkpoint, int64_t(0));
+  if (clean_stop) {
+    const char* outcome = l.preempting ? "preempted" : "stopped";
+    st_.end_attempt(l.attempt_id, wall(), e.code, outcome, l.prog.checkpoint);
+    l.rec.status = JobStatus::Pending;
+    save(j);
+    event(outcome, l.rec.id, std::string(l.preempting ? "moved by the new plan" : "checkpointed") + " at step " +
+                                 std::to_string(l.prog.checkpoint));
+    l.stopping = l.preempting = false;
+    return;
+  }
+  std::string why = e.code == 0 ? "exited without finishing its steps" : "exit code " + std::to_string(e.code);
+  st_.end_attempt(l.attempt_id, wall(), e.code, "failed", step);
+  if (stop_sig_) {  // the runner is stopping anyway: nothing to restart
+    l.rec.status = JobStatus::Pending;
+    save(j);
+    event("stopped", l.rec.id, why);
+    return;
+  }
+  if (l.rec.restarts < o_.max_restarts) {
+    ++l.rec.restarts;
+    l.rec.status = JobStatus::Pending;
+    save(j);
+    event("restart", l.rec.id, why + "; restart " + std::to_string(l.rec.restarts) + " of " +
+                                   std::to_string(o_.max_restarts) + " from step " + std::to_string(l.prog.checkpoint));
+  } else {
+    l.rec.status = JobStatus::Failed;
+    l.rec.message = why + (o_.max_restarts > 0 ? " (after " + std::to_string(l.rec.restarts) + " restarts)" : "");
+    save(j);
+    event("failed", l.rec.id, l.rec.message);
+  }
+}
+
+void RunLoop::on_signal(int sig) {
+  if (sig != SIGINT && sig != SIGTERM) return;
+  if (!stop_sig_) {
+    stop_sig_ = sig;
+    event("stop", "", std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                          ": every running job checkpoints and stops (SIGINT again stops at once)");
+    for (auto& l : live_)
+      if (l.running) {
+        l.stopping = true;
+        l_.stop(l.rec.id, false);
+      }
+  } else if (sig == SIGINT && !killed_) {
+    killed_ = true;
+    event("kill", "", "second SIGINT: stopping every job now (each resumes from its last checkpoint)");
+    for (auto& l : live_)
+      if (l.running) l_.stop(l.rec.id, true);
+  }
+}
+
+void RunLoop::refresh_progress() {
+  for (size_t j = 0; j < live_.size(); ++j) {
+    Live& l = live_[j];
+    if (!l.running) continue;
+    l.prog = l_.progress(l.rec.id, l.step_start);
+    if (l.prog.step != l.rec.steps_done) {
+      l.rec.steps_done = l.prog.step;
+      save(j);
+    }
+  }
+}
+
+RunSnapshot RunLoop::snapshot() const {
+  RunSnapshot s;
+  s.elapsed = l_.now() - t0_;
+  s.plan_version = version_;
+  for (const auto& l : live_)
+    s.jobs.push_back({l.rec.id, l.rec.status, l.rec.steps_done, l.rec.steps_total, l.running ? l.rec.strategy : ""});
+  // ETA: the current plan re-timed with what is left of each job.
+  std::vector<double> d;
+  for (const auto& a : plan_.items) {
+    const size_t j = p_.options[a.option].jobs[0];
+    const Live& l = live_[j];
+    const double full = p_.options[a.option].duration;
+    const double frac = l.rec.steps_total > 0 ? std::max(0.0, 1.0 - double(l.rec.steps_done) / double(l.rec.steps_total)) : 1;
+    double left = full * frac;
+    if (l.running && l.prog.step_time > 0) left = double(l.rec.steps_total - l.rec.steps_done) * l.prog.step_time;
+    d.push_back(finished(j) ? 0 : left);
+  }
+  s.eta = simulate_dispatch(dispatch_items(&d));
+  return s;
+}
+
+void RunLoop::replan() {
+  // The unfinished jobs as their own problem, durations scaled to what is
+  // left and corrected by measured step times.
+  std::vector<size_t> r2j, j2r(p_.jobs.size(), kNone), r2p;
+  PlanProblem r;
+  r.nodes = p_.nodes;
+  for (size_t j = 0; j < p_.jobs.size(); ++j)
+    if (!finished(j)) {
+      j2r[j] = r.jobs.size();
+      r.jobs.push_back(p_.jobs[j]);
+      r2j.push_back(j);
+    }
+  if (r.jobs.empty()) return;
+  // Measured / planned step time of each running job, by shape.
+  for (size_t j = 0; j < live_.size(); ++j) {
+    const Live& l = live_[j];
+    if (!l.running || l.prog.step_time <= 0) continue;
+    const double planned = p_.options[l.option].duration / double(std::max<int64_t>(1, l.rec.steps_total));
+    ratios_[in_.jobs[j].shape + "\n" + p_.options[l.option].technique + std::to_string(p_.options[l.option].devices)] =
+        {l.prog.step_time / planned};
+  }
+  auto factor = [&](size_t j) {
+    std::vector<double> all;
+    for (const auto& [key, v] : ratios_)
+      if (key.substr(0, key.find('\n')) == in_.jobs[j].shape) all.insert(all.end(), v.begin(), v.end());
+    if (all.empty()) return 1.0;
+    std::sort(all.begin(), all.end());
+    return all[all.size() / 2];
+  };
+  auto left_fraction = [&](size_t j) {
+    const Live& l = live_[j];
+    const int64_t from = l.running ? l.prog.step : l.prog.checkpoint;
+    return std::max(0.0, 1.0 - double(from) / double(std::max<int64_t>(1, l.rec.steps_total)));
+  };
+  std::vector<size_t> p2r(p_.options.size(), kNone);
+  for (size_t o = 0; o < p_.options.size(); ++o) {
+    const size_t j = p_.options[o].jobs[0];
+    if (j2r[j] == kNone) continue;
+    PlanOption opt = p_.options[o];
+    opt.jobs = {j2r[j]};
+    opt.duration = std::max(1e-3, opt.duration * left_fraction(j) * factor(j));
+    p2r[o] = r.options.size();
+    r2p.push_back(o);
+    r.options.push_back(opt);
+  }
+  std::vector<PinnedOption> pins;
+  std::vector<size_t> running;
+  for (size_t j = 0; j < live_.size(); ++j) {
+    const Live& l = live_[j];
+    if (!l.running) continue;
+    running.push_back(j);
+    const double left = l.prog.step_time > 0 ? double(l.rec.steps_total - l.prog.step) * l.prog.step_time
+                                             : r.options[p2r[l.option]].duration;
+    pins.push_back({p2r[l.option], l.devices, std::max(0.0, left)});
+  }
+  // The current plan re-timed.
+  std::vector<double> d;
+  for (const auto& a : plan_.items) {
+    const size_t j = p_.options[a.option].jobs[0];
+    if (finished(j)) {
+      d.push_back(0);
+      continue;
+    }
+    double left = r.options[p2r[a.option]].duration;
+    if (live_[j].running)
+      for (const auto& pin : pins)
+        if (r2p[pin.option] == live_[j].option) left = pin.remaining;
+    d.push_back(left);
+  }
+  const double current = simulate_dispatch(dispatch_items(&d));
+
+  PlanOptions po = o_.plan;
+  po.time_limit = o_.replan_time_limit;
+  PlanProblem stay = r;
+  stay.pinned = pins;
+  Plan best = solve_plan(stay, po);
+  std::vector<size_t> moved;
+  if (!running.empty()) {
+    // Where would running jobs go if moving were free but for its cost?
+    PlanProblem loose = r;
+    for (size_t j : running)
+      for (size_t o : loose.options_of(j2r[j])) loose.options[o].duration += o_.restart_cost;
+    const Plan free_plan = solve_plan(loose, po);
+    std::vector<size_t> candidates;
+    for (const auto& a : free_plan.items) {
+      const size_t j = r2j[loose.options[a.option].jobs[0]];
+      if (live_[j].running && r2p[a.option] != live_[j].option) candidates.push_back(j);
+    }
+    if (!candidates.empty()) {
+      PlanProblem mixed = loose;
+      for (size_t k = 0; k < running.size(); ++k)
+        if (std::find(candidates.begin(), candidates.end(), running[k]) == candidates.end()) {
+          PinnedOption pin = pins[k];
+          mixed.pinned.push_back(pin);
+        }
+      Plan m = solve_plan(mixed, po);
+      if (m.makespan + o_.threshold <= best.makespan) {
+        best = std::move(m);
+        moved = candidates;
+      }
+    }
+  }
+  const double gain = current - best.makespan;
+  if (gain < o_.threshold || gain <= 0) {
+    event("replan", "", "kept plan v" + std::to_string(version_) + ": a new plan would end in " +
+                            human_duration(best.makespan) + " against " + human_duration(current) +
+                            " (gain below the threshold " + human_duration(o_.threshold) + ")");
+    return;
+  }
+  Plan mapped;
+  for (auto a : best.items) {
+    a.option = r2p[a.option];
+    mapped.items.push_back(std::move(a));
+  }
+  mapped.bound = best.bound;
+  mapped.method = best.method;
+  mapped.stop = best.stop;
+  mapped.solve_s = best.solve_s;
+  finish_plan(mapped, p_);
+  adopt(std::move(mapped), "introspection: " + human_duration(gain) + " sooner than plan v" + std::to_string(version_) +
+                               " re-timed (" + human_duration(current) + ")", best.makespan);
+  for (size_t j : moved) {
+    Live& l = live_[j];
+    if (!l.running) continue;
+    l.stopping = l.preempting = true;
+    l_.stop(l.rec.id, false);
+    event("preempt", l.rec.id, "checkpoint and move: " + l.rec.strategy + " -> new plan");
+  }
+}
+
+RunSummary RunLoop::run() {
+  t0_ = l_.now();
+  load_or_init();
+  std::vector<size_t> unfinished;
+  for (size_t j = 0; j < live_.size(); ++j)
+    if (!finished(j)) unfinished.push_back(j);
+  // The plan: the stored one on resume (every job keeps its strategy), else
+  // the given or a solved one.
+  bool have = false;
+  if (resumed_) {
+    if (auto stored = st_.latest_plan()) {
+      auto doc = nlohmann::json::parse(stored->json, nullptr, false);
+      Plan old = plan_from_json(doc, p_);
+      std::vector<bool> covered(p_.jobs.size(), false);
+      Plan kept;
+      for (const auto& a : old.items) {
+        const size_t j = p_.options[a.option].jobs[0];
+        if (finished(j)) continue;
+        covered[j] = true;
+        Assignment b = a;
+        b.pinned = false;
+        kept.items.push_back(b);
+      }
+      have = std::all_of(unfinished.begin(), unfinished.end(), [&](size_t j) { return covered[j]; });
+      if (have) {
+        kept.method = old.method;
+        kept.stop = old.stop;
+        kept.bound = 0;
+        plan_ = std::move(kept);
+        version_ = stored->version;
+        plan_made_ = l_.now();
+        std::vector<double> d;
+        for (const auto& a : plan_.items) {
+          const size_t j = p_.options[a.option].jobs[0];
+          const Live& l = live_[j];
+          d.push_back(p_.options[a.option].duration *
+                      std::max(0.0, 1.0 - double(l.rec.steps_done) / double(std::max<int64_t>(1, l.rec.steps_total))));
+        }
+        predicted_ = simulate_dispatch(dispatch_items(&d));
+        size_t done = live_.size() - unfinished.size();
+        event("resume", "", "resuming plan v" + std::to_string(version_) + ": " + std::to_string(done) + " of " +
+                                std::to_string(live_.size()) + " jobs done, " + std::to_string(unfinished.size()) +
+                                " to go (" + human_duration(predicted_) + " predicted)");
+      }
+    }
+  }
+  if (!have && !unfinished.empty()) {
+    Plan plan;
+    if (o_.initial && !resumed_) {
+      plan = *o_.initial;
+    } else {
+      PlanProblem r = p_;  // a resumed run without a usable plan: plan what is left
+      plan = solve_plan(r, o_.plan);
+    }
+    Plan kept;
+    for (const auto& a : plan.items)
+      if (!finished(p_.options[a.option].jobs[0])) kept.items.push_back(a);
+    kept.bound = plan.bound;
+    kept.method = plan.method;
+    kept.stop = plan.stop;
+    kept.solve_s = plan.solve_s;
+    finish_plan(kept, p_);
+    predicted_ = kept.makespan;
+    adopt(std::move(kept), resumed_ ? "resume" : o_.initial_reason, predicted_);
+  }
+
+  double next_tick = l_.now(), next_replan = o_.interval > 0 ? l_.now() + o_.interval : INFINITY;
+  for (;;) {
+    dispatch();
+    bool any_running = false, any_open = false;
+    for (size_t j = 0; j < live_.size(); ++j) {
+      any_running |= live_[j].running;
+      any_open |= open(j);
+    }
+    if (!any_running && (stop_sig_ || !any_open)) break;
+    if (!any_running && any_open) {
+      // Nothing runs yet nothing can start: only a bug in the plan could do this.
+      throw internal_error("run_plan: jobs wait but no device will free up");
+    }
+    const double deadline = std::min(next_tick, stop_sig_ ? INFINITY : next_replan);
+    for (const auto& e : l_.wait(deadline)) {
+      if (e.kind == LaunchEvent::Signal) on_signal(e.signal);
+      else on_exit(e);
+    }
+    const double now = l_.now();
+    if (now >= next_tick) {
+      refresh_progress();
+      if (o_.on_tick) o_.on_tick(snapshot());
+      next_tick = now + o_.tick;
+    }
+    if (!stop_sig_ && now >= next_replan) {
+      refresh_progress();
+      replan();
+      next_replan = l_.now() + o_.interval;
+    }
+  }
+  RunSummary s;
+  for (const auto& l : live_) {
+    if (l.rec.status == JobStatus::Done) ++s.done;
+    else if (l.rec.status == JobStatus::Failed) ++s.failed;
+    else ++s.pending;
+  }
+  s.elapsed = first_launch_ >= 0 && last_exit_ >= 0 ? last_exit_ - first_launch_ : 0;
+  s.predicted = predicted_;
+  s.plan_versions = versions_made_;
+  s.resumed = resumed_;
+  s.exit_code = stop_sig_ ? 128 + stop_sig_ : s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;
+  if (o_.on_tick) o_.on_tick(snapshot());
+  event("end", "", std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +
+                       std::to_string(s.pending) + " not finished");
+  return s;
+}
+
+}  // namespace
+
+RunSummary run_plan(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o) {
+  RunLoop loop(in, state, launcher, o);
+  return loop.run();
+}
+
+}  // namespace saturn

@@ -1,0 +1,97 @@
+// Runner: executes a plan with a Launcher and keeps state.db true.
+//
+// It is an event loop over what the launcher reports (a job's worker group
+// exiting, a stop signal) and its own timers (progress reads, re-plans);
+// it sleeps in Launcher::wait in between. Jobs start in plan order per
+// device (dispatch.h). The runner is the only writer of the RunState.
+//
+// - Fresh run: records the jobs, solves the plan (or takes the one given)
+//   and stores it as plan version 1.
+// - Resume (the RunState already has jobs): done jobs stay done; jobs that
+//   were running when a runner died are relaunched and continue from their
+//   checkpoints (their attempts are marked lost); failed jobs get a new
+//   restart budget; the stored plan keeps every job's strategy, so a
+//   resumed job trains exactly as it would have.
+// - Faults: a worker group that exits non-zero is relaunched from its
+//   checkpoint up to max_restarts times, then the job is failed and the
+//   others go on.
+// - Introspection: every `interval` seconds, re-plan the unfinished jobs
+//   with remaining steps and measured step times (a shape's measured/planned
+//   ratio also corrects its jobs that have not run); the new plan replaces
+//   the current one (re-timed the same way) only when it finishes at least
+//   `threshold` seconds sooner. Running jobs keep running unless moving them
+//   (checkpoint, stop, relaunch elsewhere) is what gains; only those stop.
+//   A job keeps its global batch on any device count (the engine splits it).
+// - Stop: the first SIGINT/SIGTERM asks every group to checkpoint and exit,
+//   then run() returns 128 + the signal; a second SIGINT kills them at once.
+//
+// Not thread safe. Errors: saturn::Error (a launch that cannot start is
+// counted as a failed attempt, not thrown).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/launcher.h"
+#include "exec/state.h"
+#include "plan/plan.h"
+#include "plan/problem.h"
+#include "plan/solve.h"
+
+namespace saturn {
+
+struct RunJob {
+  std::string shape;       // jobs of one shape share measured step-time corrections
+  int64_t steps = 1;       // optimizer steps it trains
+};
+
+struct RunInput {
+  PlanProblem problem;     // every job, with each option's full duration
+  std::vector<RunJob> jobs;  // parallel to problem.jobs
+};
+
+// What a progress display shows.
+struct RunSnapshot {
+  struct Job {
+    std::string id;
+    JobStatus status = JobStatus::Pending;
+    int64_t step = 0, steps = 0;
+    std::string strategy;    // running: "ddp x2 on local [0,1]"
+  };
+  std::vector<Job> jobs;
+  double elapsed = 0;        // seconds since this runner started
+  double eta = -1;           // predicted seconds to the end (-1 unknown)
+  int64_t plan_version = 0;
+};
+
+struct RunOptions {
+  int64_t max_restarts = 2;          // relaunches after failures per job (per runner)
+  double interval = 0;               // seconds between re-plans; 0 = never
+  double threshold = 0;              // seconds a new plan must gain
+  double restart_cost = 3;           // seconds a moved job loses (checkpoint, relaunch), in re-plans
+  PlanOptions plan;                  // the initial plan's solver settings
+  double replan_time_limit = 2;      // solver seconds per re-plan
+  std::optional<Plan> initial;       // a fresh run executes this plan instead of solving
+  std::string initial_reason = "initial";  // how the initial plan was made (stored with it)
+  double tick = 1;                   // seconds between progress reads and snapshots
+  std::function<std::string(const Plan&)> plan_doc;  // the plan.json text stored per version ("" = plan_json)
+  std::function<void(const EventRecord&)> on_event;  // each event as it is recorded
+  std::function<void(const RunSnapshot&)> on_tick;   // every tick
+  std::function<double()> wall_clock;  // seconds since the epoch, for state.db (default: system clock)
+};
+
+struct RunSummary {
+  int exit_code = 0;                 // 0 all done; 75 some failed; 128+n stopped on signal n
+  int64_t done = 0, failed = 0, pending = 0;
+  double elapsed = 0;                // seconds from the first launch to the last exit
+  double predicted = 0;              // the initial plan's makespan (its remaining part on resume)
+  int64_t plan_versions = 0;         // plan versions this runner made
+  bool resumed = false;
+};
+
+RunSummary run_plan(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o);
+
+}  // namespace saturn
