@@ -212,7 +212,7 @@ static int run_run_cmd(const RunCmdOptions& o) {
   auto say = [&](const std::string& line) { view.event({0, 0, "info", "", line}); };
 
   // Profile what the store lacks (a resumed run planned already).
-  if (!o.no_profile && !existing) {
+  if (!o.no_profile && !state.latest_plan()) {
     struct sigaction sa {}, old_int {}, old_term {};
     sa.sa_handler = on_run_profile_signal;
     sigemptyset(&sa.sa_mask);

@@ -1,0 +1,163 @@
+// FakeLauncher: a Launcher on a simulated clock for the runner's unit tests.
+// Each job trains at a true step time (which the plan may not know); it
+// checkpoints every `checkpoint_every` steps and when asked to stop (at the
+// next step). Failures are injected per (job, attempt) at a step; signals
+// to the runner at a time. Checkpoints and results live in a JobDisk that
+// outlives a launcher, so a second runner resumes from them. It records
+// every launch and flags two running jobs on one device.
+#pragma once
+
+#include <cmath>
+#include <csignal>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "exec/launcher.h"
+
+namespace saturn::test {
+
+struct JobDisk {
+  std::map<std::string, int64_t> checkpoint;   // newest checkpoint step
+  std::map<std::string, int64_t> finished;     // steps of a written result
+};
+
+struct FakeJob {
+  double step_time = 1;        // true seconds per step on one device
+  int64_t steps = 10;
+  double multi_step_time = 0;  // on several devices (0 = step_time)
+};
+
+class FakeLauncher : public Launcher {
+ public:
+  struct Launch {
+    LaunchSpec spec;
+    double at = 0;
+    int64_t from = 0;
+  };
+  struct Running {
+    LaunchSpec spec;
+    double start = 0;
+    int64_t from = 0;
+    double stop_at = INFINITY;  // when a stop request ends it
+    int stop_code = 0;
+    double fail_at = INFINITY;
+  };
+
+  FakeLauncher(std::map<std::string, FakeJob> jobs, JobDisk& disk) : jobs_(std::move(jobs)), disk_(disk) {}
+
+  int64_t checkpoint_every = 10;
+  std::map<std::pair<std::string, int64_t>, int64_t> fail_at_step;  // (job, attempt) -> dies at this step
+  std::vector<std::pair<double, int>> signals;                        // (time, signal) to deliver
+  std::vector<Launch> launches;
+  bool overlap = false;                                               // two jobs ever shared a device
+  double now_ = 0;
+
+  void start(const LaunchSpec& spec) override {
+    for (const auto& [job, r] : running_)
+      for (int64_t d : r.spec.device_ids)
+        for (int64_t e : spec.device_ids)
+          if (r.spec.node == spec.node && d == e) overlap = true;
+    Running r;
+    r.spec = spec;
+    r.start = now_;
+    r.from = disk_.checkpoint[spec.job];
+    auto f = fail_at_step.find({spec.job, spec.attempt});
+    if (f != fail_at_step.end()) r.fail_at = now_ + double(f->second - r.from) * st(r);
+    running_[spec.job] = r;
+    launches.push_back({spec, now_, r.from});
+  }
+  void stop(const std::string& job, bool force) override {
+    auto it = running_.find(job);
+    if (it == running_.end()) return;
+    if (force) {
+      it->second.stop_at = now_;
+      it->second.stop_code = 128 + SIGKILL;
+    } else if (it->second.stop_at == INFINITY) {
+      it->second.stop_at = now_ + st(it->second);  // the step in flight, then a checkpoint
+      it->second.stop_code = 128 + SIGTERM;
+    }
+  }
+  std::vector<LaunchEvent> wait(double deadline) override {
+    // The next thing that happens: a job ends (done, failed, stopped) or a signal.
+    double next = deadline;
+    for (const auto& [job, r] : running_) next = std::min(next, end_of(r));
+    for (const auto& s : signals) next = std::min(next, s.first);
+    now_ = std::max(now_, next);
+    std::vector<LaunchEvent> out;
+    for (auto it = signals.begin(); it != signals.end();) {
+      if (it->first <= now_) {
+        out.push_back({LaunchEvent::Signal, "", 0, it->second});
+        it = signals.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto it = running_.begin(); it != running_.end();) {
+      const Running& r = it->second;
+      if (end_of(r) > now_) {
+        ++it;
+        continue;
+      }
+      const FakeJob& fj = jobs_.at(it->first);
+      const int64_t step = step_at(r, now_);
+      int code = 0;
+      if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
+        code = 1;
+        disk_.checkpoint[it->first] = step / checkpoint_every * checkpoint_every;
+      } else if (r.stop_at <= now_ && step < fj.steps) {
+        code = r.stop_code;
+        disk_.checkpoint[it->first] = code == 128 + SIGKILL ? step / checkpoint_every * checkpoint_every : step;
+      } else {
+        disk_.checkpoint[it->first] = fj.steps;
+        disk_.finished[it->first] = fj.steps;
+      }
+      out.push_back({LaunchEvent::Exit, it->first, code, 0});
+      it = running_.erase(it);
+    }
+    return out;
+  }
+  double now() const override { return now_; }
+  int64_t pid(const std::string& job) const override { return running_.count(job) ? 4242 : 0; }
+  JobProgress progress(const std::string& job, int64_t) override {
+    JobProgress p;
+    p.checkpoint = disk_.checkpoint[job];
+    auto it = running_.find(job);
+    if (it == running_.end()) {
+      p.step = p.checkpoint;
+      return p;
+    }
+    p.step = step_at(it->second, now_);
+    if (p.step > it->second.from) p.step_time = st(it->second);
+    return p;
+  }
+  std::optional<JobResult> result(const std::string& job) override {
+    auto it = disk_.finished.find(job);
+    if (it == disk_.finished.end()) return std::nullopt;
+    JobResult r;
+    r.steps = it->second;
+    r.final_loss = 1.0 / double(job.size());
+    r.eval_loss = NAN;
+    return r;
+  }
+
+ private:
+  double end_of(const Running& r) const {
+    const FakeJob& fj = jobs_.at(r.spec.job);
+    return std::min({r.start + double(fj.steps - r.from) * st(r), r.stop_at, r.fail_at});
+  }
+  int64_t step_at(const Running& r, double t) const {
+    const FakeJob& fj = jobs_.at(r.spec.job);
+    return std::min(fj.steps, r.from + static_cast<int64_t>(std::floor((t - r.start) / st(r) + 1e-9)));
+  }
+  double st(const Running& r) const {
+    const FakeJob& fj = jobs_.at(r.spec.job);
+    return r.spec.device_ids.size() > 1 && fj.multi_step_time > 0 ? fj.multi_step_time : fj.step_time;
+  }
+  std::map<std::string, FakeJob> jobs_;
+  JobDisk& disk_;
+  std::map<std::string, Running> running_;
+};
+
+}  // namespace saturn::test

@@ -1,0 +1,350 @@
+// The runner's logic on a fake launcher and a simulated clock: plan order
+// and disjoint devices, restarts, failures, stop signals, resume after a
+// runner dies, and introspection (re-plan around a wrong profile; move only
+// the jobs that gain). The state is a real state.db in a temporary folder.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+
+#include "exec/dispatch.h"
+#include "exec/runner.h"
+#include "exec/state.h"
+#include "fake_launcher.h"
+
+using namespace saturn;
+using saturn::test::FakeJob;
+using saturn::test::FakeLauncher;
+using saturn::test::JobDisk;
+
+namespace {
+
+struct TestJob {
+  std::string id;
+  int64_t steps;
+  double planned_step;       // what the profile says (one device)
+  double true_step;          // what it takes
+  double planned_ddp = 0;    // > 0: a ddp x2 option with this planned step time
+  double true_ddp = 0;
+};
+
+struct Case {
+  RunInput in;
+  std::map<std::string, FakeJob> truth;
+};
+
+Case make_case(const std::vector<TestJob>& jobs, int64_t devices = 2) {
+  Case c;
+  c.in.problem.nodes = {{"local", "cpu", devices}};
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const auto& t = jobs[j];
+    c.in.problem.jobs.push_back(t.id);
+    c.in.jobs.push_back({t.id, t.steps});
+    c.in.problem.options.push_back({{j}, "single", 1, 0, t.planned_step * double(t.steps)});
+    if (t.planned_ddp > 0) c.in.problem.options.push_back({{j}, "ddp", 2, 0, t.planned_ddp * double(t.steps)});
+    c.truth[t.id] = {t.true_step, t.steps, t.true_ddp};
+  }
+  return c;
+}
+
+struct TempDb {
+  std::string dir;
+  TempDb() {
+    dir = (std::filesystem::temp_directory_path() / ("saturn-test-run-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(counter++)))
+              .string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+  std::string path() const { return dir + "/state.db"; }
+  static inline int counter = 0;
+};
+
+RunOptions quiet(double interval = 0, double threshold = 0) {
+  RunOptions o;
+  o.plan.time_limit = 2;
+  o.replan_time_limit = 0.5;
+  o.interval = interval;
+  o.threshold = threshold;
+  o.restart_cost = 1;
+  o.tick = 1;
+  double t = 1e9;
+  o.wall_clock = [t]() mutable { return t += 0.001; };
+  return o;
+}
+
+std::map<std::string, std::vector<AttemptRecord>> attempts_by_job(const RunState& st) {
+  std::map<std::string, std::vector<AttemptRecord>> out;
+  for (const auto& a : st.attempts()) out[a.job].push_back(a);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("dispatch: per-device plan order, running items first") {
+  // Two devices; item 1 (both devices) waits for item 0; item 2 waits for item 1.
+  std::vector<DispatchItem> items = {{0, {0}, 5, false}, {0, {0, 1}, 2, false}, {0, {1}, 1, false}};
+  std::vector<double> starts;
+  CHECK(simulate_dispatch(items, &starts) == Approx(8));
+  CHECK(starts == std::vector<double>{0, 5, 7});
+  items[0].running = true;
+  items[0].duration = 1;
+  CHECK(simulate_dispatch(items) == Approx(4));
+}
+
+TEST_CASE("runner: a fresh run follows the plan on disjoint devices and ends with every job done") {
+  Case c = make_case({{"a", 10, 1, 1}, {"b", 20, 1, 1}, {"c", 5, 1, 1}, {"d", 15, 1, 1}, {"e", 8, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 5);
+  CHECK_FALSE(l.overlap);
+  CHECK(l.launches.size() == 5);
+  // True times equal the planned ones: the run takes exactly the predicted makespan.
+  CHECK(s.elapsed == Approx(s.predicted));
+  CHECK(s.predicted == Approx(30));  // the optimum: no subset of {10, 20, 5, 15, 8} sums to 29
+  for (const auto& j : st.jobs()) {
+    CHECK(j.status == JobStatus::Done);
+    CHECK(j.steps_done == j.steps_total);
+  }
+  REQUIRE(st.plans().size() == 1);
+  CHECK(st.plans()[0].reason == "initial");
+  for (const auto& a : st.attempts()) CHECK(a.outcome == "done");
+}
+
+TEST_CASE("runner: a worker that dies restarts from its checkpoint; with no restarts left it fails alone") {
+  Case c = make_case({{"a", 40, 1, 1}, {"b", 40, 1, 1}, {"c", 10, 1, 1}});
+  SECTION("restarted") {
+    TempDb db;
+    RunState st(db.path());
+    JobDisk disk;
+    FakeLauncher l(c.truth, disk);
+    l.fail_at_step[{"b", 1}] = 25;
+    RunOptions o = quiet();
+    o.max_restarts = 1;
+    const RunSummary s = run_plan(c.in, st, l, o);
+    CHECK(s.exit_code == 0);
+    CHECK(s.done == 3);
+    auto by = attempts_by_job(st);
+    REQUIRE(by["b"].size() == 2);
+    CHECK(by["b"][0].outcome == "failed");
+    CHECK(by["b"][0].exit_code == 1);
+    CHECK(by["b"][1].outcome == "done");
+    CHECK(by["b"][1].step_start == 20);  // the checkpoint before step 25
+    CHECK(by["a"].size() == 1);
+    for (const auto& j : st.jobs())
+      if (j.id == "b") CHECK(j.restarts == 1);
+  }
+  SECTION("max_restarts 0") {
+    TempDb db;
+    RunState st(db.path());
+    JobDisk disk;
+    FakeLauncher l(c.truth, disk);
+    l.fail_at_step[{"b", 1}] = 25;
+    RunOptions o = quiet();
+    o.max_restarts = 0;
+    const RunSummary s = run_plan(c.in, st, l, o);
+    CHECK(s.exit_code == 75);
+    CHECK(s.done == 2);
+    CHECK(s.failed == 1);
+    for (const auto& j : st.jobs()) {
+      if (j.id == "b") {
+        CHECK(j.status == JobStatus::Failed);
+        CHECK(j.message == "exit code 1");
+      } else {
+        CHECK(j.status == JobStatus::Done);
+      }
+    }
+    // A second run retries the failed job only.
+    FakeLauncher again(c.truth, disk);
+    const RunSummary s2 = run_plan(c.in, st, again, o);
+    CHECK(s2.exit_code == 0);
+    REQUIRE(again.launches.size() == 1);
+    CHECK(again.launches[0].spec.job == "b");
+    CHECK(again.launches[0].from == 20);
+  }
+}
+
+TEST_CASE("runner: SIGTERM checkpoints every job and exits 143; the next run resumes with the same strategies") {
+  Case c = make_case({{"a", 30, 1, 1, 0.6, 0.6}, {"b", 30, 1, 1}, {"c", 20, 1, 1}});
+  TempDb db;
+  JobDisk disk;
+  std::vector<FakeLauncher::Launch> first;
+  {
+    RunState st(db.path());
+    FakeLauncher l(c.truth, disk);
+    l.signals = {{7.5, SIGTERM}};
+    const RunSummary s = run_plan(c.in, st, l, quiet());
+    CHECK(s.exit_code == 143);
+    CHECK(s.done == 0);
+    CHECK_FALSE(l.launches.empty());
+    first = l.launches;
+    for (const auto& a : st.attempts()) {
+      CHECK(a.outcome == "stopped");
+      CHECK(a.exit_code == 143);
+      CHECK(a.step_end > 0);
+    }
+    for (const auto& j : st.jobs()) CHECK(j.status == JobStatus::Pending);
+  }
+  RunState st(db.path());
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 0);
+  CHECK(s.resumed);
+  CHECK(s.done == 3);
+  CHECK(s.plan_versions == 0);  // the stored plan, unchanged
+  for (const auto& f : first)
+    for (const auto& again : l.launches)
+      if (again.spec.job == f.spec.job) {
+        CHECK(again.spec.technique == f.spec.technique);
+        CHECK(again.spec.device_ids.size() == f.spec.device_ids.size());
+        CHECK(again.from > 0);
+      }
+}
+
+TEST_CASE("runner: a second SIGINT stops at once") {
+  Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  l.signals = {{5.2, SIGINT}, {5.5, SIGINT}};
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 130);
+  CHECK(l.now() == Approx(5.5));
+  for (const auto& a : st.attempts()) CHECK(a.exit_code == 128 + SIGKILL);
+  bool killed = false;
+  for (const auto& e : st.events()) killed |= e.kind == "kill";
+  CHECK(killed);
+}
+
+TEST_CASE("runner: after a runner dies mid-run, the next one marks its attempts lost and finishes") {
+  Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}, {"c", 10, 1, 1}});
+  TempDb db;
+  JobDisk disk;
+  {
+    RunState st(db.path());
+    FakeLauncher l(c.truth, disk);
+    RunOptions o = quiet();
+    int starts = 0;
+    struct Died {};
+    o.on_event = [&](const EventRecord& e) {
+      if (e.kind == "start" && ++starts == 2) throw Died{};  // the runner "is killed" here
+    };
+    CHECK_THROWS_AS(run_plan(c.in, st, l, o), Died);
+  }
+  disk.checkpoint["a"] = 7;  // what the orphaned worker saved on its way out
+  RunState st(db.path());
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 3);
+  int lost = 0;
+  for (const auto& a : st.attempts()) lost += a.outcome == "lost";
+  CHECK(lost == 2);
+  for (const auto& launch : l.launches)
+    if (launch.spec.job == "a") CHECK(launch.from == 7);
+}
+
+TEST_CASE("runner: introspection re-plans around a wrong profile without restarting unchanged jobs") {
+  // The profile says a takes 40 s (it takes 4): the plan gives it a device
+  // of its own and queues b1..b4 (10 s each) on the other.
+  Case c = make_case({{"a", 40, 1, 0.1}, {"b1", 10, 1, 1}, {"b2", 10, 1, 1}, {"b3", 10, 1, 1}, {"b4", 10, 1, 1}});
+  double sticking = 0;
+  {
+    TempDb db;
+    RunState st(db.path());
+    JobDisk disk;
+    FakeLauncher l(c.truth, disk);
+    const RunSummary s = run_plan(c.in, st, l, quiet());
+    CHECK(s.predicted == Approx(40));
+    sticking = s.elapsed;
+    CHECK(sticking == Approx(40));
+  }
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet(5, 1));
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 5);
+  CHECK(s.plan_versions >= 2);
+  CHECK(s.elapsed <= 26);
+  CHECK(s.elapsed < sticking);
+  CHECK_FALSE(l.overlap);
+  // Nobody was stopped: the running b job went on, the queued ones moved.
+  for (const auto& [job, tries] : attempts_by_job(st)) {
+    CHECK(tries.size() == 1);
+    CHECK(tries[0].outcome == "done");
+  }
+}
+
+TEST_CASE("runner: introspection moves only the job whose strategy should change") {
+  // a is 3x slower than profiled; once measured, a alone on one device
+  // (25 s left) loses to stopping it and running it data parallel on both
+  // devices after b ends. b keeps running untouched.
+  Case c = make_case({{"a", 100, 0.1, 0.3, 0.06, 0.18}, {"b", 10, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet(5, 1));
+  CHECK(s.exit_code == 0);
+  CHECK(s.plan_versions == 2);
+  CHECK(s.elapsed < 30);  // sticking: 30 s
+  auto by = attempts_by_job(st);
+  REQUIRE(by["a"].size() == 2);
+  CHECK(by["a"][0].outcome == "preempted");
+  CHECK(by["a"][0].technique == "single");
+  CHECK(by["a"][1].technique == "ddp");
+  CHECK(by["a"][1].step_start == by["a"][0].step_end);
+  REQUIRE(by["b"].size() == 1);
+  CHECK(by["b"][0].outcome == "done");
+}
+
+TEST_CASE("run state: round trip of jobs, attempts, plans and events") {
+  TempDb db;
+  {
+    RunState st(db.path());
+    JobRecord j;
+    j.id = "m/lr=1e-3";
+    j.status = JobStatus::Done;
+    j.steps_total = 100;
+    j.steps_done = 100;
+    j.final_loss = 2.5;
+    st.put_job(j);
+    AttemptRecord a;
+    a.job = j.id;
+    a.number = 1;
+    a.technique = "ddp";
+    a.devices = 2;
+    a.node = "local";
+    a.device_ids = "0,1";
+    a.started = 10;
+    const int64_t id = st.begin_attempt(a);
+    st.end_attempt(id, 20, 0, "done", 100);
+    CHECK(st.add_plan({0, 5, 42, "initial", "{}"}) == 1);
+    st.event(11, "start", j.id, "hello");
+  }
+  RunState st(db.path(), true);
+  auto jobs = st.jobs();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].status == JobStatus::Done);
+  CHECK(jobs[0].final_loss == 2.5);
+  CHECK(std::isnan(jobs[0].eval_loss));
+  auto at = st.attempts();
+  REQUIRE(at.size() == 1);
+  CHECK(at[0].ended == 20);
+  CHECK(at[0].outcome == "done");
+  CHECK(at[0].device_ids == "0,1");
+  CHECK(st.latest_plan()->makespan == 42);
+  CHECK(st.events().at(0).message == "hello");
+  CHECK_THROWS_WITH(RunState(db.dir + "/nope.db", true), Catch::Contains("nope.db: no such run state"));
+}
