@@ -156,12 +156,14 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   std::filesystem::create_directories(trial ? job.trial.out : job.out_dir);
   Checkpointer ckpt(job.out_dir + "/ckpt");
   int64_t start = 0;
+  nlohmann::json resumed_meta;
   if (job.resume && !trial) {
     auto warn = [&](const std::string& m) {
       if (leader) log("warning: " + m);
     };
     if (auto manifest = ckpt.load_latest(model, *opt, warn)) {
       start = (*manifest)["step"].get<int64_t>();
+      resumed_meta = manifest->value("meta", nlohmann::json::object());
       if (leader) log("resumed " + job.id + " from step " + std::to_string(start));
     }
   }
@@ -196,11 +198,20 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     return t.item<double>() / static_cast<double>(n);
   };
 
+  auto result_json = [&](int64_t steps, double loss, std::optional<double> eval, double wall) {
+    return nlohmann::json{{"job", job.id}, {"steps", steps}, {"final_loss", loss}, {"wall_s", wall},
+                          {"eval_loss", eval ? nlohmann::json(*eval) : nlohmann::json(nullptr)}};
+  };
   auto meta = [&](int64_t steps_done) {
     return nlohmann::json{{"job", job.id}, {"samples", steps_done * batch}, {"world", world}};
   };
 
   if (start >= total) {
+    // Finished before: result.json may be missing when the last worker was
+    // stopped between its final checkpoint and writing it; the final
+    // checkpoint carries the result.
+    if (leader && !std::filesystem::exists(job.out_dir + "/result.json") && resumed_meta.contains("result"))
+      write_json_atomic(job.out_dir + "/result.json", resumed_meta["result"]);
     if (leader) log(job.id + " is already done (" + std::to_string(total) + " steps)");
     return 0;
   }
@@ -289,8 +300,11 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
       if (leader && last_eval) metrics->write({{"step", done}, {"eval_loss", *last_eval}});
     }
     const bool stopping = stats[1].item<double>() > 0;
-    if (leader && ((job.train.checkpoint_every > 0 && done % job.train.checkpoint_every == 0) || last || stopping))
-      ckpt.save(done, model, *opt, meta(done));
+    if (leader && ((job.train.checkpoint_every > 0 && done % job.train.checkpoint_every == 0) || last || stopping)) {
+      nlohmann::json m = meta(done);
+      if (last) m["result"] = result_json(total, last_loss, last_eval, seconds_since(run_start));
+      ckpt.save(done, model, *opt, m);
+    }
     if (stopping) {
       if (comm) comm->barrier();  // the checkpoint is on disk before any rank exits
       const int sig = stop_signal && *stop_signal ? static_cast<int>(*stop_signal) : SIGTERM;
@@ -313,12 +327,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     return 0;
   }
   if (comm) comm->barrier();
-  if (leader) {
-    nlohmann::json result = {{"job", job.id}, {"steps", total}, {"final_loss", last_loss},
-                             {"wall_s", seconds_since(run_start)}};
-    result["eval_loss"] = last_eval ? nlohmann::json(*last_eval) : nlohmann::json(nullptr);
-    write_json_atomic(job.out_dir + "/result.json", result);
-  }
+  if (leader) write_json_atomic(job.out_dir + "/result.json", result_json(total, last_loss, last_eval, seconds_since(run_start)));
   return 0;
 }
 

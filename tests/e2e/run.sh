@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# End-to-end: `saturn run` with real worker processes on the CPU quickstart:
+# the leaderboard; kill -9 of the runner at several points, then the same
+# command, with final losses bit-identical to an uninterrupted run; a worker
+# killed mid-run (restarted; failed with --max-restarts 0); SIGTERM (exit
+# 143, checkpoints, resume); the run-directory lock; status; dry run;
+# introspection around a deliberately wrong profile; bad input.
+# Usage: tests/e2e/run.sh SATURN_BINARY SOURCE_DIR
+. "$(dirname "$0")/lib.sh"
+has() {  # has FILE TEXT
+  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 800 "$1")"; fi
+}
+export XDG_CACHE_HOME=$tmp/cache
+export NO_COLOR=1
+q=$src/workloads/quickstart.yaml
+
+# losses RUN_DIR: "job final_loss eval_loss" per job, sorted (exact digits).
+losses() {
+  python3 - "$1/state.db" <<'PY'
+import sqlite3, sys
+for row in sorted(sqlite3.connect(sys.argv[1]).execute("select id, final_loss, eval_loss, status from jobs")):
+    print(row[0], repr(row[1]), repr(row[2]), row[3])
+PY
+}
+# sql RUN_DIR QUERY: one value per line.
+sql() {
+  python3 - "$1/state.db" "$2" <<'PY'
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print(*row)
+PY
+}
+# run_until RUN_DIR SECONDS SIGNAL [ARGS]: start the quickstart run, send SIGNAL after SECONDS; exit code in $rc.
+run_until() {
+  local dir=$1 secs=$2 sig=$3; shift 3
+  "$saturn" run "$q" --run-dir "$dir" "$@" >"$tmp/out" 2>"$tmp/err" &
+  local pid=$!
+  sleep "$secs"
+  kill -"$sig" "$pid" 2>/dev/null
+  wait "$pid"
+  rc=$?
+}
+no_workers_left() {
+  sleep 0.5
+  if pgrep -f "saturn worker .*--run-dir $1" >/dev/null; then bad "workers of $1 still running"; else ok; fi
+}
+
+# 1. The quickstart runs to the leaderboard (profiling first).
+expect 0 "$saturn" run "$q" --run-dir "$tmp/ref"
+has "$tmp/out" "valid loss"
+has "$tmp/out" "gpt-small/lr=1e-3,bs=16"
+has "$tmp/err" "run: 8 of 8 jobs done; makespan"
+has "$tmp/err" "profile: 8 measured"
+[ "$(grep -c ' done$' "$tmp/out")" = 8 ] && ok || bad "leaderboard: $(cat "$tmp/out")"
+[ -s "$tmp/ref/plan.json" ] && ok || bad "no plan.json"
+losses "$tmp/ref" >"$tmp/ref.losses"
+[ "$(grep -c ' done$' "$tmp/ref.losses")" = 8 ] && ok || bad "ref: $(cat "$tmp/ref.losses")"
+# Running it again does nothing more: every job is done.
+expect 0 "$saturn" run "$q" --run-dir "$tmp/ref" --json
+has "$tmp/err" "resuming plan v1: 8 of 8 jobs done"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['leaderboard'])==8 and d['leaderboard'][0]['rank']==1" "$tmp/out" && ok || bad "--json: $(head -c 400 "$tmp/out")"
+[ "$(sql "$tmp/ref" "select count(*) from attempts")" = 8 ] && ok || bad "reran a finished job"
+
+# 2. status.
+expect 0 "$saturn" status "$tmp/ref"
+has "$tmp/out" "8 jobs: 8 done, 0 running, 0 pending, 0 failed; 100% of all steps"
+expect 0 "$saturn" status "$tmp/ref" --json
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['jobs'])==8 and len(d['attempts'])==8 and d['plan']['jobs']" "$tmp/out" && ok || bad "status --json"
+expect 66 "$saturn" status "$tmp/nothing"
+has "$tmp/err" "nothing: no such run directory or workload file"
+
+# 3. kill -9 of the runner at several points, then the same command.
+for secs in 2 5 9; do
+  d=$tmp/kill$secs
+  run_until "$d" "$secs" 9
+  no_workers_left "$d"
+  expect 0 "$saturn" run "$q" --run-dir "$d"
+  has "$tmp/err" "resuming plan v1"
+  losses "$d" >"$d.losses"
+  if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 at ${secs}s: losses differ: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+done
+# Twice in one run.
+d=$tmp/kill-twice
+run_until "$d" 4 9
+run_until "$d" 4 9
+expect 0 "$saturn" run "$q" --run-dir "$d"
+losses "$d" >"$d.losses"
+if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 twice: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+[ "$(sql "$d" "select count(*) from attempts where outcome='lost'")" -ge 2 ] && ok || bad "lost attempts: $(sql "$d" "select job, outcome from attempts")"
+
+# 4. A worker killed mid-run is restarted and finishes; with --max-restarts 0 it fails alone.
+victim="gpt-small/lr=1e-3,bs=16"
+kill_worker() {  # kill_worker RUN_DIR: SIGKILL the victim's worker once it has trained a little
+  for _ in $(seq 100); do
+    [ -s "$1/jobs/$victim/metrics.jsonl" ] && break
+    sleep 0.1
+  done
+  pkill -9 -f "saturn worker .*--job $victim --run-dir $1"
+}
+d=$tmp/worker
+"$saturn" run "$q" --run-dir "$d" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+kill_worker "$d"
+wait $pid
+[ $? = 0 ] && ok || bad "restart run: $(cat "$tmp/err")"
+has "$tmp/err" "run: restart $victim: exit code 137; restart 1 of 2"
+[ "$(sql "$d" "select outcome from attempts where job='$victim' order by id" | tr '\n' ' ')" = "failed done " ] && ok || bad "attempts: $(sql "$d" "select * from attempts where job='$victim'")"
+losses "$d" >"$d.losses"
+if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "restarted worker: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+d=$tmp/worker0
+"$saturn" run "$q" --run-dir "$d" --max-restarts 0 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+kill_worker "$d"
+wait $pid
+rc=$?
+[ $rc = 75 ] && ok || bad "max-restarts 0 exited $rc: $(cat "$tmp/err")"
+has "$tmp/err" "run: failed $victim: exit code 137"
+has "$tmp/err" "run: 7 of 8 jobs done, 1 failed"
+has "$tmp/out" "failed: exit code 137"
+[ "$(sql "$d" "select count(*) from jobs where status='done'")" = 7 ] && ok || bad "others did not finish"
+
+# 5. SIGTERM: every worker checkpoints, exit 143; a second runner meanwhile is refused; the next run resumes.
+d=$tmp/term
+"$saturn" run "$q" --run-dir "$d" >"$tmp/term.out" 2>"$tmp/term.err" &
+pid=$!
+sleep 4
+expect 75 "$saturn" run "$q" --run-dir "$d"
+has "$tmp/err" "$d: another saturn run (pid $pid) is using this run directory"
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc = 143 ] && ok || bad "SIGTERM exited $rc: $(cat "$tmp/term.err")"
+has "$tmp/term.err" "run: stopped; every job kept its checkpoint"
+[ "$(sql "$d" "select count(*) from attempts where outcome='stopped' and exit_code=143 and step_end > 0")" -ge 1 ] && ok || bad "stopped attempts: $(sql "$d" "select job, outcome, exit_code, step_end from attempts")"
+no_workers_left "$d"
+expect 0 "$saturn" run "$q" --run-dir "$d"
+losses "$d" >"$d.losses"
+if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "after SIGTERM: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+
+# 6. Dry run: shows the plan, writes nothing.
+expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run
+has "$tmp/out" "single x1"
+has "$tmp/err" "nothing was written"
+[ ! -e "$tmp/dry" ] && ok || bad "dry run wrote $tmp/dry"
+
+# 7. Bad input: one line, nothing written.
+expect 64 "$saturn" run "$q" --run-dir "$tmp/bad" --baseline nope
+has "$tmp/err" "--baseline: \"nope\" is not a baseline"
+[ ! -e "$tmp/bad" ] && ok || bad "bad input wrote $tmp/bad"
+sed 's/steps: 100/steps: 50/' "$q" >"$src/workloads/.e2e-run-$$.yaml"
+expect 65 "$saturn" run "$src/workloads/.e2e-run-$$.yaml" --run-dir "$tmp/ref"
+rm -f "$src/workloads/.e2e-run-$$.yaml"
+has "$tmp/err" "$tmp/ref: holds a run of a different workload"
+
+# 8. Introspection with a deliberately wrong profile: a's step time is
+# claimed 25x too slow, so the plan gives a a device of its own and queues
+# the four b jobs on the other. Re-planning moves them; nothing restarts.
+cat >"$tmp/intro.yaml" <<YAML
+name: introspect
+cluster:
+  nodes:
+    - name: local
+      devices: {kind: cpu, count: 2, memory: 2GiB, threads: 1}
+data:
+  train: {format: text, path: $src/workloads/data/corpus.txt}
+  valid_fraction: 0.1
+models:
+  - name: a
+    arch: gpt
+    config: {layers: 2, width: 64, heads: 4, seq_len: 64}
+    grid: {lr: [1e-3]}
+  - name: b
+    arch: gpt
+    config: {layers: 4, width: 128, heads: 4, seq_len: 64}
+    grid: {lr: [1e-3, 2e-3, 3e-3, 4e-3]}
+search:
+  grid: {batch_size: [8]}
+train: {steps: 100, log_every: 10}
+techniques: [single]
+planner:
+  time_limit: 2s
+  introspection: {interval: 3s, threshold: 1s}
+YAML
+sed 's/interval: 3s/interval: 0s/' "$tmp/intro.yaml" >"$tmp/stick.yaml"
+cp "$XDG_CACHE_HOME/saturn/profiles.db" "$tmp/wrong.db"
+"$saturn" profile "$tmp/intro.yaml" --store "$tmp/wrong.db" --show --json >"$tmp/prof.json" 2>/dev/null
+python3 - "$tmp/wrong.db" "$tmp/prof.json" <<'PY' && ok || bad "could not make the wrong profile"
+import json, sqlite3, sys
+rows = json.load(open(sys.argv[2]))["profiles"]
+h = [r["shape_hash"] for r in rows if r["shape"].startswith("a/") and r["technique"] == "single"][0]
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("update profiles set step_time = step_time * 25 where shape = ? and technique = 'single'", (h,)).rowcount
+db.commit()
+assert n == 1, n
+PY
+expect 0 "$saturn" run "$tmp/stick.yaml" --store "$tmp/wrong.db" --run-dir "$tmp/stick"
+expect 0 "$saturn" run "$tmp/intro.yaml" --store "$tmp/wrong.db" --run-dir "$tmp/intro"
+has "$tmp/err" "(introspection:"
+makespan() { sql "$1" "select max(ended) - min(started) from attempts"; }
+stick=$(makespan "$tmp/stick")
+intro=$(makespan "$tmp/intro")
+python3 -c "import sys; s, i = float(sys.argv[1]), float(sys.argv[2]); assert i < 0.85 * s, (i, s)" "$stick" "$intro" && ok || bad "introspection did not pay: $intro s against $stick s sticking to the first plan"
+[ "$(sql "$tmp/intro" "select count(*) from plans")" -ge 2 ] && ok || bad "no new plan version"
+[ "$(sql "$tmp/intro" "select count(*) from attempts")" = 5 ] && ok || bad "a job was restarted: $(sql "$tmp/intro" "select job, outcome from attempts")"
+[ "$(sql "$tmp/intro" "select count(*) from attempts where outcome != 'done'")" = 0 ] && ok || bad "attempts: $(sql "$tmp/intro" "select job, outcome from attempts")"
+echo "introspection: makespan $intro s, sticking to the first plan $stick s"
+
+echo "e2e run: $pass passed, $fail failed"
+[ "$fail" = 0 ]
