@@ -208,7 +208,10 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
         e.step_time = lead.value("step_time", 0.0);
         e.spread = lead.value("spread", 0.0);
         e.timed_steps = lead.value("timed_steps", int64_t(0));
-        for (const auto& j : ranks) e.peak_memory = std::max(e.peak_memory, j.value("peak_memory", int64_t(0)));
+        for (const auto& j : ranks) {
+          e.peak_memory = std::max(e.peak_memory, j.value("peak_memory", int64_t(0)));
+          e.startup = std::max(e.startup, j.value("startup_s", 0.0));
+        }
       }
       store.put(e);  // the facts; the budget verdict is made when they are read
       apply_budget(e, g.memory, g.kind == DeviceKind::Cpu);

@@ -54,6 +54,7 @@ JobRuntime job_runtime(const Workload& w, const Job& job, const ProfileEntry& e,
   JobRuntime r;
   r.steps = job_steps(w, job);
   r.train_s = e.step_time * static_cast<double>(r.steps);
+  r.startup_s = e.startup;
   const int64_t evals = 1 + (w.train.eval_every > 0 ? (r.steps - 1) / w.train.eval_every : 0);
   r.eval_s = static_cast<double>(evals * w.train.eval_batches) * e.step_time / 3.0;
   const int64_t ckpts = 1 + (w.train.checkpoint_every > 0 ? (r.steps - 1) / w.train.checkpoint_every : 0);

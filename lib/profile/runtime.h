@@ -1,5 +1,6 @@
 // Job runtime: what a job costs under a strategy, from its profile entry:
-// step time x steps (epochs resolved through the data size) plus its
+// step time x steps (epochs resolved through the data size) plus the
+// worker's measured startup, its
 // evaluations (forward passes only: a third of a step per batch) and
 // checkpoints (weights and optimizer state written at disk speed).
 // Torch-free: data sizes come from file sizes and headers.
@@ -23,7 +24,8 @@ int64_t job_steps(const Workload& w, const Job& job);
 struct JobRuntime {
   int64_t steps = 0;
   double train_s = 0, eval_s = 0, checkpoint_s = 0;
-  double total() const { return train_s + eval_s + checkpoint_s; }
+  double startup_s = 0;  // the worker's start (libraries, data, model, rendezvous), where measured
+  double total() const { return startup_s + train_s + eval_s + checkpoint_s; }
 };
 
 struct RuntimeOptions {

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kColumns =
     "shape, technique, knobs, device, devices, threads, shape_id, source, feasible, reason, step_time, spread, "
-    "timed_steps, peak_memory, accounted_memory, measured_at, version";
+    "timed_steps, peak_memory, accounted_memory, measured_at, version, startup";
 
 ProfileEntry read_row(const Statement& s) {
   ProfileEntry e;
@@ -33,6 +33,7 @@ ProfileEntry read_row(const Statement& s) {
   e.accounted_memory = s.col_int(14);
   e.measured_at = s.col_real(15);
   e.version = s.col_text(16);
+  e.startup = s.col_real(17);
   return e;
 }
 
@@ -59,6 +60,12 @@ ProfileStore::ProfileStore(const std::string& path) : db_(std::make_unique<Sqlit
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', '1');"
         "COMMIT;");
   }
+  if (db_->schema_version(kSchemaVersion) < 2)  // v2: the measured worker startup
+    db_->exec(
+        "BEGIN;"
+        "ALTER TABLE profiles ADD COLUMN startup REAL NOT NULL DEFAULT 0;"
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');"
+        "COMMIT;");
 }
 
 ProfileStore::~ProfileStore() = default;
@@ -78,13 +85,13 @@ std::optional<ProfileEntry> ProfileStore::get(const ProfileKey& k) const {
 void ProfileStore::put(const ProfileEntry& e) {
   Statement s(*db_,
               (std::string("INSERT OR REPLACE INTO profiles (") + kColumns +
-               ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)")
+               ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)")
                   .c_str());
   s.text(1, e.key.shape).text(2, technique_name(e.key.technique)).text(3, e.key.knobs).text(4, e.key.device);
   s.integer(5, e.key.devices).integer(6, e.key.threads).text(7, e.shape_id).text(8, profile_source_name(e.source));
   s.integer(9, e.feasible ? 1 : 0).text(10, e.reason).real(11, e.step_time).real(12, e.spread);
   s.integer(13, e.timed_steps).integer(14, e.peak_memory).integer(15, e.accounted_memory);
-  s.real(16, e.measured_at).text(17, e.version);
+  s.real(16, e.measured_at).text(17, e.version).real(18, e.startup);
   s.step();
 }
 

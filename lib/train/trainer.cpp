@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 #include "train/checkpoint.h"
@@ -83,6 +84,23 @@ int64_t rss_peak() {
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
   return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
+
+// Seconds since this process started (/proc/self/stat starttime against
+// /proc/uptime; 10 ms resolution): libraries, data, model, rendezvous.
+double seconds_since_process_start() {
+  std::ifstream stat("/proc/self/stat"), up("/proc/uptime");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+  }
+  double uptime = 0;
+  up >> uptime;
+  const double started = std::atof(field.c_str()) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return uptime > started ? uptime - started : 0;
 }
 
 bool is_out_of_memory(const std::string& what) {
@@ -222,6 +240,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   std::optional<double> last_eval;
   std::vector<double> step_times;  // trial: timed steps, in order
   double timed_seconds = 0;
+  const double startup = trial ? seconds_since_process_start() : 0;  // the first step starts now
   auto window_stats = [&](double* median, double* spread) {
     std::vector<double> w(step_times.end() - std::min<int64_t>(job.trial.window, step_times.size()), step_times.end());
     std::sort(w.begin(), w.end());
@@ -322,6 +341,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     write_trial(job.trial, rank,
                 {{"feasible", true}, {"step_time", median}, {"spread", spread},
                  {"timed_steps", static_cast<int64_t>(step_times.size())}, {"peak_memory", peak},
+                 {"startup_s", startup},
                  {"final_loss", last_loss}});
     if (comm) comm->barrier();
     return 0;

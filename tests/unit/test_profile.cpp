@@ -11,6 +11,7 @@
 #include "profile/estimator.h"
 #include "profile/model_cost.h"
 #include "profile/runtime.h"
+#include "exec/sqlite.h"
 #include "profile/store.h"
 #include "profile/trials.h"
 #include "workload_text.h"
@@ -103,6 +104,32 @@ TEST_CASE("estimator: calibration fits the measured efficiency") {
   CHECK_FALSE(calibrated);
 }
 
+TEST_CASE("profile store: a schema 1 store is migrated in place (startup 0 = unknown)") {
+  const std::string path = temp_db() + ".v1";
+  std::filesystem::remove(path);
+  {
+    Sqlite db(path, "profile store");
+    db.exec(
+        "CREATE TABLE profiles (shape TEXT NOT NULL, technique TEXT NOT NULL, knobs TEXT NOT NULL, device TEXT NOT NULL,"
+        " devices INTEGER NOT NULL, threads INTEGER NOT NULL, shape_id TEXT NOT NULL, source TEXT NOT NULL,"
+        " feasible INTEGER NOT NULL, reason TEXT NOT NULL, step_time REAL NOT NULL, spread REAL NOT NULL,"
+        " timed_steps INTEGER NOT NULL, peak_memory INTEGER NOT NULL, accounted_memory INTEGER NOT NULL,"
+        " measured_at REAL NOT NULL, version TEXT NOT NULL, PRIMARY KEY (shape, technique, knobs, device, devices, threads));"
+        "INSERT INTO profiles VALUES ('abc', 'single', '', 'cpu', 1, 1, 'm/bs=8', 'measured', 1, '', 0.5, 0, 9, 1, 1, 1, 'old');"
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', '1');");
+  }
+  {
+    ProfileStore s(path);
+    auto all = s.entries();
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].step_time == 0.5);
+    CHECK(all[0].startup == 0);
+  }
+  Sqlite db(path, "profile store");
+  CHECK(db.schema_version(ProfileStore::kSchemaVersion) == 2);
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("profile store: put, get, replace, schema version") {
   const std::string path = temp_db();
   std::filesystem::remove(path);
@@ -116,6 +143,7 @@ TEST_CASE("profile store: put, get, replace, schema version") {
   e.accounted_memory = 100000000;
   e.measured_at = 1.7e9;
   e.version = "0.1.0";
+  e.startup = 0.85;
   {
     ProfileStore s(path);
     CHECK_FALSE(s.get(e.key));
