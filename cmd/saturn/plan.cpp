@@ -76,14 +76,7 @@ Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string&
 
 static int run_plan_cmd(const PlanCmdOptions& o) {
   const Workload w = load_workload(o.workload);
-  PlanOptions po;
-  po.time_limit = w.planner.time_limit;
-  po.threads = o.threads > 0 ? o.threads : w.planner.threads;
-  if (!o.time_limit.empty()) {
-    auto t = parse_duration(o.time_limit);
-    if (!t || *t <= 0) throw usage_error("--time-limit: expected a positive duration like 10s or 2m, got " + saturn::quoted(o.time_limit));
-    po.time_limit = *t;
-  }
+  const PlanOptions po = plan_options(w, o.time_limit, o.threads);
   const JobSet jobs = expand_jobs(w);
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);

@@ -1,9 +1,23 @@
 #include "plan_problem.h"
 
 #include "core/error.h"
+#include "core/text.h"
+#include "core/units.h"
 #include "profile/view.h"
 
 namespace saturn::cmd {
+
+PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads) {
+  PlanOptions po;
+  po.time_limit = w.planner.time_limit;
+  po.threads = threads > 0 ? threads : w.planner.threads;
+  if (!time_limit.empty()) {
+    auto t = parse_duration(time_limit);
+    if (!t || *t <= 0) throw usage_error("--time-limit: expected a positive duration like 10s or 2m, got " + saturn::quoted(time_limit));
+    po.time_limit = *t;
+  }
+  return po;
+}
 
 WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
                                  const ProfileStore& store) {

@@ -11,6 +11,7 @@
 #include "core/job.h"
 #include "core/workload.h"
 #include "plan/problem.h"
+#include "plan/solve.h"
 #include "profile/store.h"
 #include "profile/trials.h"
 
@@ -22,6 +23,11 @@ struct WorkloadProblem {
   std::vector<double> step_times;       // per option, seconds
   std::vector<std::string> shapes;      // per job: its shape id
 };
+
+// The solver settings of a workload, with the --time-limit ("" = the
+// workload's) and --threads (0 = the workload's) flags over them. Throws a
+// usage error for a bad --time-limit.
+PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads);
 
 WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
                                  const ProfileStore& store);

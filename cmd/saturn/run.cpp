@@ -174,14 +174,7 @@ static int run_run_cmd(const RunCmdOptions& o) {
                         " is not a baseline (current-practice, optimus-greedy, max-heuristic, min-heuristic, random)");
   }
   if (o.max_restarts < 0) throw usage_error("--max-restarts: expected 0 or more");
-  PlanOptions po;
-  po.time_limit = w.planner.time_limit;
-  po.threads = o.threads > 0 ? o.threads : w.planner.threads;
-  if (!o.time_limit.empty()) {
-    auto t = parse_duration(o.time_limit);
-    if (!t || *t <= 0) throw usage_error("--time-limit: expected a positive duration like 10s or 2m, got " + saturn::quoted(o.time_limit));
-    po.time_limit = *t;
-  }
+  const PlanOptions po = plan_options(w, o.time_limit, o.threads);
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);
   const std::string fingerprint = workload_fingerprint(w, jobs);

@@ -104,9 +104,11 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
 
 // Holds the job folder's lock for this process's life: a worker the runner
 // left behind (its runner was killed) checkpoints on SIGTERM before the next
-// worker of the same job may start. Waits up to `wait_s` for it.
+// worker of the same job may start. Waits up to `wait_s` for it. A job
+// folder that does not exist yet has had no worker: nothing to wait for, and
+// nothing is written before the data is known to be good.
 void lock_job_dir(const std::string& job_dir, const std::string& job, double wait_s) {
-  std::filesystem::create_directories(job_dir);
+  if (!std::filesystem::exists(job_dir)) return;
   const std::string path = job_dir + "/.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(ErrorKind::Unavailable, path + ": cannot open the job's lock");

@@ -121,13 +121,13 @@ TEST_CASE("runner: a fresh run follows the plan on disjoint devices and ends wit
 
 TEST_CASE("runner: a worker that dies restarts from its checkpoint; with no restarts left it fails alone") {
   Case c = make_case({{"a", 40, 1, 1}, {"b", 40, 1, 1}, {"c", 10, 1, 1}});
+  TempDb db;  // each section runs from the top: a fresh state and launcher
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  l.fail_at_step[{"b", 1}] = 25;
+  RunOptions o = quiet();
   SECTION("restarted") {
-    TempDb db;
-    RunState st(db.path());
-    JobDisk disk;
-    FakeLauncher l(c.truth, disk);
-    l.fail_at_step[{"b", 1}] = 25;
-    RunOptions o = quiet();
     o.max_restarts = 1;
     const RunSummary s = run_plan(c.in, st, l, o);
     CHECK(s.exit_code == 0);
@@ -143,12 +143,6 @@ TEST_CASE("runner: a worker that dies restarts from its checkpoint; with no rest
       if (j.id == "b") CHECK(j.restarts == 1);
   }
   SECTION("max_restarts 0") {
-    TempDb db;
-    RunState st(db.path());
-    JobDisk disk;
-    FakeLauncher l(c.truth, disk);
-    l.fail_at_step[{"b", 1}] = 25;
-    RunOptions o = quiet();
     o.max_restarts = 0;
     const RunSummary s = run_plan(c.in, st, l, o);
     CHECK(s.exit_code == 75);
