@@ -105,11 +105,8 @@ void RunLoop::load_or_init() {
   for (size_t j = 0; j < p_.jobs.size(); ++j) {
     Live& l = live_[j];
     auto it = by_id.find(p_.jobs[j]);
-    if (it != by_id.end()) {
-      l.rec = it->second;
-    } else {
-      l.rec.id = p_.jobs[j];
-    }
+    if (it != by_id.end()) l.rec = it->second;
+    else l.rec.id = p_.jobs[j];
     l.rec.steps_total = in_.jobs[j].steps;
     if (l.rec.status != JobStatus::Done) {
       // A job the last runner saw finish but could not record.
@@ -439,10 +436,7 @@ void RunLoop::replan() {
     if (!candidates.empty()) {
       PlanProblem mixed = loose;
       for (size_t k = 0; k < running.size(); ++k)
-        if (std::find(candidates.begin(), candidates.end(), running[k]) == candidates.end()) {
-          PinnedOption pin = pins[k];
-          mixed.pinned.push_back(pin);
-        }
+        if (std::find(candidates.begin(), candidates.end(), running[k]) == candidates.end()) mixed.pinned.push_back(pins[k]);
       Plan m = solve_plan(mixed, po);
       if (m.makespan + o_.threshold <= best.makespan) {
         best = std::move(m);
