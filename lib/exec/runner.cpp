@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "core/units.h"
 #include "exec/dispatch.h"
+#include "exec/replan.h"
 #include "plan/plan_json.h"
 
 namespace saturn {
@@ -94,7 +95,7 @@ class RunLoop {
   bool killed_ = false;
   bool resumed_ = false;
   double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
-  std::map<std::string, std::vector<double>> ratios_;  // shape -> measured / planned step time
+  std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time
 };
 
 void RunLoop::load_or_init() {
@@ -346,124 +347,48 @@ RunSnapshot RunLoop::snapshot() const {
 }
 
 void RunLoop::replan() {
-  // The unfinished jobs as their own problem, durations scaled to what is
-  // left and corrected by measured step times.
-  std::vector<size_t> r2j, j2r(p_.jobs.size(), kNone), r2p;
-  PlanProblem r;
-  r.nodes = p_.nodes;
-  for (size_t j = 0; j < p_.jobs.size(); ++j)
-    if (!finished(j)) {
-      j2r[j] = r.jobs.size();
-      r.jobs.push_back(p_.jobs[j]);
-      r2j.push_back(j);
-    }
-  if (r.jobs.empty()) return;
-  // Measured / planned step time of each running job, by shape.
+  // Measured / planned step time of each running job, by shape and strategy.
   for (size_t j = 0; j < live_.size(); ++j) {
     const Live& l = live_[j];
     if (!l.running || l.prog.step_time <= 0) continue;
     const double planned = p_.options[l.option].duration / double(std::max<int64_t>(1, l.rec.steps_total));
-    ratios_[in_.jobs[j].shape + "\n" + p_.options[l.option].technique + std::to_string(p_.options[l.option].devices)] =
-        {l.prog.step_time / planned};
+    ratios_[{in_.jobs[j].shape, l.option}] = l.prog.step_time / planned;
   }
-  auto factor = [&](size_t j) {
-    std::vector<double> all;
-    for (const auto& [key, v] : ratios_)
-      if (key.substr(0, key.find('\n')) == in_.jobs[j].shape) all.insert(all.end(), v.begin(), v.end());
-    if (all.empty()) return 1.0;
-    std::sort(all.begin(), all.end());
-    return all[all.size() / 2];
-  };
-  auto left_fraction = [&](size_t j) {
-    const Live& l = live_[j];
-    const int64_t from = l.running ? l.prog.step : l.prog.checkpoint;
-    return std::max(0.0, 1.0 - double(from) / double(std::max<int64_t>(1, l.rec.steps_total)));
-  };
-  std::vector<size_t> p2r(p_.options.size(), kNone);
-  for (size_t o = 0; o < p_.options.size(); ++o) {
-    const size_t j = p_.options[o].jobs[0];
-    if (j2r[j] == kNone) continue;
-    PlanOption opt = p_.options[o];
-    opt.jobs = {j2r[j]};
-    opt.duration = std::max(1e-3, opt.duration * left_fraction(j) * factor(j));
-    p2r[o] = r.options.size();
-    r2p.push_back(o);
-    r.options.push_back(opt);
-  }
-  std::vector<PinnedOption> pins;
-  std::vector<size_t> running;
+  std::vector<JobNow> now(live_.size());
   for (size_t j = 0; j < live_.size(); ++j) {
     const Live& l = live_[j];
-    if (!l.running) continue;
-    running.push_back(j);
-    const double left = l.prog.step_time > 0 ? double(l.rec.steps_total - l.prog.step) * l.prog.step_time
-                                             : r.options[p2r[l.option]].duration;
-    pins.push_back({p2r[l.option], l.devices, std::max(0.0, left)});
-  }
-  // The current plan re-timed.
-  std::vector<double> d;
-  for (const auto& a : plan_.items) {
-    const size_t j = p_.options[a.option].jobs[0];
-    if (finished(j)) {
-      d.push_back(0);
-      continue;
-    }
-    double left = r.options[p2r[a.option]].duration;
-    if (live_[j].running)
-      for (const auto& pin : pins)
-        if (r2p[pin.option] == live_[j].option) left = pin.remaining;
-    d.push_back(left);
-  }
-  const double current = simulate_dispatch(dispatch_items(&d));
-
-  PlanOptions po = o_.plan;
-  po.time_limit = o_.replan_time_limit;
-  PlanProblem stay = r;
-  stay.pinned = pins;
-  Plan best = solve_plan(stay, po);
-  std::vector<size_t> moved;
-  if (!running.empty()) {
-    // Where would running jobs go if moving were free but for its cost?
-    PlanProblem loose = r;
-    for (size_t j : running)
-      for (size_t o : loose.options_of(j2r[j])) loose.options[o].duration += o_.restart_cost;
-    const Plan free_plan = solve_plan(loose, po);
-    std::vector<size_t> candidates;
-    for (const auto& a : free_plan.items) {
-      const size_t j = r2j[loose.options[a.option].jobs[0]];
-      if (live_[j].running && r2p[a.option] != live_[j].option) candidates.push_back(j);
-    }
-    if (!candidates.empty()) {
-      PlanProblem mixed = loose;
-      for (size_t k = 0; k < running.size(); ++k)
-        if (std::find(candidates.begin(), candidates.end(), running[k]) == candidates.end()) mixed.pinned.push_back(pins[k]);
-      Plan m = solve_plan(mixed, po);
-      if (m.makespan + o_.threshold <= best.makespan) {
-        best = std::move(m);
-        moved = candidates;
-      }
+    JobNow& n = now[j];
+    n.finished = finished(j);
+    n.running = l.running;
+    const int64_t from = l.running ? l.prog.step : l.prog.checkpoint;
+    n.left = std::max(0.0, 1.0 - double(from) / double(std::max<int64_t>(1, l.rec.steps_total)));
+    std::vector<double> mine;  // the shape's factors: their median
+    for (const auto& [key, ratio] : ratios_)
+      if (key.first == in_.jobs[j].shape) mine.push_back(ratio);
+    std::sort(mine.begin(), mine.end());
+    if (!mine.empty()) n.factor = mine[mine.size() / 2];
+    if (l.running) {
+      n.option = l.option;
+      n.device_ids = l.devices;
+      if (l.prog.step_time > 0) n.remaining_s = std::max(0.0, double(l.rec.steps_total - l.prog.step) * l.prog.step_time);
     }
   }
-  const double gain = current - best.makespan;
-  if (gain < o_.threshold || gain <= 0) {
+  ReplanOptions ro;
+  ro.threshold = o_.threshold;
+  ro.restart_cost = o_.restart_cost;
+  ro.plan = o_.plan;
+  ro.plan.time_limit = o_.replan_time_limit;
+  Replan r = saturn::replan(p_, plan_, now, ro);
+  if (!r.adopt) {
     event("replan", "", "kept plan v" + std::to_string(version_) + ": a new plan would end in " +
-                            human_duration(best.makespan) + " against " + human_duration(current) +
+                            human_duration(r.proposed) + " against " + human_duration(r.current) +
                             " (gain below the threshold " + human_duration(o_.threshold) + ")");
     return;
   }
-  Plan mapped;
-  for (auto a : best.items) {
-    a.option = r2p[a.option];
-    mapped.items.push_back(std::move(a));
-  }
-  mapped.bound = best.bound;
-  mapped.method = best.method;
-  mapped.stop = best.stop;
-  mapped.solve_s = best.solve_s;
-  finish_plan(mapped, p_);
-  adopt(std::move(mapped), "introspection: " + human_duration(gain) + " sooner than plan v" + std::to_string(version_) +
-                               " re-timed (" + human_duration(current) + ")", best.makespan);
-  for (size_t j : moved) {
+  const double makespan = r.plan.makespan;
+  adopt(std::move(r.plan), "introspection: " + human_duration(r.current - makespan) + " sooner than plan v" +
+                               std::to_string(version_) + " re-timed (" + human_duration(r.current) + ")", makespan);
+  for (size_t j : r.moved) {
     Live& l = live_[j];
     if (!l.running) continue;
     l.stopping = l.preempting = true;

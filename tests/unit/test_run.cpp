@@ -11,6 +11,7 @@
 #include <map>
 
 #include "exec/dispatch.h"
+#include "exec/replan.h"
 #include "exec/runner.h"
 #include "exec/state.h"
 #include "fake_launcher.h"
@@ -341,4 +342,38 @@ TEST_CASE("run state: round trip of jobs, attempts, plans and events") {
   CHECK(st.latest_plan()->makespan == 42);
   CHECK(st.events().at(0).message == "hello");
   CHECK_THROWS_WITH(RunState(db.dir + "/nope.db", true), Catch::Contains("nope.db: no such run state"));
+}
+
+TEST_CASE("replan: re-times the current plan and adopts a new one only past the threshold") {
+  PlanProblem p;
+  p.nodes = {{"local", "cpu", 2}};
+  p.jobs = {"a", "b", "c"};
+  for (size_t j = 0; j < 3; ++j) p.options.push_back({{j}, "single", 1, 0, 10});
+  Plan current;  // a then b on device 0, c on device 1
+  current.items = {{0, {0}, 0, 10, false}, {2, {1}, 0, 10, false}, {1, {0}, 10, 20, false}};
+  finish_plan(current, p);
+  std::vector<JobNow> now(3);
+  now[0].running = true;  // a: half done, 5 s left by measurement
+  now[0].option = 0;
+  now[0].device_ids = {0};
+  now[0].left = 0.5;
+  now[0].remaining_s = 5;
+  now[2].finished = true;  // c is done: device 1 is idle, b still queued behind a
+  ReplanOptions o;
+  o.plan.time_limit = 1;
+  o.threshold = 6;
+  Replan kept = replan(p, current, now, o);
+  CHECK_FALSE(kept.adopt);
+  CHECK(kept.current == Approx(15));
+  CHECK(kept.proposed == Approx(10));
+  o.threshold = 1;
+  Replan moved = replan(p, current, now, o);
+  REQUIRE(moved.adopt);
+  CHECK(moved.moved.empty());
+  REQUIRE(moved.plan.items.size() == 2);
+  for (const auto& a : moved.plan.items) {
+    if (a.option == 1) CHECK(a.device_ids == std::vector<int64_t>{1});  // b moves to the idle device
+    if (a.option == 0) CHECK(a.pinned);
+  }
+  CHECK(moved.plan.makespan == Approx(10));
 }

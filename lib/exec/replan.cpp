@@ -1,0 +1,100 @@
+#include "exec/replan.h"
+
+#include <algorithm>
+
+#include "exec/dispatch.h"
+
+namespace saturn {
+namespace {
+constexpr size_t kNone = static_cast<size_t>(-1);
+}
+
+Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNow>& now, const ReplanOptions& o) {
+  Replan out;
+  std::vector<size_t> r2j, j2r(p.jobs.size(), kNone), r2p, p2r(p.options.size(), kNone);
+  PlanProblem r;
+  r.nodes = p.nodes;
+  for (size_t j = 0; j < p.jobs.size(); ++j)
+    if (!now[j].finished) {
+      j2r[j] = r.jobs.size();
+      r.jobs.push_back(p.jobs[j]);
+      r2j.push_back(j);
+    }
+  if (r.jobs.empty()) return out;
+  for (size_t k = 0; k < p.options.size(); ++k) {
+    const size_t j = p.options[k].jobs[0];
+    if (j2r[j] == kNone) continue;
+    PlanOption opt = p.options[k];
+    opt.jobs = {j2r[j]};
+    opt.duration = std::max(1e-3, opt.duration * now[j].left * now[j].factor);
+    p2r[k] = r.options.size();
+    r2p.push_back(k);
+    r.options.push_back(opt);
+  }
+  std::vector<PinnedOption> pins;
+  std::vector<size_t> running;
+  std::vector<double> remaining(p.jobs.size(), 0);
+  for (size_t j = 0; j < p.jobs.size(); ++j) {
+    if (!now[j].running) continue;
+    running.push_back(j);
+    remaining[j] = now[j].remaining_s >= 0 ? now[j].remaining_s : r.options[p2r[now[j].option]].duration;
+    pins.push_back({p2r[now[j].option], now[j].device_ids, remaining[j]});
+  }
+
+  // The current plan re-timed under the dispatch rule.
+  std::vector<DispatchItem> items;
+  for (const auto& a : current.items) {
+    const size_t j = p.options[a.option].jobs[0];
+    DispatchItem d;
+    d.node = p.options[a.option].node;
+    d.device_ids = now[j].running ? now[j].device_ids : a.device_ids;
+    d.running = now[j].running;
+    d.duration = now[j].finished ? 0 : now[j].running ? remaining[j] : r.options[p2r[a.option]].duration;
+    items.push_back(std::move(d));
+  }
+  out.current = simulate_dispatch(items);
+
+  PlanProblem stay = r;
+  stay.pinned = pins;
+  Plan best = solve_plan(stay, o.plan);
+  if (!running.empty()) {
+    // Where would running jobs go if moving cost only its restart?
+    PlanProblem loose = r;
+    for (size_t j : running)
+      for (size_t k : loose.options_of(j2r[j])) loose.options[k].duration += o.restart_cost;
+    std::vector<size_t> candidates;
+    for (const auto& a : solve_plan(loose, o.plan).items) {
+      const size_t j = r2j[loose.options[a.option].jobs[0]];
+      if (now[j].running && r2p[a.option] != now[j].option) candidates.push_back(j);
+    }
+    if (!candidates.empty()) {
+      PlanProblem mixed = loose;
+      for (size_t k = 0; k < running.size(); ++k)
+        if (std::find(candidates.begin(), candidates.end(), running[k]) == candidates.end()) mixed.pinned.push_back(pins[k]);
+      Plan m = solve_plan(mixed, o.plan);
+      if (m.makespan + o.threshold <= best.makespan) {
+        best = std::move(m);
+        out.moved = candidates;
+      }
+    }
+  }
+  out.proposed = best.makespan;
+  const double gain = out.current - best.makespan;
+  out.adopt = gain > 0 && gain >= o.threshold;
+  if (!out.adopt) {
+    out.moved.clear();
+    return out;
+  }
+  for (auto a : best.items) {
+    a.option = r2p[a.option];
+    out.plan.items.push_back(std::move(a));
+  }
+  out.plan.bound = best.bound;
+  out.plan.method = best.method;
+  out.plan.stop = best.stop;
+  out.plan.solve_s = best.solve_s;
+  finish_plan(out.plan, p);
+  return out;
+}
+
+}  // namespace saturn
