@@ -13,6 +13,7 @@
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
+#include "train/fsdp.h"
 #include "train/metrics.h"
 #include "train/models/build.h"
 #include "train/optim.h"
@@ -169,7 +170,16 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
       torch::NoGradGuard g;
       comm->broadcast(p, 0);
     }
-  auto opt = make_optimizer(params, job.train.optimizer, job.hp);
+  // FSDP: the optimizer owns this rank's shards; the model's parameters
+  // hold storage only while a block runs (fsdp.h).
+  std::unique_ptr<Fsdp> fsdp;
+  if (comm && job.technique == "fsdp") {
+    fsdp = std::make_unique<Fsdp>(model, *comm);
+    params = fsdp->shards();
+  }
+  auto make_opt = [&](const std::vector<torch::Tensor>& ps) { return make_optimizer(ps, job.train.optimizer, job.hp); };
+  auto opt = make_opt(params);
+  auto forward = [&](const torch::Tensor& x) { return fsdp ? fsdp->forward(x) : model->forward(x); };
 
   std::filesystem::create_directories(trial ? job.trial.out : job.out_dir);
   Checkpointer ckpt(job.out_dir + "/ckpt");
@@ -179,7 +189,21 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     auto warn = [&](const std::string& m) {
       if (leader) log("warning: " + m);
     };
-    if (auto manifest = ckpt.load_latest(model, *opt, warn)) {
+    // FSDP loads the single-device format into full tensors, then shards it.
+    std::unique_ptr<torch::optim::Optimizer> full;
+    if (fsdp) {
+      fsdp->materialise();
+      std::vector<torch::Tensor> all;
+      for (auto& p : model->parameters())
+        if (p.requires_grad()) all.push_back(p);
+      full = make_opt(all);
+    }
+    auto manifest = ckpt.load_latest(model, full ? *full : *opt, warn);
+    if (fsdp) {
+      if (manifest) fsdp->load_full(*full, *opt);
+      else fsdp->release();
+    }
+    if (manifest) {
       start = (*manifest)["step"].get<int64_t>();
       resumed_meta = manifest->value("meta", nlohmann::json::object());
       if (leader) log("resumed " + job.id + " from step " + std::to_string(start));
@@ -207,7 +231,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
       for (int64_t q = p; q < std::min(p + micro, part.hi); ++q) idx.push_back(q % data.valid->size());
       Batch b = data.valid->batch(idx);
       AutocastScope autocast(device, bf16);
-      auto out = model->forward(b.input.to(device));
+      auto out = forward(b.input.to(device));
       sum += BlockModelImpl::loss(out, b.target.to(device)).item<double>() * static_cast<double>(idx.size());
     }
     model->train();
@@ -270,7 +294,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
       torch::Tensor loss;
       {
         AutocastScope autocast(device, bf16);
-        auto out = model->forward(b.input.to(device, /*non_blocking=*/true));
+        auto out = forward(b.input.to(device, /*non_blocking=*/true));
         loss = BlockModelImpl::loss(out, b.target.to(device, /*non_blocking=*/true)) *
                (static_cast<double>(idx.size()) / static_cast<double>(batch));
       }
@@ -282,10 +306,13 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     auto stats = torch::stack({local_loss, torch::full({}, static_cast<double>(local_stop), on_device),
                                torch::full({}, trial_done() ? 1.0 : 0.0, on_device)});
     if (comm) {
-      all_reduce_gradients(params, *comm);
+      if (!fsdp) all_reduce_gradients(params, *comm);  // FSDP reduce-scattered them in backward
       comm->all_reduce(stats);
     }
-    if (job.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, job.train.grad_clip);
+    if (job.train.grad_clip > 0) {
+      if (fsdp) fsdp->clip_grad_norm(job.train.grad_clip);
+      else torch::nn::utils::clip_grad_norm_(params, job.train.grad_clip);
+    }
     opt->step();
     stats = stats.cpu();
     last_loss = stats[0].item<double>();
@@ -319,10 +346,16 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
       if (leader && last_eval) metrics->write({{"step", done}, {"eval_loss", *last_eval}});
     }
     const bool stopping = stats[1].item<double>() > 0;
-    if (leader && ((job.train.checkpoint_every > 0 && done % job.train.checkpoint_every == 0) || last || stopping)) {
+    if ((job.train.checkpoint_every > 0 && done % job.train.checkpoint_every == 0) || last || stopping) {
       nlohmann::json m = meta(done);
       if (last) m["result"] = result_json(total, last_loss, last_eval, seconds_since(run_start));
-      ckpt.save(done, model, *opt, m);
+      if (fsdp) {  // every rank gathers; rank 0 writes the single-device format
+        auto full = fsdp->gather_full(*opt, make_opt);
+        if (leader) ckpt.save(done, model, *full, m);
+        fsdp->release();
+      } else if (leader) {
+        ckpt.save(done, model, *opt, m);
+      }
     }
     if (stopping) {
       if (comm) comm->barrier();  // the checkpoint is on disk before any rank exits

@@ -1,5 +1,6 @@
 // The training loop of one job on one rank: single device, or data parallel
-// (DDP) over a communicator's ranks with the same global batch. Writes the
+// over a communicator's ranks with the same global batch, replicated (DDP)
+// or fully sharded (FSDP). Writes the
 // job's metrics.jsonl, checkpoints and result.json (rank 0 only), resumes
 // from the newest valid checkpoint, and stops at a step boundary with a
 // checkpoint when `stop_signal` becomes non-zero (all ranks agree on the
@@ -44,6 +45,7 @@ struct TrainJob {
   int64_t steps = 0;              // overrides train.steps/epochs when > 0
   int64_t micro_batch = 0;        // samples per forward pass per rank; 0 = the whole local batch
   std::string device = "cpu";     // "cpu" or "cuda:N"
+  std::string technique = "ddp";  // with a communicator: "ddp" (replicas) or "fsdp" (sharded, fsdp.h)
   bool resume = true;             // continue from the newest valid checkpoint
   TrialOptions trial;
 };

@@ -54,31 +54,51 @@ check "single device, 50 steps" [ $? = 0 ]
 worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/ddp" --steps 50 --devices cpu,cpu
 check "ddp on 2 ranks, 50 steps" [ $? = 0 ]
 check "ddp losses within 1e-5 of single device" close "$(metrics "$tmp/ddp" gpt)" "$(metrics "$tmp/one" gpt)" 1e-5
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/fsdp" --steps 50 --devices cpu,cpu --technique fsdp
+check "fsdp on 2 ranks, 50 steps" [ $? = 0 ]
+check "fsdp losses within 1e-4 of single device" close "$(metrics "$tmp/fsdp" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
+check "fsdp checkpoint has the single-device format" cmp -s <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/one/jobs/gpt/ckpt/step-0000000050.json") \
+  <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/fsdp/jobs/gpt/ckpt/step-0000000050.json")
 worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/accum" --steps 50 --micro-batch 2
 check "gradient accumulation (micro-batch 2)" [ $? = 0 ]
 check "accumulated losses within 1e-5 of single device" close "$(metrics "$tmp/accum" gpt)" "$(metrics "$tmp/one" gpt)" 1e-5
 
 # --- SIGTERM: checkpoint, exit 143, resume bit-identical ----------------------
 for job in gpt gpt-dropout; do
-  for devices in cpu cpu,cpu; do
-    name="$job on $devices"
-    worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/whole-$job-$devices" --steps 300 --devices "$devices"
-    "$saturn" worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$job-$devices" --steps 300 \
-      --devices "$devices" >"$tmp/cut.log" 2>&1 &
+  for devices in cpu cpu,cpu cpu,cpu/fsdp; do
+    technique=${devices#*/}
+    [ "$technique" = "$devices" ] && technique="" || devices=${devices%/*}
+    name="$job on $devices${technique:+ ($technique)}"
+    args=(--devices "$devices" ${technique:+--technique "$technique"})
+    dir=$job-$devices$technique
+    worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/whole-$dir" --steps 300 "${args[@]}"
+    "$saturn" worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$dir" --steps 300 \
+      "${args[@]}" >"$tmp/cut.log" 2>&1 &
     pid=$!
-    wait_lines "$(metrics "$tmp/cut-$job-$devices" "$job")" 40
+    wait_lines "$(metrics "$tmp/cut-$dir" "$job")" 40
     kill -TERM $pid
     wait $pid
     code=$?
     check "$name: SIGTERM exits 143" [ "$code" = 143 ]
     check "$name: stopped with a checkpoint" grep -q "stopped $job at step" "$tmp/cut.log"
-    worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$job-$devices" --steps 300 --devices "$devices"
+    worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$dir" --steps 300 "${args[@]}"
     check "$name: resumed run exits 0" [ $? = 0 ]
     check "$name: resumed from the checkpoint" grep -q "resumed $job from step" "$tmp/log"
     check "$name: losses bit-identical to an uninterrupted run" \
-      cmp -s <(losses "$(metrics "$tmp/whole-$job-$devices" "$job")") <(losses "$(metrics "$tmp/cut-$job-$devices" "$job")")
+      cmp -s <(losses "$(metrics "$tmp/whole-$dir" "$job")") <(losses "$(metrics "$tmp/cut-$dir" "$job")")
   done
 done
+# A checkpoint moves between techniques: stopped as fsdp, resumed on one device.
+"$saturn" worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/switch" --steps 300 --devices cpu,cpu --technique fsdp \
+  >"$tmp/cut.log" 2>&1 &
+pid=$!
+wait_lines "$(metrics "$tmp/switch" gpt)" 40
+kill -TERM $pid
+wait $pid
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/switch" --steps 300
+check "fsdp checkpoint resumed on one device" grep -q "resumed gpt from step" "$tmp/log"
+check "fsdp -> single: losses within 1e-4 of single device throughout" \
+  close "$(metrics "$tmp/switch" gpt)" "$(metrics "$tmp/whole-gpt-cpu" gpt)" 1e-4
 
 # --- a corrupted or truncated newest checkpoint: the previous one is used ------
 worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/ref" --steps 30

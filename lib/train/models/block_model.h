@@ -27,6 +27,11 @@ class BlockModelImpl : public torch::nn::Module {
   const std::string& block_name(size_t i) const { return names_.at(i); }
   torch::nn::AnyModule& block(size_t i) { return blocks_.at(i); }
 
+  // Block `block` also reads the parameters of block `other` (a tied
+  // weight, owned and registered by `other`): FSDP gathers both for it.
+  void add_use(size_t block, size_t other) { uses_.resize(blocks_.size()); uses_.at(block).push_back(other); }
+  std::vector<size_t> uses(size_t block) const { return block < uses_.size() ? uses_[block] : std::vector<size_t>{}; }
+
   // Blocks [begin, end) applied to x in order.
   torch::Tensor forward_range(torch::Tensor x, size_t begin, size_t end);
   torch::Tensor forward(torch::Tensor x) { return forward_range(std::move(x), 0, size()); }
@@ -40,6 +45,7 @@ class BlockModelImpl : public torch::nn::Module {
  private:
   std::vector<torch::nn::AnyModule> blocks_;
   std::vector<std::string> names_;
+  std::vector<std::vector<size_t>> uses_;
 };
 TORCH_MODULE(BlockModel);
 

@@ -71,6 +71,7 @@ BlockModel make_gpt(const Config& c) {
   o.depth = layers;
   for (int64_t i = 0; i < layers; ++i) m->add_block("block", TransformerBlock(o));
   m->add_block("head", Head(width, vocab, bias, c.flag("tied_head") ? embed : Embed(nullptr)));
+  if (c.flag("tied_head")) m->add_use(m->size() - 1, 0);
   return m;
 }
 
