@@ -57,4 +57,26 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
   return out;
 }
 
+void keep_executable(WorkloadProblem& wp) {
+  auto& p = wp.problem;
+  WorkloadProblem out;
+  out.problem.jobs = p.jobs;
+  out.problem.nodes = p.nodes;
+  out.shapes = wp.shapes;
+  std::vector<bool> covered(p.jobs.size(), false);
+  for (size_t o = 0; o < p.options.size(); ++o) {
+    auto t = parse_technique(p.options[o].technique);
+    if (!t || !engine_implements(*t)) continue;
+    out.problem.options.push_back(p.options[o]);
+    out.sources.push_back(wp.sources[o]);
+    out.step_times.push_back(wp.step_times[o]);
+    for (size_t j : p.options[o].jobs) covered[j] = true;
+  }
+  for (size_t j = 0; j < p.jobs.size(); ++j)
+    if (!covered[j])
+      throw data_error("job " + p.jobs[j] + ": no strategy the engine runs today (single, ddp, fsdp) fits; the "
+                       "others are planned from estimates only (`saturn plan` shows them)");
+  wp = std::move(out);
+}
+
 }  // namespace saturn::cmd

@@ -185,7 +185,8 @@ static int run_run_cmd(const RunCmdOptions& o) {
   if (o.dry_run) {
     std::unique_ptr<RunState> st;
     if (existing) st = std::make_unique<RunState>(state_path, true);
-    const WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+    WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+    keep_executable(wp);
     const Plan plan = baseline ? baseline_plan(wp.problem, *baseline) : solve_plan(wp.problem, po);
     print_dry_run(wp, plan, st.get(), run_dir);
     return 0;
@@ -239,7 +240,8 @@ static int run_run_cmd(const RunCmdOptions& o) {
     }
   }
 
-  const WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+  WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+  keep_executable(wp);
   RunInput in;
   in.problem = wp.problem;
   for (const auto& j : jobs.jobs) in.jobs.push_back({jobs.shapes[j.shape].id, job_steps(w, j)});

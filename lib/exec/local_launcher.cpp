@@ -73,7 +73,7 @@ void LocalLauncher::start(const LaunchSpec& spec) {
     }
   }
   std::vector<std::string> argv = {o_.saturn, "worker", o_.workload, "--job", spec.job, "--run-dir", o_.run_dir,
-                                   "--devices", join(devices, ",")};
+                                   "--devices", join(devices, ","), "--technique", spec.technique};
   if (!node->cuda) argv.insert(argv.end(), {"--threads", std::to_string(node->threads)});
   argv.insert(argv.end(), o_.worker_args.begin(), o_.worker_args.end());
   std::error_code ec;

@@ -157,7 +157,8 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
         r.start = Clock::now();
         std::filesystem::remove_all(r.dir);
         std::vector<std::string> argv = {o.saturn, "worker", o.workload_path, "--job", t.job, "--run-dir", r.dir,
-                                         "--devices", join(devs, ","), "--trial", "--no-resume"};
+                                         "--devices", join(devs, ","), "--technique", technique_name(t.key.technique),
+                                         "--trial", "--no-resume"};
         if (g.kind == DeviceKind::Cpu) argv.insert(argv.end(), {"--threads", std::to_string(g.threads)});
         SpawnOptions so;
         so.log = r.log;

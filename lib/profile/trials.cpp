@@ -6,7 +6,9 @@
 
 namespace saturn {
 
-bool engine_implements(Technique t) { return t == Technique::Single || t == Technique::Ddp; }
+bool engine_implements(Technique t) {
+  return t == Technique::Single || t == Technique::Ddp || t == Technique::Fsdp;
+}
 
 std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here) {
   std::vector<DeviceGroup> groups;

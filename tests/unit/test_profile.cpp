@@ -197,12 +197,14 @@ TEST_CASE("trials: one per shape and strategy, not per learning rate") {
   CHECK(groups[0].count == 2);
   CHECK(groups[0].model == "cpu");
   auto trials = enumerate_trials(w, jobs, groups);
-  REQUIRE(trials.size() == 2);  // single x1, ddp x2; fsdp is estimated only until the engine has it
+  REQUIRE(trials.size() == 3);  // single x1, ddp x2, fsdp x2
   CHECK(trials[0].key.technique == Technique::Single);
   CHECK(trials[1].key.technique == Technique::Ddp);
   CHECK(trials[1].key.devices == 2);
+  CHECK(trials[2].key.technique == Technique::Fsdp);
+  CHECK(trials[2].key.devices == 2);
   CHECK(trials[0].job == jobs.jobs[0].id);
-  CHECK(naive_trial_count(w, jobs, groups) == 6);  // 3 jobs x 2
+  CHECK(naive_trial_count(w, jobs, groups) == 9);  // 3 jobs x 3 strategies
   CHECK(technique_device_counts(Technique::Spill, 8) == std::vector<int64_t>{1});
   CHECK(technique_device_counts(Technique::Pipeline, 4) == std::vector<int64_t>{2, 3, 4});
 }
