@@ -12,6 +12,7 @@
 #include "train/comm/comm.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
+#include "train/fsdp.h"
 #include "train/models/build.h"
 #include "train/optim.h"
 #include "train/precision.h"
@@ -251,4 +252,44 @@ TEST_CASE("gpt attention is causal: a later token changes no earlier output") {
   using torch::indexing::Slice;
   CHECK(torch::equal(a.index({Slice(), Slice(0, 9)}), b.index({Slice(), Slice(0, 9)})));
   CHECK_FALSE(torch::allclose(a.index({Slice(), Slice(9, 16)}), b.index({Slice(), Slice(9, 16)})));
+}
+
+TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and optimizer state") {
+  for (int world : {2, 3}) {
+    CAPTURE(world);
+    CHECK(on_ranks(world, [world](Communicator& c) {
+      torch::manual_seed(0);
+      auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(2)}, {"width", int64_t(32)},
+                                                            {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
+                                                            {"vocab", int64_t(64)}}), "");
+      int64_t full_bytes = 0;
+      for (auto& p : m->parameters()) full_bytes += p.numel() * 4;
+      Fsdp f(m, c);
+      auto opt = make_optimizer(f.shards(), Optimizer::AdamW, Hyperparams{});
+      auto x = torch::randint(64, {4, 16});
+      auto loss = BlockModelImpl::loss(f.forward(x), torch::randint(64, {4, 16}));
+      loss.backward();
+      opt->step();
+      int64_t grads = 0, state = 0, resident = 0;
+      for (const auto& s : f.shards()) grads += s.grad().numel() * 4;
+      for (const auto& [key, st] : opt->state()) {
+        auto* a = dynamic_cast<torch::optim::AdamWParamState*>(st.get());
+        state += (a->exp_avg().numel() + a->exp_avg_sq().numel()) * 4;
+      }
+      // Between steps the model's own parameters keep one element each.
+      for (auto& p : m->parameters())
+        if (p.requires_grad()) resident += p.storage().nbytes();
+      const int64_t blocks = static_cast<int64_t>(m->size());
+      const int64_t per_rank = full_bytes / world;
+      const int64_t pad = blocks * 4 * world;  // at most world - 1 padding elements per block
+      bool ok = f.shard_bytes() >= per_rank && f.shard_bytes() <= per_rank + pad;
+      ok = ok && grads == f.shard_bytes() && state == 2 * f.shard_bytes();
+      ok = ok && resident <= static_cast<int64_t>(m->parameters().size()) * 4;
+      if (!ok)
+        std::fprintf(stderr, "rank %d: full %lld, shard %lld, grads %lld, state %lld, resident %lld\n", c.rank(),
+                     (long long)full_bytes, (long long)f.shard_bytes(), (long long)grads, (long long)state,
+                     (long long)resident);
+      return ok;
+    }));
+  }
 }
