@@ -74,7 +74,7 @@ void keep_executable(WorkloadProblem& wp) {
   }
   for (size_t j = 0; j < p.jobs.size(); ++j)
     if (!covered[j])
-      throw data_error("job " + p.jobs[j] + ": no strategy the engine runs today (single, ddp, fsdp) fits; the "
+      throw data_error("job " + p.jobs[j] + ": no strategy the engine runs today (single, ddp, fsdp, spill) fits; the "
                        "others are planned from estimates only (`saturn plan` shows them)");
   wp = std::move(out);
 }

@@ -7,7 +7,7 @@
 namespace saturn {
 
 bool engine_implements(Technique t) {
-  return t == Technique::Single || t == Technique::Ddp || t == Technique::Fsdp;
+  return t == Technique::Single || t == Technique::Ddp || t == Technique::Fsdp || t == Technique::Spill;
 }
 
 std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here) {

@@ -3,7 +3,7 @@
 //
 // A device group is a set of identical nodes (same device kind, catalog
 // model, devices per node, threads and memory budget). For every job shape,
-// every allowed technique the engine implements (single, ddp, fsdp) and every
+// every allowed technique the engine implements (single, ddp, fsdp, spill) and every
 // device count it can use on one node of a group (single: 1; ddp: 2 ..
 // devices per node), there is one trial: a ProfileKey. Learning rate, seed
 // and other hyperparameters are not part of a shape, so one trial serves

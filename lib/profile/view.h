@@ -29,7 +29,8 @@ struct ProfileRow {
 
 // A stored entry judged against this workload's budget (bytes per device;
 // 0 = none): saturn's accounting over it, or on cpu devices a measured peak
-// RSS over it, makes it infeasible with the reason. Stored facts (step time,
+// RSS over it (not for spilling, whose host-resident state is in the same
+// RSS), makes it infeasible with the reason. Stored facts (step time,
 // memory) do not depend on the budget, so one measurement serves every budget.
 void apply_budget(ProfileEntry& e, int64_t budget, bool cpu);
 

@@ -13,7 +13,7 @@
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
-#include "train/fsdp.h"
+#include "train/sharded_model.h"
 #include "train/metrics.h"
 #include "train/models/build.h"
 #include "train/optim.h"
@@ -170,11 +170,15 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
       torch::NoGradGuard g;
       comm->broadcast(p, 0);
     }
-  // FSDP: the optimizer owns this rank's shards; the model's parameters
-  // hold storage only while a block runs (fsdp.h).
-  std::unique_ptr<Fsdp> fsdp;
-  if (comm && job.technique == "fsdp") {
-    fsdp = std::make_unique<Fsdp>(model, *comm);
+  // FSDP and spilling: the optimizer owns the shards (FSDP) or the host
+  // copies (spill); the module's parameters hold storage only while their
+  // block group runs (sharded_model.h).
+  std::unique_ptr<ShardedModel> fsdp;
+  if ((comm && job.technique == "fsdp") || (!comm && job.technique == "spill")) {
+    ShardOptions so;
+    so.comm = comm;
+    so.group_blocks = job.group_blocks;
+    fsdp = std::make_unique<ShardedModel>(model, so);
     params = fsdp->shards();
   }
   auto make_opt = [&](const std::vector<torch::Tensor>& ps) { return make_optimizer(ps, job.train.optimizer, job.hp); };

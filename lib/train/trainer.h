@@ -45,7 +45,9 @@ struct TrainJob {
   int64_t steps = 0;              // overrides train.steps/epochs when > 0
   int64_t micro_batch = 0;        // samples per forward pass per rank; 0 = the whole local batch
   std::string device = "cpu";     // "cpu" or "cuda:N"
-  std::string technique = "ddp";  // with a communicator: "ddp" (replicas) or "fsdp" (sharded, fsdp.h)
+  std::string technique = "ddp";  // with a communicator: "ddp" (replicas) or "fsdp" (sharded); alone:
+                                  // "single" or "spill" (parameters in host memory), see sharded_model.h
+  int64_t group_blocks = 1;       // fsdp, spill: blocks gathered or copied to the device together
   bool resume = true;             // continue from the newest valid checkpoint
   TrialOptions trial;
 };

@@ -61,6 +61,7 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
                                      "--devices", devices, "--rank", std::to_string(r), "--rendezvous", rendezvous};
     if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
     if (!o.technique.empty()) args.insert(args.end(), {"--technique", o.technique});
+    if (o.group_blocks != 1) args.insert(args.end(), {"--group-blocks", std::to_string(o.group_blocks)});
     if (o.steps > 0) args.insert(args.end(), {"--steps", std::to_string(o.steps)});
     if (o.micro_batch > 0) args.insert(args.end(), {"--micro-batch", std::to_string(o.micro_batch)});
     if (o.threads > 0) args.insert(args.end(), {"--threads", std::to_string(o.threads)});
@@ -135,10 +136,12 @@ int run_worker(const WorkerOptions& o) {
                         d.find_first_not_of("0123456789", 5) == std::string::npos && d.size() <= 8))
       throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
   const int world = static_cast<int>(o.devices.size());
-  if (!o.technique.empty() && o.technique != "single" && o.technique != "ddp" && o.technique != "fsdp")
-    throw usage_error("--technique: " + saturn::quoted(o.technique) + " is not one the engine runs (single, ddp, fsdp)");
-  if (o.technique == "single" && world > 1)
-    throw usage_error("--technique single: takes one device, got " + std::to_string(world));
+  if (!o.technique.empty() && o.technique != "single" && o.technique != "ddp" && o.technique != "fsdp" &&
+      o.technique != "spill")
+    throw usage_error("--technique: " + saturn::quoted(o.technique) + " is not one the engine runs (single, ddp, fsdp, spill)");
+  if ((o.technique == "single" || o.technique == "spill") && world > 1)
+    throw usage_error("--technique " + o.technique + ": takes one device, got " + std::to_string(world));
+  if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
   const std::string job_dir = o.trial ? o.run_dir + "/trial" : o.run_dir + "/jobs/" + job.id;
   install_handlers();
   if (o.rank < 0 && !o.trial) lock_job_dir(job_dir, job.id, 120);
@@ -188,6 +191,7 @@ int run_worker(const WorkerOptions& o) {
   tj.micro_batch = o.micro_batch;
   tj.device = device;
   tj.technique = o.technique.empty() ? "ddp" : o.technique;
+  tj.group_blocks = o.group_blocks;
   tj.resume = o.resume;
   tj.trial.enabled = o.trial;
   tj.trial.out = o.run_dir + "/trial";

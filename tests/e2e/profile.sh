@@ -94,7 +94,35 @@ xl=[p for p in d if p["shape"]=="gpt2-1.5b/bs=16" and p["technique"]=="single"][
 assert not xl["feasible"] and "over the 40GiB budget" in xl["reason"], xl
 ' "$tmp/out" && ok || bad "saturn-txt estimates: $(head -c 400 "$tmp/out")"
 
-# 6. Bad stores: one line and an exit code, nothing half-written.
+# 6. A model over a cpu device's budget by saturn's accounting: infeasible on
+#    one device, measured and feasible when spilled (parameters, gradients and
+#    optimizer state in host memory, one block group on the device).
+cat >"$tmp/w/spill.yaml" <<YAML
+name: spill-test
+cluster:
+  nodes:
+    - name: local
+      devices: {kind: cpu, count: 1, memory: 64MiB, threads: 1}
+data:
+  train: {format: text, path: $src/workloads/data/corpus.txt}
+models:
+  - name: big
+    arch: gpt
+    config: {layers: 8, width: 256, heads: 4, seq_len: 64}
+search:
+  grid: {lr: [1e-3], batch_size: [4]}
+train: {steps: 20}
+techniques: [single, spill]
+YAML
+expect 0 "$saturn" profile "$tmp/w/spill.yaml" --store "$tmp/spill.db" --json
+py 'import json,sys
+d={p["technique"]: p for p in json.load(open(sys.argv[1]))["profiles"]}
+assert not d["single"]["feasible"] and "over the 64MiB budget by saturn'"'"'s accounting" in d["single"]["reason"], d["single"]
+assert d["spill"]["feasible"] and d["spill"]["source"] == "measured" and d["spill"]["step_time_s"] > 0, d["spill"]
+assert d["spill"]["accounted_memory_bytes"] < 64 * 2**20 < d["single"]["accounted_memory_bytes"], d
+' "$tmp/out" && ok || bad "spill: $(head -c 600 "$tmp/out")"
+
+# 7. Bad stores: one line and an exit code, nothing half-written.
 echo "not a database at all, only some text in a file of a few dozen bytes................" >"$tmp/junk.db"
 expect 65 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/junk.db" --show
 has "$tmp/err" "junk.db: not a saturn profile store"

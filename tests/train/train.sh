@@ -59,13 +59,18 @@ check "fsdp on 2 ranks, 50 steps" [ $? = 0 ]
 check "fsdp losses within 1e-4 of single device" close "$(metrics "$tmp/fsdp" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
 check "fsdp checkpoint has the single-device format" cmp -s <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/one/jobs/gpt/ckpt/step-0000000050.json") \
   <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/fsdp/jobs/gpt/ckpt/step-0000000050.json")
+for group in 1 3; do
+  worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/spill$group" --steps 50 --technique spill --group-blocks $group
+  check "spill, $group block(s) per group, 50 steps" [ $? = 0 ]
+  check "spill ($group per group) losses within 1e-4 of single device" close "$(metrics "$tmp/spill$group" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
+done
 worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/accum" --steps 50 --micro-batch 2
 check "gradient accumulation (micro-batch 2)" [ $? = 0 ]
 check "accumulated losses within 1e-5 of single device" close "$(metrics "$tmp/accum" gpt)" "$(metrics "$tmp/one" gpt)" 1e-5
 
 # --- SIGTERM: checkpoint, exit 143, resume bit-identical ----------------------
 for job in gpt gpt-dropout; do
-  for devices in cpu cpu,cpu cpu,cpu/fsdp; do
+  for devices in cpu cpu,cpu cpu,cpu/fsdp cpu/spill; do
     technique=${devices#*/}
     [ "$technique" = "$devices" ] && technique="" || devices=${devices%/*}
     name="$job on $devices${technique:+ ($technique)}"

@@ -1,0 +1,104 @@
+// ShardedModel: a BlockModel whose trainable parameters live outside the
+// module between uses, block group by block group. Two techniques:
+//
+// - FSDP (ZeRO-3), with a communicator: each block's parameters are
+//   flattened, padded to a multiple of the world size and split; a rank
+//   keeps one shard per block (what the optimizer owns, so gradients and
+//   optimizer state are sharded too). A block's full parameters are
+//   all-gathered just before it runs and freed after; gradients are
+//   reduce-scattered onto the shards (summed, as DDP's all-reduce).
+// - Spilling (Hydra), without one: each block's parameters live in host
+//   memory (pinned when CUDA is there) and the optimizer updates them there;
+//   a group of `group_blocks` blocks is copied to the device for its forward
+//   and freed, copied again for its backward, and its gradients copied back.
+//   At most one group's parameters are on the device at a time.
+//
+// Either way a group's backward recomputes its forward from the saved input
+// (activation recompute), with the RNG state of the forward so dropout masks
+// repeat. Non-trainable buffers stay in the module.
+//
+// Checkpoints keep the single-device format: gather_full() materialises the
+// whole model and a full optimizer whose state is gathered from the shards
+// (rank 0 then saves it), and load_full() takes a loaded full model and
+// optimizer apart into this rank's shards, so a job moves between single,
+// ddp, fsdp and spill at any checkpoint. With a communicator every call is
+// collective (all ranks, same order). Not thread safe.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "train/comm/comm.h"
+#include "train/models/block_model.h"
+
+namespace saturn::train {
+
+struct ShardOptions {
+  Communicator* comm = nullptr;   // FSDP over its ranks; nullptr = spill to host memory
+  int64_t group_blocks = 1;       // blocks gathered (or copied) and freed together
+};
+
+class ShardedModel {
+ public:
+  // Takes `model`'s parameters apart (every rank holds them identically,
+  // e.g. from one seed or a broadcast), then frees them in the module.
+  ShardedModel(BlockModel model, const ShardOptions& o);
+  ~ShardedModel();
+
+  // This rank's shard of every block: what the optimizer updates.
+  const std::vector<torch::Tensor>& shards() const { return shards_; }
+  // Bytes of trainable parameters this rank holds between steps (its shards;
+  // for spilling, in host memory).
+  int64_t shard_bytes() const;
+  // Largest bytes of full parameters resident in the module at once so far
+  // (spilling: on the device).
+  int64_t peak_resident_bytes() const { return peak_resident_; }
+
+  // The model's forward, block by block with gathered parameters.
+  torch::Tensor forward(const torch::Tensor& x);
+
+  // Clips the shards' gradients to a global norm over all ranks (as
+  // clip_grad_norm_ over the whole model); returns the norm before clipping.
+  double clip_grad_norm(double max_norm);
+
+  // Materialises the full parameters in the model and returns an optimizer
+  // over them (the same kind and order as a single-device job's) holding
+  // the full optimizer state; release() frees the parameters again.
+  std::unique_ptr<torch::optim::Optimizer> gather_full(torch::optim::Optimizer& sharded,
+                                                       const std::function<std::unique_ptr<torch::optim::Optimizer>(
+                                                           const std::vector<torch::Tensor>&)>& make);
+  // Allocates the full parameters (uninitialised) so a checkpoint can be
+  // loaded into the model; then load_full() shards what was loaded.
+  void materialise();
+  void load_full(torch::optim::Optimizer& full, torch::optim::Optimizer& sharded);
+  void release();
+
+  // Internal, for the autograd function: gather/free one block.
+  void gather_block(size_t b);
+  void free_block(size_t b);
+  torch::Tensor reduce_block_grads(size_t b);
+  // The blocks a group of blocks [begin, end) needs: those and the ones they read.
+  std::vector<size_t> group_units(size_t begin, size_t end) const;
+  BlockModel& model() { return model_; }
+
+ private:
+  struct Block {
+    std::vector<torch::Tensor> params;   // the module's trainable parameters
+    std::vector<int64_t> offsets;        // into the flat vector
+    int64_t numel = 0, shard = 0;        // elements in all; per rank (padded)
+    bool gathered = false;               // the module holds its full parameters
+  };
+  torch::Tensor gather_flat(const torch::Tensor& shard, int64_t shard_numel);  // the full vector on the device
+  torch::Tensor reduce_flat(const torch::Tensor& flat, int64_t shard_numel);  // this rank's part, summed
+  BlockModel model_;
+  Communicator* comm_;
+  int64_t world_ = 1, rank_ = 0, group_blocks_ = 1;
+  torch::TensorOptions device_;                // where the module computes
+  int64_t resident_ = 0, peak_resident_ = 0;
+  std::vector<Block> blocks_;
+  std::vector<torch::Tensor> shards_;
+};
+
+}  // namespace saturn::train
