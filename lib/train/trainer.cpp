@@ -13,6 +13,7 @@
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
+#include "train/pipeline.h"
 #include "train/sharded_model.h"
 #include "train/metrics.h"
 #include "train/models/build.h"
@@ -181,6 +182,37 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     fsdp = std::make_unique<ShardedModel>(model, so);
     params = fsdp->shards();
   }
+  // Pipeline: stages cut by block times rank 0 measured on one micro-batch.
+  std::unique_ptr<Pipeline> pipe;
+  const bool pipelined = comm && job.technique == "pipeline";
+  const int64_t micro_batches =
+      pipelined ? std::clamp<int64_t>(job.micro_batches > 0 ? job.micro_batches : 2 * world, 1, batch) : 0;
+  if (pipelined) {
+    if (static_cast<int64_t>(model->size()) < world)
+      throw data_error("job " + job.id + ": a pipeline of " + std::to_string(world) + " stages needs as many blocks; " +
+                       "the model has " + std::to_string(model->size()));
+    auto times = torch::zeros({static_cast<int64_t>(model->size())}, on_device);
+    if (rank == 0) {
+      torch::NoGradGuard g;
+      std::vector<int64_t> idx;
+      for (int64_t q = 0; q < (batch + micro_batches - 1) / micro_batches; ++q) idx.push_back(q % data.train->size());
+      torch::Tensor x = data.train->batch(idx).input.to(device);
+      for (int rep = 0; rep < 3; ++rep) {  // the first is a warm-up; the last two are kept
+        torch::Tensor h = x;
+        for (size_t b = 0; b < model->size(); ++b) {
+          const auto t0 = Clock::now();
+          h = model->forward_range(h, b, b + 1);
+          if (rep > 0) times[static_cast<int64_t>(b)] += seconds_since(t0);
+        }
+      }
+    }
+    comm->broadcast(times, 0);
+    times = times.cpu();
+    std::vector<double> t(static_cast<size_t>(times.numel()));
+    for (size_t b = 0; b < t.size(); ++b) t[b] = times[static_cast<int64_t>(b)].item<double>();
+    pipe = std::make_unique<Pipeline>(model, *comm, balance_stages(t, static_cast<size_t>(world)));
+    params = pipe->params();
+  }
   auto make_opt = [&](const std::vector<torch::Tensor>& ps) { return make_optimizer(ps, job.train.optimizer, job.hp); };
   auto opt = make_opt(params);
   auto forward = [&](const torch::Tensor& x) { return fsdp ? fsdp->forward(x) : model->forward(x); };
@@ -195,8 +227,9 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     };
     // FSDP loads the single-device format into full tensors, then shards it.
     std::unique_ptr<torch::optim::Optimizer> full;
-    if (fsdp) {
-      fsdp->materialise();
+    if (pipe) pipe->materialise();
+    if (fsdp || pipe) {
+      if (fsdp) fsdp->materialise();
       std::vector<torch::Tensor> all;
       for (auto& p : model->parameters())
         if (p.requires_grad()) all.push_back(p);
@@ -206,6 +239,10 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     if (fsdp) {
       if (manifest) fsdp->load_full(*full, *opt);
       else fsdp->release();
+    }
+    if (pipe) {
+      if (manifest) pipe->load_full(*full, *opt);
+      else pipe->release();
     }
     if (manifest) {
       start = (*manifest)["step"].get<int64_t>();
@@ -218,8 +255,9 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   if (comm) comm->barrier();  // every rank has loaded before rank 0 may write a newer checkpoint
 
   EpochSampler sampler(data.train->size(), static_cast<uint64_t>(job.hp.seed));
-  const Slice mine = rank_slice(batch, rank, world);
-  const int64_t micro = job.micro_batch > 0 ? job.micro_batch : mine.hi - mine.lo;
+  const Slice mine = pipe ? Slice{0, batch} : rank_slice(batch, rank, world);
+  const int64_t micro = pipe ? (batch + micro_batches - 1) / micro_batches
+                             : job.micro_batch > 0 ? job.micro_batch : mine.hi - mine.lo;
   const int64_t tokens_per_sample = data.train->tokens_per_sample();
 
   auto evaluate = [&]() -> std::optional<double> {
@@ -229,8 +267,22 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     double sum = 0;
     const int64_t n = std::min<int64_t>(job.train.eval_batches * batch,
                                         std::max<int64_t>(data.valid->size(), batch));
-    const Slice part = rank_slice(n, rank, world);
-    for (int64_t p = part.lo; p < part.hi; p += micro) {
+    const Slice part = pipe ? Slice{0, n} : rank_slice(n, rank, world);  // a pipeline's stages all see every sample
+    if (pipe) {
+      std::vector<torch::Tensor> inputs, targets;
+      std::vector<double> scale;
+      for (int64_t p = 0; p < n; p += micro) {
+        std::vector<int64_t> idx;
+        for (int64_t q = p; q < std::min(p + micro, n); ++q) idx.push_back(q % data.valid->size());
+        Batch b = data.valid->batch(idx);
+        inputs.push_back(b.input.to(device));
+        targets.push_back(b.target.to(device));
+        scale.push_back(static_cast<double>(idx.size()));
+      }
+      AutocastScope autocast(device, bf16);
+      sum = pipe->run(inputs, targets, scale, false).item<double>();
+    }
+    for (int64_t p = part.lo; p < (pipe ? part.lo : part.hi); p += micro) {
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro, part.hi); ++q) idx.push_back(q % data.valid->size());
       Batch b = data.valid->batch(idx);
@@ -291,7 +343,26 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     for (auto& p : params) p.mutable_grad() = torch::Tensor();
     // Summed on the device: one host sync per step, not one per micro-batch.
     auto local_loss = torch::zeros({}, on_device);
-    for (int64_t p = mine.lo; p < mine.hi; p += micro) {
+    if (pipe) {
+      std::vector<torch::Tensor> inputs, targets;
+      std::vector<double> scale;
+      for (int64_t p = 0; p < batch; p += micro) {
+        std::vector<int64_t> idx;
+        for (int64_t q = p; q < std::min(p + micro, batch); ++q) idx.push_back(sampler.at(step * batch + q));
+        Batch b = data.train->batch(idx);
+        inputs.push_back(b.input.to(device, /*non_blocking=*/true));
+        targets.push_back(b.target.to(device, /*non_blocking=*/true));
+        scale.push_back(static_cast<double>(idx.size()) / static_cast<double>(batch));
+      }
+      // Each stage draws its own dropout masks: seeded by (seed, step, stage)
+      // so a resumed run draws what an uninterrupted one would (a checkpoint
+      // holds one RNG state, rank 0's).
+      torch::manual_seed(static_cast<uint64_t>(job.hp.seed) * 1000003u + static_cast<uint64_t>(step) * 131u +
+                         static_cast<uint64_t>(rank));
+      AutocastScope autocast(device, bf16);
+      local_loss += pipe->run(inputs, targets, scale, true);
+    }
+    for (int64_t p = mine.lo; p < (pipe ? mine.lo : mine.hi); p += micro) {
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro, mine.hi); ++q) idx.push_back(sampler.at(step * batch + q));
       Batch b = data.train->batch(idx);
@@ -310,11 +381,12 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     auto stats = torch::stack({local_loss, torch::full({}, static_cast<double>(local_stop), on_device),
                                torch::full({}, trial_done() ? 1.0 : 0.0, on_device)});
     if (comm) {
-      if (!fsdp) all_reduce_gradients(params, *comm);  // FSDP reduce-scattered them in backward
+      if (!fsdp && !pipe) all_reduce_gradients(params, *comm);  // FSDP reduce-scattered them; a pipeline has one copy
       comm->all_reduce(stats);
     }
     if (job.train.grad_clip > 0) {
       if (fsdp) fsdp->clip_grad_norm(job.train.grad_clip);
+      else if (pipe) pipe->clip_grad_norm(job.train.grad_clip);
       else torch::nn::utils::clip_grad_norm_(params, job.train.grad_clip);
     }
     opt->step();
@@ -357,6 +429,10 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
         auto full = fsdp->gather_full(*opt, make_opt);
         if (leader) ckpt.save(done, model, *full, m);
         fsdp->release();
+      } else if (pipe) {
+        auto full = pipe->gather_full(*opt, make_opt);
+        if (leader) ckpt.save(done, model, *full, m);
+        pipe->release();
       } else if (leader) {
         ckpt.save(done, model, *opt, m);
       }

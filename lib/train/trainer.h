@@ -1,6 +1,6 @@
 // The training loop of one job on one rank: single device, or data parallel
 // over a communicator's ranks with the same global batch, replicated (DDP)
-// or fully sharded (FSDP). Writes the
+// or fully sharded (FSDP), or a pipeline of stages (GPipe); or spilled. Writes the
 // job's metrics.jsonl, checkpoints and result.json (rank 0 only), resumes
 // from the newest valid checkpoint, and stops at a step boundary with a
 // checkpoint when `stop_signal` becomes non-zero (all ranks agree on the
@@ -45,9 +45,10 @@ struct TrainJob {
   int64_t steps = 0;              // overrides train.steps/epochs when > 0
   int64_t micro_batch = 0;        // samples per forward pass per rank; 0 = the whole local batch
   std::string device = "cpu";     // "cpu" or "cuda:N"
-  std::string technique = "ddp";  // with a communicator: "ddp" (replicas) or "fsdp" (sharded); alone:
+  std::string technique = "ddp";  // with a communicator: "ddp" (replicas), "fsdp" (sharded) or "pipeline"; alone:
                                   // "single" or "spill" (parameters in host memory), see sharded_model.h
   int64_t group_blocks = 1;       // fsdp, spill: blocks gathered or copied to the device together
+  int64_t micro_batches = 0;      // pipeline: micro-batches per step (0 = 2 x stages, at most the batch)
   bool resume = true;             // continue from the newest valid checkpoint
   TrialOptions trial;
 };

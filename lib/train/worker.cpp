@@ -62,6 +62,7 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
     if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
     if (!o.technique.empty()) args.insert(args.end(), {"--technique", o.technique});
     if (o.group_blocks != 1) args.insert(args.end(), {"--group-blocks", std::to_string(o.group_blocks)});
+    if (o.micro_batches > 0) args.insert(args.end(), {"--micro-batches", std::to_string(o.micro_batches)});
     if (o.steps > 0) args.insert(args.end(), {"--steps", std::to_string(o.steps)});
     if (o.micro_batch > 0) args.insert(args.end(), {"--micro-batch", std::to_string(o.micro_batch)});
     if (o.threads > 0) args.insert(args.end(), {"--threads", std::to_string(o.threads)});
@@ -137,8 +138,9 @@ int run_worker(const WorkerOptions& o) {
       throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
   const int world = static_cast<int>(o.devices.size());
   if (!o.technique.empty() && o.technique != "single" && o.technique != "ddp" && o.technique != "fsdp" &&
-      o.technique != "spill")
-    throw usage_error("--technique: " + saturn::quoted(o.technique) + " is not one the engine runs (single, ddp, fsdp, spill)");
+      o.technique != "pipeline" && o.technique != "spill")
+    throw usage_error("--technique: " + saturn::quoted(o.technique) +
+                      " is not one the engine runs (single, ddp, fsdp, pipeline, spill)");
   if ((o.technique == "single" || o.technique == "spill") && world > 1)
     throw usage_error("--technique " + o.technique + ": takes one device, got " + std::to_string(world));
   if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
@@ -192,6 +194,7 @@ int run_worker(const WorkerOptions& o) {
   tj.device = device;
   tj.technique = o.technique.empty() ? "ddp" : o.technique;
   tj.group_blocks = o.group_blocks;
+  tj.micro_batches = o.micro_batches;
   tj.resume = o.resume;
   tj.trial.enabled = o.trial;
   tj.trial.out = o.run_dir + "/trial";

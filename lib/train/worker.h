@@ -21,8 +21,9 @@ struct WorkerOptions {
   int rank = -1;                   // -1: launch every rank (or be the only one)
   std::string rendezvous;          // with rank: the launcher's rendezvous file
   std::string backend;             // gloo | nccl; "" = nccl on cuda devices, else gloo
-  std::string technique;           // single | ddp | fsdp | spill; "" = single on one device, ddp on more
+  std::string technique;           // single | ddp | fsdp | pipeline | spill; "" = single on one device, ddp on more
   int64_t group_blocks = 1;        // fsdp, spill: blocks per group
+  int64_t micro_batches = 0;       // pipeline: micro-batches per step (0 = 2 x stages)
   int64_t steps = 0;               // > 0: train this many steps instead of the workload's
   int64_t micro_batch = 0;         // > 0: samples per forward pass per rank (gradient accumulation)
   int threads = 0;                 // > 0: intra-op threads per rank; 0 = the workload's cpu threads

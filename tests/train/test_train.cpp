@@ -12,6 +12,7 @@
 #include "train/comm/comm.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
+#include "train/pipeline.h"
 #include "train/sharded_model.h"
 #include "train/models/build.h"
 #include "train/optim.h"
@@ -335,4 +336,39 @@ TEST_CASE("spill: parameters live on the host; at most one block group is reside
     CHECK(s.peak_resident_bytes() < full_bytes);
     for (const auto& t : s.shards()) CHECK(t.grad().defined());
   }
+}
+
+TEST_CASE("pipeline: stages balanced by block times") {
+  CHECK(balance_stages({1, 1, 1, 1}, 2) == std::vector<size_t>{0, 2, 4});
+  CHECK(balance_stages({5, 1, 1, 1, 1, 1}, 2) == std::vector<size_t>{0, 1, 6});
+  CHECK(balance_stages({1, 2, 3, 4, 5}, 3) == std::vector<size_t>{0, 3, 4, 5});  // slowest stage 6
+  CHECK(balance_stages({1, 1, 1}, 3) == std::vector<size_t>{0, 1, 2, 3});
+  CHECK_THROWS_AS(balance_stages({1, 1}, 3), saturn::Error);
+}
+
+TEST_CASE("pipeline: a rank holds only its stage's parameters (and a tied weight it reads)") {
+  CHECK(on_ranks(2, [](Communicator& c) {
+    torch::manual_seed(0);
+    auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(4)}, {"width", int64_t(32)},
+                                                          {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
+                                                          {"vocab", int64_t(64)}}), "");
+    std::vector<int64_t> bytes;
+    for (size_t b = 0; b < m->size(); ++b) {
+      int64_t n = 0;
+      for (auto& p : m->block(b).ptr()->parameters()) n += p.numel() * 4;
+      bytes.push_back(n);
+    }
+    const auto cuts = balance_stages(std::vector<double>(m->size(), 1.0), 2);  // {0, 3, 6}
+    Pipeline pipe(m, c, cuts);
+    int64_t resident = 0, mine = 0, full = 0;
+    for (auto& p : m->parameters()) resident += static_cast<int64_t>(p.storage().nbytes());
+    for (size_t b = 0; b < bytes.size(); ++b) full += bytes[b];
+    for (size_t b = pipe.first_block(); b < pipe.end_block(); ++b) mine += bytes[b];
+    const int64_t tied = c.rank() == 1 ? bytes[0] : 0;  // the head reads the embedding
+    const int64_t params = static_cast<int64_t>(m->parameters().size()) * 4;  // one element per dropped one
+    const bool ok = resident >= mine + tied && resident <= mine + tied + params && mine < full;
+    if (!ok) std::fprintf(stderr, "rank %d: resident %lld, stage %lld, tied %lld, full %lld\n", c.rank(),
+                          (long long)resident, (long long)mine, (long long)tied, (long long)full);
+    return ok;
+  }));
 }

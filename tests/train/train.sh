@@ -59,6 +59,15 @@ check "fsdp on 2 ranks, 50 steps" [ $? = 0 ]
 check "fsdp losses within 1e-4 of single device" close "$(metrics "$tmp/fsdp" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
 check "fsdp checkpoint has the single-device format" cmp -s <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/one/jobs/gpt/ckpt/step-0000000050.json") \
   <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/fsdp/jobs/gpt/ckpt/step-0000000050.json")
+for stages in 2 3; do
+  devs=$(printf 'cpu,%.0s' $(seq $stages)); devs=${devs%,}
+  worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/pipe$stages" --steps 50 --devices "$devs" --technique pipeline
+  check "pipeline of $stages stages, 50 steps" [ $? = 0 ]
+  check "pipeline ($stages stages) losses within 1e-4 of single device" close "$(metrics "$tmp/pipe$stages" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
+  check "pipeline ($stages stages) validation loss within 1e-4 of single device" python3 -c 'import json,sys
+a, b = (json.load(open(f))["eval_loss"] for f in sys.argv[1:])
+sys.exit(0 if abs(a - b) <= 1e-4 * abs(b) else 1)' "$tmp/pipe$stages/jobs/gpt/result.json" "$tmp/one/jobs/gpt/result.json"
+done
 for group in 1 3; do
   worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/spill$group" --steps 50 --technique spill --group-blocks $group
   check "spill, $group block(s) per group, 50 steps" [ $? = 0 ]
@@ -70,7 +79,7 @@ check "accumulated losses within 1e-5 of single device" close "$(metrics "$tmp/a
 
 # --- SIGTERM: checkpoint, exit 143, resume bit-identical ----------------------
 for job in gpt gpt-dropout; do
-  for devices in cpu cpu,cpu cpu,cpu/fsdp cpu/spill; do
+  for devices in cpu cpu,cpu cpu,cpu/fsdp cpu,cpu/pipeline cpu/spill; do
     technique=${devices#*/}
     [ "$technique" = "$devices" ] && technique="" || devices=${devices%/*}
     name="$job on $devices${technique:+ ($technique)}"

@@ -21,4 +21,9 @@ int64_t BlockModelImpl::parameter_count() {
   return n;
 }
 
+void drop_storage(torch::Tensor& p) {
+  p.set_data(torch::zeros(std::vector<int64_t>(static_cast<size_t>(p.dim()), 1), p.options()).expand(p.sizes()));
+  p.mutable_grad() = torch::Tensor();
+}
+
 }  // namespace saturn::train

@@ -49,4 +49,9 @@ class BlockModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BlockModel);
 
+// Drops a parameter's storage but keeps its shape (modules read shapes), over
+// a one-element buffer: what FSDP, spilling and pipelines do to parameters
+// that live elsewhere between uses. Clears its gradient.
+void drop_storage(torch::Tensor& p);
+
 }  // namespace saturn::train
