@@ -41,6 +41,7 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
         PlanOption o;
         o.jobs = {j};
         o.technique = technique_name(r.entry.key.technique);
+        o.knobs = r.entry.key.knobs;
         o.devices = r.entry.key.devices;
         o.node = n;
         o.duration = r.runtime.total();

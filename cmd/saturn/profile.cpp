@@ -40,6 +40,7 @@ std::string ms(double s) { return human_duration(s); }
 
 std::string strategy_text(const ProfileKey& k) {
   std::string s = std::string(technique_name(k.technique)) + " x" + std::to_string(k.devices) + " " + k.device;
+  if (!k.knobs.empty()) s += " (" + k.knobs + ")";
   return s;
 }
 

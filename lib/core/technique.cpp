@@ -31,4 +31,22 @@ std::optional<Technique> parse_technique(const std::string& name) {
   return std::nullopt;
 }
 
+std::vector<std::string> knob_flags(const std::string& knobs) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < knobs.size()) {
+    size_t end = knobs.find(',', pos);
+    if (end == std::string::npos) end = knobs.size();
+    const std::string kv = knobs.substr(pos, end - pos);
+    const size_t eq = kv.find('=');
+    if (eq != std::string::npos) {
+      const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+      if (k == "micro") out.insert(out.end(), {"--micro-batches", v});
+      if (k == "group") out.insert(out.end(), {"--group-blocks", v});
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace saturn

@@ -18,6 +18,7 @@ struct LaunchSpec {
   std::string job;                    // job id
   int64_t attempt = 1;                // 1, 2, ... (for the log's name and messages)
   std::string technique;              // "single", "ddp", ...
+  std::string knobs;                  // its settings, e.g. "micro=8" (core/technique.h knob_flags)
   std::string node;                   // node name in the workload's cluster
   std::vector<int64_t> device_ids;    // devices of that node (count = the strategy's)
 };

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/technique.h"
 #include "core/text.h"
 #include "exec/process.h"
 
@@ -75,6 +76,7 @@ void LocalLauncher::start(const LaunchSpec& spec) {
   std::vector<std::string> argv = {o_.saturn, "worker", o_.workload, "--job", spec.job, "--run-dir", o_.run_dir,
                                    "--devices", join(devices, ","), "--technique", spec.technique};
   if (!node->cuda) argv.insert(argv.end(), {"--threads", std::to_string(node->threads)});
+  for (const auto& flag : knob_flags(spec.knobs)) argv.push_back(flag);
   argv.insert(argv.end(), o_.worker_args.begin(), o_.worker_args.end());
   std::error_code ec;
   fs::create_directories(o_.run_dir + "/logs", ec);

@@ -171,6 +171,7 @@ void RunLoop::launch(size_t j, const Assignment& a) {
   spec.job = l.rec.id;
   spec.attempt = l.attempts + 1;
   spec.technique = p_.options[a.option].technique;
+  spec.knobs = p_.options[a.option].knobs;
   spec.node = p_.nodes[p_.options[a.option].node].name;
   spec.device_ids = a.device_ids;
   l.prog = l_.progress(l.rec.id, -1);

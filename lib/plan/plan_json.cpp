@@ -19,6 +19,7 @@ nlohmann::json plan_json(const PlanProblem& p, const Plan& plan) {
         if (k != j) fused.push_back(p.jobs[k]);
       jobs.push_back({{"job", p.jobs[j]},
                       {"technique", o.technique},
+                      {"knobs", o.knobs},
                       {"devices", o.devices},
                       {"node", p.nodes[o.node].name},
                       {"device_ids", a.device_ids},

@@ -33,6 +33,7 @@ struct PlanOption {
   int64_t devices = 1;        // devices it holds on its node, all for its whole duration
   size_t node = 0;            // index into PlanProblem::nodes
   double duration = 0;        // seconds from start to end on that node (> 0)
+  std::string knobs;          // the technique's settings, e.g. "micro=8" (what the profiler found best)
 };
 
 struct PinnedOption {

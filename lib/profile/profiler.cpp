@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/technique.h"
 #include "core/text.h"
 #include "core/units.h"
 #include "exec/process.h"
@@ -160,6 +161,7 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
                                          "--devices", join(devs, ","), "--technique", technique_name(t.key.technique),
                                          "--trial", "--no-resume"};
         if (g.kind == DeviceKind::Cpu) argv.insert(argv.end(), {"--threads", std::to_string(g.threads)});
+        for (const auto& flag : knob_flags(t.key.knobs)) argv.push_back(flag);
         SpawnOptions so;
         so.log = r.log;
         so.parent_death_signal = SIGKILL;  // a trial without its profiler measures nothing

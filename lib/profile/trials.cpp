@@ -6,8 +6,15 @@
 
 namespace saturn {
 
-bool engine_implements(Technique t) {
-  return t == Technique::Single || t == Technique::Ddp || t == Technique::Fsdp || t == Technique::Spill;
+bool engine_implements(Technique t) { return t != Technique::Fused; }
+
+std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch) {
+  if (t != Technique::Pipeline) return {""};
+  std::vector<std::string> out;
+  for (int64_t m : {devices, 2 * devices, 4 * devices})
+    if (m <= batch) out.push_back("micro=" + std::to_string(m));
+  if (out.empty()) out.push_back("micro=" + std::to_string(batch));
+  return out;
 }
 
 std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here) {
@@ -51,12 +58,14 @@ std::vector<Trial> enumerate_trials(const Workload& w, const JobSet& jobs, const
         if (!engine_implements(t)) continue;
         for (int64_t n : technique_device_counts(t, groups[g].count)) {
           if (n > shape.batch_size) continue;  // every rank needs a sample
-          Trial tr;
-          tr.shape = s;
-          tr.group = g;
-          tr.key = {shape.hash, t, "", groups[g].model, n, groups[g].threads};
-          tr.job = jobs.jobs[shape.jobs.front()].id;
-          out.push_back(tr);
+          for (const auto& knobs : technique_knobs(t, n, shape.batch_size)) {
+            Trial tr;
+            tr.shape = s;
+            tr.group = g;
+            tr.key = {shape.hash, t, knobs, groups[g].model, n, groups[g].threads};
+            tr.job = jobs.jobs[shape.jobs.front()].id;
+            out.push_back(tr);
+          }
         }
       }
   }

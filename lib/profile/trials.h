@@ -3,9 +3,10 @@
 //
 // A device group is a set of identical nodes (same device kind, catalog
 // model, devices per node, threads and memory budget). For every job shape,
-// every allowed technique the engine implements (single, ddp, fsdp, spill) and every
-// device count it can use on one node of a group (single: 1; ddp: 2 ..
-// devices per node), there is one trial: a ProfileKey. Learning rate, seed
+// every allowed technique the engine implements (all but fused) and every
+// device count it can use on one node of a group (single, spill: 1; the
+// others: 2 .. devices per node), there is one trial per knob setting
+// (technique_knobs): a ProfileKey. Learning rate, seed
 // and other hyperparameters are not part of a shape, so one trial serves
 // them all. Plain functions and value types.
 #pragma once
@@ -49,6 +50,11 @@ int64_t naive_trial_count(const Workload& w, const JobSet& jobs, const std::vect
 // for single and spill (one device, Hydra), 2 .. per_node for ddp, fsdp and
 // pipeline; none for fused (a strategy over several jobs, not per shape).
 std::vector<int64_t> technique_device_counts(Technique t, int64_t per_node);
+
+// The knob settings the profiler tries for a strategy, best kept: a
+// pipeline's micro-batch count ("micro=M" for M = n, 2n, 4n, at most the
+// batch); one setting, "" (the defaults), for the others.
+std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch);
 
 // Techniques the engine can run today (the others are estimated only).
 bool engine_implements(Technique t);

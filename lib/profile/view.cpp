@@ -48,13 +48,20 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           ProfileRow row;
           row.shape = s;
           row.group = g;
-          auto e = store.get(key);
+          // The stored knob setting with the fastest feasible step (autotuned), else the first stored.
+          std::optional<ProfileEntry> e;
+          for (const auto& knobs : technique_knobs(t, n, shape.batch_size)) {
+            ProfileKey k = key;
+            k.knobs = knobs;
+            auto got = store.get(k);
+            if (!got) continue;
+            if (got->source == ProfileSource::Measured) apply_budget(*got, groups[g].memory, groups[g].kind == DeviceKind::Cpu);
+            const bool better = !e || (got->feasible && (!e->feasible || got->step_time < e->step_time));
+            if (better) e = got;
+          }
           if (e && e->source == ProfileSource::Estimated && e->accounted_memory <= groups[g].memory) e.reset();
           if (e) {
-            row.entry = *e;
-            if (e->source == ProfileSource::Measured) {
-              apply_budget(row.entry, groups[g].memory, groups[g].kind == DeviceKind::Cpu);
-            }
+            row.entry = *e;  // (the budget was applied above)
             row.source = e->source == ProfileSource::Measured ? "measured" : "accounting";
           } else if (auto e = est.estimate(shape, key)) {
             bool calibrated = false;

@@ -44,8 +44,8 @@ Case make_case(const std::vector<TestJob>& jobs, int64_t devices = 2) {
     const auto& t = jobs[j];
     c.in.problem.jobs.push_back(t.id);
     c.in.jobs.push_back({t.id, t.steps});
-    c.in.problem.options.push_back({{j}, "single", 1, 0, t.planned_step * double(t.steps)});
-    if (t.planned_ddp > 0) c.in.problem.options.push_back({{j}, "ddp", 2, 0, t.planned_ddp * double(t.steps)});
+    c.in.problem.options.push_back({{j}, "single", 1, 0, t.planned_step * double(t.steps), ""});
+    if (t.planned_ddp > 0) c.in.problem.options.push_back({{j}, "ddp", 2, 0, t.planned_ddp * double(t.steps), ""});
     c.truth[t.id] = {t.true_step, t.steps, t.true_ddp};
   }
   return c;
@@ -348,7 +348,7 @@ TEST_CASE("replan: re-times the current plan and adopts a new one only past the 
   PlanProblem p;
   p.nodes = {{"local", "cpu", 2}};
   p.jobs = {"a", "b", "c"};
-  for (size_t j = 0; j < 3; ++j) p.options.push_back({{j}, "single", 1, 0, 10});
+  for (size_t j = 0; j < 3; ++j) p.options.push_back({{j}, "single", 1, 0, 10, ""});
   Plan current;  // a then b on device 0, c on device 1
   current.items = {{0, {0}, 0, 10, false}, {2, {1}, 0, 10, false}, {1, {0}, 10, 20, false}};
   finish_plan(current, p);
