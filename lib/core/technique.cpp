@@ -31,21 +31,23 @@ std::optional<Technique> parse_technique(const std::string& name) {
   return std::nullopt;
 }
 
-std::vector<std::string> knob_flags(const std::string& knobs) {
-  std::vector<std::string> out;
+std::optional<std::string> knob_value(const std::string& knobs, const std::string& key) {
   size_t pos = 0;
   while (pos < knobs.size()) {
     size_t end = knobs.find(',', pos);
     if (end == std::string::npos) end = knobs.size();
     const std::string kv = knobs.substr(pos, end - pos);
     const size_t eq = kv.find('=');
-    if (eq != std::string::npos) {
-      const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-      if (k == "micro") out.insert(out.end(), {"--micro-batches", v});
-      if (k == "group") out.insert(out.end(), {"--group-blocks", v});
-    }
+    if (eq != std::string::npos && kv.substr(0, eq) == key) return kv.substr(eq + 1);
     pos = end + 1;
   }
+  return std::nullopt;
+}
+
+std::vector<std::string> knob_flags(const std::string& knobs) {
+  std::vector<std::string> out;
+  if (auto m = knob_value(knobs, "micro")) out.insert(out.end(), {"--micro-batches", *m});
+  if (auto g = knob_value(knobs, "group")) out.insert(out.end(), {"--group-blocks", *g});
   return out;
 }
 

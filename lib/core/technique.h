@@ -22,6 +22,9 @@ std::optional<Technique> parse_technique(const std::string& name);
 std::vector<std::string> technique_names();
 std::vector<Technique> all_techniques();
 
+// "k=v,k=v" -> the value of k (nullopt when absent).
+std::optional<std::string> knob_value(const std::string& knobs, const std::string& key);
+
 // The `saturn worker` flags for a strategy's knob settings ("micro=8,group=2"
 // -> --micro-batches 8 --group-blocks 2; unknown knobs are left out).
 std::vector<std::string> knob_flags(const std::string& knobs);

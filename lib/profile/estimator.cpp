@@ -10,18 +10,9 @@
 namespace saturn {
 namespace {
 
-// "k=v,k=v" -> the value of k, or `def`.
 double knob(const std::string& knobs, const std::string& k, double def) {
-  size_t pos = 0;
-  while (pos < knobs.size()) {
-    size_t end = knobs.find(',', pos);
-    if (end == std::string::npos) end = knobs.size();
-    const std::string kv = knobs.substr(pos, end - pos);
-    const size_t eq = kv.find('=');
-    if (eq != std::string::npos && kv.substr(0, eq) == k) return std::stod(kv.substr(eq + 1));
-    pos = end + 1;
-  }
-  return def;
+  const auto v = knob_value(knobs, k);
+  return v ? std::stod(*v) : def;
 }
 
 bool is_cpu(const std::string& device) { return device == "cpu"; }

@@ -222,3 +222,14 @@ TEST_CASE("job runtime: steps from epochs and data, plus evaluation and checkpoi
   CHECK(r.eval_s == Approx((1 + (r.steps - 1) / 5) * 3 * 0.5 / 3));
   CHECK(r.checkpoint_s == Approx(1.0));  // one 1 GB checkpoint at 1 GB/s
 }
+
+TEST_CASE("technique knobs: values and the worker flags they become") {
+  CHECK(knob_value("micro=8,group=2", "group") == std::optional<std::string>("2"));
+  CHECK_FALSE(knob_value("micro=8", "group"));
+  CHECK_FALSE(knob_value("", "micro"));
+  CHECK(knob_flags("micro=8,group=2") == std::vector<std::string>{"--micro-batches", "8", "--group-blocks", "2"});
+  CHECK(knob_flags("").empty());
+  CHECK(technique_knobs(Technique::Pipeline, 2, 16) == std::vector<std::string>{"micro=2", "micro=4", "micro=8"});
+  CHECK(technique_knobs(Technique::Pipeline, 4, 6) == std::vector<std::string>{"micro=4"});
+  CHECK(technique_knobs(Technique::Ddp, 2, 16) == std::vector<std::string>{""});
+}
