@@ -1,5 +1,7 @@
 #include "plan_problem.h"
 
+#include <map>
+
 #include "core/error.h"
 #include "core/text.h"
 #include "core/units.h"
@@ -37,6 +39,7 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
     bool any = false;
     for (const auto& r : rows) {
       if (r.shape != job.shape || !r.entry.feasible || !(r.runtime.total() > 0)) continue;
+      if (r.entry.key.technique == Technique::Fused) continue;  // group options, below
       for (size_t n : group_nodes[r.group]) {
         PlanOption o;
         o.jobs = {j};
@@ -54,6 +57,29 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
     if (!any)
       throw data_error(w.name + ": job " + job.id + ": no strategy fits any node (every allowed technique is over the "
                        "memory budget or infeasible; see `saturn profile --show`)");
+  }
+  // Fused groups: a shape's jobs of one model, in grid order, cut into
+  // consecutive groups of K (full groups only); each group one option per
+  // node, covering its K jobs.
+  for (const auto& r : rows) {
+    if (r.entry.key.technique != Technique::Fused || !r.entry.feasible || !(r.runtime.total() > 0)) continue;
+    const auto k = static_cast<size_t>(fused_k(r.entry.key.knobs));
+    std::map<size_t, std::vector<size_t>> by_model;
+    for (size_t j : jobs.shapes[r.shape].jobs) by_model[jobs.jobs[j].model].push_back(j);
+    for (const auto& [model, members] : by_model)
+      for (size_t first = 0; first + k <= members.size(); first += k)
+        for (size_t n : group_nodes[r.group]) {
+          PlanOption o;
+          o.jobs.assign(members.begin() + static_cast<std::ptrdiff_t>(first), members.begin() + static_cast<std::ptrdiff_t>(first + k));
+          o.technique = technique_name(Technique::Fused);
+          o.knobs = r.entry.key.knobs;
+          o.devices = 1;
+          o.node = n;
+          o.duration = r.runtime.total();
+          p.options.push_back(o);
+          out.sources.push_back(r.source);
+          out.step_times.push_back(r.entry.step_time);
+        }
   }
   return out;
 }
@@ -75,8 +101,7 @@ void keep_executable(WorkloadProblem& wp) {
   }
   for (size_t j = 0; j < p.jobs.size(); ++j)
     if (!covered[j])
-      throw data_error("job " + p.jobs[j] + ": no strategy the engine runs today (single, ddp, fsdp, spill) fits; the "
-                       "others are planned from estimates only (`saturn plan` shows them)");
+      throw data_error("job " + p.jobs[j] + ": no strategy the engine runs fits (`saturn plan` shows the estimated ones)");
   wp = std::move(out);
 }
 

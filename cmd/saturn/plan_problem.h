@@ -29,9 +29,9 @@ struct WorkloadProblem {
 // usage error for a bad --time-limit.
 PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads);
 
-// Drops the options whose technique the engine cannot run yet (planned from
-// estimates only), so `saturn run` executes only what trains. Throws
-// saturn::Error (Data) naming a job left without any.
+// Drops the options whose technique the engine cannot run (none today: it
+// runs every technique, fused groups included), so `saturn run` executes
+// only what trains. Throws saturn::Error (Data) naming a job left without any.
 void keep_executable(WorkloadProblem& wp);
 
 WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,

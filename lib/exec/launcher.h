@@ -1,5 +1,5 @@
 // Launcher: where the runner meets the outside world. It starts one job's
-// worker group on given devices of a node, asks it to stop, and waits for
+// worker group (or a fused group's, known by its first job) on given devices of a node, asks it to stop, and waits for
 // whatever happens next (a group exiting, a signal to the runner, a
 // deadline) without busy polling. It also reads what a job's rank 0
 // reported (progress, final result). The local launcher forks processes
@@ -15,7 +15,8 @@
 namespace saturn {
 
 struct LaunchSpec {
-  std::string job;                    // job id
+  std::string job;                    // job id (a fused group's first: the group is known by it)
+  std::vector<std::string> fused_with;  // technique fused: the group's other jobs, trained in the same workers
   int64_t attempt = 1;                // 1, 2, ... (for the log's name and messages)
   std::string technique;              // "single", "ddp", ...
   std::string knobs;                  // its settings, e.g. "micro=8" (core/technique.h knob_flags)

@@ -75,6 +75,7 @@ void LocalLauncher::start(const LaunchSpec& spec) {
   }
   std::vector<std::string> argv = {o_.saturn, "worker", o_.workload, "--job", spec.job, "--run-dir", o_.run_dir,
                                    "--devices", join(devices, ","), "--technique", spec.technique};
+  for (const auto& other : spec.fused_with) argv.insert(argv.end(), {"--job", other});
   if (!node->cuda) argv.insert(argv.end(), {"--threads", std::to_string(node->threads)});
   for (const auto& flag : knob_flags(spec.knobs)) argv.push_back(flag);
   argv.insert(argv.end(), o_.worker_args.begin(), o_.worker_args.end());

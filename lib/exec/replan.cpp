@@ -22,23 +22,37 @@ Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNo
     }
   if (r.jobs.empty()) return out;
   for (size_t k = 0; k < p.options.size(); ++k) {
-    const size_t j = p.options[k].jobs[0];
-    if (j2r[j] == kNone) continue;
+    // A fused group stays an option while all its jobs are unfinished; it
+    // lasts as long as its furthest-behind job.
     PlanOption opt = p.options[k];
-    opt.jobs = {j2r[j]};
-    opt.duration = std::max(1e-3, opt.duration * now[j].left * now[j].factor);
+    double scale = 0;
+    bool whole = true;
+    for (size_t& j : opt.jobs) {
+      if (j2r[j] == kNone) whole = false;
+      else scale = std::max(scale, now[j].left * now[j].factor);
+      j = j2r[j];
+    }
+    if (!whole) continue;
+    opt.duration = std::max(1e-3, opt.duration * scale);
     p2r[k] = r.options.size();
     r2p.push_back(k);
     r.options.push_back(opt);
   }
+  // One pin per running option (a fused group's jobs share theirs).
   std::vector<PinnedOption> pins;
   std::vector<size_t> running;
   std::vector<double> remaining(p.jobs.size(), 0);
   for (size_t j = 0; j < p.jobs.size(); ++j) {
     if (!now[j].running) continue;
-    running.push_back(j);
     remaining[j] = now[j].remaining_s >= 0 ? now[j].remaining_s : r.options[p2r[now[j].option]].duration;
-    pins.push_back({p2r[now[j].option], now[j].device_ids, remaining[j]});
+    const size_t pinned = p2r[now[j].option];
+    auto same = std::find_if(pins.begin(), pins.end(), [&](const PinnedOption& q) { return q.option == pinned; });
+    if (same != pins.end()) {
+      same->remaining = std::max(same->remaining, remaining[j]);
+      continue;
+    }
+    running.push_back(j);
+    pins.push_back({pinned, now[j].device_ids, remaining[j]});
   }
 
   // The current plan re-timed under the dispatch rule.
@@ -49,7 +63,10 @@ Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNo
     d.node = p.options[a.option].node;
     d.device_ids = now[j].running ? now[j].device_ids : a.device_ids;
     d.running = now[j].running;
-    d.duration = now[j].finished ? 0 : now[j].running ? remaining[j] : r.options[p2r[a.option]].duration;
+    d.duration = now[j].finished ? 0
+                 : now[j].running ? remaining[j]
+                 : p2r[a.option] != kNone ? r.options[p2r[a.option]].duration
+                                          : p.options[a.option].duration * now[j].left * now[j].factor;
     items.push_back(std::move(d));
   }
   out.current = simulate_dispatch(items);
@@ -63,9 +80,12 @@ Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNo
     for (size_t j : running)
       for (size_t k : loose.options_of(j2r[j])) loose.options[k].duration += o.restart_cost;
     std::vector<size_t> candidates;
+    // Only single jobs move: a running fused group stays together where it is.
     for (const auto& a : solve_plan(loose, o.plan).items) {
       const size_t j = r2j[loose.options[a.option].jobs[0]];
-      if (now[j].running && r2p[a.option] != now[j].option) candidates.push_back(j);
+      if (now[j].running && r2p[a.option] != now[j].option && p.options[now[j].option].jobs.size() == 1 &&
+          std::find(running.begin(), running.end(), j) != running.end())
+        candidates.push_back(j);
     }
     if (!candidates.empty()) {
       PlanProblem mixed = loose;

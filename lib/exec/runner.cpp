@@ -33,8 +33,6 @@ class RunLoop {
   RunLoop(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o)
       : in_(in), p_(in.problem), st_(state), l_(launcher), o_(o) {
     if (in_.jobs.size() != p_.jobs.size()) throw internal_error("run_plan: jobs and problem disagree");
-    for (const auto& opt : p_.options)
-      if (opt.jobs.size() != 1) throw internal_error("run_plan: fused options are not executable yet");
     live_.resize(p_.jobs.size());
   }
 
@@ -46,6 +44,7 @@ class RunLoop {
     bool running = false, stopping = false, preempting = false;
     int64_t attempt_id = 0, attempts = 0;
     size_t option = kNone;
+    size_t lead = kNone;             // running: the job whose worker group it runs in (itself, or a fused group's first)
     std::vector<int64_t> devices;
     double started = 0;
     int64_t step_start = 0;
@@ -68,13 +67,24 @@ class RunLoop {
   bool finished(size_t j) const {
     return live_[j].rec.status == JobStatus::Done || live_[j].rec.status == JobStatus::Failed;
   }
+  // A plan item (an option: one job, or a fused group) is finished when all
+  // its jobs are; it may start when none of them runs and some are open.
+  bool item_finished(size_t option) const {
+    return std::all_of(p_.options[option].jobs.begin(), p_.options[option].jobs.end(), [&](size_t j) { return finished(j); });
+  }
+  bool item_open(size_t option) const {
+    const auto& js = p_.options[option].jobs;
+    return std::none_of(js.begin(), js.end(), [&](size_t j) { return live_[j].running; }) &&
+           std::any_of(js.begin(), js.end(), [&](size_t j) { return open(j); });
+  }
 
   void load_or_init();
   void adopt(Plan plan, const std::string& reason, double makespan);
   std::vector<DispatchItem> dispatch_items(const std::vector<double>* durations) const;
   void dispatch();
-  void launch(size_t j, const Assignment& a);
+  void launch(const Assignment& a);
   void on_exit(const LaunchEvent& e);
+  void job_exit(size_t j, int code);
   void on_signal(int sig);
   void refresh_progress();
   void replan();
@@ -143,8 +153,11 @@ std::vector<DispatchItem> RunLoop::dispatch_items(const std::vector<double>* dur
     d.node = opt.node;
     d.device_ids = a.device_ids;
     d.duration = durations ? (*durations)[i] : a.end - a.start;
-    d.running = live_[opt.jobs[0]].running;
-    if (d.running) d.device_ids = live_[opt.jobs[0]].devices;
+    for (size_t j : opt.jobs)
+      if (live_[j].running) {
+        d.running = true;
+        d.device_ids = live_[j].devices;
+      }
     items.push_back(std::move(d));
   }
   return items;
@@ -165,62 +178,77 @@ void RunLoop::adopt(Plan plan, const std::string& reason, double makespan) {
                         " jobs, makespan " + human_duration(makespan) + " (" + plan_.method + ")");
 }
 
-void RunLoop::launch(size_t j, const Assignment& a) {
-  Live& l = live_[j];
+void RunLoop::launch(const Assignment& a) {
+  // The item's open jobs run as one worker group (a fused group, or one job).
+  std::vector<size_t> members;
+  for (size_t j : p_.options[a.option].jobs)
+    if (open(j)) members.push_back(j);
+  const size_t lead = members.front();
   LaunchSpec spec;
-  spec.job = l.rec.id;
-  spec.attempt = l.attempts + 1;
+  spec.job = live_[lead].rec.id;
+  for (size_t k = 1; k < members.size(); ++k) spec.fused_with.push_back(live_[members[k]].rec.id);
+  spec.attempt = live_[lead].attempts + 1;
   spec.technique = p_.options[a.option].technique;
   spec.knobs = p_.options[a.option].knobs;
   spec.node = p_.nodes[p_.options[a.option].node].name;
   spec.device_ids = a.device_ids;
-  l.prog = l_.progress(l.rec.id, -1);
-  const int64_t from = l.prog.checkpoint;
-  AttemptRecord ar;
-  ar.job = l.rec.id;
-  ar.number = spec.attempt;
-  ar.plan_version = version_;
-  ar.technique = spec.technique;
-  ar.devices = static_cast<int64_t>(a.device_ids.size());
-  ar.node = spec.node;
-  ar.device_ids = ids_text(a.device_ids);
-  ar.started = wall();
-  ar.step_start = from;
-  l.attempts = spec.attempt;
-  l.rec.strategy = strategy_text(a.option, a.device_ids);
+  const std::string strategy = strategy_text(a.option, a.device_ids) +
+                               (members.size() > 1 ? " with " + std::to_string(members.size() - 1) + " more" : "");
+  std::string error;
   try {
     l_.start(spec);
   } catch (const Error& e) {
-    ar.pid = 0;
-    l.attempt_id = st_.begin_attempt(ar);
-    st_.end_attempt(l.attempt_id, wall(), -1, "failed", from);
-    l.rec.status = JobStatus::Failed;
-    l.rec.message = std::string("cannot launch: ") + e.what();
-    save(j);
-    event("failed", l.rec.id, l.rec.message);
-    return;
+    error = std::string("cannot launch: ") + e.what();
   }
-  ar.pid = l_.pid(spec.job);
-  l.attempt_id = st_.begin_attempt(ar);
-  l.running = true;
-  l.stopping = l.preempting = false;
-  l.option = a.option;
-  l.devices = a.device_ids;
-  l.started = l_.now();
-  l.step_start = from;
-  l.prog = l_.progress(l.rec.id, from);
-  l.rec.status = JobStatus::Running;
-  save(j);
-  if (first_launch_ < 0) first_launch_ = l.started;
-  event("start", l.rec.id,
-        "attempt " + std::to_string(spec.attempt) + ": " + l.rec.strategy + (from > 0 ? ", from step " + std::to_string(from) : ""));
+  for (size_t j : members) {
+    Live& l = live_[j];
+    l.prog = l_.progress(l.rec.id, -1);
+    const int64_t from = l.prog.checkpoint;
+    AttemptRecord ar;
+    ar.job = l.rec.id;
+    ar.number = l.attempts + 1;
+    ar.plan_version = version_;
+    ar.technique = spec.technique;
+    ar.devices = static_cast<int64_t>(a.device_ids.size());
+    ar.node = spec.node;
+    ar.device_ids = ids_text(a.device_ids);
+    ar.started = wall();
+    ar.step_start = from;
+    l.attempts = ar.number;
+    l.rec.strategy = strategy;
+    if (!error.empty()) {
+      ar.pid = 0;
+      l.attempt_id = st_.begin_attempt(ar);
+      st_.end_attempt(l.attempt_id, wall(), -1, "failed", from);
+      l.rec.status = JobStatus::Failed;
+      l.rec.message = error;
+      save(j);
+      event("failed", l.rec.id, l.rec.message);
+      continue;
+    }
+    ar.pid = l_.pid(spec.job);
+    l.attempt_id = st_.begin_attempt(ar);
+    l.running = true;
+    l.stopping = l.preempting = false;
+    l.option = a.option;
+    l.lead = lead;
+    l.devices = a.device_ids;
+    l.started = l_.now();
+    l.step_start = from;
+    l.prog = l_.progress(l.rec.id, from);
+    l.rec.status = JobStatus::Running;
+    save(j);
+    if (first_launch_ < 0) first_launch_ = l.started;
+    event("start", l.rec.id,
+          "attempt " + std::to_string(ar.number) + ": " + strategy + (from > 0 ? ", from step " + std::to_string(from) : ""));
+  }
 }
 
 void RunLoop::dispatch() {
   if (stop_sig_) return;
   const auto items = dispatch_items(nullptr);
   std::vector<bool> started(items.size());
-  for (size_t i = 0; i < items.size(); ++i) started[i] = !open(p_.options[plan_.items[i].option].jobs[0]);
+  for (size_t i = 0; i < items.size(); ++i) started[i] = !item_open(plan_.items[i].option);
   auto busy = [&](size_t node, int64_t d) {
     for (const auto& l : live_)
       if (l.running && p_.options[l.option].node == node && std::find(l.devices.begin(), l.devices.end(), d) != l.devices.end())
@@ -229,16 +257,24 @@ void RunLoop::dispatch() {
   };
   for (size_t i = 0; i < items.size(); ++i) {
     if (started[i] || !may_start(items, started, i, busy)) continue;
-    launch(p_.options[plan_.items[i].option].jobs[0], plan_.items[i]);
+    launch(plan_.items[i]);
     started[i] = true;
   }
 }
 
 void RunLoop::on_exit(const LaunchEvent& e) {
-  size_t j = kNone;
+  size_t lead = kNone;
   for (size_t k = 0; k < live_.size(); ++k)
-    if (live_[k].rec.id == e.job && live_[k].running) j = k;
-  if (j == kNone) return;
+    if (live_[k].rec.id == e.job && live_[k].running) lead = k;
+  if (lead == kNone) return;
+  // Every job of the worker group ends with it (a fused group: each in its own folder).
+  for (size_t j = 0; j < live_.size(); ++j)
+    if (live_[j].running && live_[j].lead == lead && j != lead) job_exit(j, e.code);
+  job_exit(lead, e.code);
+}
+
+void RunLoop::job_exit(size_t j, int code) {
+  const LaunchEvent e{LaunchEvent::Exit, live_[j].rec.id, code, 0};
   Live& l = live_[j];
   l.running = false;
   const double now = l_.now();
@@ -301,16 +337,16 @@ void RunLoop::on_signal(int sig) {
     stop_sig_ = sig;
     event("stop", "", std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
                           ": every running job checkpoints and stops (SIGINT again stops at once)");
-    for (auto& l : live_)
-      if (l.running) {
-        l.stopping = true;
-        l_.stop(l.rec.id, false);
+    for (size_t j = 0; j < live_.size(); ++j)
+      if (live_[j].running) {
+        live_[j].stopping = true;
+        if (live_[j].lead == j) l_.stop(live_[j].rec.id, false);
       }
   } else if (sig == SIGINT && !killed_) {
     killed_ = true;
     event("kill", "", "second SIGINT: stopping every job now (each resumes from its last checkpoint)");
-    for (auto& l : live_)
-      if (l.running) l_.stop(l.rec.id, true);
+    for (size_t j = 0; j < live_.size(); ++j)
+      if (live_[j].running && live_[j].lead == j) l_.stop(live_[j].rec.id, true);
   }
 }
 
@@ -341,7 +377,7 @@ RunSnapshot RunLoop::snapshot() const {
     const double frac = l.rec.steps_total > 0 ? std::max(0.0, 1.0 - double(l.rec.steps_done) / double(l.rec.steps_total)) : 1;
     double left = full * frac;
     if (l.running && l.prog.step_time > 0) left = double(l.rec.steps_total - l.rec.steps_done) * l.prog.step_time;
-    d.push_back(finished(j) ? 0 : left);
+    d.push_back(item_finished(a.option) ? 0 : left);
   }
   s.eta = simulate_dispatch(dispatch_items(&d));
   return s;
@@ -414,9 +450,8 @@ RunSummary RunLoop::run() {
       std::vector<bool> covered(p_.jobs.size(), false);
       Plan kept;
       for (const auto& a : old.items) {
-        const size_t j = p_.options[a.option].jobs[0];
-        if (finished(j)) continue;
-        covered[j] = true;
+        if (item_finished(a.option)) continue;
+        for (size_t j : p_.options[a.option].jobs) covered[j] = true;
         Assignment b = a;
         b.pinned = false;
         kept.items.push_back(b);
@@ -454,7 +489,7 @@ RunSummary RunLoop::run() {
     }
     Plan kept;
     for (const auto& a : plan.items)
-      if (!finished(p_.options[a.option].jobs[0])) kept.items.push_back(a);
+      if (!item_finished(a.option)) kept.items.push_back(a);
     kept.bound = plan.bound;
     kept.method = plan.method;
     kept.stop = plan.stop;

@@ -61,12 +61,15 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
   MemoryUse m;
   switch (key.technique) {
     case Technique::Single:
-    case Technique::Fused:
-      m.weights = 4 * P + (bf16 ? 2 * P : 0);  // float32 master + autocast's bf16 copies
-      m.gradients = 4 * P;
-      m.optimizer = state * P;
-      m.activations = act_scale * cost->activation_bytes * batch;
+    case Technique::Fused: {
+      // A fused group holds K models (and K batches of activations).
+      const double k = knob(key.knobs, "k", 1);
+      m.weights = k * (4 * P + (bf16 ? 2 * P : 0));  // float32 master + autocast's bf16 copies
+      m.gradients = k * 4 * P;
+      m.optimizer = k * state * P;
+      m.activations = k * act_scale * cost->activation_bytes * batch;
       break;
+    }
     case Technique::Ddp:
       m.weights = 4 * P + (bf16 ? 2 * P : 0);
       m.gradients = 4 * P;
@@ -74,20 +77,29 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
       m.buffers = 4 * std::min(P, double(1 << 24));  // one flattened all-reduce bucket
       break;
-    case Technique::Fsdp:
+    case Technique::Fsdp: {
       // Shards of everything, plus one block gathered in full (two while the
-      // next is prefetched).
-      m.weights = 4 * P / n + 2 * 4 * largest;
-      m.gradients = 4 * P / n + 4 * largest;
-      m.optimizer = state * P / n;
+      // next is gathered); offloaded, the shards and optimizer state are in
+      // host memory. With recompute, each block's input and one block's
+      // activations; without, every block's.
+      const bool offload = knob(key.knobs, "offload", 0) != 0;
+      const double blocks = static_cast<double>(std::max<size_t>(1, cost->block_params.size()));
+      m.weights = (offload ? 0 : 4 * P / n) + 2 * 4 * largest;
+      m.gradients = (offload ? 0 : 4 * P / n) + 4 * largest;
+      m.optimizer = offload ? 0 : state * P / n;
       m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
+      if (knob(key.knobs, "recompute", 1) != 0) m.activations *= 2.0 / blocks;
       break;
+    }
     case Technique::Pipeline: {
-      // One stage of blocks per device; activations of every micro-batch in flight (GPipe).
+      // One stage of blocks per device; the activations of every micro-batch
+      // in flight (GPipe), or of at most n of the M (1F1B, the first stage).
       m.weights = 4 * P / n + 2 * 4 * largest;
       m.gradients = 4 * P / n + 4 * largest;
       m.optimizer = state * P / n + state * largest;
       m.activations = act_scale * cost->activation_bytes * batch / n;
+      const double micro = knob(key.knobs, "micro", 4 * n);
+      if (knob_value(key.knobs, "schedule") != "gpipe") m.activations *= std::min(n, micro) / micro;
       break;
     }
     case Technique::Spill: {
@@ -117,15 +129,20 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
   const double grad_bytes = 4 * P;
   const double link = dev->link_bandwidth, host = dev->host_bandwidth;
   switch (key.technique) {
-    case Technique::Single:
-    case Technique::Fused: return flops / peak;
+    case Technique::Single: return flops / peak;
+    case Technique::Fused: return knob(key.knobs, "k", 1) * flops / peak;  // the same work, in fewer launches
     case Technique::Ddp:
       // Compute split over n; the ring all-reduce moves 2 (n-1)/n of the
       // gradients, after the backward pass (not overlapped).
       return flops / (n * peak) + 2 * (n - 1) / n * grad_bytes / link;
-    case Technique::Fsdp:
-      // Two all-gathers of the parameters and one reduce-scatter of the gradients.
-      return flops / (n * peak) + 3 * (n - 1) / n * grad_bytes / link;
+    case Technique::Fsdp: {
+      // Two all-gathers of the parameters and one reduce-scatter of the
+      // gradients; recompute adds a forward pass (1/3 of the step); offload
+      // moves the shard to the device twice and its gradients back once.
+      const double compute = flops / (n * peak) * (knob(key.knobs, "recompute", 1) != 0 ? 4.0 / 3.0 : 1.0);
+      const double host_copies = knob(key.knobs, "offload", 0) != 0 ? 3 * 4 * P / n / host : 0;
+      return compute + 3 * (n - 1) / n * grad_bytes / link + host_copies;
+    }
     case Technique::Pipeline: {
       const double m = knob(key.knobs, "micro", 4 * n);
       const double bubble = (m + n - 1) / m;

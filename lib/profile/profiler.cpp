@@ -162,6 +162,8 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
                                          "--trial", "--no-resume"};
         if (g.kind == DeviceKind::Cpu) argv.insert(argv.end(), {"--threads", std::to_string(g.threads)});
         for (const auto& flag : knob_flags(t.key.knobs)) argv.push_back(flag);
+        if (t.key.technique == Technique::Fused)  // K copies of the shape's first job
+          argv.insert(argv.end(), {"--copies", std::to_string(fused_k(t.key.knobs))});
         SpawnOptions so;
         so.log = r.log;
         so.parent_death_signal = SIGKILL;  // a trial without its profiler measures nothing

@@ -6,9 +6,24 @@
 
 namespace saturn {
 
-bool engine_implements(Technique t) { return t != Technique::Fused; }
+bool engine_implements(Technique t) { return true; }
 
-std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch) {
+int64_t fused_k(const std::string& knobs) {
+  const auto k = knob_value(knobs, "k");
+  return k ? std::stoll(*k) : 1;
+}
+
+std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch, bool cuda, int64_t jobs) {
+  if (t == Technique::Fused) {
+    std::vector<std::string> out;
+    for (int64_t k = 2; k <= jobs; k *= 2) out.push_back("k=" + std::to_string(k));
+    return out;
+  }
+  if (t == Technique::Fsdp) {
+    std::vector<std::string> out = {"", "recompute=0"};
+    if (cuda) out.push_back("offload=1");  // a CPU device's memory is the host's: nothing to gain
+    return out;
+  }
   if (t != Technique::Pipeline) return {""};
   std::vector<std::string> out;
   for (int64_t m : {devices, 2 * devices, 4 * devices})
@@ -43,7 +58,7 @@ std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here) {
 
 std::vector<int64_t> technique_device_counts(Technique t, int64_t per_node) {
   if (t == Technique::Single || t == Technique::Spill) return {1};
-  if (t == Technique::Fused) return {};
+  if (t == Technique::Fused) return {1};
   std::vector<int64_t> c;
   for (int64_t n = 2; n <= per_node; ++n) c.push_back(n);
   return c;
@@ -58,7 +73,8 @@ std::vector<Trial> enumerate_trials(const Workload& w, const JobSet& jobs, const
         if (!engine_implements(t)) continue;
         for (int64_t n : technique_device_counts(t, groups[g].count)) {
           if (n > shape.batch_size) continue;  // every rank needs a sample
-          for (const auto& knobs : technique_knobs(t, n, shape.batch_size)) {
+          for (const auto& knobs : technique_knobs(t, n, shape.batch_size, groups[g].kind == DeviceKind::Cuda,
+                                                   static_cast<int64_t>(shape.jobs.size()))) {
             Trial tr;
             tr.shape = s;
             tr.group = g;

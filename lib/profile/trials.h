@@ -48,13 +48,20 @@ int64_t naive_trial_count(const Workload& w, const JobSet& jobs, const std::vect
 
 // Device counts a technique can use on a node of `per_node` devices: one
 // for single and spill (one device, Hydra), 2 .. per_node for ddp, fsdp and
-// pipeline; none for fused (a strategy over several jobs, not per shape).
+// pipeline; one for fused (K jobs on one device).
 std::vector<int64_t> technique_device_counts(Technique t, int64_t per_node);
 
 // The knob settings the profiler tries for a strategy, best kept: a
 // pipeline's micro-batch count ("micro=M" for M = n, 2n, 4n, at most the
-// batch); one setting, "" (the defaults), for the others.
-std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch);
+// batch); FSDP with activations recomputed ("", the default) or kept
+// ("recompute=0"), and on CUDA with its optimizer state offloaded to the host
+// ("offload=1"); fused groups of K = 2, 4, 8, ... of the shape's `jobs`
+// ("k=K", each its own strategy: the view keeps them all, not the fastest);
+// one setting, "" (the defaults), for the others.
+std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch, bool cuda, int64_t jobs);
+
+// A fused strategy's group size ("k=K" -> K; 1 when absent).
+int64_t fused_k(const std::string& knobs);
 
 // Techniques the engine can run today (the others are estimated only).
 bool engine_implements(Technique t);

@@ -24,6 +24,30 @@ void apply_budget(ProfileEntry& e, int64_t budget, bool cpu) {
   }
 }
 
+// The knob settings of one strategy, each set one row (its fastest stored
+// setting wins): a fused group of each size K is a strategy of its own.
+std::vector<std::vector<std::string>> strategy_knob_sets(Technique t, int64_t n, const JobShape& shape,
+                                                         const DeviceGroup& g) {
+  auto all = technique_knobs(t, n, shape.batch_size, g.kind == DeviceKind::Cuda, static_cast<int64_t>(shape.jobs.size()));
+  if (t != Technique::Fused) return {all};
+  std::vector<std::vector<std::string>> each;
+  for (auto& k : all) each.push_back({k});
+  return each;
+}
+
+// The estimate of the fastest feasible knob setting (else the first's).
+std::optional<ProfileEntry> best_estimate(const Estimator& est, const JobShape& shape, const ProfileKey& key,
+                                          const std::vector<std::string>& knob_settings) {
+  std::optional<ProfileEntry> best;
+  for (const auto& knobs : knob_settings) {
+    ProfileKey k = key;
+    k.knobs = knobs;
+    auto e = est.estimate(shape, k);
+    if (e && (!best || (e->feasible && (!best->feasible || e->step_time < best->step_time)))) best = e;
+  }
+  return best;
+}
+
 std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
                                      const ProfileStore& store) {
   std::vector<std::string> hashes;
@@ -43,14 +67,15 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
       go.memory_budget = groups[g].memory;
       const Estimator est(go, stored, jobs);
       for (Technique t : w.techniques) {
-        for (int64_t n : technique_device_counts(t, groups[g].count)) {
+        for (int64_t n : technique_device_counts(t, groups[g].count))
+        for (const auto& knob_settings : strategy_knob_sets(t, n, shape, groups[g])) {
           const ProfileKey key{shape.hash, t, "", groups[g].model, n, groups[g].threads};
           ProfileRow row;
           row.shape = s;
           row.group = g;
           // The stored knob setting with the fastest feasible step (autotuned), else the first stored.
           std::optional<ProfileEntry> e;
-          for (const auto& knobs : technique_knobs(t, n, shape.batch_size)) {
+          for (const auto& knobs : knob_settings) {
             ProfileKey k = key;
             k.knobs = knobs;
             auto got = store.get(k);
@@ -63,7 +88,7 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           if (e) {
             row.entry = *e;  // (the budget was applied above)
             row.source = e->source == ProfileSource::Measured ? "measured" : "accounting";
-          } else if (auto e = est.estimate(shape, key)) {
+          } else if (auto e = best_estimate(est, shape, key, knob_settings)) {
             bool calibrated = false;
             est.efficiency(t, groups[g].model, &calibrated);
             row.entry = *e;
@@ -75,7 +100,9 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
             row.entry.feasible = false;
             row.entry.reason = "more devices than samples in a batch";
           }
-          if (row.entry.feasible) row.runtime = job_runtime(w, first, row.entry, state_bytes);
+          // A fused group checkpoints each of its K models.
+          if (row.entry.feasible)
+            row.runtime = job_runtime(w, first, row.entry, state_bytes * static_cast<double>(fused_k(row.entry.key.knobs)));
           rows.push_back(std::move(row));
         }
       }

@@ -2,11 +2,20 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
 
 namespace saturn::train {
+
+void write_json_atomic(const std::string& path, const nlohmann::json& j) {
+  {
+    std::ofstream out(path + ".tmp");
+    out << j.dump(2) << "\n";
+  }
+  std::filesystem::rename(path + ".tmp", path);
+}
 
 MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) {
   std::string kept;

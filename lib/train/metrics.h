@@ -27,4 +27,9 @@ class MetricsLog {
   FILE* f_ = nullptr;
 };
 
+// Writes `j` to `path` through a temporary file and a rename, so readers
+// (the runner, a resumed worker) see the old file or the whole new one: a
+// job's result.json, a trial's rank file.
+void write_json_atomic(const std::string& path, const nlohmann::json& j);
+
 }  // namespace saturn::train

@@ -38,8 +38,8 @@ std::vector<size_t> balance_stages(const std::vector<double>& t, size_t stages) 
   return cuts;
 }
 
-Pipeline::Pipeline(BlockModel model, Communicator& comm, std::vector<size_t> cuts)
-    : model_(std::move(model)), comm_(comm), cuts_(std::move(cuts)) {
+Pipeline::Pipeline(BlockModel model, Communicator& comm, std::vector<size_t> cuts, PipeSchedule schedule)
+    : model_(std::move(model)), comm_(comm), cuts_(std::move(cuts)), schedule_(schedule) {
   if (cuts_.size() != static_cast<size_t>(comm_.world()) + 1 || cuts_.front() != 0 || cuts_.back() != model_->size())
     throw internal_error("pipeline: bad stage cuts");
   // A block read by a block of another stage is held by both (tied weights).
@@ -96,31 +96,92 @@ torch::Tensor Pipeline::recv_tensor(int src, const torch::TensorOptions& o) {
   return t;
 }
 
+torch::Tensor Pipeline::exchange(const torch::Tensor& t, int peer, const torch::TensorOptions& o) {
+  std::vector<int64_t> head{t.dim()};
+  for (auto d : t.sizes()) head.push_back(d);
+  head.resize(9, 0);
+  const auto longs = torch::TensorOptions().dtype(torch::kLong).device(t.device());
+  torch::Tensor theirs = torch::empty({9}, longs);
+  comm_.send_recv(torch::tensor(head, longs), peer, theirs, peer);
+  theirs = theirs.cpu();
+  std::vector<int64_t> dims;
+  for (int64_t i = 0; i < theirs[0].item<int64_t>(); ++i) dims.push_back(theirs[i + 1].item<int64_t>());
+  torch::Tensor got = torch::empty(dims, o);
+  comm_.send_recv(t.contiguous(), peer, got, peer);
+  return got;
+}
+
 torch::Tensor Pipeline::run(const std::vector<torch::Tensor>& inputs, const std::vector<torch::Tensor>& targets,
                             const std::vector<double>& scale, bool train) {
   const int rank = comm_.rank(), last = comm_.world() - 1;
   const size_t m = inputs.size();
   const auto act = model_->parameters().empty() ? torch::TensorOptions() : params_.at(0).options();
+  const auto plain = act.requires_grad(false);
   torch::Tensor total = torch::zeros({}, act.dtype(torch::kDouble).requires_grad(false));
   std::vector<torch::Tensor> ins(m), outs(m);
-  for (size_t k = 0; k < m; ++k) {
-    torch::Tensor x = rank == 0 ? inputs[k] : recv_tensor(rank - 1, act.requires_grad(false));
+  int64_t in_flight = 0;
+  // Micro-batch k forward from this stage's input x; returns what goes to
+  // the next stage (the last stage adds its loss to the total).
+  auto forward = [&](size_t k, torch::Tensor x) {
     if (rank > 0 && train) x.requires_grad_(true);
     torch::Tensor y = model_->forward_range(x, first_block(), end_block());
     if (rank == last) {
       y = BlockModelImpl::loss(y, targets[k]) * scale[k];
       total += y.detach().to(torch::kDouble);
-    } else {
-      send_tensor(y.detach(), rank + 1);
     }
-    ins[k] = x;
-    outs[k] = y;
-  }
-  if (!train) return total;
-  for (size_t k = m; k-- > 0;) {
+    if (train) {
+      ins[k] = x;
+      outs[k] = y;
+      peak_in_flight_ = std::max(peak_in_flight_, ++in_flight);
+    }
+    return y.detach();
+  };
+  // Micro-batch k backward from the gradient of its output (none on the
+  // last stage); returns the gradient of its input (undefined on the first).
+  auto backward = [&](size_t k, const torch::Tensor& grad) {
     if (rank == last) outs[k].backward();
-    else outs[k].backward(recv_tensor(rank + 1, outs[k].options().requires_grad(false)));
-    if (rank > 0) send_tensor(ins[k].grad(), rank - 1);
+    else outs[k].backward(grad);
+    torch::Tensor g = rank > 0 ? ins[k].grad() : torch::Tensor();
+    ins[k] = outs[k] = torch::Tensor();  // its activations are freed now
+    --in_flight;
+    return g;
+  };
+  auto input = [&](size_t k) { return rank == 0 ? inputs[k] : recv_tensor(rank - 1, plain); };
+  if (!train || schedule_ == PipeSchedule::GPipe) {
+    for (size_t k = 0; k < m; ++k) {
+      torch::Tensor y = forward(k, input(k));
+      if (rank < last) send_tensor(y, rank + 1);
+    }
+    if (!train) return total;
+    for (size_t k = m; k-- > 0;) {
+      torch::Tensor g = backward(k, rank < last ? recv_tensor(rank + 1, plain) : torch::Tensor());
+      if (rank > 0) send_tensor(g, rank - 1);
+    }
+  } else {
+    // 1F1B (as Megatron-LM's non-interleaved schedule).
+    const size_t warm = std::min(static_cast<size_t>(last - rank), m);
+    for (size_t k = 0; k < warm; ++k) {
+      torch::Tensor y = forward(k, input(k));
+      if (rank < last) send_tensor(y, rank + 1);
+    }
+    torch::Tensor x = warm < m ? input(warm) : torch::Tensor();
+    for (size_t i = 0; i + warm < m; ++i) {
+      torch::Tensor y = forward(warm + i, x);
+      torch::Tensor grad = rank < last ? exchange(y, rank + 1, plain) : torch::Tensor();
+      torch::Tensor g = backward(i, grad);
+      const bool more = i + warm + 1 < m;
+      if (rank == 0) {
+        if (more) x = inputs[warm + i + 1];
+      } else if (more) {
+        x = exchange(g, rank - 1, plain);
+      } else {
+        send_tensor(g, rank - 1);
+      }
+    }
+    for (size_t i = m - warm; i < m; ++i) {
+      torch::Tensor g = backward(i, rank < last ? recv_tensor(rank + 1, plain) : torch::Tensor());
+      if (rank > 0) send_tensor(g, rank - 1);
+    }
   }
   sum_shared_grads();
   return total;

@@ -7,8 +7,13 @@
 
 #include "core/error.h"
 #include "train/optim_state.h"
+#include <map>
+#include <optional>
 #ifdef SATURN_TORCH_CUDA
+#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGeneratorImpl.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace saturn::train {
@@ -27,35 +32,50 @@ at::Generator generator_for(const torch::Tensor& x) {
   return at::detail::getDefaultCPUGenerator();
 }
 
-// One group of blocks [begin, end): gathers their parameters (and those of
-// the blocks they read, e.g. a tied embedding) for forward, frees them, and
-// in backward gathers again, recomputes, and returns the shards' gradients.
+// A tensor's storage bytes, allocated or dropped in place: every view of it
+// (the parameters, and what autograd saved of them) sees the change.
+void allocate_storage(const torch::Tensor& t) {
+  c10::StorageImpl* s = t.storage().unsafeGetStorageImpl();
+  const size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
+  s->set_data_ptr_noswap(s->allocator()->allocate(bytes));
+  s->set_nbytes(bytes);
+}
+void drop_storage_bytes(const torch::Tensor& t) {
+  c10::StorageImpl* s = t.storage().unsafeGetStorageImpl();
+  s->set_data_ptr_noswap(at::DataPtr(nullptr, t.device()));
+  s->set_nbytes(0);
+}
+
+// One group of blocks with recompute: gathers its units for forward, frees
+// them, and in backward gathers again, recomputes, and returns the shards'
+// gradients.
 struct BlockFn : torch::autograd::Function<BlockFn> {
-  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, at::TensorList shards, int64_t begin,
-                               int64_t end, int64_t self) {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, at::TensorList shards, int64_t group,
+                               int64_t self) {
     auto* f = reinterpret_cast<ShardedModel*>(self);
-    const auto units = f->group_units(static_cast<size_t>(begin), static_cast<size_t>(end));
-    ctx->saved_data["begin"] = begin;
-    ctx->saved_data["end"] = end;
+    const auto g = static_cast<size_t>(group);
+    ctx->saved_data["group"] = group;
     ctx->saved_data["self"] = self;
     ctx->saved_data["rng"] = generator_for(x).get_state();
     ctx->save_for_backward({x});
-    for (size_t u : units) f->gather_block(u);
-    torch::Tensor y = f->model()->forward_range(x, static_cast<size_t>(begin), static_cast<size_t>(end));
-    for (size_t u : units) f->free_block(u);
+    f->enter_group(g, +1);
+    const size_t begin = g * static_cast<size_t>(f->group_blocks());
+    const size_t end = std::min(f->model()->size(), begin + static_cast<size_t>(f->group_blocks()));
+    torch::Tensor y = f->model()->forward_range(x, begin, end);
+    f->leave_group(g, +1);
     (void)shards;
     return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto* f = reinterpret_cast<ShardedModel*>(ctx->saved_data["self"].toInt());
-    const auto begin = static_cast<size_t>(ctx->saved_data["begin"].toInt());
-    const auto end = static_cast<size_t>(ctx->saved_data["end"].toInt());
-    const auto units = f->group_units(begin, end);
+    const auto g = static_cast<size_t>(ctx->saved_data["group"].toInt());
+    const size_t begin = g * static_cast<size_t>(f->group_blocks());
+    const size_t end = std::min(f->model()->size(), begin + static_cast<size_t>(f->group_blocks()));
     torch::Tensor x = ctx->get_saved_variables()[0].detach();
     const bool float_input = x.is_floating_point();
     if (float_input) x.requires_grad_(true);
-    for (size_t u : units) f->gather_block(u);
+    f->enter_group(g, -1);
     at::Generator gen = generator_for(x);
     const torch::Tensor now = gen.get_state();
     gen.set_state(ctx->saved_data["rng"].toTensor());  // the forward's dropout masks
@@ -67,10 +87,9 @@ struct BlockFn : torch::autograd::Function<BlockFn> {
     gen.set_state(now);
     variable_list out;
     out.push_back(float_input ? x.grad() : torch::Tensor());
-    for (size_t u : units) out.push_back(f->reduce_block_grads(u));
-    for (size_t u : units) f->free_block(u);
-    out.push_back(torch::Tensor());  // begin
-    out.push_back(torch::Tensor());  // end
+    for (size_t u : f->group_units(g)) out.push_back(f->reduce_block_grads(u));
+    f->leave_group(g, -1);
+    out.push_back(torch::Tensor());  // group
     out.push_back(torch::Tensor());  // self
     return out;
   }
@@ -78,8 +97,22 @@ struct BlockFn : torch::autograd::Function<BlockFn> {
 
 }  // namespace
 
+// Spilling on CUDA: host-to-device copies of the next group on a side
+// stream, each unit's copy followed by an event the compute stream waits on.
+struct ShardedModel::Prefetch {
+#ifdef SATURN_TORCH_CUDA
+  c10::cuda::CUDAStream stream = c10::cuda::getStreamFromPool();
+  std::map<size_t, at::cuda::CUDAEvent> ready;  // unit -> its copy is done
+#endif
+  std::optional<size_t> group;                   // the group being prefetched
+};
+
 ShardedModel::ShardedModel(BlockModel model, const ShardOptions& o)
-    : model_(std::move(model)), comm_(o.comm), group_blocks_(std::max<int64_t>(1, o.group_blocks)) {
+    : model_(std::move(model)),
+      comm_(o.comm),
+      group_blocks_(std::max<int64_t>(1, o.group_blocks)),
+      recompute_(o.recompute),
+      host_shards_(!o.comm || o.offload) {
   if (comm_) {
     world_ = comm_->world();
     rank_ = comm_->rank();
@@ -94,22 +127,33 @@ ShardedModel::ShardedModel(BlockModel model, const ShardOptions& o)
         blk.params.push_back(p);
       }
     blk.shard = (blk.numel + world - 1) / world;
-    if (!blk.params.empty()) device_ = blk.params[0].options();
-    torch::Tensor flat = torch::zeros({blk.shard * world}, device_);
+    if (!blk.params.empty()) device_ = blk.params[0].options().requires_grad(false);
+    blk.flat = torch::zeros({blk.shard * world}, device_);
     {
       torch::NoGradGuard g;
       for (size_t i = 0; i < blk.params.size(); ++i)
-        flat.narrow(0, blk.offsets[i], blk.params[i].numel()).copy_(blk.params[i].reshape({-1}));
+        blk.flat.narrow(0, blk.offsets[i], blk.params[i].numel()).copy_(blk.params[i].reshape({-1}));
+      for (size_t i = 0; i < blk.params.size(); ++i)  // the module's own copies are freed
+        blk.params[i].set_data(blk.flat.narrow(0, blk.offsets[i], blk.params[i].numel()).view(blk.params[i].sizes()));
     }
-    torch::Tensor mine = flat.narrow(0, rank * blk.shard, blk.shard).clone().detach();
-    if (!comm_) {  // spilling: the parameters live in host memory
+    torch::Tensor mine = blk.flat.narrow(0, rank * blk.shard, blk.shard).clone();
+    if (host_shards_) {  // spilling, offload: the parameters live in host memory
       mine = mine.to(torch::kCPU);
       if (torch::cuda::is_available()) mine = mine.pin_memory();
     }
     shards_.push_back(mine.requires_grad_(true));
+    blk.gathered = !blk.params.empty();
+    if (blk.gathered) resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
     blocks_.push_back(std::move(blk));
   }
+#ifdef SATURN_TORCH_CUDA
+  if (!comm_ && recompute_ && device_.device().is_cuda()) {
+    c10::cuda::CUDAGuard on(device_.device());
+    prefetch_ = std::make_unique<Prefetch>();
+  }
+#endif
   release();
+  peak_resident_ = 0;
 }
 
 ShardedModel::~ShardedModel() = default;
@@ -120,35 +164,13 @@ int64_t ShardedModel::shard_bytes() const {
   return n;
 }
 
-void ShardedModel::gather_block(size_t b) {
-  Block& blk = blocks_[b];
-  if (blk.params.empty()) return;
-  torch::NoGradGuard g;
-  const torch::Tensor full = gather_flat(shards_[b].detach(), blk.shard);
-  for (size_t i = 0; i < blk.params.size(); ++i) {
-    auto& p = blk.params[i];
-    p.set_data(full.narrow(0, blk.offsets[i], p.numel()).view(p.sizes()));
-  }
-  if (!blk.gathered) resident_ += blk.numel * static_cast<int64_t>(full.element_size());
-  blk.gathered = true;
-  peak_resident_ = std::max(peak_resident_, resident_);
+size_t ShardedModel::groups() const {
+  return (blocks_.size() + static_cast<size_t>(group_blocks_) - 1) / static_cast<size_t>(group_blocks_);
 }
 
-torch::Tensor ShardedModel::gather_flat(const torch::Tensor& shard, int64_t shard_numel) {
-  if (!comm_) return shard.to(device_.device(), /*non_blocking=*/true, /*copy=*/true);
-  torch::Tensor full = torch::empty({shard_numel * world_}, shard.options().requires_grad(false));
-  comm_->all_gather(shard.contiguous(), full);
-  return full;
-}
-
-torch::Tensor ShardedModel::reduce_flat(const torch::Tensor& flat, int64_t shard_numel) {
-  if (!comm_) return flat.to(torch::kCPU);
-  torch::Tensor mine = torch::empty({shard_numel}, flat.options());
-  comm_->reduce_scatter(flat, mine);
-  return mine;
-}
-
-std::vector<size_t> ShardedModel::group_units(size_t begin, size_t end) const {
+std::vector<size_t> ShardedModel::group_units(size_t g) const {
+  const size_t begin = g * static_cast<size_t>(group_blocks_);
+  const size_t end = std::min(blocks_.size(), begin + static_cast<size_t>(group_blocks_));
   std::vector<size_t> units;
   for (size_t b = begin; b < end; ++b) units.push_back(b);
   for (size_t b = begin; b < end; ++b)
@@ -157,16 +179,109 @@ std::vector<size_t> ShardedModel::group_units(size_t begin, size_t end) const {
   return units;
 }
 
+void ShardedModel::gather_block(size_t b) {
+  Block& blk = blocks_[b];
+  if (blk.params.empty()) return;
+  torch::NoGradGuard g;
+  if (!blk.gathered) {
+    allocate_storage(blk.flat);
+    torch::Tensor shard = shards_[b].detach();
+    if (comm_) {
+      if (shard.device() != device_.device()) shard = shard.to(device_.device(), /*non_blocking=*/true);
+      comm_->all_gather(shard, blk.flat);
+    } else {
+      blk.flat.copy_(shard, /*non_blocking=*/true);
+    }
+    blk.gathered = true;
+    resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    peak_resident_ = std::max(peak_resident_, resident_);
+  }
+#ifdef SATURN_TORCH_CUDA
+  if (prefetch_) {
+    auto e = prefetch_->ready.find(b);
+    if (e != prefetch_->ready.end()) {
+      e->second.block(c10::cuda::getCurrentCUDAStream(device_.device().index()));
+      prefetch_->ready.erase(e);
+    }
+  }
+#endif
+  // (Re)bind the parameters to the buffer: a checkpoint load may have
+  // pointed them elsewhere. Their version counters stay their own.
+  for (size_t i = 0; i < blk.params.size(); ++i) {
+    auto& p = blk.params[i];
+    p.set_data(blk.flat.narrow(0, blk.offsets[i], p.numel()).view(p.sizes()));
+  }
+}
+
 void ShardedModel::free_block(size_t b) {
-  if (blocks_[b].gathered) resident_ -= blocks_[b].numel * static_cast<int64_t>(blocks_[b].params[0].element_size());
-  blocks_[b].gathered = false;
-  for (auto& p : blocks_[b].params) drop_storage(p);
+  Block& blk = blocks_[b];
+  if (blk.gathered) {
+    resident_ -= blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    drop_storage_bytes(blk.flat);
+  }
+  blk.gathered = false;
+  for (auto& p : blk.params) p.mutable_grad() = torch::Tensor();
+}
+
+void ShardedModel::start_prefetch(size_t g) {
+#ifdef SATURN_TORCH_CUDA
+  // The compute stream's work queued so far may still use memory the
+  // allocator hands out now: the copies wait for it, not for what comes next.
+  at::cuda::CUDAEvent queued;
+  queued.record(c10::cuda::getCurrentCUDAStream(device_.device().index()));
+  queued.block(prefetch_->stream);
+  c10::cuda::CUDAStreamGuard on(prefetch_->stream);
+  torch::NoGradGuard no_grad;
+  for (size_t u : group_units(g)) {
+    Block& blk = blocks_[u];
+    if (blk.params.empty() || blk.gathered) continue;
+    allocate_storage(blk.flat);
+    blk.flat.copy_(shards_[u].detach(), /*non_blocking=*/true);
+    blk.gathered = true;
+    resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    prefetch_->ready[u].record(prefetch_->stream);
+  }
+  peak_resident_ = std::max(peak_resident_, resident_);
+  prefetch_->group = g;
+#else
+  (void)g;
+#endif
+}
+
+void ShardedModel::enter_group(size_t g, int order) {
+  for (size_t u : group_units(g)) gather_block(u);
+  if (!prefetch_) return;
+  const auto next = static_cast<int64_t>(g) + order;
+  if (next >= 0 && next < static_cast<int64_t>(groups())) start_prefetch(static_cast<size_t>(next));
+}
+
+void ShardedModel::leave_group(size_t g, int order) {
+  std::vector<size_t> keep;
+  const auto next = static_cast<int64_t>(g) + order;
+  if (prefetch_ && prefetch_->group && static_cast<int64_t>(*prefetch_->group) == next) keep = group_units(*prefetch_->group);
+  for (size_t u : group_units(g))
+    if (std::find(keep.begin(), keep.end(), u) == keep.end()) free_block(u);
+}
+
+torch::Tensor ShardedModel::gather_state(const torch::Tensor& shard, int64_t shard_numel) {
+  torch::Tensor mine = shard.to(device_.device(), /*non_blocking=*/false, /*copy=*/!comm_);
+  if (!comm_) return mine;
+  torch::Tensor full = torch::empty({shard_numel * world_}, mine.options().requires_grad(false));
+  comm_->all_gather(mine.contiguous(), full);
+  return full;
+}
+
+torch::Tensor ShardedModel::reduce_flat(const torch::Tensor& flat, int64_t shard_numel) {
+  if (!comm_) return flat.to(torch::kCPU);
+  torch::Tensor mine = torch::empty({shard_numel}, flat.options());
+  comm_->reduce_scatter(flat, mine);
+  return host_shards_ ? mine.to(torch::kCPU) : mine;
 }
 
 torch::Tensor ShardedModel::reduce_block_grads(size_t b) {
   Block& blk = blocks_[b];
   torch::NoGradGuard g;
-  torch::Tensor flat = torch::zeros({blk.shard * world_}, device_.requires_grad(false));
+  torch::Tensor flat = torch::zeros({blk.shard * world_}, device_);
   for (size_t i = 0; i < blk.params.size(); ++i)
     if (blk.params[i].grad().defined())
       flat.narrow(0, blk.offsets[i], blk.params[i].numel()).copy_(blk.params[i].grad().reshape({-1}));
@@ -175,24 +290,77 @@ torch::Tensor ShardedModel::reduce_block_grads(size_t b) {
   return mine;
 }
 
+void ShardedModel::reduce_into_shard(size_t b) {
+  torch::NoGradGuard g;
+  torch::Tensor mine = reduce_block_grads(b);
+  auto& grad = shards_[b].mutable_grad();
+  if (grad.defined()) grad.add_(mine);
+  else grad = mine;
+}
+
 torch::Tensor ShardedModel::forward(const torch::Tensor& input) {
   torch::Tensor x = input;
   const auto self = static_cast<int64_t>(reinterpret_cast<intptr_t>(this));
-  for (size_t b = 0; b < blocks_.size(); b += static_cast<size_t>(group_blocks_)) {
-    const size_t end = std::min(blocks_.size(), b + static_cast<size_t>(group_blocks_));
-    std::vector<torch::Tensor> unit;
-    for (size_t u : group_units(b, end)) unit.push_back(shards_[u]);
-    x = BlockFn::apply(x, at::TensorList(unit), static_cast<int64_t>(b), static_cast<int64_t>(end), self);
+  const size_t n = groups();
+  if (recompute_) {
+    for (size_t g = 0; g < n; ++g) {
+      std::vector<torch::Tensor> unit;
+      for (size_t u : group_units(g)) unit.push_back(shards_[u]);
+      x = BlockFn::apply(x, at::TensorList(unit), static_cast<int64_t>(g), self);
+    }
+    return x;
+  }
+  // Keep activations: group g's backward starts at its output's gradient
+  // (gather g again) and ends at its input's (reduce and free g). Both hooks
+  // of a group boundary go on the one tensor, reduce first, so a unit two
+  // groups share (a tied embedding) is freed before it is gathered again.
+  for (size_t g = 0; g < n; ++g) {
+    const size_t begin = g * static_cast<size_t>(group_blocks_);
+    const size_t end = std::min(blocks_.size(), begin + static_cast<size_t>(group_blocks_));
+    for (size_t u : group_units(g)) gather_block(u);
+    torch::Tensor y = model_->forward_range(x, begin, end);
+    for (size_t u : group_units(g)) free_block(u);
+    if (y.requires_grad()) {
+      if (g + 1 < n) {
+        y.register_hook([this, g](torch::Tensor grad) {
+          for (size_t u : group_units(g + 1)) reduce_into_shard(u);
+          for (size_t u : group_units(g + 1)) free_block(u);
+          for (size_t u : group_units(g)) gather_block(u);
+          return grad;
+        });
+      } else {
+        y.register_hook([this, g](torch::Tensor grad) {
+          for (size_t u : group_units(g)) gather_block(u);
+          return grad;
+        });
+      }
+    }
+    x = y;
   }
   return x;
 }
 
+void ShardedModel::finish_backward() {
+  if (recompute_) return;
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    bool any = false;
+    for (auto& p : blocks_[b].params) any = any || p.grad().defined();
+    if (any) reduce_into_shard(b);
+    free_block(b);
+  }
+}
+
 double ShardedModel::clip_grad_norm(double max_norm) {
   torch::NoGradGuard g;
-  torch::Tensor sq = torch::zeros({1}, shards_.at(0).options().dtype(torch::kDouble).requires_grad(false));
+  const auto on = shards_.at(0).options().dtype(torch::kDouble).requires_grad(false);
+  torch::Tensor sq = torch::zeros({1}, on);
   for (const auto& s : shards_)
     if (s.grad().defined()) sq += s.grad().to(torch::kDouble).pow(2).sum();
-  if (comm_) comm_->all_reduce(sq);
+  if (comm_) {  // the communicator works on the device (offloaded shards are on the host)
+    torch::Tensor d = sq.to(device_.device());
+    comm_->all_reduce(d);
+    sq = d.cpu();
+  }
   const double norm = std::sqrt(sq.item<double>());
   const double coef = max_norm / (norm + 1e-6);
   if (coef < 1)
@@ -202,8 +370,17 @@ double ShardedModel::clip_grad_norm(double max_norm) {
 }
 
 void ShardedModel::materialise() {
-  for (auto& blk : blocks_)
-    for (auto& p : blk.params) p.set_data(torch::empty(p.sizes(), p.options()));
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    Block& blk = blocks_[b];
+    if (blk.params.empty()) continue;
+    if (!blk.gathered) {
+      allocate_storage(blk.flat);
+      blk.gathered = true;
+      resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    }
+    for (size_t i = 0; i < blk.params.size(); ++i)
+      blk.params[i].set_data(blk.flat.narrow(0, blk.offsets[i], blk.params[i].numel()).view(blk.params[i].sizes()));
+  }
 }
 
 void ShardedModel::release() {
@@ -226,7 +403,7 @@ std::unique_ptr<torch::optim::Optimizer> ShardedModel::gather_full(
     if (mine.tensors.empty() || blk.params.empty()) continue;
     std::vector<StateView> per(blk.params.size());
     for (const auto& [name, t] : mine.tensors) {
-      const torch::Tensor whole = gather_flat(t, blk.shard);
+      const torch::Tensor whole = gather_state(t, blk.shard);
       for (size_t i = 0; i < blk.params.size(); ++i) {
         per[i].step = mine.step;
         per[i].tensors.emplace_back(name, whole.narrow(0, blk.offsets[i], blk.params[i].numel()).view(blk.params[i].sizes()).clone());
@@ -246,7 +423,8 @@ void ShardedModel::load_full(torch::optim::Optimizer& full, torch::optim::Optimi
     auto slice = [&](const std::vector<torch::Tensor>& parts) {
       torch::Tensor flat = torch::zeros({blk.shard * world_}, parts[0].options());
       for (size_t i = 0; i < parts.size(); ++i) flat.narrow(0, blk.offsets[i], parts[i].numel()).copy_(parts[i].reshape({-1}));
-      return flat.narrow(0, rank * blk.shard, blk.shard).to(shards_[b].device(), /*non_blocking=*/false, /*copy=*/true);
+      torch::Tensor mine = flat.narrow(0, rank * blk.shard, blk.shard).to(shards_[b].device(), /*non_blocking=*/false, /*copy=*/true);
+      return host_shards_ && torch::cuda::is_available() ? mine.pin_memory() : mine;
     };
     shards_[b].set_data(slice(blk.params));
     std::vector<StateView> per;

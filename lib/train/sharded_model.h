@@ -13,9 +13,21 @@
 //   and freed, copied again for its backward, and its gradients copied back.
 //   At most one group's parameters are on the device at a time.
 //
-// Either way a group's backward recomputes its forward from the saved input
-// (activation recompute), with the RNG state of the forward so dropout masks
-// repeat. Non-trainable buffers stay in the module.
+// A block's parameters are views into one flat buffer on the device whose
+// storage is allocated when the block is gathered and dropped when it is
+// freed, so tensors autograd saved keep pointing at it.
+//
+// With `recompute` (the default) a group's backward recomputes its forward
+// from the saved input, with the RNG state of the forward so dropout masks
+// repeat: only group inputs stay alive between forward and backward. Without
+// it the forward's activations are kept and the group's parameters are
+// gathered again just before its backward (a hook on its output) and
+// reduced and freed just after (a hook on its input; finish_backward() does
+// the first group's). `offload` keeps FSDP's shards, their gradients and the
+// optimizer state in host memory (pinned with CUDA), as spilling always does.
+// Spilling on CUDA prefetches the next group on a side stream while the
+// current one computes (so two groups may be resident). Non-trainable
+// buffers stay in the module.
 //
 // Checkpoints keep the single-device format: gather_full() materialises the
 // whole model and a full optimizer whose state is gathered from the shards
@@ -38,6 +50,8 @@ namespace saturn::train {
 struct ShardOptions {
   Communicator* comm = nullptr;   // FSDP over its ranks; nullptr = spill to host memory
   int64_t group_blocks = 1;       // blocks gathered (or copied) and freed together
+  bool recompute = true;          // recompute activations in backward (else keep them)
+  bool offload = false;           // FSDP: shards and optimizer state in host memory
 };
 
 class ShardedModel {
@@ -58,6 +72,9 @@ class ShardedModel {
 
   // The model's forward, block by block with gathered parameters.
   torch::Tensor forward(const torch::Tensor& x);
+  // After each backward: reduces the gradients that no hook has reduced yet
+  // (without recompute, the first group's) and frees their blocks.
+  void finish_backward();
 
   // Clips the shards' gradients to a global norm over all ranks (as
   // clip_grad_norm_ over the whole model); returns the norm before clipping.
@@ -75,30 +92,45 @@ class ShardedModel {
   void load_full(torch::optim::Optimizer& full, torch::optim::Optimizer& sharded);
   void release();
 
-  // Internal, for the autograd function: gather/free one block.
-  void gather_block(size_t b);
-  void free_block(size_t b);
-  torch::Tensor reduce_block_grads(size_t b);
-  // The blocks a group of blocks [begin, end) needs: those and the ones they read.
-  std::vector<size_t> group_units(size_t begin, size_t end) const;
+  // Internal, for the autograd function and hooks. Group g covers blocks
+  // [g * group_blocks, (g + 1) * group_blocks); its units are those blocks
+  // and the ones they read (a tied embedding).
+  size_t groups() const;
+  int64_t group_blocks() const { return group_blocks_; }
+  std::vector<size_t> group_units(size_t g) const;
+  // Makes group g's units resident (waiting for a prefetch of them) and,
+  // when prefetching, starts copying the next group in `order` (+1 forward,
+  // -1 backward); leave_group frees g's units that the prefetched one does
+  // not need.
+  void enter_group(size_t g, int order);
+  void leave_group(size_t g, int order);
+  torch::Tensor reduce_block_grads(size_t b);  // this rank's part of block b's gradients, summed
+  void reduce_into_shard(size_t b);            // ... added to its shard's .grad
   BlockModel& model() { return model_; }
 
  private:
   struct Block {
-    std::vector<torch::Tensor> params;   // the module's trainable parameters
+    std::vector<torch::Tensor> params;   // the module's trainable parameters: views of `flat`
     std::vector<int64_t> offsets;        // into the flat vector
     int64_t numel = 0, shard = 0;        // elements in all; per rank (padded)
-    bool gathered = false;               // the module holds its full parameters
+    torch::Tensor flat;                  // shard * world elements on the device; storage only while gathered
+    bool gathered = false;               // `flat` holds the full parameters
   };
-  torch::Tensor gather_flat(const torch::Tensor& shard, int64_t shard_numel);  // the full vector on the device
+  struct Prefetch;                       // CUDA side stream and events (spilling)
+  void gather_block(size_t b);
+  void free_block(size_t b);
+  void start_prefetch(size_t g);
+  torch::Tensor gather_state(const torch::Tensor& shard, int64_t shard_numel);  // optimizer state, full, on the device
   torch::Tensor reduce_flat(const torch::Tensor& flat, int64_t shard_numel);  // this rank's part, summed
   BlockModel model_;
   Communicator* comm_;
   int64_t world_ = 1, rank_ = 0, group_blocks_ = 1;
+  bool recompute_ = true, host_shards_ = false;
   torch::TensorOptions device_;                // where the module computes
   int64_t resident_ = 0, peak_resident_ = 0;
   std::vector<Block> blocks_;
   std::vector<torch::Tensor> shards_;
+  std::unique_ptr<Prefetch> prefetch_;
 };
 
 }  // namespace saturn::train

@@ -1,6 +1,5 @@
 #include "train/trainer.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,9 +18,7 @@
 #include "train/models/build.h"
 #include "train/optim.h"
 #include "train/precision.h"
-#ifdef SATURN_TORCH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
+#include "train/trial_timer.h"
 
 namespace saturn::train {
 namespace {
@@ -67,57 +64,23 @@ Slice rank_slice(int64_t batch, int rank, int world) {
   return {batch * rank / world, batch * (rank + 1) / world};
 }
 
-void write_json_atomic(const std::string& path, const nlohmann::json& j) {
-  {
-    std::ofstream out(path + ".tmp");
-    out << j.dump(2) << "\n";
-  }
-  std::filesystem::rename(path + ".tmp", path);
-}
-
-// Resident bytes now (/proc/self/statm), and the process's peak.
-int64_t rss_now() {
-  std::ifstream in("/proc/self/statm");
-  int64_t size = 0, resident = 0;
-  in >> size >> resident;
-  return resident * ::sysconf(_SC_PAGESIZE);
-}
-int64_t rss_peak() {
-  struct rusage ru {};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<int64_t>(ru.ru_maxrss) * 1024;
-}
-
-// Seconds since this process started (/proc/self/stat starttime against
-// /proc/uptime; 10 ms resolution): libraries, data, model, rendezvous.
-double seconds_since_process_start() {
-  std::ifstream stat("/proc/self/stat"), up("/proc/uptime");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-  }
-  double uptime = 0;
-  up >> uptime;
-  const double started = std::atof(field.c_str()) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  return uptime > started ? uptime - started : 0;
-}
-
 bool is_out_of_memory(const std::string& what) {
   return what.find("out of memory") != std::string::npos || what.find("not enough memory") != std::string::npos ||
          what.find("std::bad_alloc") != std::string::npos;
-}
-
-void write_trial(const TrialOptions& t, int rank, const nlohmann::json& j) {
-  write_json_atomic(t.out + "/rank-" + std::to_string(rank) + ".json", j);
 }
 
 int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
                const std::function<void(const std::string&)>& log);
 
 }  // namespace
+
+int64_t total_steps(const TrainJob& job, int64_t train_samples) {
+  if (job.trial.enabled) return job.trial.warmup + job.trial.max_steps + 1;
+  if (job.steps > 0) return job.steps;
+  if (job.train.steps > 0) return job.train.steps;
+  return static_cast<int64_t>(std::ceil(job.train.epochs * static_cast<double>(train_samples) /
+                                        static_cast<double>(job.hp.batch_size)));
+}
 
 int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
               const std::function<void(const std::string&)>& log) {
@@ -154,11 +117,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   // Data first: a bad file fails before any work.
   const InputShape shape = input_shape(job.arch, job.config, job.data);
   DataSplit data = open_data(job.data, shape, job.resolve);
-  int64_t total = job.steps > 0 ? job.steps : job.train.steps;
-  if (total <= 0)
-    total = static_cast<int64_t>(std::ceil(job.train.epochs * static_cast<double>(data.train->size()) /
-                                           static_cast<double>(batch)));
-  if (trial) total = job.trial.warmup + job.trial.max_steps + 1;
+  const int64_t total = total_steps(job, data.train->size());
 
   torch::manual_seed(job.hp.seed);
   BlockModel model = build_model(job.arch, job.config, job.module_path);
@@ -179,6 +138,8 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     ShardOptions so;
     so.comm = comm;
     so.group_blocks = job.group_blocks;
+    so.recompute = job.recompute;
+    so.offload = comm && job.offload;
     fsdp = std::make_unique<ShardedModel>(model, so);
     params = fsdp->shards();
   }
@@ -210,7 +171,8 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     times = times.cpu();
     std::vector<double> t(static_cast<size_t>(times.numel()));
     for (size_t b = 0; b < t.size(); ++b) t[b] = times[static_cast<int64_t>(b)].item<double>();
-    pipe = std::make_unique<Pipeline>(model, *comm, balance_stages(t, static_cast<size_t>(world)));
+    pipe = std::make_unique<Pipeline>(model, *comm, balance_stages(t, static_cast<size_t>(world)),
+                                      job.gpipe ? PipeSchedule::GPipe : PipeSchedule::OneFOneB);
     params = pipe->params();
   }
   auto make_opt = [&](const std::vector<torch::Tensor>& ps) { return make_optimizer(ps, job.train.optimizer, job.hp); };
@@ -318,22 +280,9 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   int64_t interval_steps = 0;
   double last_loss = NAN;
   std::optional<double> last_eval;
-  std::vector<double> step_times;  // trial: timed steps, in order
-  double timed_seconds = 0;
+  TrialTimer timer(job.trial);
   const double startup = trial ? seconds_since_process_start() : 0;  // the first step starts now
-  auto window_stats = [&](double* median, double* spread) {
-    std::vector<double> w(step_times.end() - std::min<int64_t>(job.trial.window, step_times.size()), step_times.end());
-    std::sort(w.begin(), w.end());
-    *median = w.size() % 2 ? w[w.size() / 2] : (w[w.size() / 2 - 1] + w[w.size() / 2]) / 2;
-    *spread = *median > 0 ? (w.back() - w.front()) / *median : 0;
-  };
-  auto trial_done = [&] {
-    if (!trial || !leader || static_cast<int64_t>(step_times.size()) < job.trial.window) return false;
-    double median = 0, spread = 0;
-    window_stats(&median, &spread);
-    return spread <= job.trial.max_spread || static_cast<int64_t>(step_times.size()) >= job.trial.max_steps ||
-           timed_seconds >= job.trial.max_seconds;
-  };
+  auto trial_done = [&] { return trial && leader && timer.done(); };
   for (int64_t step = start; step < total; ++step) {
     const auto step_start = Clock::now();
     const double lr = lr_at(step, total, job.train.schedule, job.hp);
@@ -374,6 +323,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
                (static_cast<double>(idx.size()) / static_cast<double>(batch));
       }
       loss.backward();
+      if (fsdp) fsdp->finish_backward();
       local_loss += loss.detach().to(torch::kDouble);
     }
     const int local_stop = stop_signal ? static_cast<int>(*stop_signal) : 0;
@@ -397,11 +347,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
                        std::to_string(step + 1) + " (diverged; try a lower lr)");
     const int64_t done = step + 1;
     if (trial) {
-      const double dt = seconds_since(step_start);
-      if (step >= job.trial.warmup) {
-        step_times.push_back(dt);
-        timed_seconds += dt;
-      }
+      timer.record(seconds_since(step_start));
       if (stats[2].item<double>() > 0 || done == total) break;
       continue;
     }
@@ -445,17 +391,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     }
   }
   if (trial) {
-    double median = 0, spread = 0;
-    if (!step_times.empty()) window_stats(&median, &spread);
-    int64_t peak = rss_peak() - rss_before;
-#ifdef SATURN_TORCH_CUDA
-    if (device.is_cuda()) peak = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index()).reserved_bytes[0].peak;
-#endif
-    write_trial(job.trial, rank,
-                {{"feasible", true}, {"step_time", median}, {"spread", spread},
-                 {"timed_steps", static_cast<int64_t>(step_times.size())}, {"peak_memory", peak},
-                 {"startup_s", startup},
-                 {"final_loss", last_loss}});
+    write_trial(job.trial, rank, timer.result(device_peak_memory(device, rss_peak() - rss_before), startup, last_loss));
     if (comm) comm->barrier();
     return 0;
   }

@@ -1,6 +1,7 @@
 // The training loop of one job on one rank: single device, or data parallel
 // over a communicator's ranks with the same global batch, replicated (DDP)
-// or fully sharded (FSDP), or a pipeline of stages (GPipe); or spilled. Writes the
+// or fully sharded (FSDP), or a pipeline of stages (1F1B or GPipe); or spilled
+// (several jobs fused into one model: fused_trainer.h). Writes the
 // job's metrics.jsonl, checkpoints and result.json (rank 0 only), resumes
 // from the newest valid checkpoint, and stops at a step boundary with a
 // checkpoint when `stop_signal` becomes non-zero (all ranks agree on the
@@ -49,6 +50,9 @@ struct TrainJob {
                                   // "single" or "spill" (parameters in host memory), see sharded_model.h
   int64_t group_blocks = 1;       // fsdp, spill: blocks gathered or copied to the device together
   int64_t micro_batches = 0;      // pipeline: micro-batches per step (0 = 2 x stages, at most the batch)
+  bool gpipe = false;             // pipeline: GPipe schedule (else 1F1B, the same bubble in less memory)
+  bool recompute = true;          // fsdp, spill: recompute each group's activations in backward (else keep them)
+  bool offload = false;           // fsdp: shards, gradients and optimizer state in host memory
   bool resume = true;             // continue from the newest valid checkpoint
   TrialOptions trial;
 };
@@ -63,6 +67,10 @@ struct TrainJob {
 // when stopped by `stop_signal` (which a signal handler sets). `comm` is null
 // for a single device. Progress goes to `log` (rank 0 only). Throws
 // saturn::Error for bad data or configuration.
+// The steps a job trains: --steps, else the workload's steps, else its
+// epochs over `train_samples`; a trial's warm-up and timed steps.
+int64_t total_steps(const TrainJob& job, int64_t train_samples);
+
 constexpr int kTrialInfeasible = 3;  // a trial that ran out of memory (its rank file says so)
 int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
               const std::function<void(const std::string&)>& log);

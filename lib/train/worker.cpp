@@ -17,6 +17,7 @@
 #include "core/job.h"
 #include "core/text.h"
 #include "core/workload.h"
+#include "train/fused_trainer.h"
 #include "train/trainer.h"
 
 namespace saturn::train {
@@ -63,6 +64,9 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
     if (!o.technique.empty()) args.insert(args.end(), {"--technique", o.technique});
     if (o.group_blocks != 1) args.insert(args.end(), {"--group-blocks", std::to_string(o.group_blocks)});
     if (o.micro_batches > 0) args.insert(args.end(), {"--micro-batches", std::to_string(o.micro_batches)});
+    if (o.no_recompute) args.push_back("--no-recompute");
+    if (o.gpipe) args.push_back("--gpipe");
+    if (o.offload) args.push_back("--offload");
     if (o.steps > 0) args.insert(args.end(), {"--steps", std::to_string(o.steps)});
     if (o.micro_batch > 0) args.insert(args.end(), {"--micro-batch", std::to_string(o.micro_batch)});
     if (o.threads > 0) args.insert(args.end(), {"--threads", std::to_string(o.threads)});
@@ -138,15 +142,34 @@ int run_worker(const WorkerOptions& o) {
       throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
   const int world = static_cast<int>(o.devices.size());
   if (!o.technique.empty() && o.technique != "single" && o.technique != "ddp" && o.technique != "fsdp" &&
-      o.technique != "pipeline" && o.technique != "spill")
+      o.technique != "pipeline" && o.technique != "spill" && o.technique != "fused")
     throw usage_error("--technique: " + saturn::quoted(o.technique) +
-                      " is not one the engine runs (single, ddp, fsdp, pipeline, spill)");
-  if ((o.technique == "single" || o.technique == "spill") && world > 1)
+                      " is not one the engine runs (single, ddp, fsdp, pipeline, spill, fused)");
+  const bool fused = o.technique == "fused";
+  if (!fused && o.jobs.size() > 1)
+    throw usage_error("--job: given " + std::to_string(o.jobs.size()) + " times; only --technique fused trains several jobs");
+  if (o.copies != 0 && !(fused && o.trial && o.jobs.size() <= 1 && o.copies >= 1))
+    throw usage_error("--copies: only for a fused --trial of one --job (1 or more copies)");
+  if ((o.technique == "single" || o.technique == "spill" || fused) && world > 1)
     throw usage_error("--technique " + o.technique + ": takes one device, got " + std::to_string(world));
   if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
+  if (o.offload && o.technique != "fsdp") throw usage_error("--offload: only with --technique fsdp");
   const std::string job_dir = o.trial ? o.run_dir + "/trial" : o.run_dir + "/jobs/" + job.id;
+  std::vector<const Job*> group;  // fused: every job of the group, one model of the workload
+  if (fused) {
+    for (const auto& id : o.jobs) {
+      const Job& j = find_job(set, id);
+      if (j.model != job.model)
+        throw usage_error("--technique fused: " + j.id + " and " + job.id + " are different models; fused jobs share one");
+      for (const Job* g : group)
+        if (g->id == j.id) throw usage_error("--job " + j.id + ": given twice");
+      group.push_back(&j);
+    }
+  }
   install_handlers();
-  if (o.rank < 0 && !o.trial) lock_job_dir(job_dir, job.id, 120);
+  if (fused && !o.trial)
+    for (const Job* j : group) lock_job_dir(o.run_dir + "/jobs/" + j->id, j->id, 120);
+  if (o.rank < 0 && !o.trial && !fused) lock_job_dir(job_dir, job.id, 120);
   if (o.rank < 0 && world > 1) return launch_ranks(o, job_dir);
   if (o.rank >= world) throw usage_error("--rank " + std::to_string(o.rank) + " is not below the device count");
   const int rank = std::max(o.rank, 0);
@@ -179,28 +202,45 @@ int run_worker(const WorkerOptions& o) {
     comm = connect(co);
   }
 
-  TrainJob tj;
-  tj.id = job.id;
-  tj.arch = model.arch;
-  tj.config = job.config;
-  tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
-  tj.hp = job.hp;
-  tj.train = w.train;
-  tj.data = w.data_for(model);
-  tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
-  tj.out_dir = job_dir;
-  tj.steps = o.steps;
-  tj.micro_batch = o.micro_batch;
-  tj.device = device;
-  tj.technique = o.technique.empty() ? "ddp" : o.technique;
-  tj.group_blocks = o.group_blocks;
-  tj.micro_batches = o.micro_batches;
-  tj.resume = o.resume;
-  tj.trial.enabled = o.trial;
-  tj.trial.out = o.run_dir + "/trial";
+  auto train_job_of = [&](const Job& j, const std::string& dir) {
+    TrainJob tj;
+    tj.id = j.id;
+    tj.arch = model.arch;
+    tj.config = j.config;
+    tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
+    tj.hp = j.hp;
+    tj.train = w.train;
+    tj.data = w.data_for(model);
+    tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
+    tj.out_dir = dir;
+    tj.steps = o.steps;
+    tj.micro_batch = o.micro_batch;
+    tj.device = device;
+    tj.technique = o.technique.empty() ? "ddp" : o.technique;
+    tj.group_blocks = o.group_blocks;
+    tj.micro_batches = o.micro_batches;
+    tj.recompute = !o.no_recompute;
+    tj.gpipe = o.gpipe;
+    tj.offload = o.offload;
+    tj.resume = o.resume;
+    tj.trial.enabled = o.trial;
+    tj.trial.out = o.run_dir + "/trial";
+    return tj;
+  };
   auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
   try {
-    return train_job(tj, comm.get(), &g_stop, log);
+    if (fused) {
+      std::vector<TrainJob> jobs;
+      for (const Job* j : group) jobs.push_back(train_job_of(*j, o.run_dir + "/jobs/" + j->id));
+      for (int64_t c = 1; c < o.copies; ++c) {  // a trial's extra copies: the same job, other seeds
+        TrainJob copy = jobs.front();
+        copy.id += "#" + std::to_string(c);
+        copy.hp.seed += c;
+        jobs.push_back(copy);
+      }
+      return train_fused(jobs, &g_stop, log);
+    }
+    return train_job(train_job_of(job, job_dir), comm.get(), &g_stop, log);
   } catch (const c10::Error& e) {
     throw internal_error("job " + job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
   }

@@ -132,5 +132,53 @@ expect 69 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/file/sub/p.db
 has "$tmp/err" "cannot create the profile store's folder"
 expect 66 "$saturn" profile "$tmp/w/missing.yaml" --store "$store"
 
+# Fusion, measured: the tiny GPT's 8-point learning-rate sweep gets fused
+# trials of 2, 4 and 8 copies, and the plan fuses its jobs (measured fused
+# steps of 8 take about half of 8 single steps on one CPU thread).
+expect 0 "$saturn" profile "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db"
+expect 0 "$saturn" profile "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --show --json
+if python3 -c 'import json,sys
+rows = json.load(open(sys.argv[1]))["profiles"]
+ks = sorted(r["knobs"] for r in rows if r["technique"] == "fused" and r["source"] == "measured" and r["feasible"])
+sys.exit(0 if ks == ["k=2", "k=4", "k=8"] else 1)' "$tmp/out"; then ok; else bad "lr-sweep: fused trials of 2, 4, 8 measured"; fi
+expect 0 "$saturn" plan "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --run-dir "$tmp/sweep" --json
+if python3 -c 'import json,sys
+jobs = json.load(open(sys.argv[1]))["jobs"]
+fused = [j for j in jobs if j["technique"] == "fused"]
+sys.exit(0 if len(jobs) == 8 and fused and all(len(j["fused_with"]) + 1 == int(j["knobs"][2:]) for j in fused) else 1)' "$tmp/out"; then ok; else
+  bad "lr-sweep: the plan fuses the sweep: $(cat "$tmp/out" | head -c 600)"; fi
+# ... and `saturn run` trains the fused groups: each as one worker group,
+# every job done with its own result, one attempt each, all in one process.
+expect 0 "$saturn" run "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --run-dir "$tmp/sweep-run" --no-profile
+expect 0 "$saturn" status "$tmp/sweep-run" --json
+if python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+att = d["attempts"]
+ok = len(att) == 8 and all(a["outcome"] == "done" and a["technique"] == "fused" and a["step_end"] == 200 for a in att)
+ok = ok and len({a["pid"] for a in att}) < len(att)  # groups: fewer processes than jobs
+ok = ok and all(j["status"] == "done" for j in d["jobs"])
+sys.exit(0 if ok else 1)' "$tmp/out"; then ok; else bad "lr-sweep run: fused groups trained: $(head -c 800 "$tmp/out")"; fi
+for f in "$tmp"/sweep-run/jobs/gpt/*/result.json; do
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["steps"] == 200 and d["fused"] >= 2 else 1)' "$f"; then ok; else bad "$f: a fused job's result"; fi
+done
+# A fused run stopped by SIGTERM (every group checkpoints, exit 143) resumes
+# with the same groups: every job's final loss bit-identical to the run above.
+"$saturn" run "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --run-dir "$tmp/sweep-cut" --no-profile \
+  >/dev/null 2>"$tmp/cut.err" &
+pid=$!
+for _ in $(seq 300); do
+  [ "$(cat "$tmp"/sweep-cut/jobs/gpt/*/metrics.jsonl 2>/dev/null | wc -l)" -ge 16 ] && break
+  sleep 0.05
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc = 143 ] && ok || bad "fused run, SIGTERM: exit $rc: $(tail -3 "$tmp/cut.err")"
+expect 0 "$saturn" run "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --run-dir "$tmp/sweep-cut" --no-profile
+has "$tmp/err" "from step"
+finals() { for f in "$1"/jobs/gpt/*/result.json; do python3 -c 'import json,sys; print(sys.argv[1].split("/")[-2], repr(json.load(open(sys.argv[1]))["final_loss"]))' "$f"; done; }
+if cmp -s <(finals "$tmp/sweep-run") <(finals "$tmp/sweep-cut"); then ok; else
+  bad "fused run resumed after SIGTERM: final losses differ: $(diff <(finals "$tmp/sweep-run") <(finals "$tmp/sweep-cut"))"; fi
+
 echo "profile: $pass passed, $fail failed"
 [ "$fail" = 0 ]

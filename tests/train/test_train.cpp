@@ -256,9 +256,11 @@ TEST_CASE("gpt attention is causal: a later token changes no earlier output") {
 }
 
 TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and optimizer state") {
+  // mode 0: recompute; 1: keep activations; 2: optimizer state offloaded to the host.
+  for (int mode : {0, 1, 2})
   for (int world : {2, 3}) {
-    CAPTURE(world);
-    CHECK(on_ranks(world, [world](Communicator& c) {
+    CAPTURE(world, mode);
+    CHECK(on_ranks(world, [world, mode](Communicator& c) {
       torch::manual_seed(0);
       auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(2)}, {"width", int64_t(32)},
                                                             {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
@@ -267,11 +269,14 @@ TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and opti
       for (auto& p : m->parameters()) full_bytes += p.numel() * 4;
       ShardOptions so;
       so.comm = &c;
+      so.recompute = mode != 1;
+      so.offload = mode == 2;
       ShardedModel f(m, so);
       auto opt = make_optimizer(f.shards(), Optimizer::AdamW, Hyperparams{});
       auto x = torch::randint(64, {4, 16});
       auto loss = BlockModelImpl::loss(f.forward(x), torch::randint(64, {4, 16}));
       loss.backward();
+      f.finish_backward();
       opt->step();
       int64_t grads = 0, state = 0, resident = 0;
       for (const auto& s : f.shards()) grads += s.grad().numel() * 4;
@@ -297,7 +302,7 @@ TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and opti
   }
 }
 
-TEST_CASE("spill: parameters live on the host; at most one block group is resident at a time") {
+TEST_CASE("spill: parameters live on the host, at most one block group is resident at a time") {
   torch::manual_seed(0);
   auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(4)}, {"width", int64_t(32)},
                                                         {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
@@ -310,19 +315,22 @@ TEST_CASE("spill: parameters live on the host; at most one block group is reside
     block_bytes.push_back(n);
     full_bytes += n;
   }
+  for (bool recompute : {true, false})
   for (int64_t group : {1, 2}) {
-    CAPTURE(group);
+    CAPTURE(group, recompute);
     torch::manual_seed(0);
     auto model = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(4)}, {"width", int64_t(32)},
                                                               {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
                                                               {"vocab", int64_t(64)}}), "");
     ShardOptions so;
     so.group_blocks = group;
+    so.recompute = recompute;
     ShardedModel s(model, so);
     CHECK(s.shard_bytes() == full_bytes);  // all of it, in host memory
     for (const auto& t : s.shards()) CHECK(t.device().is_cpu());
     auto loss = BlockModelImpl::loss(s.forward(torch::randint(64, {4, 16})), torch::randint(64, {4, 16}));
     loss.backward();
+    s.finish_backward();
     // The largest group, plus the tied embedding the head reads.
     int64_t bound = 0;
     for (size_t b = 0; b < block_bytes.size(); b += static_cast<size_t>(group)) {
@@ -371,4 +379,43 @@ TEST_CASE("pipeline: a rank holds only its stage's parameters (and a tied weight
                           (long long)resident, (long long)mine, (long long)tied, (long long)full);
     return ok;
   }));
+}
+
+TEST_CASE("pipeline: 1F1B holds at most S - r micro-batches' activations, GPipe all M, the same gradients") {
+  for (int stages : {2, 3}) {
+    CAPTURE(stages);
+    CHECK(on_ranks(stages, [stages](Communicator& c) {
+      const Config cfg = config_of(Arch::Gpt, {{"layers", int64_t(4)}, {"width", int64_t(32)}, {"heads", int64_t(2)},
+                                               {"seq_len", int64_t(16)}, {"vocab", int64_t(64)}});
+      torch::manual_seed(1);
+      std::vector<torch::Tensor> inputs, targets;
+      const size_t micro = 8;
+      for (size_t k = 0; k < micro; ++k) {
+        inputs.push_back(torch::randint(64, {2, 16}));
+        targets.push_back(torch::randint(64, {2, 16}));
+      }
+      const std::vector<double> scale(micro, 1.0 / micro);
+      std::vector<std::vector<torch::Tensor>> grads;
+      std::vector<int64_t> peak;
+      double losses[2] = {0, 0};
+      for (PipeSchedule s : {PipeSchedule::GPipe, PipeSchedule::OneFOneB}) {
+        torch::manual_seed(0);
+        auto m = build_model(Arch::Gpt, cfg, "");
+        const auto cuts = balance_stages(std::vector<double>(m->size(), 1.0), static_cast<size_t>(stages));
+        Pipeline pipe(m, c, cuts, s);
+        losses[grads.size()] = pipe.run(inputs, targets, scale, true).item<double>();
+        std::vector<torch::Tensor> g;
+        for (auto& p : pipe.params()) g.push_back(p.grad().clone());
+        grads.push_back(g);
+        peak.push_back(pipe.peak_in_flight());
+      }
+      bool ok = peak[0] == static_cast<int64_t>(micro) && peak[1] == stages - c.rank();
+      for (size_t i = 0; i < grads[0].size(); ++i) ok = ok && torch::allclose(grads[0][i], grads[1][i], 1e-5, 1e-7);
+      ok = ok && std::abs(losses[0] - losses[1]) <= 1e-6 * std::abs(losses[0]);
+      if (!ok)
+        std::fprintf(stderr, "rank %d: in flight gpipe %lld, 1f1b %lld; loss %g vs %g\n", c.rank(), (long long)peak[0],
+                     (long long)peak[1], losses[0], losses[1]);
+      return ok;
+    }));
+  }
 }

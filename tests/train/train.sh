@@ -7,33 +7,7 @@ src=$(cd "$2" && pwd)
 wl=$src/tests/train/workloads
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-
-# worker ARGS...: runs a worker, stdout+stderr to $tmp/log; returns its exit code.
-worker() { "$saturn" worker "$@" >"$tmp/log" 2>&1; }
-metrics() { echo "$1/jobs/$2/metrics.jsonl"; }
-# losses FILE: the training losses, one per line, as written.
-losses() { python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    d=json.loads(l)
-    if "loss" in d: print(repr(d["loss"]))' "$1"; }
-# decreases FILE: the last loss is below 80% of the first.
-decreases() { python3 -c 'import json,sys
-L=[json.loads(l)["loss"] for l in open(sys.argv[1]) if "\"loss\"" in l]
-sys.exit(0 if len(L) > 2 and L[-1] < 0.8 * L[0] else 1)' "$1"; }
-# close A B TOL: every loss of A within relative TOL of B's.
-close() { python3 -c 'import json,sys
-a=[json.loads(l)["loss"] for l in open(sys.argv[1]) if "\"loss\"" in l]
-b=[json.loads(l)["loss"] for l in open(sys.argv[2]) if "\"loss\"" in l]
-worst=max(abs(x-y)/abs(y) for x,y in zip(a,b))
-print("  max relative loss difference %.3g over %d steps" % (worst, len(a)))
-sys.exit(0 if len(a)==len(b) and len(a)>0 and worst <= float(sys.argv[3]) else 1)' "$1" "$2" "$3"; }
-# wait_lines FILE N: until FILE has N lines (at most 60 s).
-wait_lines() { for _ in $(seq 600); do [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
+. "$(dirname "$0")/lib.sh"
 
 # --- every model learns -------------------------------------------------------
 for job in gpt gpt-dropout; do
@@ -59,6 +33,23 @@ check "fsdp on 2 ranks, 50 steps" [ $? = 0 ]
 check "fsdp losses within 1e-4 of single device" close "$(metrics "$tmp/fsdp" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
 check "fsdp checkpoint has the single-device format" cmp -s <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/one/jobs/gpt/ckpt/step-0000000050.json") \
   <(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["meta"]))' "$tmp/fsdp/jobs/gpt/ckpt/step-0000000050.json")
+# FSDP's knobs: activations kept instead of recomputed, shards and optimizer
+# state offloaded to the host; spilling without recompute; a pipeline on the
+# GPipe schedule (the default is 1F1B).
+for variant in "fsdp-keep:--devices cpu,cpu --technique fsdp --no-recompute" \
+               "fsdp-keep2:--devices cpu,cpu --technique fsdp --no-recompute --group-blocks 2" \
+               "fsdp-offload:--devices cpu,cpu --technique fsdp --offload" \
+               "spill-keep:--technique spill --no-recompute --group-blocks 2" \
+               "pipeline-gpipe:--devices cpu,cpu,cpu --technique pipeline --gpipe --micro-batches 4"; do
+  name=${variant%%:*}
+  read -r -a args <<<"${variant#*:}"
+  worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/$name" --steps 50 "${args[@]}"
+  check "$name, 50 steps" [ $? = 0 ]
+  check "$name: losses within 1e-4 of single device" close "$(metrics "$tmp/$name" gpt)" "$(metrics "$tmp/one" gpt)" 1e-4
+done
+worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/bad" --steps 5 --offload
+check "--offload without fsdp: exit 64" [ $? = 64 ]
+check "--offload without fsdp: one line" [ "$(cat "$tmp/log")" = "--offload: only with --technique fsdp" ]
 for stages in 2 3; do
   devs=$(printf 'cpu,%.0s' $(seq $stages)); devs=${devs%,}
   worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/pipe$stages" --steps 50 --devices "$devs" --technique pipeline
@@ -79,12 +70,14 @@ check "accumulated losses within 1e-5 of single device" close "$(metrics "$tmp/a
 
 # --- SIGTERM: checkpoint, exit 143, resume bit-identical ----------------------
 for job in gpt gpt-dropout; do
-  for devices in cpu cpu,cpu cpu,cpu/fsdp cpu,cpu/pipeline cpu/spill; do
+  for devices in cpu cpu,cpu cpu,cpu/fsdp cpu,cpu/pipeline cpu/spill cpu,cpu/fsdp/--no-recompute; do
+    knob=""
+    case $devices in */*/*) knob=${devices##*/}; devices=${devices%/*} ;; esac
     technique=${devices#*/}
     [ "$technique" = "$devices" ] && technique="" || devices=${devices%/*}
-    name="$job on $devices${technique:+ ($technique)}"
-    args=(--devices "$devices" ${technique:+--technique "$technique"})
-    dir=$job-$devices$technique
+    name="$job on $devices${technique:+ ($technique${knob:+ $knob})}"
+    args=(--devices "$devices" ${technique:+--technique "$technique"} $knob)
+    dir=$job-$devices$technique$knob
     worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/whole-$dir" --steps 300 "${args[@]}"
     "$saturn" worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$dir" --steps 300 \
       "${args[@]}" >"$tmp/cut.log" 2>&1 &

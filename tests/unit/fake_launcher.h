@@ -4,7 +4,8 @@
 // next step). Failures are injected per (job, attempt) at a step; signals
 // to the runner at a time. Checkpoints and results live in a JobDisk that
 // outlives a launcher, so a second runner resumes from them. It records
-// every launch and flags two running jobs on one device.
+// every launch and flags two running jobs on one device. A fused group runs
+// at its first job's fused_step_time; its jobs share its progress and end.
 #pragma once
 
 #include <cmath>
@@ -27,6 +28,7 @@ struct FakeJob {
   double step_time = 1;        // true seconds per step on one device
   int64_t steps = 10;
   double multi_step_time = 0;  // on several devices (0 = step_time)
+  double fused_step_time = 0;  // as a fused group's first job: seconds per step of the whole group
 };
 
 class FakeLauncher : public Launcher {
@@ -103,15 +105,19 @@ class FakeLauncher : public Launcher {
       const FakeJob& fj = jobs_.at(it->first);
       const int64_t step = step_at(r, now_);
       int code = 0;
-      if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
-        code = 1;
-        disk_.checkpoint[it->first] = step / checkpoint_every * checkpoint_every;
-      } else if (r.stop_at <= now_ && step < fj.steps) {
-        code = r.stop_code;
-        disk_.checkpoint[it->first] = code == 128 + SIGKILL ? step / checkpoint_every * checkpoint_every : step;
-      } else {
-        disk_.checkpoint[it->first] = fj.steps;
-        disk_.finished[it->first] = fj.steps;
+      std::vector<std::string> group = r.spec.fused_with;
+      group.push_back(it->first);
+      for (const auto& job : group) {
+        if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
+          code = 1;
+          disk_.checkpoint[job] = step / checkpoint_every * checkpoint_every;
+        } else if (r.stop_at <= now_ && step < fj.steps) {
+          code = r.stop_code;
+          disk_.checkpoint[job] = code == 128 + SIGKILL ? step / checkpoint_every * checkpoint_every : step;
+        } else {
+          disk_.checkpoint[job] = fj.steps;
+          disk_.finished[job] = fj.steps;
+        }
       }
       out.push_back({LaunchEvent::Exit, it->first, code, 0});
       it = running_.erase(it);
@@ -124,6 +130,9 @@ class FakeLauncher : public Launcher {
     JobProgress p;
     p.checkpoint = disk_.checkpoint[job];
     auto it = running_.find(job);
+    for (auto g = running_.begin(); g != running_.end() && it == running_.end(); ++g)
+      for (const auto& other : g->second.spec.fused_with)
+        if (other == job) it = g;  // a fused group's job progresses with the group
     if (it == running_.end()) {
       p.step = p.checkpoint;
       return p;
@@ -153,6 +162,7 @@ class FakeLauncher : public Launcher {
   }
   double st(const Running& r) const {
     const FakeJob& fj = jobs_.at(r.spec.job);
+    if (!r.spec.fused_with.empty() && fj.fused_step_time > 0) return fj.fused_step_time;
     return r.spec.device_ids.size() > 1 && fj.multi_step_time > 0 ? fj.multi_step_time : fj.step_time;
   }
   std::map<std::string, FakeJob> jobs_;

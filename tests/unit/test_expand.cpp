@@ -87,7 +87,7 @@ TEST_CASE("per-model grids replace and extend the workload grid") {
   CHECK(s.shapes.size() == 2);
 }
 
-TEST_CASE("identical models share a shape hash; content changes the job hash") {
+TEST_CASE("identical models share a shape hash, content changes the job hash") {
   JobSet s = expand_text(with_line(10, "    arch: gpt\n  - name: twin\n    arch: gpt"));
   REQUIRE(s.jobs.size() == 4);
   CHECK(s.shapes.size() == 1);

@@ -71,6 +71,20 @@ TEST_CASE("estimator: Adam mixed precision holds ~16 bytes per parameter") {
   // FSDP over 8 shards the states: about an eighth, plus one gathered block.
   const auto f = est.memory(shape, {"xl", Technique::Fsdp, "", "A100-80GB", 8, 0});
   CHECK(f->optimizer == Approx(m->optimizer / 8));
+  // Keeping activations costs memory and saves the recomputed forward;
+  // offloading leaves no shard or optimizer state on the device and adds copies.
+  const auto keep = est.memory(shape, {"xl", Technique::Fsdp, "recompute=0", "A100-80GB", 8, 0});
+  const auto off = est.memory(shape, {"xl", Technique::Fsdp, "offload=1", "A100-80GB", 8, 0});
+  CHECK(keep->activations > f->activations);
+  CHECK(off->optimizer == 0);
+  CHECK(off->weights < f->weights);
+  const auto t = [&](const char* knobs) { return *est.ideal_step_time(shape, {"xl", Technique::Fsdp, knobs, "A100-80GB", 8, 0}); };
+  CHECK(t("recompute=0") < t(""));
+  CHECK(t("offload=1") > t(""));
+  // A pipeline of 4 stages, 16 micro-batches: 1F1B holds 4 of them, GPipe all 16.
+  const auto one_f = est.memory(shape, {"xl", Technique::Pipeline, "micro=16", "A100-80GB", 4, 0});
+  const auto gpipe = est.memory(shape, {"xl", Technique::Pipeline, "micro=16,schedule=gpipe", "A100-80GB", 4, 0});
+  CHECK(one_f->activations == Approx(gpipe->activations / 4));
   // Infeasible on one 40 GB device with the reason; feasible with FSDP x8.
   EstimateOptions small = o;
   small.memory_budget = int64_t(40) << 30;
@@ -197,12 +211,14 @@ TEST_CASE("trials: one per shape and strategy, not per learning rate") {
   CHECK(groups[0].count == 2);
   CHECK(groups[0].model == "cpu");
   auto trials = enumerate_trials(w, jobs, groups);
-  REQUIRE(trials.size() == 3);  // single x1, ddp x2, fsdp x2
+  REQUIRE(trials.size() == 4);  // single x1, ddp x2, fsdp x2 with and without recompute
   CHECK(trials[0].key.technique == Technique::Single);
   CHECK(trials[1].key.technique == Technique::Ddp);
   CHECK(trials[1].key.devices == 2);
   CHECK(trials[2].key.technique == Technique::Fsdp);
   CHECK(trials[2].key.devices == 2);
+  CHECK(trials[2].key.knobs == "");
+  CHECK(trials[3].key.knobs == "recompute=0");
   CHECK(trials[0].job == jobs.jobs[0].id);
   CHECK(naive_trial_count(w, jobs, groups) == 9);  // 3 jobs x 3 strategies
   CHECK(technique_device_counts(Technique::Spill, 8) == std::vector<int64_t>{1});
@@ -229,7 +245,16 @@ TEST_CASE("technique knobs: values and the worker flags they become") {
   CHECK_FALSE(knob_value("", "micro"));
   CHECK(knob_flags("micro=8,group=2") == std::vector<std::string>{"--micro-batches", "8", "--group-blocks", "2"});
   CHECK(knob_flags("").empty());
-  CHECK(technique_knobs(Technique::Pipeline, 2, 16) == std::vector<std::string>{"micro=2", "micro=4", "micro=8"});
-  CHECK(technique_knobs(Technique::Pipeline, 4, 6) == std::vector<std::string>{"micro=4"});
-  CHECK(technique_knobs(Technique::Ddp, 2, 16) == std::vector<std::string>{""});
+  CHECK(technique_knobs(Technique::Pipeline, 2, 16, false, 1) == std::vector<std::string>{"micro=2", "micro=4", "micro=8"});
+  CHECK(technique_knobs(Technique::Pipeline, 4, 6, true, 1) == std::vector<std::string>{"micro=4"});
+  CHECK(technique_knobs(Technique::Ddp, 2, 16, true, 1) == std::vector<std::string>{""});
+  CHECK(technique_knobs(Technique::Fsdp, 2, 16, false, 1) == std::vector<std::string>{"", "recompute=0"});
+  CHECK(technique_knobs(Technique::Fsdp, 4, 16, true, 1) == std::vector<std::string>{"", "recompute=0", "offload=1"});
+  CHECK(technique_knobs(Technique::Fused, 1, 16, false, 8) == std::vector<std::string>{"k=2", "k=4", "k=8"});
+  CHECK(technique_knobs(Technique::Fused, 1, 16, false, 5) == std::vector<std::string>{"k=2", "k=4"});
+  CHECK(technique_knobs(Technique::Fused, 1, 16, false, 1).empty());
+  CHECK(fused_k("k=4") == 4);
+  CHECK(knob_flags("k=4").empty());  // a fused group's jobs are its --job flags
+  CHECK(knob_flags("recompute=0") == std::vector<std::string>{"--no-recompute"});
+  CHECK(knob_flags("offload=1,micro=4") == std::vector<std::string>{"--micro-batches", "4", "--offload"});
 }

@@ -121,7 +121,7 @@ TEST_CASE("runner: a fresh run follows the plan on disjoint devices and ends wit
   for (const auto& a : st.attempts()) CHECK(a.outcome == "done");
 }
 
-TEST_CASE("runner: a worker that dies restarts from its checkpoint; with no restarts left it fails alone") {
+TEST_CASE("runner: a worker that dies restarts from its checkpoint, with no restarts left it fails alone") {
   Case c = make_case({{"a", 40, 1, 1}, {"b", 40, 1, 1}, {"c", 10, 1, 1}});
   TempDb db;  // each section runs from the top: a fresh state and launcher
   RunState st(db.path());
@@ -168,7 +168,7 @@ TEST_CASE("runner: a worker that dies restarts from its checkpoint; with no rest
   }
 }
 
-TEST_CASE("runner: SIGTERM checkpoints every job and exits 143; the next run resumes with the same strategies") {
+TEST_CASE("runner: SIGTERM checkpoints every job and exits 143, the next run resumes with the same strategies") {
   Case c = make_case({{"a", 30, 1, 1, 0.6, 0.6}, {"b", 30, 1, 1}, {"c", 20, 1, 1}});
   TempDb db;
   JobDisk disk;
@@ -429,4 +429,41 @@ TEST_CASE("dispatch: the queue-head simulation matches the rule applied naively"
     items[0].running = true;  // one already running
     CHECK(simulate_dispatch(items) == Approx(naive(items)));
   }
+}
+
+TEST_CASE("runner: a fused group runs as one worker group, stops and resumes together") {
+  // 4 jobs of 20 steps on one device: 1 s a step each, 2 s a step fused.
+  Case c = make_case({{"a", 20, 1, 1}, {"b", 20, 1, 1}, {"c", 20, 1, 1}, {"d", 20, 1, 1}}, 1);
+  c.in.problem.options.push_back({{0, 1, 2, 3}, "fused", 1, 0, 40, "k=4"});
+  c.truth["a"].fused_step_time = 2;
+  TempDb db;
+  JobDisk disk;
+  {
+    RunState st(db.path());
+    FakeLauncher l(c.truth, disk);
+    l.signals = {{15, SIGTERM}};
+    const RunSummary s = run_plan(c.in, st, l, quiet());
+    CHECK(s.exit_code == 128 + SIGTERM);
+    REQUIRE(l.launches.size() == 1);
+    CHECK(l.launches[0].spec.job == "a");
+    CHECK(l.launches[0].spec.fused_with == std::vector<std::string>{"b", "c", "d"});
+    CHECK(l.launches[0].spec.technique == "fused");
+    CHECK(l.launches[0].spec.knobs == "k=4");
+    const auto by_job = attempts_by_job(st);
+    for (const char* j : {"a", "b", "c", "d"}) {
+      REQUIRE(by_job.at(j).size() == 1);
+      CHECK(by_job.at(j)[0].outcome == "stopped");
+      CHECK(by_job.at(j)[0].step_end == 8);  // the step in flight at 15 s, then a checkpoint
+    }
+  }
+  RunState st(db.path());
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 4);
+  REQUIRE(l.launches.size() == 1);
+  CHECK(l.launches[0].from == 8);
+  CHECK(l.launches[0].spec.fused_with.size() == 3);
+  CHECK(s.elapsed == Approx(24));  // 12 steps of the group at 2 s
+  for (const auto& j : st.jobs()) CHECK(j.status == JobStatus::Done);
 }

@@ -26,6 +26,9 @@ class Communicator {
   virtual void broadcast(torch::Tensor& t, int root) = 0;
   virtual void send(const torch::Tensor& t, int dst) = 0;
   virtual void recv(torch::Tensor& t, int src) = 0;
+  // Sends `out` to dst while receiving `in` from src (both in flight at once,
+  // so two ranks exchanging with each other cannot deadlock).
+  virtual void send_recv(const torch::Tensor& out, int dst, torch::Tensor& in, int src) = 0;
   virtual void barrier() = 0;
 };
 

@@ -51,6 +51,13 @@ class GlooCommunicator : public Communicator {
     std::vector<at::Tensor> v{t.contiguous()};
     pg_->send(v, dst, 0)->wait();
   }
+  void send_recv(const torch::Tensor& out, int dst, torch::Tensor& in, int src) override {
+    std::vector<at::Tensor> o{out.contiguous()}, i{in};
+    auto sent = pg_->send(o, dst, 0);
+    auto got = pg_->recv(i, src, 0);
+    sent->wait();
+    got->wait();
+  }
   void recv(torch::Tensor& t, int src) override {
     std::vector<at::Tensor> v{t};
     pg_->recv(v, src, 0)->wait();

@@ -132,6 +132,16 @@ class NcclCommunicator : public Communicator {
     check(ncclRecv(t.data_ptr(), t.numel(), nccl_type(t), src, comm_, s), "ncclRecv");
     finish(s, "recv");
   }
+  void send_recv(const torch::Tensor& out, int dst, torch::Tensor& in, int src) override {
+    on_device(out, "send_recv");
+    on_device(in, "send_recv");
+    cudaStream_t s = stream();
+    check(ncclGroupStart(), "ncclGroupStart");
+    check(ncclSend(out.data_ptr(), out.numel(), nccl_type(out), dst, comm_, s), "ncclSend");
+    check(ncclRecv(in.data_ptr(), in.numel(), nccl_type(in), src, comm_, s), "ncclRecv");
+    check(ncclGroupEnd(), "ncclGroupEnd");
+    finish(s, "send_recv");
+  }
   void barrier() override {
     cudaStream_t s = stream();
     check(ncclAllReduce(barrier_buf_, barrier_buf_, 1, ncclFloat32, ncclSum, comm_, s), "ncclAllReduce");

@@ -41,34 +41,40 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) 
   }
 }
 
-torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
-  const int64_t b = x.size(0), t = x.size(1), c = x.size(2), h = o_.heads, d = c / h;
-  const double p = is_training() ? o_.dropout : 0.0;
+torch::Tensor attend(const torch::Tensor& qkv_in, int64_t heads, bool causal, double p, int64_t max_len,
+                     torch::Tensor& causal_bias) {
+  const int64_t b = qkv_in.size(0), t = qkv_in.size(1), c = qkv_in.size(2) / 3, h = heads, d = c / h;
 #if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
-  auto qkv = qkv_(x).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
-  auto y = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], {}, p, o_.causal);  // [b, h, t, d]
+  (void)max_len;
+  (void)causal_bias;
+  auto qkv = qkv_in.view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
+  auto y = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], {}, p, causal);  // [b, h, t, d]
 #else
   // One copy to head-major [3, b*h, t, d]; the scale and the causal mask go
   // into the QK^T product (baddbmm) instead of two more passes over [t, t].
-  auto qkv = qkv_(x).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4}).reshape({3, b * h, t, d});
+  auto qkv = qkv_in.view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4}).reshape({3, b * h, t, d});
   auto q = qkv[0], k = qkv[1], v = qkv[2];
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
   torch::Tensor att;
-  if (o_.causal) {
-    if (!causal_bias_.defined() || causal_bias_.device() != x.device())
-      causal_bias_ = torch::full({o_.max_len, o_.max_len}, -std::numeric_limits<float>::infinity(),
-                                 torch::TensorOptions().device(x.device()))
-                         .triu(1);
-    att = torch::baddbmm(causal_bias_.slice(0, 0, t).slice(1, 0, t), q, k.transpose(1, 2), 1.0, scale);
+  if (causal) {
+    if (!causal_bias.defined() || causal_bias.device() != qkv_in.device())
+      causal_bias = torch::full({max_len, max_len}, -std::numeric_limits<float>::infinity(),
+                                torch::TensorOptions().device(qkv_in.device()))
+                        .triu(1);
+    att = torch::baddbmm(causal_bias.slice(0, 0, t).slice(1, 0, t), q, k.transpose(1, 2), 1.0, scale);
   } else {
     att = torch::bmm(q, k.transpose(1, 2)).mul_(scale);
   }
   att = torch::softmax(att, -1);
-  if (p > 0) att = drop_(att);
+  if (p > 0) att = torch::dropout(att, p, true);
   auto y = torch::bmm(att, v).view({b, h, t, d});
 #endif
-  y = y.transpose(1, 2).reshape({b, t, c});
-  y = proj_(y);
+  return y.transpose(1, 2).reshape({b, t, c});
+}
+
+torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
+  const double p = is_training() ? o_.dropout : 0.0;
+  auto y = proj_(attend(qkv_(x), o_.heads, o_.causal, p, o_.max_len, causal_bias_));
   return p > 0 ? drop_(y) : y;
 }
 

@@ -38,6 +38,13 @@ class TransformerBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TransformerBlock);
 
+// Multi-head self-attention from the qkv projection [b, t, 3 * width] to the
+// heads' output [b, t, width] (before the output projection); `p`: dropout
+// on the attention weights. `causal_bias` caches the [max_len, max_len]
+// mask (LibTorch 1.x). Shared by TransformerBlock and the fused models.
+torch::Tensor attend(const torch::Tensor& qkv, int64_t heads, bool causal, double p, int64_t max_len,
+                     torch::Tensor& causal_bias);
+
 // GPT-2 initialisation: normal(0, 0.02) weights, zero biases, residual
 // projections scaled by 1/sqrt(2 * depth).
 void init_linear(torch::nn::Linear& l, double std);

@@ -1,0 +1,181 @@
+#include "core/slurm_env.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "core/error.h"
+
+extern char** environ;
+
+namespace saturn {
+namespace {
+
+Error malformed(const std::string& what, const std::string& value, const std::string& why) {
+  return data_error(what + " " + value + ": " + why);
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Top-level comma split (commas inside brackets stay).
+std::vector<std::string> split_top(const std::string& list, const std::string& what) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  for (char c : list) {
+    if (c == '[') ++depth;
+    if (c == ']' && --depth < 0) throw malformed(what, list, "unbalanced ']'");
+    if (c == ',' && depth == 0) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (depth != 0) throw malformed(what, list, "unbalanced '['");
+  out.push_back(cur);
+  return out;
+}
+
+// "01-03,07" -> 01 02 03 07, keeping the lower bound's width.
+std::vector<std::string> expand_ranges(const std::string& inner, const std::string& list) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= inner.size()) {
+    size_t end = inner.find(',', pos);
+    if (end == std::string::npos) end = inner.size();
+    const std::string part = inner.substr(pos, end - pos);
+    const size_t dash = part.find('-');
+    const std::string lo = part.substr(0, dash), hi = dash == std::string::npos ? lo : part.substr(dash + 1);
+    if (!all_digits(lo) || !all_digits(hi)) throw malformed("SLURM_JOB_NODELIST", list, "bad range \"" + part + "\"");
+    const long long a = std::stoll(lo), b = std::stoll(hi);
+    if (b < a) throw malformed("SLURM_JOB_NODELIST", list, "range \"" + part + "\" runs backwards");
+    if (b - a > 100000) throw malformed("SLURM_JOB_NODELIST", list, "range \"" + part + "\" is too long");
+    for (long long n = a; n <= b; ++n) {
+      std::string s = std::to_string(n);
+      if (s.size() < lo.size()) s.insert(0, lo.size() - s.size(), '0');
+      out.push_back(s);
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+int64_t positive(const std::string& what, const std::string& v) {
+  if (!all_digits(v) || v.size() > 9) throw malformed(what, "\"" + v + "\"", "expected a count");
+  return std::stoll(v);
+}
+
+}  // namespace
+
+std::vector<std::string> expand_hostlist(const std::string& list) {
+  std::vector<std::string> out;
+  if (list.empty()) throw malformed("SLURM_JOB_NODELIST", "\"\"", "no hosts");
+  for (const std::string& item : split_top(list, "SLURM_JOB_NODELIST")) {
+    if (item.empty()) throw malformed("SLURM_JOB_NODELIST", list, "an empty host name");
+    std::vector<std::string> names = {""};
+    size_t pos = 0;
+    while (pos < item.size()) {
+      const size_t open = item.find('[', pos);
+      const std::string text = item.substr(pos, open == std::string::npos ? std::string::npos : open - pos);
+      for (auto& n : names) n += text;
+      if (open == std::string::npos) break;
+      const size_t close = item.find(']', open);
+      std::vector<std::string> next;
+      for (const auto& n : names)
+        for (const auto& r : expand_ranges(item.substr(open + 1, close - open - 1), list)) next.push_back(n + r);
+      names = std::move(next);
+      pos = close + 1;
+    }
+    out.insert(out.end(), names.begin(), names.end());
+  }
+  return out;
+}
+
+std::vector<int64_t> expand_counts(const std::string& list) {
+  std::vector<int64_t> out;
+  for (const std::string& item : split_top(list, "SLURM_JOB_CPUS_PER_NODE")) {
+    const size_t paren = item.find("(x");
+    const int64_t n = positive("SLURM_JOB_CPUS_PER_NODE", item.substr(0, paren));
+    int64_t times = 1;
+    if (paren != std::string::npos) {
+      if (item.back() != ')') throw malformed("SLURM_JOB_CPUS_PER_NODE", list, "expected N(xM)");
+      times = positive("SLURM_JOB_CPUS_PER_NODE", item.substr(paren + 2, item.size() - paren - 3));
+    }
+    out.insert(out.end(), static_cast<size_t>(times), n);
+  }
+  return out;
+}
+
+std::optional<SlurmAllocation> slurm_allocation(
+    const Environment& env, const std::function<std::vector<std::string>(const std::string&)>& hostnames) {
+  auto get = [&](const char* k) -> std::optional<std::string> {
+    auto it = env.find(k);
+    if (it == env.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  const auto id = get("SLURM_JOB_ID");
+  if (!id) return std::nullopt;
+  SlurmAllocation a;
+  a.job_id = *id;
+  const auto nodelist = get("SLURM_JOB_NODELIST");
+  if (!nodelist) throw data_error("SLURM_JOB_ID is set but SLURM_JOB_NODELIST is not: not inside a Slurm allocation");
+  a.hosts = hostnames(*nodelist);
+  if (a.hosts.empty()) throw malformed("SLURM_JOB_NODELIST", *nodelist, "no hosts");
+  if (auto c = get("SLURM_JOB_CPUS_PER_NODE")) {
+    a.cpus = expand_counts(*c);
+    if (a.cpus.size() != a.hosts.size())
+      throw malformed("SLURM_JOB_CPUS_PER_NODE", *c,
+                      std::to_string(a.cpus.size()) + " counts for " + std::to_string(a.hosts.size()) + " hosts");
+  } else {
+    const auto on = get("SLURM_CPUS_ON_NODE");
+    a.cpus.assign(a.hosts.size(), on ? positive("SLURM_CPUS_ON_NODE", *on) : 1);
+  }
+  if (auto g = get("SLURM_GPUS_ON_NODE")) {
+    a.gpus_per_node = positive("SLURM_GPUS_ON_NODE", *g);
+  } else if (auto ids = get("SLURM_JOB_GPUS")) {
+    for (const auto& id : split_top(*ids, "SLURM_JOB_GPUS")) {
+      positive("SLURM_JOB_GPUS", id);
+      ++a.gpus_per_node;
+    }
+  } else if (auto per = get("SLURM_GPUS_PER_NODE")) {
+    const size_t colon = per->rfind(':');
+    a.gpus_per_node = positive("SLURM_GPUS_PER_NODE", colon == std::string::npos ? *per : per->substr(colon + 1));
+  }
+  if (auto r = get("SLURM_RESTART_COUNT")) a.restart_count = positive("SLURM_RESTART_COUNT", *r);
+  return a;
+}
+
+Environment slurm_environment() {
+  Environment env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string kv = *e;
+    const size_t eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("SLURM_", 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+Cluster slurm_cluster(const SlurmAllocation& a, const std::string& gpu_model, int64_t memory) {
+  Cluster c;
+  for (size_t i = 0; i < a.hosts.size(); ++i) {
+    Node n;
+    n.name = a.hosts[i];
+    if (a.gpus_per_node > 0) {
+      n.kind = DeviceKind::Cuda;
+      n.count = a.gpus_per_node;
+      n.model = gpu_model;
+      n.memory = memory;
+    } else {
+      n.kind = DeviceKind::Cpu;
+      n.count = 1;
+      n.threads = std::max<int64_t>(1, a.cpus[i]);
+      n.memory = memory;
+    }
+    c.nodes.push_back(n);
+  }
+  return c;
+}
+
+}  // namespace saturn

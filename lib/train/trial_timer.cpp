@@ -1,0 +1,88 @@
+#include "train/trial_timer.h"
+
+#include "train/metrics.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#ifdef SATURN_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace saturn::train {
+
+void TrialTimer::record(double seconds) {
+  if (seen_++ < o_.warmup) return;
+  times_.push_back(seconds);
+  timed_seconds_ += seconds;
+}
+
+void TrialTimer::window(double* median, double* spread) const {
+  std::vector<double> w(times_.end() - std::min<int64_t>(o_.window, static_cast<int64_t>(times_.size())), times_.end());
+  std::sort(w.begin(), w.end());
+  *median = w.empty() ? 0 : w.size() % 2 ? w[w.size() / 2] : (w[w.size() / 2 - 1] + w[w.size() / 2]) / 2;
+  *spread = *median > 0 ? (w.back() - w.front()) / *median : 0;
+}
+
+bool TrialTimer::done() const {
+  if (static_cast<int64_t>(times_.size()) < o_.window) return false;
+  double median = 0, spread = 0;
+  window(&median, &spread);
+  return spread <= o_.max_spread || static_cast<int64_t>(times_.size()) >= o_.max_steps ||
+         timed_seconds_ >= o_.max_seconds;
+}
+
+nlohmann::json TrialTimer::result(int64_t peak_memory, double startup_s, double final_loss) const {
+  double median = 0, spread = 0;
+  window(&median, &spread);
+  return {{"feasible", true}, {"step_time", median}, {"spread", spread},
+          {"timed_steps", static_cast<int64_t>(times_.size())}, {"peak_memory", peak_memory},
+          {"startup_s", startup_s}, {"final_loss", final_loss}};
+}
+
+int64_t rss_now() {
+  std::ifstream in("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  in >> size >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+int64_t rss_peak() {
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
+
+int64_t device_peak_memory(const torch::Device& device, int64_t cpu_peak) {
+#ifdef SATURN_TORCH_CUDA
+  if (device.is_cuda()) return c10::cuda::CUDACachingAllocator::getDeviceStats(device.index()).reserved_bytes[0].peak;
+#endif
+  (void)device;
+  return cpu_peak;
+}
+
+// /proc/self/stat starttime against /proc/uptime; 10 ms resolution.
+double seconds_since_process_start() {
+  std::ifstream stat("/proc/self/stat"), up("/proc/uptime");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+  }
+  double uptime = 0;
+  up >> uptime;
+  const double started = std::atof(field.c_str()) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return uptime > started ? uptime - started : 0;
+}
+
+void write_trial(const TrialOptions& t, int rank, const nlohmann::json& j) {
+  write_json_atomic(t.out + "/rank-" + std::to_string(rank) + ".json", j);
+}
+
+}  // namespace saturn::train

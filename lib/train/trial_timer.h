@@ -1,0 +1,45 @@
+// What a profiling trial measures, shared by the plain and fused training
+// loops: step times after a warm-up until their median is stable, the
+// process's startup, and peak memory; and the rank file it writes.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "train/trainer.h"
+
+namespace saturn::train {
+
+class TrialTimer {
+ public:
+  explicit TrialTimer(const TrialOptions& o) : o_(o) {}
+  // One step's seconds; the first `warmup` steps are not timed.
+  void record(double seconds);
+  // The median of the last `window` timed steps is stable (spread at most
+  // max_spread), or max_steps were timed, or max_seconds passed.
+  bool done() const;
+  // {"feasible": true, "step_time", "spread", "timed_steps", "peak_memory",
+  // "startup_s", "final_loss"}.
+  nlohmann::json result(int64_t peak_memory, double startup_s, double final_loss) const;
+
+ private:
+  void window(double* median, double* spread) const;
+  TrialOptions o_;
+  int64_t seen_ = 0;
+  std::vector<double> times_;
+  double timed_seconds_ = 0;
+};
+
+int64_t rss_now();   // resident bytes now
+int64_t rss_peak();  // the process's peak resident bytes
+// A trial's peak memory on `device`: peak reserved CUDA bytes there, else
+// `cpu_peak` (RSS growth).
+int64_t device_peak_memory(const torch::Device& device, int64_t cpu_peak);
+// Seconds since this process started: libraries, data, model, rendezvous.
+double seconds_since_process_start();
+// Writes <t.out>/rank-<rank>.json atomically.
+void write_trial(const TrialOptions& t, int rank, const nlohmann::json& j);
+
+}  // namespace saturn::train

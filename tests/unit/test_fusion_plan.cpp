@@ -1,0 +1,84 @@
+// The planner fuses a learning-rate grid exactly when the profile says a
+// fused group pays: workload -> profile store -> plan problem -> CBC.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "../../cmd/saturn/plan_problem.h"
+#include "core/job.h"
+#include "core/workload.h"
+#include "profile/store.h"
+#include "profile/trials.h"
+
+using namespace saturn;
+
+namespace {
+
+const char* kSweep =
+    "name: sweep\n"
+    "cluster: {nodes: [{name: local, devices: {kind: cpu, count: 1, memory: 1GiB, threads: 1}}]}\n"
+    "data: {train: {format: synthetic, samples: 256}}\n"
+    "models: [{name: gpt, arch: gpt, config: {layers: 2, width: 32, heads: 2, seq_len: 32}}]\n"
+    "search: {grid: {lr: [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2], batch_size: 8}}\n"
+    "train: {steps: 200}\n"
+    "techniques: [single, fused]\n";
+
+// A store with single at `single` s/step and fused groups of K = 2, 4, 8 at
+// `fused[K]` s/step, all measured; returns the plan's items' techniques.
+std::vector<std::string> plan_with(double single, std::map<int64_t, double> fused, size_t* fused_jobs) {
+  LoadOptions lo;
+  lo.check_files = false;
+  const Workload w = parse_workload(kSweep, "w.yaml", "", lo);
+  const JobSet jobs = expand_jobs(w);
+  const auto groups = device_groups(w, false);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("saturn-test-fusion-" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  std::vector<std::string> out;
+  {
+    ProfileStore store(path);
+    auto put = [&](Technique t, const std::string& knobs, double step) {
+      ProfileEntry e;
+      e.key = {jobs.shapes[0].hash, t, knobs, "cpu", 1, 1};
+      e.shape_id = jobs.shapes[0].id;
+      e.step_time = step;
+      e.timed_steps = 10;
+      e.peak_memory = 1 << 20;
+      e.accounted_memory = 1 << 20;
+      store.put(e);
+    };
+    put(Technique::Single, "", single);
+    for (auto [k, step] : fused) put(Technique::Fused, "k=" + std::to_string(k), step);
+    const auto wp = cmd::workload_problem(w, jobs, groups, store);
+    const Plan plan = solve_plan(wp.problem, cmd::plan_options(w, "", 1));
+    *fused_jobs = 0;
+    for (const auto& item : plan.items) {
+      const auto& opt = wp.problem.options[item.option];
+      out.push_back(opt.technique);
+      if (opt.technique == "fused") *fused_jobs += opt.jobs.size();
+    }
+  }
+  std::filesystem::remove(path);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fusion plan: 8 learning rates are fused when the profile says it pays, not otherwise") {
+  size_t fused_jobs = 0;
+  // Fused 8 at 20 ms a step against 8 x 5 ms one after another: one group of 8.
+  auto items = plan_with(0.005, {{2, 0.009}, {4, 0.012}, {8, 0.020}}, &fused_jobs);
+  CHECK(items == std::vector<std::string>{"fused"});
+  CHECK(fused_jobs == 8);
+  // Every group slower than its jobs in a row: 8 single jobs.
+  items = plan_with(0.005, {{2, 0.011}, {4, 0.022}, {8, 0.045}}, &fused_jobs);
+  CHECK(items == std::vector<std::string>(8, "single"));
+  CHECK(fused_jobs == 0);
+  // Only pairs pay: four groups of 2.
+  items = plan_with(0.005, {{2, 0.008}, {4, 0.021}, {8, 0.044}}, &fused_jobs);
+  CHECK(items == std::vector<std::string>(4, "fused"));
+  CHECK(fused_jobs == 8);
+}
