@@ -3,6 +3,8 @@
 # Idempotent: packages already installed are skipped; prints what it does.
 # libopenblas0-openmp: Debian's LibTorch calls whichever libblas.so.3 the
 # alternatives system picks; without it, the reference BLAS (12x slower).
+# munge, slurmctld, slurmd, slurm-client: a real local Slurm for the Slurm
+# tests (scripts/slurm/local-cluster.sh); nothing is started here.
 # Usage: scripts/setup.sh            (as root, or with sudo available)
 set -euo pipefail
 
@@ -13,6 +15,7 @@ packages=(
   libtorch-dev libgloo-dev python3-torch
   libopenblas0-openmp
   clang libclang-rt-14-dev
+  munge slurmctld slurmd slurm-client
 )
 
 missing=()

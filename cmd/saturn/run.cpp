@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,9 @@
 #include "core/text.h"
 #include "core/units.h"
 #include "core/workload.h"
+#include "core/slurm_env.h"
 #include "exec/local_launcher.h"
+#include "exec/slurm_launcher.h"
 #include "exec/run_lock.h"
 #include "exec/runner.h"
 #include "exec/signals.h"
@@ -35,6 +38,7 @@
 #include "profile/runtime.h"
 #include "report/table.h"
 #include "run_view.h"
+#include "slurm_script.h"
 
 namespace saturn::cmd {
 
@@ -49,12 +53,36 @@ struct RunCmdOptions {
   bool no_profile = false;     // plan from what is stored and estimated; measure nothing
   bool dry_run = false;        // show what would run; run nothing, write nothing
   bool json = false;           // leaderboard as JSON on stdout
+  bool slurm_script = false;   // print an sbatch script for the plan; run and write nothing
 };
 
 namespace {
 
+// A stop signal (SIGINT, SIGTERM, SIGUSR1) that came before the runner's
+// SignalPipe took over: while profiling, it stops the trials; while
+// planning, saturn stops before training.
 volatile std::sig_atomic_t g_run_profile_stop = 0;
 extern "C" void on_run_profile_signal(int sig) { g_run_profile_stop = sig; }
+
+// Routes the stop signals to g_run_profile_stop for its lifetime.
+class EarlyStopSignals {
+ public:
+  EarlyStopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_run_profile_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~EarlyStopSignals() {
+    for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  EarlyStopSignals(const EarlyStopSignals&) = delete;
+  EarlyStopSignals& operator=(const EarlyStopSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGUSR1};
+  struct sigaction old_[3] {};
+};
 
 std::string workload_fingerprint(const Workload& w, const JobSet& jobs) {
   std::string text = canonical(w.train);
@@ -160,12 +188,63 @@ void print_dry_run(const WorkloadProblem& wp, const Plan& plan, const RunState* 
   }
 }
 
+// The sbatch script for a plan (--slurm-script).
+void print_slurm_script(const RunCmdOptions& o, const Workload& w, const WorkloadProblem& wp, const Plan& plan,
+                        const std::string& run_dir) {
+  if (!w.cluster.slurm && w.cluster.instances().size() > 1)
+    throw usage_error("--slurm-script: the workload lists " + std::to_string(w.cluster.instances().size()) +
+                      " nodes; say `cluster: slurm` so the job plans on the nodes Slurm gives it");
+  const Node& n = w.cluster.slurm ? *w.cluster.slurm : w.cluster.nodes.front();
+  std::set<size_t> used;
+  for (const auto& a : plan.items) used.insert(wp.problem.options[a.option].node);
+  SlurmScriptInput in;
+  in.workload = o.workload;
+  in.name = w.name;
+  in.run_dir = o.run_dir.empty() ? "" : run_dir;
+  in.nodes = std::max<int64_t>(1, static_cast<int64_t>(used.size()));
+  in.gpus_per_node = n.kind == DeviceKind::Cpu ? 0 : n.count;
+  in.tasks_per_node = n.count;
+  in.cpus_per_task = n.kind == DeviceKind::Cpu ? n.threads : 4;
+  in.makespan_s = plan.makespan;
+  in.jobs = static_cast<int64_t>(wp.problem.jobs.size());
+  in.devices = std::to_string(in.nodes) + " x " + std::to_string(n.count) + " " +
+               (n.kind == DeviceKind::Cpu ? "cpu" : n.model.empty() ? "GPU" : n.model);
+  std::cout << slurm_script(in);
+  std::cerr << "run: --slurm-script: " << plan.items.size() << " jobs planned in " << human_duration(plan.makespan)
+            << " (plan: " << plan.method << "); nothing was submitted or written\n";
+}
+
+// Requeues the Slurm job this run is (after SIGUSR1 stopped it): the job
+// starts again later and resumes the run directory.
+void requeue(const SlurmAllocation& a, const std::string& run_dir) {
+  std::string out;
+  int status = -1;
+  if (FILE* p = ::popen(("scontrol requeue " + a.job_id + " 2>&1").c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    status = ::pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (status == 0)
+    std::cerr << "run: Slurm job " << a.job_id << " requeued: it resumes " << run_dir << " when it starts again\n";
+  else
+    std::cerr << "run: scontrol requeue " << a.job_id << " failed" << (out.empty() ? "" : " (" + excerpt(out, 200) + ")")
+              << ": submit the same script again to resume " << run_dir << "\n";
+}
+
 }  // namespace
 
 static int run_run_cmd(const RunCmdOptions& o) {
   const Workload w = load_workload(o.workload);
   const JobSet jobs = expand_jobs(w);
   const std::string run_dir = o.run_dir.empty() ? "runs/" + w.name : o.run_dir;
+  // `cluster: slurm` inside a job: load_workload() made the allocation the cluster.
+  std::optional<SlurmAllocation> slurm;
+  if (w.cluster.slurm) slurm = slurm_allocation(slurm_environment(), scontrol_hostnames);
+  if (w.cluster.slurm && !slurm && !o.dry_run && !o.slurm_script)
+    throw Error(ErrorKind::Unavailable,
+                "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch "
+                "(saturn run --slurm-script prints a script), or list the nodes under cluster.nodes");
   std::optional<Baseline> baseline;
   if (!o.baseline.empty()) {
     baseline = parse_baseline(o.baseline);
@@ -182,17 +261,19 @@ static int run_run_cmd(const RunCmdOptions& o) {
   const bool existing = std::filesystem::exists(state_path);
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
 
-  if (o.dry_run) {
+  if (o.dry_run || o.slurm_script) {
     std::unique_ptr<RunState> st;
     if (existing) st = std::make_unique<RunState>(state_path, true);
     WorkloadProblem wp = workload_problem(w, jobs, groups, store);
     keep_executable(wp);
     const Plan plan = baseline ? baseline_plan(wp.problem, *baseline) : solve_plan(wp.problem, po);
-    print_dry_run(wp, plan, st.get(), run_dir);
+    if (o.slurm_script) print_slurm_script(o, w, wp, plan, run_dir);
+    else print_dry_run(wp, plan, st.get(), run_dir);
     return 0;
   }
 
   RunLock lock(run_dir);
+  auto early = std::make_unique<EarlyStopSignals>();
   RunState state(state_path);
   if (auto fp = state.meta("fingerprint"); fp && *fp != fingerprint)
     throw data_error(run_dir + ": holds a run of a different workload (its jobs or training settings differ); "
@@ -204,14 +285,14 @@ static int run_run_cmd(const RunCmdOptions& o) {
   const Terminal err = Terminal::detect(stderr);
   ProgressView view(err);
   auto say = [&](const std::string& line) { view.event({0, 0, "info", "", line}); };
+  if (slurm)
+    say("Slurm job " + slurm->job_id + ": " + std::to_string(slurm->hosts.size()) + " node(s) " +
+        join(slurm->hosts, ",") + ", " + std::to_string(slurm->gpus_per_node) + " GPU(s) each" +
+        (slurm->restart_count > 0 ? "; requeued (restart " + std::to_string(slurm->restart_count) + "): resuming " + run_dir
+                                  : ""));
 
   // Profile what the store lacks (a resumed run planned already).
   if (!o.no_profile && !state.latest_plan()) {
-    struct sigaction sa {}, old_int {}, old_term {};
-    sa.sa_handler = on_run_profile_signal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
     ProfileOptions pr;
     pr.workload_path = o.workload;
     pr.saturn = self_executable();
@@ -229,13 +310,12 @@ static int run_run_cmd(const RunCmdOptions& o) {
         say("profile: " + jobs.shapes[e.trial->shape].id + ": failed: " + e.message);
     };
     const ProfileSummary s = run_profile(w, jobs, store, pr);
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
     if (s.measured > 0 || s.failed > 0)
       say("profile: " + std::to_string(s.measured) + " measured, " + std::to_string(s.stored) + " already stored in " +
           human_duration(s.wall_s));
     if (s.interrupted) {
       say("interrupted while profiling; what was measured is kept");
+      if (slurm && g_run_profile_stop == SIGUSR1) requeue(*slurm, run_dir);
       return 128 + static_cast<int>(g_run_profile_stop);
     }
   }
@@ -250,12 +330,26 @@ static int run_run_cmd(const RunCmdOptions& o) {
   lo.saturn = self_executable();
   lo.workload = o.workload;
   lo.run_dir = run_dir;
-  for (const auto& n : w.cluster.nodes) {
+  for (size_t i = 0; i < w.cluster.nodes.size(); ++i) {
+    const Node& n = w.cluster.nodes[i];
     const bool cuda = n.kind == DeviceKind::Cuda || (n.kind == DeviceKind::Auto && cuda_here);
-    lo.nodes.push_back({n.name, cuda, n.threads > 0 ? n.threads : 1});
+    LocalNode ln{n.name, cuda, n.threads > 0 ? n.threads : 1};
+    if (slurm) {  // nodes are the allocation's hosts, in its order
+      ln.gpus = n.kind != DeviceKind::Cpu ? slurm->gpus_per_node : 0;
+      ln.cpus_per_rank = std::max<int64_t>(1, slurm->cpus[i] / std::max<int64_t>(1, n.count));
+    }
+    lo.nodes.push_back(ln);
   }
-  SignalPipe signals;
-  LocalLauncher launcher(lo, signals);
+  if (g_run_profile_stop) {  // stopped while planning: nothing started yet
+    say(std::string("stopped by signal ") + std::to_string(g_run_profile_stop) + " before training started");
+    if (slurm && g_run_profile_stop == SIGUSR1) requeue(*slurm, run_dir);
+    return 128 + static_cast<int>(g_run_profile_stop);
+  }
+  early.reset();
+  SignalPipe signals({SIGUSR1});
+  std::unique_ptr<LocalLauncher> launcher_ptr =
+      slurm ? std::make_unique<SlurmLauncher>(lo, signals) : std::make_unique<LocalLauncher>(lo, signals);
+  Launcher& launcher = *launcher_ptr;
 
   RunOptions ro;
   ro.max_restarts = o.max_restarts;
@@ -290,6 +384,7 @@ static int run_run_cmd(const RunCmdOptions& o) {
   std::cerr << "; " << run_dir << "\n";
   if (s.exit_code >= 128) {
     std::cerr << "run: stopped; every job kept its checkpoint: run the same command to resume\n";
+    if (slurm && s.exit_code == 128 + SIGUSR1) requeue(*slurm, run_dir);
     return s.exit_code;
   }
   if (o.json) {
@@ -350,6 +445,8 @@ void add_run(CLI::App& app, Action& action) {
   sub->add_flag("--no-profile", o->no_profile, "Measure nothing; plan from the store and estimates");
   sub->add_flag("--dry-run", o->dry_run, "Show the plan that would run; run and write nothing");
   sub->add_flag("--json", o->json, "Print the leaderboard as JSON on stdout");
+  sub->add_flag("--slurm-script", o->slurm_script,
+                "Print an sbatch script for the plan (nodes, GPUs, time, USR1 signal, requeue); submit nothing");
   sub->callback([o, &action] { action = [o] { return run_run_cmd(*o); }; });
 
   auto so = std::make_shared<std::pair<std::string, bool>>();

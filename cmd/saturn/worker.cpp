@@ -36,6 +36,8 @@ void add_worker(CLI::App& app, Action& action) {
   sub->add_option("--micro-batch", o->micro_batch, "Samples per forward pass per rank (gradient accumulation)");
   sub->add_option("--threads", o->threads, "Intra-op threads per rank (default: the workload's cpu threads)");
   sub->add_flag("--no-resume", *no_resume, "Start from scratch even when checkpoints exist");
+  sub->add_flag("--slurm-step", o->slurm_step,
+                "One task of a Slurm job step (srun -n<devices>): rank from SLURM_PROCID, GPUs from what the task sees");
   sub->add_flag("--trial", o->trial,
                 "Profiling trial: time steps until stable, write RUN_DIR/trial/rank-N.json, nothing else");
   sub->callback([o, devices, no_resume, &action] {

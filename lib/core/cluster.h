@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct Node {
 
 struct Cluster {
   std::vector<Node> nodes;
+  // `cluster: slurm`: the template every node of the Slurm allocation follows
+  // (name "slurm", replicas = nodes to ask for, devices). nodes is the
+  // template itself until load_workload() resolves it inside a Slurm job into
+  // one node per allocated host (core/slurm_env.h).
+  std::optional<Node> slurm;
 
   // Nodes with replicas spelled out ("gpu-0", "gpu-1"); replicas == 1 keeps the name.
   std::vector<Node> instances() const;

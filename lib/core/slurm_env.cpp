@@ -1,6 +1,8 @@
 #include "core/slurm_env.h"
 
 #include <cctype>
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/error.h"
@@ -152,30 +154,84 @@ Environment slurm_environment() {
   for (char** e = environ; e && *e; ++e) {
     const std::string kv = *e;
     const size_t eq = kv.find('=');
-    if (eq != std::string::npos && kv.rfind("SLURM_", 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    if (eq == std::string::npos) continue;
+    const std::string name = kv.substr(0, eq);
+    if (name.rfind("SLURM_", 0) == 0 || name.rfind("SLURMD_", 0) == 0 || name == "CUDA_VISIBLE_DEVICES")
+      env[name] = kv.substr(eq + 1);
   }
   return env;
 }
 
-Cluster slurm_cluster(const SlurmAllocation& a, const std::string& gpu_model, int64_t memory) {
+Cluster slurm_cluster(const SlurmAllocation& a, const Node& tmpl) {
   Cluster c;
+  c.slurm = tmpl;
+  const bool gpus = a.gpus_per_node > 0 && tmpl.kind != DeviceKind::Cpu;
+  if (!gpus && tmpl.kind == DeviceKind::Cuda)
+    throw data_error("cluster: slurm: devices.kind is cuda, but Slurm job " + a.job_id +
+                     " holds no GPUs (ask for them: sbatch --gres=gpu:N)");
   for (size_t i = 0; i < a.hosts.size(); ++i) {
-    Node n;
+    Node n = tmpl;
     n.name = a.hosts[i];
-    if (a.gpus_per_node > 0) {
-      n.kind = DeviceKind::Cuda;
+    n.replicas = 1;
+    if (gpus) {
       n.count = a.gpus_per_node;
-      n.model = gpu_model;
-      n.memory = memory;
-    } else {
+    } else {  // CPU "devices": the host's CPUs, `threads` each
       n.kind = DeviceKind::Cpu;
-      n.count = 1;
-      n.threads = std::max<int64_t>(1, a.cpus[i]);
-      n.memory = memory;
+      n.model = tmpl.kind == DeviceKind::Cpu ? tmpl.model : "";
+      n.count = std::max<int64_t>(1, a.cpus[i] / std::max<int64_t>(1, tmpl.threads));
     }
     c.nodes.push_back(n);
   }
   return c;
+}
+
+std::vector<std::string> scontrol_hostnames(const std::string& list) {
+  if (list.find('[') == std::string::npos) return expand_hostlist(list);
+  if (list.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-,[]") !=
+      std::string::npos)
+    throw malformed("SLURM_JOB_NODELIST", list, "unexpected characters");
+  std::vector<std::string> out;
+  if (FILE* p = ::popen(("scontrol show hostnames '" + list + "' 2>/dev/null").c_str(), "r")) {
+    char buf[1024];
+    std::string line;
+    while (std::fgets(buf, sizeof buf, p)) {
+      line = buf;
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      if (!line.empty()) out.push_back(line);
+    }
+    if (::pclose(p) == 0 && !out.empty()) return out;
+  }
+  return expand_hostlist(list);  // no scontrol here: the same rules, ours
+}
+
+std::optional<SlurmTask> slurm_task(const Environment& env) {
+  auto get = [&](const char* k) -> std::optional<std::string> {
+    auto it = env.find(k);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  const auto step = get("SLURM_STEP_ID");
+  const auto procid = get("SLURM_PROCID");
+  if (!step || !procid || !get("SLURM_JOB_ID")) return std::nullopt;
+  SlurmTask t;
+  t.step = *get("SLURM_JOB_ID") + "." + *step;
+  t.rank = positive("SLURM_PROCID", *procid);
+  t.ntasks = get("SLURM_NTASKS") ? positive("SLURM_NTASKS", *get("SLURM_NTASKS")) : 1;
+  t.local_id = get("SLURM_LOCALID") ? positive("SLURM_LOCALID", *get("SLURM_LOCALID")) : 0;
+  t.host = get("SLURMD_NODENAME").value_or("");
+  if (t.rank >= t.ntasks)
+    throw malformed("SLURM_PROCID", *procid, "not below SLURM_NTASKS " + std::to_string(t.ntasks));
+  if (auto v = get("CUDA_VISIBLE_DEVICES"); v && !v->empty()) t.visible_gpus = split_top(*v, "CUDA_VISIBLE_DEVICES");
+  return t;
+}
+
+int64_t step_cuda_ordinal(int64_t index, size_t visible) {
+  if (visible == 0)
+    throw Error(ErrorKind::Unavailable, "the Slurm step sees no GPU (CUDA_VISIBLE_DEVICES is empty): srun --gres=gpu:N");
+  if (static_cast<size_t>(index) < visible) return index;
+  if (visible == 1) return 0;  // each task sees only its own GPU
+  throw Error(ErrorKind::Unavailable, "device cuda:" + std::to_string(index) + ": the Slurm step sees " +
+                                          std::to_string(visible) + " GPUs (CUDA_VISIBLE_DEVICES)");
 }
 
 }  // namespace saturn

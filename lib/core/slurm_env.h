@@ -44,12 +44,36 @@ std::optional<SlurmAllocation> slurm_allocation(
     const Environment& env,
     const std::function<std::vector<std::string>(const std::string&)>& hostnames = expand_hostlist);
 
-// This process's environment, the SLURM_* variables only.
+// This process's environment: the SLURM_* and SLURMD_* variables and
+// CUDA_VISIBLE_DEVICES.
 Environment slurm_environment();
 
-// The cluster of an allocation: one node per host, named by it, with the
-// job's GPUs (kind cuda, catalog `gpu_model`, `memory` bytes per GPU, 0 = the
-// catalog's) or, without GPUs, one cpu device using the host's CPUs.
-Cluster slurm_cluster(const SlurmAllocation& a, const std::string& gpu_model, int64_t memory);
+// The cluster of an allocation: one node per host, named by it, following
+// the workload's `cluster: slurm` template `tmpl`: with the job's GPUs as its
+// devices (kind cuda or auto), or, in a job without GPUs (or kind cpu), CPU
+// devices: the host's CPUs / tmpl.threads of them. Throws saturn::Error
+// (Data) for kind cuda in a job that holds no GPUs.
+Cluster slurm_cluster(const SlurmAllocation& a, const Node& tmpl);
+
+// `scontrol show hostnames LIST` (the host names in order); our own
+// expand_hostlist() where scontrol is missing or fails.
+std::vector<std::string> scontrol_hostnames(const std::string& list);
+
+// One task of a job step (`srun`), from its environment; nullopt outside a step.
+struct SlurmTask {
+  std::string step;                    // "JOB.STEP"
+  int64_t rank = 0;                    // SLURM_PROCID
+  int64_t ntasks = 1;                  // SLURM_NTASKS
+  int64_t local_id = 0;                // SLURM_LOCALID: the task's index on its node
+  std::string host;                    // SLURMD_NODENAME
+  std::vector<std::string> visible_gpus;  // CUDA_VISIBLE_DEVICES as Slurm set it
+};
+std::optional<SlurmTask> slurm_task(const Environment& env);
+
+// The CUDA ordinal a task uses for the step's device `index` (cuda:index as
+// planned) when it sees `visible` GPUs: index itself when the step's tasks
+// share one CUDA_VISIBLE_DEVICES, 0 when each task sees only its own GPU.
+// Throws saturn::Error (Unavailable) when the task sees no GPU, or too few.
+int64_t step_cuda_ordinal(int64_t index, size_t visible);
 
 }  // namespace saturn

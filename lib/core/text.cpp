@@ -131,4 +131,13 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return r;
 }
 
+std::string shell_quote(std::string_view s) {
+  const bool plain = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                       "0123456789_./:=@%+-") == std::string_view::npos;
+  if (plain) return std::string(s);
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace saturn

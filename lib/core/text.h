@@ -33,4 +33,8 @@ bool printable_utf8(std::string_view s);
 // Items joined with `sep`.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
+// s as one shell word: unchanged when it is only [A-Za-z0-9_./:=@%+-], else
+// in single quotes (with ' written '\'').
+std::string shell_quote(std::string_view s);
+
 }  // namespace saturn

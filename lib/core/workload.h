@@ -4,6 +4,7 @@
 // before returning one. Plain value type.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,17 @@ struct Workload {
 struct LoadOptions {
   const Catalog* catalog = nullptr;  // device models; nullptr = default_catalog()
   bool check_files = true;           // data and module files must exist (exit 66 if not)
+  // load_workload(): resolve `cluster: slurm` against the Slurm job this
+  // process runs in (SLURM_JOB_ID set), from `slurm_env` (nullptr = this
+  // process's environment); outside a job the template stays.
+  bool resolve_slurm = true;
+  const std::map<std::string, std::string>* slurm_env = nullptr;
 };
 
 // Parses and validates a workload file. Errors are saturn::Error with one
 // line "file:line:col: field.path: what": Data (65) for bad content,
-// NoInput (66) for a missing workload, data or module file.
+// NoInput (66) for a missing workload, data or module file; "file: cluster:
+// slurm: what" (Data) for a Slurm job's variables that do not make a cluster.
 Workload load_workload(const std::string& path, const LoadOptions& options = {});
 
 // The same from text; `file` names it in errors; relative paths resolve

@@ -45,16 +45,22 @@ void emit_grid(YAML::Emitter& out, const Grid& g) {
   out << YAML::EndMap;
 }
 
-void emit_node(YAML::Emitter& out, const Node& n) {
-  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << n.name;
-  if (n.replicas != 1) out << YAML::Key << "replicas" << YAML::Value << n.replicas;
-  out << YAML::Key << "devices" << YAML::Value << YAML::BeginMap;
+void emit_devices(YAML::Emitter& out, const Node& n) {
+  out << YAML::BeginMap;
   out << YAML::Key << "kind" << YAML::Value << device_kind_name(n.kind);
   out << YAML::Key << "count" << YAML::Value << n.count;
   if (!n.model.empty()) out << YAML::Key << "model" << YAML::Value << n.model;
   if (n.memory) out << YAML::Key << "memory" << YAML::Value << format_bytes(n.memory);
   if (n.kind != DeviceKind::Cuda) out << YAML::Key << "threads" << YAML::Value << n.threads;
-  out << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
+void emit_node(YAML::Emitter& out, const Node& n) {
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << n.name;
+  if (n.replicas != 1) out << YAML::Key << "replicas" << YAML::Value << n.replicas;
+  out << YAML::Key << "devices" << YAML::Value;
+  emit_devices(out, n);
+  out << YAML::EndMap;
 }
 
 void emit_model(YAML::Emitter& out, const ModelSpec& m) {
@@ -101,10 +107,19 @@ std::string to_yaml(const Workload& w) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << w.name;
-  out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap << YAML::Key << "nodes"
-      << YAML::Value << YAML::BeginSeq;
-  for (const auto& n : w.cluster.nodes) emit_node(out, n);
-  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
+  if (const auto& t = w.cluster.slurm) {  // the template, not the nodes it resolved into
+    out << YAML::Key << "slurm" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "nodes" << YAML::Value << t->replicas;
+    out << YAML::Key << "devices" << YAML::Value;
+    emit_devices(out, *t);
+    out << YAML::EndMap;
+  } else {
+    out << YAML::Key << "nodes" << YAML::Value << YAML::BeginSeq;
+    for (const auto& n : w.cluster.nodes) emit_node(out, n);
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
 
   bool all_own_data = true;
   for (const auto& m : w.models) all_own_data = all_own_data && m.data.has_value();

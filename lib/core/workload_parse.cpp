@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "hyperparams.h"
+#include "slurm_env.h"
 #include "text.h"
 #include "units.h"
 #include "workload.h"
@@ -67,6 +68,7 @@ class Parser {
   std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
   std::string file(const Field& f) const;
   Cluster cluster(const Field& f) const;
+  void devices(const Field& d, Node& n, bool slurm) const;
   Node node(const Field& f) const;
   ModelSpec model(const Field& f, const DataSpec* workload_data) const;
   DataSpec data(const Field& f) const;
@@ -100,10 +102,22 @@ Node Parser::node(const Field& f) const {
   Node n;
   n.name = f.required("name").name();
   if (auto r = f.get("replicas")) n.replicas = r->integer(1, 4096);
-  Field d = f.required("devices");
+  devices(f.required("devices"), n, false);
+  return n;
+}
+
+// A node's devices; under `cluster.slurm` every key is optional (kind auto,
+// count 1: the allocation's GPUs replace the count inside a job).
+void Parser::devices(const Field& d, Node& n, bool slurm) const {
   d.check_keys({"kind", "count", "model", "memory", "threads"});
-  n.kind = static_cast<DeviceKind>(d.required("kind").index_of(device_kind_names()));
-  n.count = d.required("count").integer(1, 1024);
+  if (slurm) {
+    n.kind = DeviceKind::Auto;
+    if (auto k = d.get("kind")) n.kind = static_cast<DeviceKind>(k->index_of(device_kind_names()));
+    if (auto c = d.get("count")) n.count = c->integer(1, 1024);
+  } else {
+    n.kind = static_cast<DeviceKind>(d.required("kind").index_of(device_kind_names()));
+    n.count = d.required("count").integer(1, 1024);
+  }
   if (auto model = d.get("model")) {
     n.model = model->text();
     if (!catalog_.find(n.model)) {
@@ -127,10 +141,30 @@ Node Parser::node(const Field& f) const {
     if (n.kind == DeviceKind::Cuda) t->fail("applies to cpu devices only");
     n.threads = t->integer(1, 1024);
   }
-  return n;
 }
 
 Cluster Parser::cluster(const Field& f) const {
+  if (f.is_scalar()) {  // `cluster: slurm`: every default
+    if (f.text() != "slurm") f.expected("a mapping with nodes (or slurm)");
+    Cluster c;
+    c.slurm = Node{"slurm", 1, DeviceKind::Auto};
+    c.nodes = {*c.slurm};
+    return c;
+  }
+  if (auto s = f.get("slurm")) {
+    if (auto n = f.get("nodes")) n->fail("give either nodes or slurm, not both");
+    f.check_keys({"slurm"});
+    Cluster c;
+    Node n{"slurm", 1, DeviceKind::Auto};
+    if (!s->is_null()) {
+      s->check_keys({"nodes", "devices"});
+      if (auto r = s->get("nodes")) n.replicas = r->integer(1, 4096);
+      if (auto d = s->get("devices")) devices(*d, n, true);
+    }
+    c.slurm = n;
+    c.nodes = {n};
+    return c;
+  }
   f.check_keys({"nodes"});
   Field nodes = f.required("nodes");
   auto items = nodes.items();
@@ -443,7 +477,17 @@ Workload load_workload(const std::string& path, const LoadOptions& options) {
   ss << in.rdbuf();
   const auto slash = path.find_last_of('/');
   std::string base = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
-  return parse_workload(ss.str(), path, base, options);
+  Workload w = parse_workload(ss.str(), path, base, options);
+  if (w.cluster.slurm && options.resolve_slurm) {
+    try {
+      const Environment env = options.slurm_env ? *options.slurm_env : slurm_environment();
+      if (auto a = slurm_allocation(env, scontrol_hostnames)) w.cluster = slurm_cluster(*a, *w.cluster.slurm);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      throw Error(e.kind(), path + ": " + (what.rfind("cluster: slurm: ", 0) == 0 ? "" : "cluster: slurm: ") + what);
+    }
+  }
+  return w;
 }
 
 }  // namespace saturn

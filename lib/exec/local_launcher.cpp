@@ -49,17 +49,20 @@ std::string LocalLauncher::log_path(const std::string& job) const {
   return o_.run_dir + "/logs/" + name + ".log";
 }
 
-void LocalLauncher::start(const LaunchSpec& spec) {
-  if (running_.count(spec.job)) throw internal_error("job " + spec.job + " is already running");
-  const LocalNode* node = nullptr;
-  for (const auto& n : o_.nodes)
-    if (n.name == spec.node) node = &n;
-  if (!node) throw internal_error("job " + spec.job + ": no node " + spec.node + " on this machine");
+std::vector<std::string> LocalLauncher::worker_argv(const LaunchSpec& spec,
+                                                    const std::vector<std::string>& devices) const {
+  std::vector<std::string> argv = {o_.saturn, "worker", o_.workload, "--job", spec.job, "--run-dir", o_.run_dir,
+                                   "--devices", join(devices, ","), "--technique", spec.technique};
+  for (const auto& other : spec.fused_with) argv.insert(argv.end(), {"--job", other});
+  for (const auto& flag : knob_flags(spec.knobs)) argv.push_back(flag);
+  argv.insert(argv.end(), o_.worker_args.begin(), o_.worker_args.end());
+  return argv;
+}
+
+std::vector<std::string> LocalLauncher::command(const LaunchSpec& spec, const LocalNode& node, SpawnOptions& so) {
   std::vector<std::string> devices;
-  SpawnOptions so;
-  so.log = log_path(spec.job);
   so.parent_death_signal = SIGTERM;
-  if (node->cuda) {
+  if (node.cuda) {
     std::vector<std::string> ids;
     for (size_t i = 0; i < spec.device_ids.size(); ++i) {
       ids.push_back(std::to_string(spec.device_ids[i]));
@@ -69,22 +72,33 @@ void LocalLauncher::start(const LaunchSpec& spec) {
   } else {
     for (int64_t d : spec.device_ids) {
       devices.push_back("cpu");
-      for (int64_t t = 0; t < node->threads; ++t)
-        so.cpus.push_back(cores_[static_cast<size_t>(d * node->threads + t) % cores_.size()]);
+      for (int64_t t = 0; t < node.threads; ++t)
+        so.cpus.push_back(cores_[static_cast<size_t>(d * node.threads + t) % cores_.size()]);
     }
   }
-  std::vector<std::string> argv = {o_.saturn, "worker", o_.workload, "--job", spec.job, "--run-dir", o_.run_dir,
-                                   "--devices", join(devices, ","), "--technique", spec.technique};
-  for (const auto& other : spec.fused_with) argv.insert(argv.end(), {"--job", other});
-  if (!node->cuda) argv.insert(argv.end(), {"--threads", std::to_string(node->threads)});
-  for (const auto& flag : knob_flags(spec.knobs)) argv.push_back(flag);
-  argv.insert(argv.end(), o_.worker_args.begin(), o_.worker_args.end());
+  std::vector<std::string> argv = worker_argv(spec, devices);
+  if (!node.cuda) argv.insert(argv.end(), {"--threads", std::to_string(node.threads)});
+  return argv;
+}
+
+void LocalLauncher::start(const LaunchSpec& spec) {
+  if (running_.count(spec.job)) throw internal_error("job " + spec.job + " is already running");
+  const LocalNode* node = nullptr;
+  for (const auto& n : o_.nodes)
+    if (n.name == spec.node) node = &n;
+  if (!node) throw internal_error("job " + spec.job + ": no node " + spec.node + " in this run's cluster");
+  SpawnOptions so;
+  so.log = log_path(spec.job);
+  const std::vector<std::string> argv = command(spec, *node, so);
   std::error_code ec;
   fs::create_directories(o_.run_dir + "/logs", ec);
   {
+    std::vector<std::string> ids;
+    for (int64_t d : spec.device_ids) ids.push_back(std::to_string(d));
     std::ofstream log(so.log, std::ios::app);
     log << "== attempt " << spec.attempt << ": " << spec.technique << " x" << spec.device_ids.size() << " on "
-        << spec.node << " devices " << join(devices, ",") << " ==\n";
+        << spec.node << " devices " << join(ids, ",") << " ==\n"
+        << join(argv, " ") << "\n";
   }
   running_[spec.job] = spawn(argv, so);
 }

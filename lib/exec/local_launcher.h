@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "exec/launcher.h"
+#include "exec/process.h"
 #include "exec/signals.h"
 
 namespace saturn {
@@ -27,6 +28,8 @@ struct LocalNode {
   std::string name;
   bool cuda = false;
   int64_t threads = 1;     // cpu: intra-op threads per device
+  int64_t gpus = 0;        // Slurm: GPUs the allocation holds on it (a step asks --gres=gpu:k)
+  int64_t cpus_per_rank = 1;  // Slurm: CPUs a step's task asks for
 };
 
 struct LocalLauncherOptions {
@@ -52,15 +55,23 @@ class LocalLauncher : public Launcher {
   std::string job_dir(const std::string& job) const;
   std::string log_path(const std::string& job) const;
 
+ protected:
+  // The command that runs a job's worker group on `node` and how to spawn
+  // it (the worker itself here; srun around it in the Slurm launcher).
+  virtual std::vector<std::string> command(const LaunchSpec& spec, const LocalNode& node, SpawnOptions& so);
+  // The worker's own arguments after --devices (technique, fused jobs, knobs, extras).
+  std::vector<std::string> worker_argv(const LaunchSpec& spec, const std::vector<std::string>& devices) const;
+
+  LocalLauncherOptions o_;
+  std::map<std::string, pid_t> running_;   // job -> process group leader
+
  private:
   struct Metrics {  // what was read of a metrics.jsonl
     int64_t offset = 0, since = -1;
     int64_t first_step = -1, last_step = 0;
     double first_time = 0, last_time = 0, loss = 0;
   };
-  LocalLauncherOptions o_;
   SignalPipe& signals_;
-  std::map<std::string, pid_t> running_;   // job -> process group leader
   std::map<std::string, Metrics> metrics_;
   std::vector<int> cores_;                 // cores this process may use
 };

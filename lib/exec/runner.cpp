@@ -297,7 +297,8 @@ void RunLoop::job_exit(size_t j, int code) {
       return;
     }
   }
-  const bool clean_stop = l.stopping && (e.code == 128 + SIGTERM || e.code == 128 + SIGINT || (killed_ && e.code == 128 + SIGKILL));
+  const bool clean_stop = l.stopping && (e.code == 128 + SIGTERM || e.code == 128 + SIGINT || e.code == 128 + SIGUSR1 ||
+                                         (killed_ && e.code == 128 + SIGKILL));
   l.rec.steps_done = std::max(l.prog.checkpoint, int64_t(0));
   if (clean_stop) {
     const char* outcome = l.preempting ? "preempted" : "stopped";
@@ -332,10 +333,10 @@ void RunLoop::job_exit(size_t j, int code) {
 }
 
 void RunLoop::on_signal(int sig) {
-  if (sig != SIGINT && sig != SIGTERM) return;
+  if (sig != SIGINT && sig != SIGTERM && sig != SIGUSR1) return;
   if (!stop_sig_) {
     stop_sig_ = sig;
-    event("stop", "", std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
+    event("stop", "", std::string(sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGUSR1 (time limit near)") +
                           ": every running job checkpoints and stops (SIGINT again stops at once)");
     for (size_t j = 0; j < live_.size(); ++j)
       if (live_[j].running) {
@@ -446,7 +447,25 @@ RunSummary RunLoop::run() {
   if (resumed_) {
     if (auto stored = st_.latest_plan()) {
       auto doc = nlohmann::json::parse(stored->json, nullptr, false);
-      Plan old = plan_from_json(doc, p_);
+      // A plan for other nodes (a requeued Slurm job can land elsewhere) is
+      // not kept: what is left is planned again on this cluster.
+      Plan old;
+      std::string misfit;
+      try {
+        old = plan_from_json(doc, p_);
+        for (const auto& a : old.items)
+          for (int64_t d : a.device_ids)
+            if (d < 0 || d >= p_.nodes[p_.options[a.option].node].devices)
+              misfit = "device " + std::to_string(d) + " of " + p_.nodes[p_.options[a.option].node].name +
+                       " is not in the cluster";
+      } catch (const Error& e) {
+        misfit = e.what();
+      }
+      if (!misfit.empty()) {
+        event("replan", "", "the stored plan v" + std::to_string(stored->version) + " does not fit this cluster (" +
+                                misfit + "): planning the remaining jobs again");
+        old.items.clear();
+      }
       std::vector<bool> covered(p_.jobs.size(), false);
       Plan kept;
       for (const auto& a : old.items) {

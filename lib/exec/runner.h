@@ -22,7 +22,8 @@
 //   `threshold` seconds sooner. Running jobs keep running unless moving them
 //   (checkpoint, stop, relaunch elsewhere) is what gains; only those stop.
 //   A job keeps its global batch on any device count (the engine splits it).
-// - Stop: the first SIGINT/SIGTERM asks every group to checkpoint and exit,
+// - Stop: the first SIGINT/SIGTERM/SIGUSR1 (Slurm's warning before a time
+//   limit) asks every group to checkpoint and exit,
 //   then run() returns 128 + the signal; a second SIGINT kills them at once.
 //
 // Not thread safe. Errors: saturn::Error (a launch that cannot start is

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/job.h"
+#include "core/slurm_env.h"
 #include "core/text.h"
 #include "core/workload.h"
 #include "train/fused_trainer.h"
@@ -37,6 +38,25 @@ void install_handlers() {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGUSR1, &sa, nullptr);
+}
+
+// A Slurm step's task: its rank and devices from the step's environment.
+WorkerOptions as_slurm_task(WorkerOptions o) {
+  const auto t = slurm_task(slurm_environment());
+  if (!t) throw usage_error("--slurm-step: not a task of a Slurm job step (run it with srun)");
+  const int64_t world = static_cast<int64_t>(o.devices.size());
+  if (t->ntasks != world)
+    throw usage_error("--slurm-step: the step has " + std::to_string(t->ntasks) + " tasks but --devices lists " +
+                      std::to_string(world) + " (srun -n" + std::to_string(world) + ")");
+  if (world > 1 && o.rendezvous.empty()) throw usage_error("--slurm-step: several tasks need --rendezvous");
+  o.rank = static_cast<int>(t->rank);
+  for (auto& d : o.devices)
+    if (d != "cpu") d = "cuda:" + std::to_string(step_cuda_ordinal(std::stoll(d.substr(5)), t->visible_gpus.size()));
+  std::cerr << "saturn worker: Slurm step " << t->step << " on " << t->host << ": rank " << t->rank << " of " << world
+            << " on " << o.devices[static_cast<size_t>(o.rank)]
+            << " (CUDA_VISIBLE_DEVICES=" << join(t->visible_gpus, ",") << ")" << std::endl;
+  return o;
 }
 
 const Job& find_job(const JobSet& set, const std::string& id) {
@@ -130,16 +150,21 @@ void lock_job_dir(const std::string& job_dir, const std::string& job, double wai
 
 }  // namespace
 
-int run_worker(const WorkerOptions& o) {
-  const Workload w = load_workload(o.workload);
+int run_worker(const WorkerOptions& given) {
+  // The worker trains what its flags say; the cluster it came from does not matter.
+  LoadOptions lo;
+  lo.resolve_slurm = false;
+  const Workload w = load_workload(given.workload, lo);
   const JobSet set = expand_jobs(w);
-  const Job& job = find_job(set, o.job);
+  const Job& job = find_job(set, given.job);
   const ModelSpec& model = w.models[job.model];
-  if (o.devices.empty()) throw usage_error("--devices: at least one device");
-  for (const auto& d : o.devices)
+  if (given.devices.empty()) throw usage_error("--devices: at least one device");
+  for (const auto& d : given.devices)
     if (d != "cpu" && !(d.size() > 5 && d.rfind("cuda:", 0) == 0 &&
                         d.find_first_not_of("0123456789", 5) == std::string::npos && d.size() <= 8))
       throw usage_error("--devices: " + saturn::quoted(d) + " is not a device (cpu or cuda:N)");
+  if (given.slurm_step && given.rank >= 0) throw usage_error("--slurm-step: the rank comes from Slurm; no --rank");
+  const WorkerOptions o = given.slurm_step ? as_slurm_task(given) : given;
   const int world = static_cast<int>(o.devices.size());
   if (!o.technique.empty() && o.technique != "single" && o.technique != "ddp" && o.technique != "fsdp" &&
       o.technique != "pipeline" && o.technique != "spill" && o.technique != "fused")
@@ -167,9 +192,10 @@ int run_worker(const WorkerOptions& o) {
     }
   }
   install_handlers();
-  if (fused && !o.trial)
+  const bool locks = o.rank < 0 || (o.slurm_step && o.rank == 0);  // the process that speaks for the group
+  if (fused && !o.trial && locks)
     for (const Job* j : group) lock_job_dir(o.run_dir + "/jobs/" + j->id, j->id, 120);
-  if (o.rank < 0 && !o.trial && !fused) lock_job_dir(job_dir, job.id, 120);
+  if (locks && !o.trial && !fused) lock_job_dir(job_dir, job.id, 120);
   if (o.rank < 0 && world > 1) return launch_ranks(o, job_dir);
   if (o.rank >= world) throw usage_error("--rank " + std::to_string(o.rank) + " is not below the device count");
   const int rank = std::max(o.rank, 0);

@@ -8,6 +8,12 @@
 // forks and execs one rank per device (this same binary with --rank), shares
 // a fresh rendezvous file with them, forwards SIGINT/SIGTERM, and returns the
 // first failing rank's exit code. With a rank, it is that rank.
+//
+// Under `srun` (slurm_step), Slurm starts one task per rank: the task takes
+// its rank from SLURM_PROCID, its GPU from what it sees (CUDA_VISIBLE_DEVICES
+// may list the step's GPUs or only its own), rank 0 locks the job folder,
+// and the ranks meet through --rendezvous. SIGUSR1 (what srun forwards, and
+// Slurm's --signal) stops a worker like SIGTERM: checkpoint, exit 128 + n.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +43,8 @@ struct WorkerOptions {
   int threads = 0;                 // > 0: intra-op threads per rank; 0 = the workload's cpu threads
   bool resume = true;              // continue from the job's newest valid checkpoint
   bool trial = false;              // profiling trial: rank files in <run_dir>/trial/, nothing else written
+  bool slurm_step = false;         // one task of a Slurm job step: rank = SLURM_PROCID (world = the
+                                   // step's tasks = devices), cuda:i mapped onto the GPUs the task sees
   std::string self;                // path of this executable (for launching ranks)
 };
 

@@ -68,6 +68,22 @@ cp "$src/workloads/quickstart.yaml" "$tmp/q.yaml"
 expect 66 "$saturn" validate "$tmp/q.yaml"
 grep -q "data.train.path: file not found: \"$tmp/data/corpus.txt\"" "$tmp/err" && ok || bad "missing data: $(cat "$tmp/err")"
 
+# cluster: slurm outside a Slurm job: planned (--slurm-script), never run
+export XDG_CACHE_HOME=$tmp/cache
+expect 69 env -u SLURM_JOB_ID "$saturn" run "$src/workloads/slurm.yaml" --run-dir "$tmp/slurm-run"
+same "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch (saturn run --slurm-script prints a script), or list the nodes under cluster.nodes" "$tmp/err"
+[ ! -e "$tmp/slurm-run" ] && ok || bad "a refused run wrote its run directory"
+expect 0 env -u SLURM_JOB_ID "$saturn" run "$src/workloads/quickstart.yaml" --slurm-script --run-dir "$tmp/q-run"
+grep -q "^#SBATCH --ntasks-per-node=2 " "$tmp/out" && ok || bad "--slurm-script: $(cat "$tmp/out")"
+grep -q "^#SBATCH --cpus-per-task=1$" "$tmp/out" && ok || bad "--slurm-script: cpus: $(cat "$tmp/out")"
+grep -q -- "--gres" "$tmp/out" && bad "--slurm-script asked CPU devices for GPUs" || ok
+grep -q "^exec saturn run $src/workloads/quickstart.yaml --run-dir $tmp/q-run$" "$tmp/out" && ok || bad "--slurm-script: exec: $(cat "$tmp/out")"
+[ ! -e "$tmp/q-run" ] && ok || bad "--slurm-script wrote the run directory"
+mkdir -p "$tmp/two/data" && cp "$src/workloads/data/corpus.txt" "$tmp/two/data/"
+sed 's/^    - name: local$/    - name: local\n      replicas: 2/' "$src/workloads/quickstart.yaml" >"$tmp/two/two.yaml"
+expect 64 "$saturn" run "$tmp/two/two.yaml" --slurm-script
+same "--slurm-script: the workload lists 2 nodes; say \`cluster: slurm\` so the job plans on the nodes Slurm gives it" "$tmp/err"
+
 # nothing was written next to the workloads
 snapshot >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok || bad "files under workloads/ changed: $(diff "$tmp/before" "$tmp/after")"

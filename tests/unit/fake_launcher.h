@@ -54,6 +54,7 @@ class FakeLauncher : public Launcher {
   std::vector<std::pair<double, int>> signals;                        // (time, signal) to deliver
   std::vector<Launch> launches;
   bool overlap = false;                                               // two jobs ever shared a device
+  int stop_signal = SIGTERM;  // what a graceful stop sends (the Slurm launcher: SIGUSR1 through srun)
   double now_ = 0;
 
   void start(const LaunchSpec& spec) override {
@@ -78,7 +79,7 @@ class FakeLauncher : public Launcher {
       it->second.stop_code = 128 + SIGKILL;
     } else if (it->second.stop_at == INFINITY) {
       it->second.stop_at = now_ + st(it->second);  // the step in flight, then a checkpoint
-      it->second.stop_code = 128 + SIGTERM;
+      it->second.stop_code = 128 + stop_signal;
     }
   }
   std::vector<LaunchEvent> wait(double deadline) override {

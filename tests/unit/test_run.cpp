@@ -205,6 +205,67 @@ TEST_CASE("runner: SIGTERM checkpoints every job and exits 143, the next run res
       }
 }
 
+TEST_CASE("runner: SIGUSR1 (Slurm's time-limit warning) stops like SIGTERM, steps exiting 138 are stopped") {
+  Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}});
+  TempDb db;
+  JobDisk disk;
+  {
+    RunState st(db.path());
+    FakeLauncher l(c.truth, disk);
+    l.stop_signal = SIGUSR1;  // srun forwards SIGUSR1 to every task of the step
+    l.signals = {{7.5, SIGUSR1}};
+    const RunSummary s = run_plan(c.in, st, l, quiet());
+    CHECK(s.exit_code == 128 + SIGUSR1);
+    for (const auto& a : st.attempts()) {
+      CHECK(a.outcome == "stopped");
+      CHECK(a.exit_code == 128 + SIGUSR1);
+    }
+    bool said = false;
+    for (const auto& e : st.events()) said |= e.message.find("SIGUSR1 (time limit near)") != std::string::npos;
+    CHECK(said);
+  }
+  RunState st(db.path());
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.done == 2);
+  for (const auto& launch : l.launches) CHECK(launch.from > 0);  // resumed from the checkpoints
+}
+
+TEST_CASE("runner: a stored plan for other nodes is planned again on resume") {
+  // A requeued Slurm job can land on other hosts: the stored plan names nodes
+  // this cluster lacks, so what is left is planned here (it used to throw).
+  Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}, {"c", 20, 1, 1}});
+  TempDb db;
+  JobDisk disk;
+  {
+    RunState st(db.path());
+    FakeLauncher l(c.truth, disk);
+    l.signals = {{7.5, SIGTERM}};
+    CHECK(run_plan(c.in, st, l, quiet()).exit_code == 143);
+  }
+  c.in.problem.nodes = {{"gpu07", "cpu", 2}};
+  RunState st(db.path());
+  FakeLauncher l(c.truth, disk);
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 3);
+  CHECK(s.plan_versions == 1);
+  CHECK_FALSE(l.overlap);
+  bool replanned = false;
+  for (const auto& e : st.events())
+    replanned |= e.kind == "replan" &&
+                 e.message.rfind("the stored plan v1 does not fit this cluster (plan.json: job ", 0) == 0 &&
+                 e.message.find(": node local is not in the cluster): planning the remaining jobs again") !=
+                     std::string::npos;
+  CHECK(replanned);
+  bool resumed_one = false;
+  for (const auto& launch : l.launches) {
+    CHECK(launch.spec.node == "gpu07");
+    resumed_one |= launch.from > 0;  // from its checkpoint, not from scratch
+  }
+  CHECK(resumed_one);
+}
+
 TEST_CASE("runner: a second SIGINT stops at once") {
   Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}});
   TempDb db;

@@ -4,6 +4,10 @@
 
 #include "core/error.h"
 #include "core/slurm_env.h"
+#include "core/text.h"
+#include "exec/signals.h"
+#include "exec/slurm_launcher.h"
+#include "../../cmd/saturn/slurm_script.h"
 
 using namespace saturn;
 
@@ -53,7 +57,8 @@ TEST_CASE("slurm: allocations from captured environments") {
   CHECK(a->cpus == std::vector<int64_t>{32, 32});
   CHECK(a->gpus_per_node == 4);
   CHECK(a->restart_count == 0);
-  Cluster c = slurm_cluster(*a, "A100-40GB", 0);
+  Node gpu_tmpl{"slurm", 1, DeviceKind::Cuda, 1, "A100-40GB"};
+  Cluster c = slurm_cluster(*a, gpu_tmpl);
   REQUIRE(c.nodes.size() == 2);
   CHECK(c.nodes[1].name == "gpu08");
   CHECK(c.nodes[1].kind == DeviceKind::Cuda);
@@ -78,10 +83,16 @@ TEST_CASE("slurm: allocations from captured environments") {
   // A CPU-only job: one cpu device per host with its CPUs as threads.
   a = slurm_allocation({{"SLURM_JOB_ID", "9"}, {"SLURM_JOB_NODELIST", "c[1-2]"}, {"SLURM_CPUS_ON_NODE", "16"}});
   REQUIRE(a);
-  c = slurm_cluster(*a, "", 4LL << 30);
+  Node auto_tmpl{"slurm", 1, DeviceKind::Auto, 1, "", 4LL << 30, 4};
+  c = slurm_cluster(*a, auto_tmpl);  // kind auto without GPUs: the CPUs, 4 threads per device
   CHECK(c.nodes[0].kind == DeviceKind::Cpu);
-  CHECK(c.nodes[0].threads == 16);
-  CHECK(c.nodes[0].count == 1);
+  CHECK(c.nodes[0].threads == 4);
+  CHECK(c.nodes[0].count == 4);
+  CHECK(c.nodes[1].name == "c2");
+  CHECK(c.nodes[0].memory == 4LL << 30);
+  CHECK(c.slurm == auto_tmpl);
+  CHECK(error_of([&] { slurm_cluster(*a, gpu_tmpl); }) ==
+        "cluster: slurm: devices.kind is cuda, but Slurm job 9 holds no GPUs (ask for them: sbatch --gres=gpu:N)");
   // The node list expands through the given function (scontrol in a real job).
   a = slurm_allocation({{"SLURM_JOB_ID", "10"}, {"SLURM_JOB_NODELIST", "whatever"}},
                        [](const std::string&) { return std::vector<std::string>{"h1", "h2"}; });
@@ -95,4 +106,95 @@ TEST_CASE("slurm: allocations from captured environments") {
   CHECK(error_of([] {
           slurm_allocation({{"SLURM_JOB_ID", "1"}, {"SLURM_JOB_NODELIST", "a"}, {"SLURM_GPUS_ON_NODE", "four"}});
         }) == "SLURM_GPUS_ON_NODE \"four\": expected a count");
+}
+
+TEST_CASE("slurm: a step's task finds its rank and its GPU") {
+  CHECK_FALSE(slurm_task({{"SLURM_JOB_ID", "5"}}));  // the batch script, not a step
+  auto t = slurm_task({{"SLURM_JOB_ID", "5"},
+                       {"SLURM_STEP_ID", "3"},
+                       {"SLURM_PROCID", "1"},
+                       {"SLURM_NTASKS", "2"},
+                       {"SLURM_LOCALID", "1"},
+                       {"SLURMD_NODENAME", "gpu07"},
+                       {"CUDA_VISIBLE_DEVICES", "2,3"}});
+  REQUIRE(t);
+  CHECK(t->step == "5.3");
+  CHECK(t->rank == 1);
+  CHECK(t->ntasks == 2);
+  CHECK(t->host == "gpu07");
+  CHECK(t->visible_gpus == std::vector<std::string>{"2", "3"});
+  // The step's tasks share CUDA_VISIBLE_DEVICES=2,3: device cuda:1 is ordinal 1.
+  CHECK(step_cuda_ordinal(1, 2) == 1);
+  // Per-task binding (--gpu-bind): each task sees only its own GPU.
+  CHECK(step_cuda_ordinal(1, 1) == 0);
+  CHECK(error_of([] { step_cuda_ordinal(0, 0); }) ==
+        "the Slurm step sees no GPU (CUDA_VISIBLE_DEVICES is empty): srun --gres=gpu:N");
+  CHECK(error_of([] { step_cuda_ordinal(3, 2); }) == "device cuda:3: the Slurm step sees 2 GPUs (CUDA_VISIBLE_DEVICES)");
+  CHECK(error_of([] {
+          slurm_task({{"SLURM_JOB_ID", "5"}, {"SLURM_STEP_ID", "0"}, {"SLURM_PROCID", "2"}, {"SLURM_NTASKS", "2"}});
+        }) == "SLURM_PROCID 2: not below SLURM_NTASKS 2");
+}
+
+TEST_CASE("slurm: the sbatch script for a plan") {
+  using namespace saturn::cmd;
+  CHECK(slurm_time_minutes(0) == 10);                  // 10 minutes of margin
+  CHECK(slurm_time_minutes(2 * 3600) == 160);          // + 25%
+  CHECK(slurm_time_text(160) == "2:40:00");
+  CHECK(slurm_time_text(3 * 1440 + 61) == "3-01:01:00");
+  CHECK(slurm_signal_lead_s(160) == 300);              // 5 minutes before the limit
+  CHECK(slurm_signal_lead_s(10) == 150);               // a quarter of a short one
+  SlurmScriptInput in;
+  in.workload = "my runs/w.yaml";
+  in.name = "txt";
+  in.nodes = 2;
+  in.gpus_per_node = 8;
+  in.tasks_per_node = 8;
+  in.cpus_per_task = 4;
+  in.makespan_s = 2 * 3600;
+  in.jobs = 12;
+  in.devices = "2 x 8 A100-40GB";
+  const std::string s = slurm_script(in);
+  CHECK(s.rfind("#!/bin/bash\n# saturn run for workload txt: 12 jobs, planned to take 2h 00m on 2 x 8 A100-40GB.\n", 0) == 0);
+  for (const char* line : {"#SBATCH --job-name=saturn-txt\n", "#SBATCH --nodes=2\n", "#SBATCH --cpus-per-task=4\n",
+                           "#SBATCH --gres=gpu:8\n", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@300 ",
+                           "#SBATCH --time=2:40:00 ", "#SBATCH --ntasks-per-node=8 ",
+                           "\nexec saturn run 'my runs/w.yaml'\n"})
+    CHECK(s.find(line) != std::string::npos);
+  in.gpus_per_node = 0;
+  in.run_dir = "runs/x";
+  const std::string cpu = slurm_script(in);
+  CHECK(cpu.find("--gres") == std::string::npos);
+  CHECK(cpu.find("exec saturn run 'my runs/w.yaml' --run-dir runs/x\n") != std::string::npos);
+}
+
+TEST_CASE("slurm: a job group is one srun job step") {
+  SignalPipe signals;
+  LocalLauncherOptions o;
+  o.saturn = "/opt/saturn";
+  o.workload = "w.yaml";
+  o.run_dir = "runs/w";
+  o.nodes = {{"gpu07", true, 1, 8, 4}, {"c1", false, 2, 0, 1}};
+  SlurmLauncher l(o, signals, "/usr/bin/srun");
+  LaunchSpec spec;
+  spec.job = "gpt/lr=1e-3";
+  spec.technique = "ddp";
+  spec.knobs = "";
+  spec.node = "gpu07";
+  spec.device_ids = {2, 3};
+  const auto gpu = join(l.step_command(spec, o.nodes[0], "runs/w/jobs/gpt/lr=1e-3/rendezvous-slurm-1-9"), " ");
+  CHECK(gpu ==
+        "/usr/bin/srun --job-name=saturn:gpt/lr=1e-3 --nodes=1 --ntasks=2 --nodelist=gpu07 --exclusive "
+        "--cpus-per-task=4 --mem=0 --kill-on-bad-exit=1 --gres=gpu:2 /opt/saturn worker w.yaml --job gpt/lr=1e-3 "
+        "--run-dir runs/w --devices cuda:0,cuda:1 --technique ddp --slurm-step --rendezvous "
+        "runs/w/jobs/gpt/lr=1e-3/rendezvous-slurm-1-9");
+  // A CPU node: no GPUs asked for, `threads` CPUs per task; one rank needs no rendezvous.
+  spec.node = "c1";
+  spec.technique = "single";
+  spec.device_ids = {0};
+  CHECK(join(l.step_command(spec, o.nodes[1], "r"), " ") ==
+        "/usr/bin/srun --job-name=saturn:gpt/lr=1e-3 --nodes=1 --ntasks=1 --nodelist=c1 --exclusive --cpus-per-task=2 "
+        "--mem=0 --kill-on-bad-exit=1 /opt/saturn worker w.yaml --job gpt/lr=1e-3 --run-dir runs/w --devices cpu "
+        "--technique single --slurm-step --threads 2");
+  CHECK(error_of([&] { SlurmLauncher(o, signals, "no-such-srun-here"); }) ==
+        "no-such-srun-here: not found on PATH (saturn starts Slurm job steps with it)");
 }

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "core/job.h"
 #include "workload_text.h"
@@ -173,4 +175,67 @@ TEST_CASE("a missing workload file is exit 66, a directory too") {
     CHECK(std::string(e.what()) == kWorkloads + ": cannot read workload: is a directory");
     CHECK(e.exit_code() == 66);
   }
+}
+
+TEST_CASE("cluster: slurm reads as a template and resolves inside a Slurm job") {
+  LoadOptions o;
+  o.check_files = false;
+  // The scalar form: every default.
+  Workload w = parse_workload(with_lines(2, 5, "cluster: slurm"), "w.yaml", "", o);
+  REQUIRE(w.cluster.slurm);
+  CHECK(w.cluster.slurm->kind == DeviceKind::Auto);
+  CHECK(w.cluster.slurm->count == 1);
+  CHECK(w.cluster.nodes == std::vector<Node>{*w.cluster.slurm});
+  // The mapping form, and its round trip.
+  const std::string text = with_lines(
+      2, 5, "cluster:\n  slurm:\n    nodes: 2\n    devices: {kind: cuda, count: 4, model: A100-40GB}");
+  w = parse_workload(text, "w.yaml", "", o);
+  REQUIRE(w.cluster.slurm);
+  CHECK(w.cluster.slurm->replicas == 2);
+  CHECK(w.cluster.total_devices() == 8);  // outside a job: the template, for planning ahead
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
+
+  // load_workload() inside a job: the allocation's hosts and GPUs.
+  const std::string path = (std::filesystem::temp_directory_path() / "saturn-slurm-test.yaml").string();
+  {
+    std::ofstream(path) << text;
+  }
+  std::map<std::string, std::string> env = {{"SLURM_JOB_ID", "77"},
+                                            {"SLURM_JOB_NODELIST", "gpu[1-3]"},
+                                            {"SLURM_JOB_CPUS_PER_NODE", "32(x3)"},
+                                            {"SLURM_GPUS_ON_NODE", "8"}};
+  o.slurm_env = &env;
+  w = load_workload(path, o);
+  REQUIRE(w.cluster.nodes.size() == 3);
+  CHECK(w.cluster.nodes[2].name == "gpu3");
+  CHECK(w.cluster.nodes[2].count == 8);
+  CHECK(w.cluster.nodes[2].model == "A100-40GB");
+  CHECK(w.cluster.slurm->replicas == 2);  // the template stays, for to_yaml
+  // Not resolved when asked not to (the worker), nor outside a job.
+  o.resolve_slurm = false;
+  CHECK(load_workload(path, o).cluster.nodes.size() == 1);
+  o.resolve_slurm = true;
+  std::map<std::string, std::string> outside;
+  o.slurm_env = &outside;
+  CHECK(load_workload(path, o).cluster.nodes.size() == 1);
+  // A job without GPUs for kind cuda: one line naming the file.
+  std::map<std::string, std::string> cpu_job = {{"SLURM_JOB_ID", "78"}, {"SLURM_JOB_NODELIST", "c1"}};
+  o.slurm_env = &cpu_job;
+  try {
+    load_workload(path, o);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == path + ": cluster: slurm: devices.kind is cuda, but Slurm job 78 holds no GPUs "
+                                          "(ask for them: sbatch --gres=gpu:N)");
+    CHECK(e.exit_code() == 65);
+  }
+  std::map<std::string, std::string> bad = {{"SLURM_JOB_ID", "79"}, {"SLURM_JOB_NODELIST", "gpu[1-"}};
+  o.slurm_env = &bad;
+  try {
+    load_workload(path, o);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == path + ": cluster: slurm: SLURM_JOB_NODELIST gpu[1-: unbalanced '['");
+  }
+  std::filesystem::remove(path);
 }

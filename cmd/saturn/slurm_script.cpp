@@ -1,0 +1,51 @@
+#include "slurm_script.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/text.h"
+#include "core/units.h"
+
+namespace saturn::cmd {
+
+int64_t slurm_time_minutes(double makespan_s) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((std::max(0.0, makespan_s) * 1.25 + 600) / 60)));
+}
+
+int64_t slurm_signal_lead_s(int64_t minutes) { return std::min<int64_t>(300, std::max<int64_t>(15, minutes * 60 / 4)); }
+
+std::string slurm_time_text(int64_t minutes) {
+  char b[48];
+  const int64_t d = minutes / 1440, h = minutes / 60 % 24, m = minutes % 60;
+  if (d > 0) std::snprintf(b, sizeof b, "%lld-%02lld:%02lld:00", (long long)d, (long long)h, (long long)m);
+  else std::snprintf(b, sizeof b, "%lld:%02lld:00", (long long)h, (long long)m);
+  return b;
+}
+
+std::string slurm_script(const SlurmScriptInput& in) {
+  const int64_t minutes = slurm_time_minutes(in.makespan_s);
+  const int64_t lead = slurm_signal_lead_s(minutes);
+  std::string s;
+  s += "#!/bin/bash\n";
+  s += "# saturn run for workload " + in.name + ": " + std::to_string(in.jobs) + " jobs, planned to take " +
+       human_duration(in.makespan_s) + " on " + in.devices + ".\n";
+  s += "# Written by `saturn run --slurm-script`; submit it with sbatch. The workload's\n";
+  s += "# `cluster: slurm` makes saturn plan on what this job is given.\n";
+  s += "#SBATCH --job-name=saturn-" + in.name + "\n";
+  s += "#SBATCH --nodes=" + std::to_string(in.nodes) + "\n";
+  s += "#SBATCH --ntasks-per-node=" + std::to_string(in.tasks_per_node) + "   # one task per device: a job step's ranks\n";
+  s += "#SBATCH --cpus-per-task=" + std::to_string(in.cpus_per_task) + "\n";
+  if (in.gpus_per_node > 0) s += "#SBATCH --gres=gpu:" + std::to_string(in.gpus_per_node) + "\n";
+  s += "#SBATCH --time=" + slurm_time_text(minutes) + "   # the plan's makespan + 25% + 10 min\n";
+  s += "#SBATCH --signal=B:USR1@" + std::to_string(lead) +
+       "   # saturn checkpoints every job and requeues this job...\n";
+  s += "#SBATCH --requeue   # ...which then resumes the run directory (SLURM_RESTART_COUNT > 0)\n";
+  s += "#SBATCH --open-mode=append\n";
+  s += "#SBATCH --output=saturn-%x-%j.out\n";
+  s += "exec saturn run " + shell_quote(in.workload) + (in.run_dir.empty() ? "" : " --run-dir " + shell_quote(in.run_dir)) +
+       "\n";
+  return s;
+}
+
+}  // namespace saturn::cmd
