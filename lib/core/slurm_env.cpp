@@ -64,6 +64,13 @@ std::vector<std::string> expand_ranges(const std::string& inner, const std::stri
   return out;
 }
 
+// A variable's value; nullopt when it is unset or empty.
+std::optional<std::string> variable(const Environment& env, const char* name) {
+  auto it = env.find(name);
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
 int64_t positive(const std::string& what, const std::string& v) {
   if (!all_digits(v) || v.size() > 9) throw malformed(what, "\"" + v + "\"", "expected a count");
   return std::stoll(v);
@@ -112,13 +119,10 @@ std::vector<int64_t> expand_counts(const std::string& list) {
 
 std::optional<SlurmAllocation> slurm_allocation(
     const Environment& env, const std::function<std::vector<std::string>(const std::string&)>& hostnames) {
-  auto get = [&](const char* k) -> std::optional<std::string> {
-    auto it = env.find(k);
-    if (it == env.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  };
+  auto get = [&](const char* k) { return variable(env, k); };
   const auto id = get("SLURM_JOB_ID");
   if (!id) return std::nullopt;
+  if (!all_digits(*id)) throw malformed("SLURM_JOB_ID", "\"" + *id + "\"", "expected a job number");
   SlurmAllocation a;
   a.job_id = *id;
   const auto nodelist = get("SLURM_JOB_NODELIST");
@@ -205,11 +209,7 @@ std::vector<std::string> scontrol_hostnames(const std::string& list) {
 }
 
 std::optional<SlurmTask> slurm_task(const Environment& env) {
-  auto get = [&](const char* k) -> std::optional<std::string> {
-    auto it = env.find(k);
-    if (it == env.end()) return std::nullopt;
-    return it->second;
-  };
+  auto get = [&](const char* k) { return variable(env, k); };
   const auto step = get("SLURM_STEP_ID");
   const auto procid = get("SLURM_PROCID");
   if (!step || !procid || !get("SLURM_JOB_ID")) return std::nullopt;
@@ -221,7 +221,7 @@ std::optional<SlurmTask> slurm_task(const Environment& env) {
   t.host = get("SLURMD_NODENAME").value_or("");
   if (t.rank >= t.ntasks)
     throw malformed("SLURM_PROCID", *procid, "not below SLURM_NTASKS " + std::to_string(t.ntasks));
-  if (auto v = get("CUDA_VISIBLE_DEVICES"); v && !v->empty()) t.visible_gpus = split_top(*v, "CUDA_VISIBLE_DEVICES");
+  if (auto v = get("CUDA_VISIBLE_DEVICES")) t.visible_gpus = split_top(*v, "CUDA_VISIBLE_DEVICES");
   return t;
 }
 

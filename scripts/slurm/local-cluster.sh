@@ -4,11 +4,13 @@
 # slurm-client), on private ports and a private munge socket, with every
 # file (config, state, spool, logs, pid files) under DIR and GPUS fake GPUs
 # as character devices (mknod c 1 3: Slurm sets CUDA_VISIBLE_DEVICES from
-# them; regular files would leave it empty). Nothing outside DIR is touched
-# and `stop` kills only the daemons whose pids `start` recorded.
+# them; regular files would leave it empty). NODES nodes, node1..nodeN, each
+# its own slurmd on its own port, all on this host. Nothing outside DIR is
+# touched and `stop` kills only the daemons whose pids `start` recorded.
 #
-# Usage: scripts/slurm/local-cluster.sh start DIR [GPUS] [CPUS]
-#          GPUS default 4, CPUS (declared, may exceed the real ones) default 8.
+# Usage: scripts/slurm/local-cluster.sh start DIR [GPUS] [CPUS] [NODES]
+#          per node: GPUS default 4, CPUS (declared, may exceed the real
+#          ones) default 8; NODES default 1.
 #          Prints the line to eval: export SLURM_CONF=DIR/slurm.conf
 #        scripts/slurm/local-cluster.sh stop DIR
 # Exit 77 with one line saying why where the cluster cannot start here (not
@@ -33,13 +35,13 @@ stop_cluster() {
     done
   fi
   local f pid
-  for f in slurmd slurmctld munged; do
-    [ -f "$d/run/$f.pid" ] || continue
-    pid=$(cat "$d/run/$f.pid")
+  for f in "$d"/run/slurmd-*.pid "$d/run/slurmctld.pid" "$d/run/munged.pid"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null
-    rm -f "$d/run/$f.pid"
+    rm -f "$f"
   done
   return 0
 }
@@ -51,6 +53,7 @@ fi
 [ "$cmd" = start ] || { echo "usage: $0 start|stop DIR [GPUS] [CPUS]" >&2; exit 64; }
 gpus=${3:-4}
 cpus=${4:-8}
+nodes=${5:-1}
 
 [ "$(id -u)" = 0 ] || skip "needs root (slurmd runs job steps as their user; fake GPUs need mknod)"
 for c in munged slurmctld slurmd srun sbatch scontrol squeue scancel; do
@@ -68,14 +71,16 @@ for ((i = 0; i < gpus; i++)); do
   mknod "$dir/dev/nvidia$i" c 1 3 2>/dev/null || skip "mknod failed: fake GPUs need character devices"
 done
 
-# Three free TCP ports on loopback.
-read -r ctld_port slurmd_port srun_port < <(python3 - <<'PY'
-import socket
-socks = [socket.socket() for _ in range(3)]
+# Free TCP ports on loopback: slurmctld, srun's range start, one per slurmd.
+ports=$(python3 - "$nodes" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(2 + int(sys.argv[1]))]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
 PY
 ) || skip "cannot find free ports"
+read -r ctld_port srun_port rest <<<"$ports"
+read -r -a node_ports <<<"$rest"
 
 head -c 1024 /dev/urandom >"$dir/munge/munge.key"
 chmod 400 "$dir/munge/munge.key"
@@ -90,7 +95,6 @@ cat >"$dir/slurm.conf" <<EOF
 ClusterName=saturntest
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$ctld_port
-SlurmdPort=$slurmd_port
 SrunPortRange=$srun_port-$((srun_port + 50))
 SlurmUser=root
 SlurmdUser=root
@@ -98,11 +102,11 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$dir/munge/munge.sock,cred_expire=10
 StateSaveLocation=$dir/state
-SlurmdSpoolDir=$dir/spool
+SlurmdSpoolDir=$dir/spool/%n
 SlurmctldPidFile=$dir/run/slurmctld.pid
-SlurmdPidFile=$dir/run/slurmd.pid
+SlurmdPidFile=$dir/run/slurmd-%n.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
-SlurmdLogFile=$dir/log/slurmd.log
+SlurmdLogFile=$dir/log/slurmd-%n.log
 PlugStackConfig=$dir/plugstack.conf
 ProctrackType=proctrack/pgid
 TaskPlugin=task/none
@@ -120,26 +124,32 @@ SchedulerType=sched/backfill
 KillWait=10
 MinJobAge=600
 InactiveLimit=0
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus Gres=gpu:$gpus RealMemory=4096 State=UNKNOWN
-PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
+$(for ((n = 1; n <= nodes; n++)); do
+  echo "NodeName=node$n NodeHostname=$host NodeAddr=127.0.0.1 Port=${node_ports[n - 1]} CPUs=$cpus Gres=gpu:$gpus RealMemory=4096 State=UNKNOWN"
+done)
+PartitionName=test Nodes=node[1-$nodes] Default=YES MaxTime=INFINITE State=UP
 EOF
-echo "NodeName=$host Name=gpu File=$gres_file" >"$dir/gres.conf"
+echo "NodeName=node[1-$nodes] Name=gpu File=$gres_file" >"$dir/gres.conf"
 : >"$dir/plugstack.conf"
 export SLURM_CONF=$dir/slurm.conf
 
 slurmctld -D -i -f "$SLURM_CONF" >"$dir/log/slurmctld.out" 2>&1 &
 echo $! >"$dir/run/slurmctld.pid"
-slurmd -D -f "$SLURM_CONF" >"$dir/log/slurmd.out" 2>&1 &
-echo $! >"$dir/run/slurmd.pid"
+for ((n = 1; n <= nodes; n++)); do
+  mkdir -p "$dir/spool/node$n"
+  slurmd -D -N "node$n" -f "$SLURM_CONF" >"$dir/log/slurmd-node$n.out" 2>&1 &
+  echo $! >"$dir/run/slurmd-node$n.pid"
+done
 
 for _ in $(seq 150); do
-  state=$(timeout 5 sinfo -h -n "$host" -o %T 2>/dev/null)
-  case "$state" in idle|mixed|allocated) break ;; esac
+  idle=$(timeout 5 sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)
+  [ "$idle" = "$nodes" ] && break
   sleep 0.2
 done
-if [ "$state" != idle ]; then
-  why=$(tail -n 3 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" "$dir/log/slurmctld.out" "$dir/log/slurmd.out" 2>/dev/null | grep -v '^$' | tail -n 4 | tr '\n' ' ')
+if [ "$idle" != "$nodes" ]; then
+  state=$(timeout 5 sinfo -h -N -o "%N:%T" 2>/dev/null | tr '\n' ' ')
+  why=$(cat "$dir"/log/*.log "$dir"/log/*.out 2>/dev/null | grep -v '^$' | tail -n 4 | tr '\n' ' ')
   stop_cluster "$dir"
-  skip "the node did not come up (state '${state:-none}'): $why"
+  skip "the nodes did not come up (${state:-no state}): $why"
 fi
 echo "export SLURM_CONF=$dir/slurm.conf"

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Slurm end to end on a real Slurm (munged, slurmctld, slurmd on localhost,
-# scripts/slurm/local-cluster.sh) with 4 fake GPUs, running
-# workloads/slurm.yaml (4 jobs, `cluster: slurm`) through the script
+# Slurm end to end on a real Slurm (munged, slurmctld and two slurmd on
+# localhost, scripts/slurm/local-cluster.sh), 2 nodes with 4 fake GPUs each,
+# running workloads/slurm.yaml (4 jobs, `cluster: slurm`) through the script
 # `saturn run --slurm-script` prints:
-#   1. the jobs run as 4 concurrent job steps on disjoint GPU sets that match
-#      the plan, and finish;
-#   2. a short time limit with --signal=B:USR1 and --requeue: saturn
-#      checkpoints every step, requeues the job, the requeued job resumes the
-#      run directory, and every final loss is bit-identical to run 1.
+#   1. on one node with 4 GPUs, the jobs run as 4 concurrent job steps on
+#      disjoint GPU sets that match the plan, and finish;
+#   2. across 2 nodes with 2 GPUs each, with a short time limit,
+#      --signal=B:USR1 and --requeue: saturn checkpoints every step, requeues
+#      the job, the requeued job resumes the run directory, and every final
+#      loss is bit-identical to run 1.
 # Exit 77 (ctest: skipped) with the reason when the daemons cannot start here.
 # Usage: tests/slurm/slurm.sh SATURN_BINARY SOURCE_DIR
 . "$(dirname "$0")/../e2e/lib.sh"
 saturn=$(cd "$(dirname "$saturn")" && pwd)/$(basename "$saturn")
 
 cluster=$tmp/cluster
-if ! env_line=$("$src/scripts/slurm/local-cluster.sh" start "$cluster" 4 16 2>"$tmp/cluster.err"); then
+if ! env_line=$("$src/scripts/slurm/local-cluster.sh" start "$cluster" 4 16 2 2>"$tmp/cluster.err"); then
   echo "SKIP: $(cat "$tmp/cluster.err")"
   exit 77
 fi
@@ -75,7 +76,7 @@ done
 wait_job "$id" 60
 [ "$state" = COMPLETED ] && ok || bad "job $id ended $state: $(tail -n 20 saturn-saturn-slurm-"$id".out)"
 out=saturn-saturn-slurm-$id.out
-has "$out" "Slurm job $id: 1 node(s) $(hostname -s), 4 GPU(s) each"
+grep -qE "Slurm job $id: 1 node\(s\) node[12], 4 GPU\(s\) each" "$out" && ok || bad "$out: $(head -n 3 "$out")"
 has "$out" "run: 4 of 4 jobs done"
 [ "$max_steps" = 4 ] && ok || bad "at most $max_steps saturn job steps ran at once, expected 4"
 # Each job's worker says which GPUs its step holds; the plan says which jobs overlap.
@@ -119,7 +120,10 @@ limit = 120 if m < 90 else 60 * math.ceil((m + 40) / 60)
 w = max(5.0, m - 40)
 print(limit // 60, int(limit - 30 - w))" "$makespan")
 echo "run 1 trained for ${makespan} s: --time=$limit --signal=B:USR1@$lead"
-id=$(sbatch --parsable --time="$limit" --signal=B:USR1@"$lead" requeue.sbatch) || { bad "sbatch failed"; exit 1; }
+id=$(sbatch --parsable --nodes=2 --gres=gpu:2 --time="$limit" --signal=B:USR1@"$lead" requeue.sbatch) || {
+  bad "sbatch failed"
+  exit 1
+}
 wait_job "$id" 420
 out=saturn-saturn-slurm-$id.out
 [ "$state" = COMPLETED ] && ok || bad "job $id ended ${state:-unknown}: $(tail -n 20 "$out")"
@@ -127,6 +131,10 @@ has "$out" "SIGUSR1 (time limit near): every running job checkpoints and stops"
 has "$out" "run: Slurm job $id requeued: it resumes runs/requeue when it starts again"
 has "$out" "requeued (restart 1): resuming runs/requeue"
 has "$out" "run: 4 of 4 jobs done"
+has "$out" "Slurm job $id: 2 node(s) node1,node2, 2 GPU(s) each"
+for n in node1 node2; do
+  grep -q "saturn worker: Slurm step $id\.[0-9]* on $n:" runs/requeue/logs/*.log && ok || bad "no job step ran on $n"
+done
 restarts=$(scontrol show job "$id" | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
 [ "${restarts:-0}" -ge 1 ] && ok || bad "the job was not requeued (Restarts=$restarts)"
 stopped=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from attempts where outcome='stopped' and exit_code=138\").fetchone()[0])" runs/requeue/state.db)

@@ -98,6 +98,7 @@ TEST_CASE("slurm: allocations from captured environments") {
                        [](const std::string&) { return std::vector<std::string>{"h1", "h2"}; });
   CHECK(a->hosts == std::vector<std::string>{"h1", "h2"});
   // Malformed variables: one line naming them.
+  CHECK(error_of([] { slurm_allocation({{"SLURM_JOB_ID", "1;x"}}); }) == "SLURM_JOB_ID \"1;x\": expected a job number");
   CHECK(error_of([] { slurm_allocation({{"SLURM_JOB_ID", "1"}}); }) ==
         "SLURM_JOB_ID is set but SLURM_JOB_NODELIST is not: not inside a Slurm allocation");
   CHECK(error_of([] {
