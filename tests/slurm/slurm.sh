@@ -8,7 +8,9 @@
 #   2. across 2 nodes with 2 GPUs each, with a short time limit,
 #      --signal=B:USR1 and --requeue: saturn checkpoints every step, requeues
 #      the job, the requeued job resumes the run directory, and every final
-#      loss is bit-identical to run 1.
+#      loss is bit-identical to run 1;
+#   3. scancel (SIGTERM to saturn and every step, as preemption does): every
+#      step checkpoints and every attempt ends stopped, none failed.
 # Exit 77 (ctest: skipped) with the reason when the daemons cannot start here.
 # Usage: tests/slurm/slurm.sh SATURN_BINARY SOURCE_DIR
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -143,5 +145,26 @@ losses runs/requeue >requeue.losses
 if cmp -s ref.losses requeue.losses; then ok; else bad "losses after requeue differ: $(diff ref.losses requeue.losses)"; fi
 
 grep -E "USR1|requeue|resum|restart|stopped|done;" "$out" | sed 's/^/  | /'  # what the requeued job did
+
+# 3. scancel (what preemption does too): SIGTERM to saturn and to every step;
+# each step checkpoints and saturn exits cleanly well within KillWait.
+expect 0 "$saturn" run slurm.yaml --run-dir runs/cancel --slurm-script
+cp "$tmp/out" cancel.sbatch
+id=$(sbatch --parsable cancel.sbatch) || { bad "sbatch failed"; exit 1; }
+for ((i = 0; i < 240; i++)); do  # until every job has a checkpoint
+  [ "$(ls -d runs/cancel/jobs/*/*/ckpt/step-*.json 2>/dev/null | wc -l)" -ge 4 ] && break
+  sleep 0.5
+done
+scancel "$id"
+wait_job "$id" 60
+out=saturn-saturn-slurm-$id.out
+[ "$state" = CANCELLED ] && ok || bad "job $id ended ${state:-unknown}"
+has "$out" "SIGTERM: every running job checkpoints and stops"
+has "$out" "run: stopped; every job kept its checkpoint"
+python3 - runs/cancel/state.db <<'PY' && ok || bad "scancel: attempts were not all stopped at a checkpoint"
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute("select job, outcome, exit_code, step_end from attempts").fetchall()
+assert len(rows) == 4 and all(r[1] == "stopped" and r[2] in (138, 143) and r[3] > 0 for r in rows), rows
+PY
 echo "slurm: $pass passed, $fail failed"
 [ "$fail" = 0 ]
