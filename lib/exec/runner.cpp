@@ -297,8 +297,8 @@ void RunLoop::job_exit(size_t j, int code) {
       return;
     }
   }
-  const bool clean_stop = l.stopping && (e.code == 128 + SIGTERM || e.code == 128 + SIGINT || e.code == 128 + SIGUSR1 ||
-                                         (killed_ && e.code == 128 + SIGKILL));
+  const bool signalled = e.code == 128 + SIGTERM || e.code == 128 + SIGINT || e.code == 128 + SIGUSR1;
+  const bool clean_stop = l.stopping && (signalled || (killed_ && e.code == 128 + SIGKILL));
   l.rec.steps_done = std::max(l.prog.checkpoint, int64_t(0));
   if (clean_stop) {
     const char* outcome = l.preempting ? "preempted" : "stopped";
@@ -308,6 +308,17 @@ void RunLoop::job_exit(size_t j, int code) {
     event(outcome, l.rec.id, std::string(l.preempting ? "moved by the new plan" : "checkpointed") + " at step " +
                                  std::to_string(l.prog.checkpoint));
     l.stopping = l.preempting = false;
+    return;
+  }
+  if (signalled && !l.stopping && !stop_sig_ && l.prog.checkpoint > l.step_start) {
+    // Stopped from outside saturn (Slurm's preemption or --signal sent to the
+    // steps, an operator's kill): the worker checkpointed, so it starts again
+    // from there without spending a restart, since it got further.
+    st_.end_attempt(l.attempt_id, wall(), e.code, "stopped", l.prog.checkpoint);
+    l.rec.status = JobStatus::Pending;
+    save(j);
+    event("stopped", l.rec.id, "signal " + std::to_string(e.code - 128) + " from outside saturn; checkpointed at step " +
+                                   std::to_string(l.prog.checkpoint) + ", starting again");
     return;
   }
   std::string why = e.code == 0 ? "exited without finishing its steps" : "exit code " + std::to_string(e.code);

@@ -14,7 +14,9 @@
 //   resumed job trains exactly as it would have.
 // - Faults: a worker group that exits non-zero is relaunched from its
 //   checkpoint up to max_restarts times, then the job is failed and the
-//   others go on.
+//   others go on. One that a signal from outside stopped cleanly (exit
+//   128 + SIGTERM/SIGINT/SIGUSR1, e.g. Slurm preemption) after getting
+//   further starts again from its checkpoint without spending a restart.
 // - Introspection: every `interval` seconds, re-plan the unfinished jobs
 //   with remaining steps and measured step times (a shape's measured/planned
 //   ratio also corrects its jobs that have not run); the new plan replaces

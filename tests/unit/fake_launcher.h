@@ -51,6 +51,8 @@ class FakeLauncher : public Launcher {
 
   int64_t checkpoint_every = 10;
   std::map<std::pair<std::string, int64_t>, int64_t> fail_at_step;  // (job, attempt) -> dies at this step
+  // (job, attempt) -> (step, signal): stopped from outside at that step (checkpoints, exits 128 + signal)
+  std::map<std::pair<std::string, int64_t>, std::pair<int64_t, int>> signalled_at_step;
   std::vector<std::pair<double, int>> signals;                        // (time, signal) to deliver
   std::vector<Launch> launches;
   bool overlap = false;                                               // two jobs ever shared a device
@@ -68,6 +70,11 @@ class FakeLauncher : public Launcher {
     r.from = disk_.checkpoint[spec.job];
     auto f = fail_at_step.find({spec.job, spec.attempt});
     if (f != fail_at_step.end()) r.fail_at = now_ + double(f->second - r.from) * st(r);
+    auto sig = signalled_at_step.find({spec.job, spec.attempt});
+    if (sig != signalled_at_step.end()) {
+      r.stop_at = now_ + double(sig->second.first - r.from) * st(r);
+      r.stop_code = 128 + sig->second.second;
+    }
     running_[spec.job] = r;
     launches.push_back({spec, now_, r.from});
   }

@@ -231,6 +231,33 @@ TEST_CASE("runner: SIGUSR1 (Slurm's time-limit warning) stops like SIGTERM, step
   for (const auto& launch : l.launches) CHECK(launch.from > 0);  // resumed from the checkpoints
 }
 
+TEST_CASE("runner: a worker stopped by a signal from outside starts again from its checkpoint, no restart spent") {
+  Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  l.signalled_at_step[{"a", 1}] = {12, SIGTERM};  // e.g. Slurm preempting the step
+  l.signalled_at_step[{"a", 2}] = {20, SIGUSR1};  // --signal=USR1 sent to the steps
+  l.signalled_at_step[{"b", 1}] = {0, SIGTERM};   // before any progress: a failure like any other
+  RunOptions o = quiet();
+  o.max_restarts = 1;
+  const RunSummary s = run_plan(c.in, st, l, o);
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 2);
+  auto by = attempts_by_job(st);
+  REQUIRE(by["a"].size() == 3);
+  CHECK(by["a"][0].outcome == "stopped");
+  CHECK(by["a"][0].step_end == 12);
+  CHECK(by["a"][1].exit_code == 128 + SIGUSR1);
+  CHECK(by["a"][1].outcome == "stopped");
+  CHECK(by["a"][2].step_start == 20);
+  CHECK(by["a"][2].outcome == "done");
+  REQUIRE(by["b"].size() == 2);
+  CHECK(by["b"][0].outcome == "failed");
+  for (const auto& j : st.jobs()) CHECK(j.restarts == (j.id == "b" ? 1 : 0));
+}
+
 TEST_CASE("runner: a stored plan for other nodes is planned again on resume") {
   // A requeued Slurm job can land on other hosts: the stored plan names nodes
   // this cluster lacks, so what is left is planned here (it used to throw).
