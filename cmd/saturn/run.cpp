@@ -235,12 +235,13 @@ void requeue(const SlurmAllocation& a, const std::string& run_dir) {
 }  // namespace
 
 static int run_run_cmd(const RunCmdOptions& o) {
-  const Workload w = load_workload(o.workload);
+  LoadOptions load;
+  load.resolve_slurm = false;  // resolved here, once, keeping the allocation
+  Workload w = load_workload(o.workload, load);
+  // `cluster: slurm` inside a job: the allocation becomes the cluster.
+  const std::optional<SlurmAllocation> slurm = resolve_slurm_cluster(w, o.workload, slurm_environment());
   const JobSet jobs = expand_jobs(w);
   const std::string run_dir = o.run_dir.empty() ? "runs/" + w.name : o.run_dir;
-  // `cluster: slurm` inside a job: load_workload() made the allocation the cluster.
-  std::optional<SlurmAllocation> slurm;
-  if (w.cluster.slurm) slurm = slurm_allocation(slurm_environment(), scontrol_hostnames);
   if (w.cluster.slurm && !slurm && !o.dry_run && !o.slurm_script)
     throw Error(ErrorKind::Unavailable,
                 "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch "

@@ -189,6 +189,18 @@ Cluster slurm_cluster(const SlurmAllocation& a, const Node& tmpl) {
   return c;
 }
 
+std::optional<SlurmAllocation> resolve_slurm_cluster(Workload& w, const std::string& path, const Environment& env) {
+  if (!w.cluster.slurm) return std::nullopt;
+  try {
+    auto a = slurm_allocation(env, scontrol_hostnames);
+    if (a) w.cluster = slurm_cluster(*a, *w.cluster.slurm);
+    return a;
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    throw Error(e.kind(), path + ": " + (what.rfind("cluster: slurm: ", 0) == 0 ? "" : "cluster: slurm: ") + what);
+  }
+}
+
 std::vector<std::string> scontrol_hostnames(const std::string& list) {
   if (list.find('[') == std::string::npos) return expand_hostlist(list);
   if (list.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-,[]") !=

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/cluster.h"
+#include "core/workload.h"
 
 namespace saturn {
 
@@ -54,6 +55,13 @@ Environment slurm_environment();
 // devices: the host's CPUs / tmpl.threads of them. Throws saturn::Error
 // (Data) for kind cuda in a job that holds no GPUs.
 Cluster slurm_cluster(const SlurmAllocation& a, const Node& tmpl);
+
+// Resolves a workload's `cluster: slurm` (read from file `path`) against
+// `env`: returns the allocation and makes w.cluster its nodes; nullopt
+// outside a Slurm job or for a workload that lists its nodes. Throws
+// saturn::Error "path: cluster: slurm: what" (Data) for variables that do
+// not make a cluster. load_workload() calls it unless told not to.
+std::optional<SlurmAllocation> resolve_slurm_cluster(Workload& w, const std::string& path, const Environment& env);
 
 // `scontrol show hostnames LIST` (the host names in order); our own
 // expand_hostlist() where scontrol is missing or fails.

@@ -478,15 +478,8 @@ Workload load_workload(const std::string& path, const LoadOptions& options) {
   const auto slash = path.find_last_of('/');
   std::string base = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
   Workload w = parse_workload(ss.str(), path, base, options);
-  if (w.cluster.slurm && options.resolve_slurm) {
-    try {
-      const Environment env = options.slurm_env ? *options.slurm_env : slurm_environment();
-      if (auto a = slurm_allocation(env, scontrol_hostnames)) w.cluster = slurm_cluster(*a, *w.cluster.slurm);
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      throw Error(e.kind(), path + ": " + (what.rfind("cluster: slurm: ", 0) == 0 ? "" : "cluster: slurm: ") + what);
-    }
-  }
+  if (w.cluster.slurm && options.resolve_slurm)
+    resolve_slurm_cluster(w, path, options.slurm_env ? *options.slurm_env : slurm_environment());
   return w;
 }
 
