@@ -24,7 +24,7 @@ void add_worker(CLI::App& app, Action& action) {
   sub->add_option("--devices", *devices, "Comma-separated devices, one per rank: cpu or cuda:N (default cpu)");
   sub->add_option("--rank", o->rank, "This process's rank (set by the launcher)");
   sub->add_option("--rendezvous", o->rendezvous, "Rendezvous file shared by the ranks (set by the launcher)");
-  sub->add_option("--backend", o->backend, "Collectives: gloo or nccl (default: nccl on cuda, gloo on cpu)");
+  sub->add_option("--backend", o->backend, "Collectives: shm or nccl (default: nccl on cuda, shm on cpu)");
   sub->add_option("--technique", o->technique, "single, ddp, fsdp, pipeline, spill, or fused (several --job on one device; default: single on one device, ddp on more)");
   sub->add_option("--micro-batches", o->micro_batches, "pipeline: micro-batches per step (default 2 x stages)");
   sub->add_option("--group-blocks", o->group_blocks, "fsdp, spill: blocks gathered or copied together (default 1)");

@@ -112,8 +112,7 @@ torch::Tensor FusedModel::block(const torch::Tensor& x, const std::string& pre, 
   const int64_t b = x.size(1), t = x.size(2), c = x.size(3);
   const double p_att = training_ ? dropout_ : 0.0;
   torch::Tensor qkv = linear(layer_norm(x, pre + "ln1."), pre + "qkv.").view({k_ * b, t, 3 * c});
-  const int64_t max_len = arch_ == Arch::Gpt ? config_.integer("seq_len") : t;
-  torch::Tensor att = attend(qkv, config_.integer("heads"), causal, p_att, max_len, causal_bias_).view({k_, b, t, c});
+  torch::Tensor att = attend(qkv, config_.integer("heads"), causal, p_att).view({k_, b, t, c});
   torch::Tensor h = x + dropout(linear(att, pre + "proj."));
   torch::Tensor m = linear(torch::gelu(linear(layer_norm(h, pre + "ln2."), pre + "fc.")), pre + "fc_proj.");
   return h + dropout(m);

@@ -67,7 +67,6 @@ class FusedModel {
   std::vector<torch::Tensor> params_;
   std::map<std::string, size_t> index_;
   std::vector<std::string> block_prefix_;  // "<i>_<name>." of every block
-  torch::Tensor causal_bias_;
 };
 
 }  // namespace saturn::train

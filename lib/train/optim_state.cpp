@@ -1,26 +1,9 @@
 #include "train/optim_state.h"
 
-#include <sstream>
-#include <type_traits>
-
 namespace saturn::train {
 namespace {
-// The optimizer's key for a parameter's state: the TensorImpl pointer as
-// text in LibTorch 1.x, the pointer itself in later releases.
-using StateMap = std::remove_reference_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
-template <class K>
-K key_as(c10::TensorImpl* impl) {
-  if constexpr (std::is_same_v<K, std::string>) {
-    std::ostringstream s;  // what c10::guts::to_string writes
-    s << impl;
-    return s.str();
-  } else {
-    return static_cast<K>(impl);
-  }
-}
-typename StateMap::key_type state_key(const torch::Tensor& p) {
-  return key_as<typename StateMap::key_type>(p.unsafeGetTensorImpl());
-}
+// The optimizer's key for a parameter's state: its TensorImpl.
+void* state_key(const torch::Tensor& p) { return p.unsafeGetTensorImpl(); }
 
 void add(StateView& v, const char* name, const torch::Tensor& t) { v.tensors.emplace_back(std::string(name), t); }
 

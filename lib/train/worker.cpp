@@ -222,7 +222,7 @@ int run_worker(const WorkerOptions& given) {
     co.rendezvous = o.rendezvous;
     co.rank = rank;
     co.world = world;
-    co.backend = !o.backend.empty() ? o.backend : device == "cpu" ? "gloo" : "nccl";
+    co.backend = !o.backend.empty() ? o.backend : device == "cpu" ? "shm" : "nccl";
     co.device = device == "cpu" ? 0 : torch::Device(device).index();
     if (co.rendezvous.empty()) throw usage_error("--rank needs --rendezvous");
     comm = connect(co);

@@ -31,7 +31,7 @@ struct WorkerOptions {
   std::vector<std::string> devices = {"cpu"};  // one per rank: "cpu" or "cuda:N"
   int rank = -1;                   // -1: launch every rank (or be the only one)
   std::string rendezvous;          // with rank: the launcher's rendezvous file
-  std::string backend;             // gloo | nccl; "" = nccl on cuda devices, else gloo
+  std::string backend;             // shm | nccl; "" = nccl on cuda devices, else shm
   std::string technique;           // single | ddp | fsdp | pipeline | spill | fused; "" = single on one device, ddp on more
   int64_t group_blocks = 1;        // fsdp, spill: blocks per group
   int64_t micro_batches = 0;       // pipeline: micro-batches per step (0 = 2 x stages)

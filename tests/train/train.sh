@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training tests through the real binary: real processes, real Gloo, CPU.
+# Training tests through the real binary: real processes, real shared-memory collectives, CPU.
 # Usage: tests/train/train.sh SATURN_BINARY SOURCE_DIR
 set -u
 saturn=$1
@@ -148,12 +148,10 @@ check "unknown job: suggests one" grep -q 'no job "gtp" in the workload, did you
 [ ! -e "$tmp/bad" ] && ok "bad inputs wrote nothing" || bad "bad inputs wrote $(find "$tmp/bad")"
 
 # --- TorchScript: a module saved by PyTorch trains in saturn ------------------------
-py=""
-for p in /usr/bin/python3 python3; do
-  if "$p" -c 'import torch' >/dev/null 2>&1; then py=$p; break; fi
-done
-if [ -z "$py" ]; then
-  echo "SKIP: torchscript: no python3 with torch (Debian's python3-torch) to save a module"
+# SATURN_PYTHON: the python whose torch saturn was built against (ctest sets it).
+py=${SATURN_PYTHON:-}
+if [ -z "$py" ] || ! "$py" -c 'import torch' >/dev/null 2>&1; then
+  bad "torchscript: SATURN_PYTHON (${py:-unset}) cannot import torch: run through ctest, or set it"
 else
   # torch.jit.script reads the class's source: it must live in a file.
   cat >"$tmp/save_lm.py" <<'PY'

@@ -1,8 +1,8 @@
 // Communicator: the collectives a job's ranks use (DDP, FSDP, pipelines), on
-// tensors of the rank's device. Two implementations: Gloo through LibTorch's
-// c10d (CPU tensors; rendezvous through a FileStore in the run directory),
-// and NCCL through its C API (CUDA tensors; built when CMake finds CUDA and
-// NCCL). Every call returns when its result is in the output tensor (NCCL:
+// tensors of the rank's device. Two implementations, both with a rendezvous
+// through a c10d FileStore in the run directory: shared memory (shm.cpp: CPU
+// tensors, the ranks of one job on one host) and NCCL through its C API
+// (CUDA tensors; built when LibTorch has CUDA). Every call returns when its result is in the output tensor (NCCL:
 // its stream has finished), or throws saturn::Error (TempFail) when a peer
 // fails or the timeout passes. One communicator per rank; not thread safe.
 #pragma once
@@ -36,7 +36,7 @@ struct CommOptions {
   std::string rendezvous;   // FileStore path, fresh for each launch, shared by the ranks
   int rank = 0;
   int world = 1;
-  std::string backend = "gloo";  // gloo | nccl
+  std::string backend = "shm";   // shm | nccl
   double timeout_s = 600;        // for rendezvous and every collective
   int device = 0;                // nccl: the rank's CUDA device ordinal
 };
@@ -45,7 +45,7 @@ struct CommOptions {
 // the backend is not built in or the rendezvous fails.
 std::unique_ptr<Communicator> connect(const CommOptions& o);
 
-std::unique_ptr<Communicator> connect_gloo(const CommOptions& o);
+std::unique_ptr<Communicator> connect_shm(const CommOptions& o);
 std::unique_ptr<Communicator> connect_nccl(const CommOptions& o);  // Unavailable without NCCL
 
 }  // namespace saturn::train

@@ -1,20 +1,17 @@
 // NCCL through its C API on CUDA tensors.
 //
 // Rendezvous: rank 0 makes the NCCL unique id and publishes it in the same
-// FileStore the Gloo backend uses; the others read it. Work is enqueued on
-// the current LibTorch CUDA stream of the rank's device when LibTorch has
-// CUDA (so it is ordered after the kernels that produced the tensor), else
-// on a private stream after a device-wide synchronisation. Every call then
-// waits for its stream with the communicator's timeout: the communicator is
-// non-blocking (NCCL >= 2.14), so a peer that died makes the call abort the
-// communicator and throw instead of hanging forever.
+// FileStore the shm backend uses; the others read it. Work is enqueued on
+// the current LibTorch CUDA stream of the rank's device, so it is ordered
+// after the kernels that produced the tensor. Every call then waits for its
+// stream with the communicator's timeout: the communicator is non-blocking,
+// so a peer that died makes the call abort the communicator and throw
+// instead of hanging forever. Built only against a LibTorch with CUDA.
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
-#include <torch/csrc/distributed/c10d/FileStore.hpp>
-#ifdef SATURN_TORCH_CUDA
 #include <c10/cuda/CUDAStream.h>
-#endif
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 
 #include <chrono>
 #include <cstring>
@@ -67,25 +64,15 @@ class NcclCommunicator : public Communicator {
       if (bytes.size() != sizeof id) fail("the rendezvous holds a malformed unique id");
       std::memcpy(&id, bytes.data(), sizeof id);
     }
-#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 14, 0)
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
     config.blocking = 0;
     check(ncclCommInitRankConfig(&comm_, world_, id, rank_, &config), "ncclCommInitRankConfig");
     wait_comm("ncclCommInitRankConfig");
-#else
-    check(ncclCommInitRank(&comm_, world_, id, rank_), "ncclCommInitRank");
-#endif
-#ifndef SATURN_TORCH_CUDA
-    check_cuda(cudaStreamCreateWithFlags(&own_stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-#endif
     check_cuda(cudaMalloc(&barrier_buf_, sizeof(float)), "cudaMalloc");
   }
   ~NcclCommunicator() override {
     if (comm_) ncclCommDestroy(comm_);
     if (barrier_buf_) cudaFree(barrier_buf_);
-#ifndef SATURN_TORCH_CUDA
-    if (own_stream_) cudaStreamDestroy(own_stream_);
-#endif
   }
 
   int rank() const override { return rank_; }
@@ -162,12 +149,7 @@ class NcclCommunicator : public Communicator {
   }
 
   cudaStream_t stream() {
-#ifdef SATURN_TORCH_CUDA
     return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_)).stream();
-#else
-    check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize");  // whatever stream wrote the tensor
-    return own_stream_;
-#endif
   }
 
   // The communicator's own state: a non-blocking call may still be enqueuing.
@@ -210,9 +192,6 @@ class NcclCommunicator : public Communicator {
   c10::intrusive_ptr<c10d::FileStore> store_;
   ncclComm_t comm_ = nullptr;
   void* barrier_buf_ = nullptr;
-#ifndef SATURN_TORCH_CUDA
-  cudaStream_t own_stream_ = nullptr;
-#endif
 };
 
 }  // namespace

@@ -64,7 +64,6 @@ BlockModel make_gpt(const Config& c) {
   o.width = width;
   o.heads = c.integer("heads");
   o.mlp_ratio = c.integer("mlp_ratio");
-  o.max_len = seq_len;
   o.dropout = dropout;
   o.causal = true;
   o.bias = bias;

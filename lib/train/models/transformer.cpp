@@ -1,9 +1,6 @@
 #include "train/models/transformer.h"
 
-#include <torch/version.h>
-
 #include <cmath>
-#include <limits>
 
 namespace saturn::train {
 
@@ -41,40 +38,16 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) 
   }
 }
 
-torch::Tensor attend(const torch::Tensor& qkv_in, int64_t heads, bool causal, double p, int64_t max_len,
-                     torch::Tensor& causal_bias) {
+torch::Tensor attend(const torch::Tensor& qkv_in, int64_t heads, bool causal, double p) {
   const int64_t b = qkv_in.size(0), t = qkv_in.size(1), c = qkv_in.size(2) / 3, h = heads, d = c / h;
-#if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
-  (void)max_len;
-  (void)causal_bias;
-  auto qkv = qkv_in.view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
+  auto qkv = qkv_in.view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});                   // [3, b, h, t, d]
   auto y = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], {}, p, causal);  // [b, h, t, d]
-#else
-  // One copy to head-major [3, b*h, t, d]; the scale and the causal mask go
-  // into the QK^T product (baddbmm) instead of two more passes over [t, t].
-  auto qkv = qkv_in.view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4}).reshape({3, b * h, t, d});
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
-  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-  torch::Tensor att;
-  if (causal) {
-    if (!causal_bias.defined() || causal_bias.device() != qkv_in.device())
-      causal_bias = torch::full({max_len, max_len}, -std::numeric_limits<float>::infinity(),
-                                torch::TensorOptions().device(qkv_in.device()))
-                        .triu(1);
-    att = torch::baddbmm(causal_bias.slice(0, 0, t).slice(1, 0, t), q, k.transpose(1, 2), 1.0, scale);
-  } else {
-    att = torch::bmm(q, k.transpose(1, 2)).mul_(scale);
-  }
-  att = torch::softmax(att, -1);
-  if (p > 0) att = torch::dropout(att, p, true);
-  auto y = torch::bmm(att, v).view({b, h, t, d});
-#endif
   return y.transpose(1, 2).reshape({b, t, c});
 }
 
 torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
   const double p = is_training() ? o_.dropout : 0.0;
-  auto y = proj_(attend(qkv_(x), o_.heads, o_.causal, p, o_.max_len, causal_bias_));
+  auto y = proj_(attend(qkv_(x), o_.heads, o_.causal, p));
   return p > 0 ? drop_(y) : y;
 }
 

@@ -10,7 +10,6 @@ struct TransformerOptions {
   int64_t width = 128;      // model width
   int64_t heads = 4;        // attention heads; divides width
   int64_t mlp_ratio = 4;    // MLP hidden width / width
-  int64_t max_len = 128;    // longest sequence (causal mask size)
   double dropout = 0.0;     // on attention weights and residual branches
   bool causal = true;       // a token sees only earlier tokens
   bool bias = true;         // biases in linear layers and layer norms
@@ -30,20 +29,15 @@ class TransformerBlockImpl : public torch::nn::Module {
   torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, fc_{nullptr}, fc_proj_{nullptr};
   torch::nn::Dropout drop_{nullptr};
-  // Causal only, LibTorch 1.x: [max_len, max_len], 0 where attention is
-  // allowed and -inf elsewhere, added inside the QK^T product (baddbmm).
-  // Derived, so not a buffer (checkpoints stay parameters only); made on
-  // the device of the first input that needs it.
-  torch::Tensor causal_bias_;
 };
 TORCH_MODULE(TransformerBlock);
 
 // Multi-head self-attention from the qkv projection [b, t, 3 * width] to the
 // heads' output [b, t, width] (before the output projection); `p`: dropout
-// on the attention weights. `causal_bias` caches the [max_len, max_len]
-// mask (LibTorch 1.x). Shared by TransformerBlock and the fused models.
-torch::Tensor attend(const torch::Tensor& qkv, int64_t heads, bool causal, double p, int64_t max_len,
-                     torch::Tensor& causal_bias);
+// on the attention weights. scaled_dot_product_attention with is_causal:
+// the fused flash / memory-efficient kernels on CUDA, the math or flash CPU
+// kernel on the CPU. Shared by TransformerBlock and the fused models.
+torch::Tensor attend(const torch::Tensor& qkv, int64_t heads, bool causal, double p);
 
 // GPT-2 initialisation: normal(0, 0.02) weights, zero biases, residual
 // projections scaled by 1/sqrt(2 * depth).

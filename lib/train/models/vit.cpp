@@ -50,7 +50,6 @@ BlockModel make_vit(const Config& c) {
   o.width = width;
   o.heads = c.integer("heads");
   o.mlp_ratio = c.integer("mlp_ratio");
-  o.max_len = (image / patch) * (image / patch) + 1;
   o.dropout = dropout;
   o.causal = false;
   o.depth = layers;
