@@ -41,7 +41,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
   echo "train: {steps: 1000, log_every: 1, eval_batches: 1}"
 } >"$tmp/w.yaml"
 
-echo "torch: $("$py" -c 'import torch; print(torch.__version__, "(" + torch.__config__.parallel_info().splitlines()[0] + ")")' 2>/dev/null); threads: $threads; runs: $runs"
+echo "torch: $("$py" -c 'import torch; print(torch.__version__, [l for l in torch.__config__.parallel_info().splitlines() if "backend" in l][0].strip())' 2>/dev/null); threads: $threads; runs: $runs"
 printf '%-8s %6s %6s %5s %4s  %11s %11s %11s  %8s %8s\n' size params seq batch thr "saturn st/s" "eager st/s" "compile st/s" "/eager" "/compile"
 for s in "${sizes[@]}"; do
   read -r name layers width heads seq batch steps <<<"$s"

@@ -22,33 +22,25 @@ configure() {  # configure PYTHON: cmake's exit code; its output in $tmp/log
   tr -s ' \n' ' ' <"$tmp/raw" >"$tmp/log"  # CMake wraps long messages
   return $rc
 }
-expect_line() {  # expect_line WHAT TEXT: configure failed and printed TEXT
-  if [ "$rc" != 0 ] && grep -qF "$2" "$tmp/log"; then ok; else bad "$1: exit $rc, expected a failure saying: $2; got: $(grep -A3 'CMake Error' "$tmp/raw" | head -8)"; fi
+refused() {  # refused WHAT PYTHON TEXT: configuring with PYTHON fails and prints TEXT
+  configure "$2"
+  local rc=$?
+  if [ "$rc" != 0 ] && grep -qF "$3" "$tmp/log"; then ok; else bad "$1: exit $rc, expected a failure saying: $3; got: $(grep -A3 'CMake Error' "$tmp/raw" | head -8)"; fi
 }
-
 cat >"$tmp/notorch" <<'EOF2'
 #!/bin/sh
 echo "cannot import torch with /fake/python: No module named 'torch'" >&2
 exit 1
 EOF2
 chmod +x "$tmp/notorch"
-configure "$tmp/notorch"; rc=$?
-expect_line "no torch" "saturn: no usable PyTorch: cannot import torch with /fake/python: No module named 'torch'; run scripts/setup.sh"
-
-configure "$tmp/missing-python"; rc=$?
-expect_line "no python" "saturn: no usable PyTorch:"
-
+refused "no torch" "$tmp/notorch" "saturn: no usable PyTorch: cannot import torch with /fake/python: No module named 'torch'; run scripts/setup.sh"
+refused "no python" "$tmp/missing-python" "saturn: no usable PyTorch:"
 fake_python old 2.3.1 1
-configure "$tmp/old"; rc=$?
-expect_line "torch 2.3" "saturn: torch 2.3.1+cpu ($tmp/old) is outside the supported range 2.4 .. 2.15"
-
+refused "torch 2.3" "$tmp/old" "saturn: torch 2.3.1+cpu ($tmp/old) is outside the supported range 2.4 .. 2.15"
 fake_python new 2.16.0 1
-configure "$tmp/new"; rc=$?
-expect_line "torch 2.16" "saturn: torch 2.16.0+cpu ($tmp/new) is outside the supported range 2.4 .. 2.15"
-
+refused "torch 2.16" "$tmp/new" "saturn: torch 2.16.0+cpu ($tmp/new) is outside the supported range 2.4 .. 2.15"
 fake_python abi 2.6.0 0
-configure "$tmp/abi"; rc=$?
-expect_line "old ABI" "saturn: torch 2.6.0+cpu ($tmp/abi) uses the old std::string ABI"
+refused "old ABI" "$tmp/abi" "saturn: torch 2.6.0+cpu ($tmp/abi) uses the old std::string ABI"
 
 # In range with the right ABI: the version checks pass and CMake goes on to
 # look for the LibTorch files (which a fake does not have).

@@ -5,9 +5,18 @@
 namespace saturn::train {
 
 std::unique_ptr<Communicator> connect(const CommOptions& o) {
-  if (o.backend == "shm") return connect_shm(o);
-  if (o.backend == "nccl") return connect_nccl(o);
-  throw Error(ErrorKind::Usage, "unknown communication backend \"" + o.backend + "\" (shm or nccl)");
+  auto* make = o.backend == "shm" ? connect_shm : o.backend == "nccl" ? connect_nccl : nullptr;
+  if (!make) throw Error(ErrorKind::Usage, "unknown communication backend \"" + o.backend + "\" (shm or nccl)");
+  try {
+    return make(o);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error from the store, ...
+    const std::string what = e.what();
+    throw Error(ErrorKind::Unavailable, o.backend + ": rank " + std::to_string(o.rank) + " of " +
+                                            std::to_string(o.world) + " could not join through " + o.rendezvous +
+                                            ": " + what.substr(0, what.find('\n')));
+  }
 }
 
 #ifndef SATURN_WITH_NCCL

@@ -45,6 +45,8 @@ struct CommOptions {
 // the backend is not built in or the rendezvous fails.
 std::unique_ptr<Communicator> connect(const CommOptions& o);
 
+// The backends, called by connect() (which turns their other exceptions
+// into saturn::Error with the rank and rendezvous).
 std::unique_ptr<Communicator> connect_shm(const CommOptions& o);
 std::unique_ptr<Communicator> connect_nccl(const CommOptions& o);  // Unavailable without NCCL
 

@@ -199,16 +199,7 @@ class NcclCommunicator : public Communicator {
 std::unique_ptr<Communicator> connect_nccl(const CommOptions& o) {
   if (!torch::cuda::is_available())
     throw Error(ErrorKind::Unavailable, "nccl: this saturn's LibTorch has no CUDA device to run on");
-  try {
-    return std::make_unique<NcclCommunicator>(o);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string what = e.what();
-    throw Error(ErrorKind::Unavailable, "nccl: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world) +
-                                            " could not join through " + o.rendezvous + ": " +
-                                            what.substr(0, what.find('\n')));
-  }
+  return std::make_unique<NcclCommunicator>(o);
 }
 
 }  // namespace saturn::train

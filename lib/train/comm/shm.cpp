@@ -348,16 +348,7 @@ class ShmCommunicator : public Communicator {
 }  // namespace
 
 std::unique_ptr<Communicator> connect_shm(const CommOptions& o) {
-  try {
-    return std::make_unique<ShmCommunicator>(o);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string what = e.what();
-    throw Error(ErrorKind::Unavailable, "shm: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world) +
-                                            " could not join through " + o.rendezvous + ": " +
-                                            what.substr(0, what.find('\n')));
-  }
+  return std::make_unique<ShmCommunicator>(o);
 }
 
 }  // namespace saturn::train
