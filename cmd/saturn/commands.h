@@ -19,7 +19,8 @@ void add_validate(CLI::App& app, Action& action);
 void add_jobs(CLI::App& app, Action& action);
 void add_profile(CLI::App& app, Action& action);
 void add_plan(CLI::App& app, Action& action);
-void add_run(CLI::App& app, Action& action);  // run and status
+void add_run(CLI::App& app, Action& action);
+void add_status(CLI::App& app, Action& action);
 #ifdef SATURN_WITH_TORCH
 void add_worker(CLI::App& app, Action& action);
 #endif

@@ -1,4 +1,4 @@
-// saturn: one binary, CLI11 subcommands (DESIGN.md "Commands"). main parses
+// saturn: one binary, CLI11 subcommands (the README's command table). main parses
 // the command line, runs the chosen command, and maps every failure to one
 // line on stderr and a sysexits code.
 #include <cstdio>
@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   saturn::cmd::add_profile(app, action);
   saturn::cmd::add_plan(app, action);
   saturn::cmd::add_run(app, action);
+  saturn::cmd::add_status(app, action);
 #ifdef SATURN_WITH_TORCH
   saturn::cmd::add_worker(app, action);
 #endif

@@ -19,7 +19,7 @@
 #include "plan/check.h"
 #include "plan/plan_json.h"
 #include "plan/solve.h"
-#include "plan_problem.h"
+#include "profile/workload_problem.h"
 #include "report/gantt.h"
 #include "report/table.h"
 

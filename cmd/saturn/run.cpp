@@ -1,8 +1,7 @@
 // saturn run W.yaml: validate; profile what the store lacks; plan; execute
 // the plan with worker process groups on this machine's devices, re-planning
 // as measured progress comes in; resume where a previous run of the same
-// run directory stopped; end with the leaderboard. saturn status RUN: where
-// a run stands.
+// run directory stopped; end with the leaderboard.
 #include <unistd.h>
 
 #include <csignal>
@@ -33,12 +32,12 @@
 #include "exec/state.h"
 #include "plan/baselines.h"
 #include "plan/plan_json.h"
-#include "plan_problem.h"
+#include "profile/workload_problem.h"
 #include "profile/profiler.h"
 #include "profile/runtime.h"
 #include "report/table.h"
 #include "run_view.h"
-#include "slurm_script.h"
+#include "exec/slurm_script.h"
 
 namespace saturn::cmd {
 
@@ -402,37 +401,6 @@ static int run_run_cmd(const RunCmdOptions& o) {
 
 // RUN: a run directory, a workload file (its default run directory), or
 // nothing (the only run, else the latest, under ./runs).
-static std::string find_run_dir(const std::string& arg) {
-  namespace fs = std::filesystem;
-  if (!arg.empty()) {
-    if (fs::is_directory(arg)) {
-      if (!fs::exists(arg + "/state.db")) throw no_input_error(arg + ": not a run directory (no state.db)");
-      return arg;
-    }
-    if (fs::is_regular_file(arg)) {
-      const Workload w = load_workload(arg, {nullptr, false});
-      const std::string dir = "runs/" + w.name;
-      if (!fs::exists(dir + "/state.db")) throw no_input_error(dir + ": no run of workload " + w.name + " yet");
-      return dir;
-    }
-    throw no_input_error(arg + ": no such run directory or workload file");
-  }
-  std::string best;
-  fs::file_time_type newest{};
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("runs", ec)) {
-    const auto db = e.path() / "state.db";
-    if (!fs::exists(db)) continue;
-    const auto t = fs::last_write_time(db);
-    if (best.empty() || t > newest) {
-      best = e.path().string();
-      newest = t;
-    }
-  }
-  if (best.empty()) throw no_input_error("runs/: no runs here; name one: saturn status RUN_DIR");
-  return best;
-}
-
 void add_run(CLI::App& app, Action& action) {
   auto o = std::make_shared<RunCmdOptions>();
   auto* sub = app.add_subcommand("run", "Profile, plan and train the whole workload; resume a stopped run");
@@ -449,20 +417,6 @@ void add_run(CLI::App& app, Action& action) {
   sub->add_flag("--slurm-script", o->slurm_script,
                 "Print an sbatch script for the plan (nodes, GPUs, time, USR1 signal, requeue); submit nothing");
   sub->callback([o, &action] { action = [o] { return run_run_cmd(*o); }; });
-
-  auto so = std::make_shared<std::pair<std::string, bool>>();
-  auto* st = app.add_subcommand("status", "Show where a run stands: jobs, attempts, plan, progress");
-  st->add_option("run", so->first, "Run directory or workload file (default: the latest under ./runs)");
-  st->add_flag("--json", so->second, "Print everything state.db holds as JSON on stdout");
-  st->callback([so, &action] {
-    action = [so] {
-      const std::string dir = find_run_dir(so->first);
-      RunState state(dir + "/state.db", true);
-      if (so->second) std::cout << status_json(state, dir).dump(2) << "\n";
-      else std::cout << status_text(state, dir, Terminal::detect(stdout));
-      return 0;
-    };
-  });
 }
 
 }  // namespace saturn::cmd

@@ -1,5 +1,5 @@
 // Cluster: the device inventory a workload runs on: nodes, each with a group
-// of identical devices. A job never spans nodes (DESIGN.md); devices inside a
+// of identical devices. A job never spans nodes (docs/ARCHITECTURE.md); devices inside a
 // node are interchangeable. Plain value types.
 #pragma once
 

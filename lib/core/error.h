@@ -1,7 +1,7 @@
 // saturn::Error: the one exception type library code throws.
 //
 // Contract: library code never exits and never prints to stdout; it throws an
-// Error whose kind maps to a sysexits exit code (DESIGN.md, "Error policy").
+// Error whose kind maps to a sysexits exit code (docs/ARCHITECTURE.md, "Errors").
 // `main` catches it once, prints what() as one line on stderr, and exits with
 // exit_code(). Messages are complete sentences-in-a-line: a workload error
 // reads "file:line:col: field.path: what was expected, got ...".

@@ -1,6 +1,6 @@
 // Profile: what one strategy costs for one job shape on one kind of device:
 // the median step time and peak memory per device, or why it cannot run.
-// Keyed by everything that changes a step's cost (DESIGN.md) and nothing
+// Keyed by everything that changes a step's cost (docs/ARCHITECTURE.md) and nothing
 // that does not (learning rate, seed): one entry serves every job of a
 // shape. Entries are measured by trials or filled in by the estimator.
 // Plain value types.

@@ -44,14 +44,4 @@ std::optional<std::string> knob_value(const std::string& knobs, const std::strin
   return std::nullopt;
 }
 
-std::vector<std::string> knob_flags(const std::string& knobs) {
-  std::vector<std::string> out;
-  if (auto m = knob_value(knobs, "micro")) out.insert(out.end(), {"--micro-batches", *m});
-  if (auto g = knob_value(knobs, "group")) out.insert(out.end(), {"--group-blocks", *g});
-  if (knob_value(knobs, "recompute") == "0") out.push_back("--no-recompute");
-  if (knob_value(knobs, "offload") == "1") out.push_back("--offload");
-  if (knob_value(knobs, "schedule") == "gpipe") out.push_back("--gpipe");
-  return out;
-}
-
 }  // namespace saturn

@@ -25,10 +25,7 @@ std::vector<Technique> all_techniques();
 // "k=v,k=v" -> the value of k (nullopt when absent).
 std::optional<std::string> knob_value(const std::string& knobs, const std::string& key);
 
-// The `saturn worker` flags for a strategy's knob settings ("micro=8,group=2"
-// -> --micro-batches 8 --group-blocks 2; "recompute=0" -> --no-recompute;
-// "offload=1" -> --offload; "schedule=gpipe" -> --gpipe; unknown knobs are
-// left out).
-std::vector<std::string> knob_flags(const std::string& knobs);
+// A strategy's knob settings become `saturn worker` flags through
+// WorkerArgs::apply_knobs (core/worker_args.h).
 
 }  // namespace saturn

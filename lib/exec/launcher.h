@@ -19,7 +19,7 @@ struct LaunchSpec {
   std::vector<std::string> fused_with;  // technique fused: the group's other jobs, trained in the same workers
   int64_t attempt = 1;                // 1, 2, ... (for the log's name and messages)
   std::string technique;              // "single", "ddp", ...
-  std::string knobs;                  // its settings, e.g. "micro=8" (core/technique.h knob_flags)
+  std::string knobs;                  // its settings, e.g. "micro=8" (WorkerArgs::apply_knobs)
   std::string node;                   // node name in the workload's cluster
   std::vector<int64_t> device_ids;    // devices of that node (count = the strategy's)
 };

@@ -13,23 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/run_files.h"
 #include "core/technique.h"
 #include "core/text.h"
 #include "exec/process.h"
 
 namespace saturn {
 namespace fs = std::filesystem;
-
-int64_t newest_checkpoint(const std::string& job_dir) {
-  int64_t best = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(job_dir + "/ckpt", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() == 20 && name.rfind("step-", 0) == 0 && name.substr(15) == ".json")
-      best = std::max<int64_t>(best, std::atoll(name.substr(5, 10).c_str()));
-  }
-  return best;
-}
 
 LocalLauncher::LocalLauncher(LocalLauncherOptions o, SignalPipe& signals) : o_(std::move(o)), signals_(signals) {
   cpu_set_t set;
@@ -40,23 +30,23 @@ LocalLauncher::LocalLauncher(LocalLauncherOptions o, SignalPipe& signals) : o_(s
   if (cores_.empty()) cores_.push_back(0);
 }
 
-std::string LocalLauncher::job_dir(const std::string& job) const { return o_.run_dir + "/jobs/" + job; }
+std::string LocalLauncher::job_dir(const std::string& job) const { return run_files::job_dir(o_.run_dir, job); }
 
-std::string LocalLauncher::log_path(const std::string& job) const {
-  std::string name = job;
-  for (char& c : name)
-    if (c == '/') c = '_';
-  return o_.run_dir + "/logs/" + name + ".log";
-}
+std::string LocalLauncher::log_path(const std::string& job) const { return run_files::log_path(o_.run_dir, job); }
 
-std::vector<std::string> LocalLauncher::worker_argv(const LaunchSpec& spec,
-                                                    const std::vector<std::string>& devices) const {
-  std::vector<std::string> argv = {o_.saturn, "worker", o_.workload, "--job", spec.job, "--run-dir", o_.run_dir,
-                                   "--devices", join(devices, ","), "--technique", spec.technique};
-  for (const auto& other : spec.fused_with) argv.insert(argv.end(), {"--job", other});
-  for (const auto& flag : knob_flags(spec.knobs)) argv.push_back(flag);
-  argv.insert(argv.end(), o_.worker_args.begin(), o_.worker_args.end());
-  return argv;
+WorkerArgs LocalLauncher::worker_args(const LaunchSpec& spec, const LocalNode& node,
+                                      const std::vector<std::string>& devices) const {
+  WorkerArgs a;
+  a.workload = o_.workload;
+  a.jobs = {spec.job};
+  a.jobs.insert(a.jobs.end(), spec.fused_with.begin(), spec.fused_with.end());
+  a.run_dir = o_.run_dir;
+  a.devices = devices;
+  a.technique = parse_technique(spec.technique);
+  if (!a.technique) throw internal_error("job " + spec.job + ": no technique " + saturn::quoted(spec.technique));
+  a.apply_knobs(spec.knobs);
+  if (!node.cuda) a.threads = static_cast<int>(node.threads);
+  return a;
 }
 
 std::vector<std::string> LocalLauncher::command(const LaunchSpec& spec, const LocalNode& node, SpawnOptions& so) {
@@ -76,9 +66,7 @@ std::vector<std::string> LocalLauncher::command(const LaunchSpec& spec, const Lo
         so.cpus.push_back(cores_[static_cast<size_t>(d * node.threads + t) % cores_.size()]);
     }
   }
-  std::vector<std::string> argv = worker_argv(spec, devices);
-  if (!node.cuda) argv.insert(argv.end(), {"--threads", std::to_string(node.threads)});
-  return argv;
+  return worker_args(spec, node, devices).to_argv(o_.saturn);
 }
 
 void LocalLauncher::start(const LaunchSpec& spec) {
@@ -141,7 +129,7 @@ int64_t LocalLauncher::pid(const std::string& job) const {
 JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) {
   Metrics& m = metrics_[job];
   if (m.since != since_step) m = Metrics{0, since_step};  // a new attempt: read again from the top
-  const std::string path = job_dir(job) + "/metrics.jsonl";
+  const std::string path = run_files::metrics_path(job_dir(job));
   std::ifstream in(path, std::ios::binary);
   if (in) {
     in.seekg(0, std::ios::end);
@@ -152,12 +140,12 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
     while (std::getline(in, line)) {
       if (in.eof()) break;  // a line still being written: read it next time
       m.offset += static_cast<int64_t>(line.size()) + 1;
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_object() || !j.contains("step") || !j.contains("time") || !j.contains("loss")) continue;
-      const int64_t step = j["step"].get<int64_t>();
-      const double time = j["time"].get<double>();
+      const auto parsed = run_files::parse_metrics_line(line);
+      if (!parsed) continue;
+      const int64_t step = parsed->step;
+      const double time = parsed->time;
       m.last_step = std::max(m.last_step, step);
-      m.loss = j["loss"].get<double>();
+      m.loss = parsed->loss;
       if (step <= since_step) continue;
       if (m.first_step < 0) {
         m.first_step = step;
@@ -167,7 +155,7 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
     }
   }
   JobProgress p;
-  p.checkpoint = newest_checkpoint(job_dir(job));
+  p.checkpoint = run_files::newest_checkpoint(job_dir(job));
   p.step = std::max(m.last_step, p.checkpoint);
   p.loss = m.loss;
   if (m.first_step > 0 && m.last_step > m.first_step && m.last_time > m.first_time)
@@ -178,16 +166,20 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
 }
 
 std::optional<JobResult> LocalLauncher::result(const std::string& job) {
-  std::ifstream in(job_dir(job) + "/result.json");
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object() || !j.contains("steps") || !j.contains("final_loss")) return std::nullopt;
+  // A worker that died mid-write left no result (the write is atomic); one
+  // that wrote a malformed file has no result either: the job is retried.
+  std::optional<run_files::Result> f;
+  try {
+    f = run_files::read_result(job_dir(job));
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!f) return std::nullopt;
   JobResult r;
-  r.steps = j["steps"].get<int64_t>();
-  r.final_loss = j["final_loss"].is_number() ? j["final_loss"].get<double>() : NAN;
-  r.eval_loss = j.contains("eval_loss") && j["eval_loss"].is_number() ? j["eval_loss"].get<double>() : NAN;
-  r.wall_s = j.value("wall_s", 0.0);
+  r.steps = f->steps;
+  r.final_loss = f->final_loss;
+  r.eval_loss = f->eval_loss.value_or(NAN);
+  r.wall_s = f->wall_s;
   return r;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "core/worker_args.h"
 #include "exec/launcher.h"
 #include "exec/process.h"
 #include "exec/signals.h"
@@ -37,7 +38,6 @@ struct LocalLauncherOptions {
   std::string workload;                // the workload file the workers read
   std::string run_dir;                 // jobs/ and logs/ live here
   std::vector<LocalNode> nodes;        // the cluster's nodes (this machine)
-  std::vector<std::string> worker_args;  // extra arguments for every worker
 };
 
 class LocalLauncher : public Launcher {
@@ -59,8 +59,9 @@ class LocalLauncher : public Launcher {
   // The command that runs a job's worker group on `node` and how to spawn
   // it (the worker itself here; srun around it in the Slurm launcher).
   virtual std::vector<std::string> command(const LaunchSpec& spec, const LocalNode& node, SpawnOptions& so);
-  // The worker's own arguments after --devices (technique, fused jobs, knobs, extras).
-  std::vector<std::string> worker_argv(const LaunchSpec& spec, const std::vector<std::string>& devices) const;
+  // The worker's command line for a launch on `devices` (technique, fused
+  // jobs, knobs; cpu threads per rank on a cpu node).
+  WorkerArgs worker_args(const LaunchSpec& spec, const LocalNode& node, const std::vector<std::string>& devices) const;
 
   LocalLauncherOptions o_;
   std::map<std::string, pid_t> running_;   // job -> process group leader
@@ -75,8 +76,5 @@ class LocalLauncher : public Launcher {
   std::map<std::string, Metrics> metrics_;
   std::vector<int> cores_;                 // cores this process may use
 };
-
-// Step of the newest checkpoint in a job folder's ckpt/ (0 when none).
-int64_t newest_checkpoint(const std::string& job_dir);
 
 }  // namespace saturn

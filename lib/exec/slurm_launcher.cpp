@@ -46,10 +46,10 @@ std::vector<std::string> SlurmLauncher::step_command(const LaunchSpec& spec, con
                                    "--mem=0",  // the job's memory, without holding it from other steps
                                    "--kill-on-bad-exit=1"};
   if (node.gpus > 0) argv.push_back("--gres=gpu:" + std::to_string(k));
-  for (auto& a : worker_argv(spec, devices)) argv.push_back(std::move(a));
-  argv.push_back("--slurm-step");
-  if (!node.cuda) argv.insert(argv.end(), {"--threads", std::to_string(node.threads)});
-  if (k > 1) argv.insert(argv.end(), {"--rendezvous", rendezvous});
+  WorkerArgs w = worker_args(spec, node, devices);
+  w.slurm_step = true;
+  if (k > 1) w.rendezvous = rendezvous;
+  for (auto& a : w.to_argv(o_.saturn)) argv.push_back(std::move(a));
   return argv;
 }
 

@@ -1,4 +1,4 @@
-// RunState: a run's state.db (DESIGN.md, "Files a run leaves"): the jobs
+// RunState: a run's state.db (docs/ARCHITECTURE.md, "Files a run leaves"): the jobs
 // and where each stands, every attempt (one launch of one job's worker
 // group), every plan version, and an event log. SQLite in WAL mode, so
 // `saturn status` reads it while the runner writes; the runner is its only

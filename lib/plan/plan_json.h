@@ -1,4 +1,4 @@
-// plan.json: a plan as JSON (DESIGN.md, "Files a run leaves"). One object:
+// plan.json: a plan as JSON (docs/ARCHITECTURE.md, "Files a run leaves"). One object:
 // version, makespan_s, bound_s, gap, method, stop, solve_s, milp (the CBC
 // run: model size and outcome), the nodes, and
 // one entry per job: technique, devices, node, device_ids, start_s, end_s,

@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/run_files.h"
 #include "core/technique.h"
 #include "core/text.h"
 #include "core/units.h"
+#include "core/worker_args.h"
 #include "exec/process.h"
 #include "profile/estimator.h"
 #include "profile/view.h"
@@ -37,13 +39,15 @@ struct NodeSlots {
   std::vector<bool> busy;
 };
 
-std::vector<nlohmann::json> read_ranks(const std::string& dir, int64_t n) {
-  std::vector<nlohmann::json> out;
+// The rank files a trial left; `bad` gets the first malformed one's line.
+std::vector<run_files::Trial> read_ranks(const std::string& dir, int64_t n, std::string* bad) {
+  std::vector<run_files::Trial> out;
   for (int64_t r = 0; r < n; ++r) {
-    std::ifstream in(dir + "/trial/rank-" + std::to_string(r) + ".json");
-    if (!in) continue;
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_object()) out.push_back(j);
+    try {
+      if (auto t = run_files::read_trial(dir, static_cast<int>(r))) out.push_back(*t);
+    } catch (const Error& e) {
+      if (bad->empty()) *bad = e.what();
+    }
   }
   return out;
 }
@@ -157,13 +161,18 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
         r.log = r.dir + ".log";
         r.start = Clock::now();
         std::filesystem::remove_all(r.dir);
-        std::vector<std::string> argv = {o.saturn, "worker", o.workload_path, "--job", t.job, "--run-dir", r.dir,
-                                         "--devices", join(devs, ","), "--technique", technique_name(t.key.technique),
-                                         "--trial", "--no-resume"};
-        if (g.kind == DeviceKind::Cpu) argv.insert(argv.end(), {"--threads", std::to_string(g.threads)});
-        for (const auto& flag : knob_flags(t.key.knobs)) argv.push_back(flag);
-        if (t.key.technique == Technique::Fused)  // K copies of the shape's first job
-          argv.insert(argv.end(), {"--copies", std::to_string(fused_k(t.key.knobs))});
+        WorkerArgs wa;
+        wa.workload = o.workload_path;
+        wa.jobs = {t.job};
+        wa.run_dir = r.dir;
+        wa.devices = devs;
+        wa.technique = t.key.technique;
+        wa.trial = true;
+        wa.resume = false;
+        if (g.kind == DeviceKind::Cpu) wa.threads = static_cast<int>(g.threads);
+        wa.apply_knobs(t.key.knobs);
+        if (t.key.technique == Technique::Fused) wa.copies = fused_k(t.key.knobs);  // K copies of the shape's first job
+        const std::vector<std::string> argv = wa.to_argv(o.saturn);
         SpawnOptions so;
         so.log = r.log;
         so.parent_death_signal = SIGKILL;  // a trial without its profiler measures nothing
@@ -200,22 +209,24 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
     const DeviceGroup& g = groups[t.group];
     busy_seconds += std::chrono::duration<double>(Clock::now() - r.start).count();
     ++done;
-    const auto ranks = read_ranks(r.dir, t.key.devices);
-    auto oom = std::find_if(ranks.begin(), ranks.end(), [](const nlohmann::json& j) { return !j.value("feasible", true); });
-    if (ex->code == 0 || oom != ranks.end()) {
+    std::string bad;
+    const auto ranks = read_ranks(r.dir, t.key.devices, &bad);
+    auto oom = std::find_if(ranks.begin(), ranks.end(), [](const run_files::Trial& j) { return !j.feasible; });
+    const bool measured = ex->code == 0 && bad.empty() && !ranks.empty();
+    if (measured || oom != ranks.end()) {
       ProfileEntry e = base_entry(t);
       if (auto mem = accounting.memory(jobs.shapes[t.shape], t.key)) e.accounted_memory = static_cast<int64_t>(mem->total());
       if (oom != ranks.end()) {
         e.feasible = false;
-        e.reason = (*oom).value("reason", std::string("out of memory"));
+        e.reason = oom->reason;
       } else {
-        const auto& lead = ranks.empty() ? nlohmann::json::object() : ranks.front();
-        e.step_time = lead.value("step_time", 0.0);
-        e.spread = lead.value("spread", 0.0);
-        e.timed_steps = lead.value("timed_steps", int64_t(0));
+        const run_files::Trial& lead = ranks.front();
+        e.step_time = lead.step_time;
+        e.spread = lead.spread;
+        e.timed_steps = lead.timed_steps;
         for (const auto& j : ranks) {
-          e.peak_memory = std::max(e.peak_memory, j.value("peak_memory", int64_t(0)));
-          e.startup = std::max(e.startup, j.value("startup_s", 0.0));
+          e.peak_memory = std::max(e.peak_memory, j.peak_memory);
+          e.startup = std::max(e.startup, j.startup_s);
         }
       }
       store.put(e);  // the facts; the budget verdict is made when they are read
@@ -245,9 +256,11 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
             static_cast<int>(running.size()), eta()});
     } else {
       ++sum.failed;
-      emit({ProfileEvent::Fail, &t, nullptr,
-            "worker exited " + std::to_string(ex->code) + ": " + last_line(r.log) + " (log: " + r.log + ")", done,
-            total, static_cast<int>(running.size()), eta()});
+      const std::string why = ex->code != 0 ? "worker exited " + std::to_string(ex->code) + ": " + last_line(r.log)
+                              : !bad.empty() ? bad
+                                             : "worker exited 0 without a trial file";
+      emit({ProfileEvent::Fail, &t, nullptr, why + " (log: " + r.log + ")", done, total,
+            static_cast<int>(running.size()), eta()});
     }
     if (!(o.stop && *o.stop)) try_start();
   }

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/run_files.h"
 
 namespace saturn::train {
 namespace fs = std::filesystem;
@@ -42,24 +43,8 @@ std::string read_all(const std::string& path) {
   return ss.str();
 }
 
-std::string stem(int64_t step) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "step-%010lld", static_cast<long long>(step));
-  return buf;
-}
-
-// Steps that have a manifest, newest first.
-std::vector<int64_t> manifests(const std::string& dir) {
-  std::vector<int64_t> steps;
-  if (!fs::exists(dir)) return steps;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() == 20 && name.rfind("step-", 0) == 0 && name.substr(15) == ".json")
-      steps.push_back(std::stoll(name.substr(5, 10)));
-  }
-  std::sort(steps.rbegin(), steps.rend());
-  return steps;
-}
+std::string stem(int64_t step) { return run_files::checkpoint_stem(step); }
+std::vector<int64_t> manifests(const std::string& dir) { return run_files::checkpoint_steps(dir); }
 
 }  // namespace
 

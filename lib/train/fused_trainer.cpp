@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/run_files.h"
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
@@ -92,7 +93,7 @@ int train_fused(const std::vector<TrainJob>& jobs, const volatile std::sig_atomi
     if (p.requires_grad()) plain_params.push_back(p);
   for (size_t j = 0; j < K; ++j) {
     sampler.emplace_back(data.train->size(), static_cast<uint64_t>(jobs[j].hp.seed));
-    ckpt.push_back(std::make_unique<Checkpointer>(jobs[j].out_dir + "/ckpt"));
+    ckpt.push_back(std::make_unique<Checkpointer>(run_files::checkpoint_dir(jobs[j].out_dir)));
     if (trial) continue;
     std::filesystem::create_directories(jobs[j].out_dir);
     if (jobs[j].resume) {
@@ -107,13 +108,12 @@ int train_fused(const std::vector<TrainJob>& jobs, const volatile std::sig_atomi
         log("resumed " + jobs[j].id + " from step " + std::to_string(step[j]));
       }
     }
-    metrics.push_back(std::make_unique<MetricsLog>(jobs[j].out_dir + "/metrics.jsonl", step[j] > 0 ? step[j] : -1));
+    metrics.push_back(std::make_unique<MetricsLog>(run_files::metrics_path(jobs[j].out_dir), step[j] > 0 ? step[j] : -1));
   }
-  if (trial) std::filesystem::create_directories(first.trial.out);
+  if (trial) std::filesystem::create_directories(run_files::trial_dir(first.trial.run_dir));
 
   auto result_json = [&](size_t j, double loss, std::optional<double> eval, double wall) {
-    return nlohmann::json{{"job", jobs[j].id}, {"steps", total}, {"final_loss", loss}, {"wall_s", wall},
-                          {"eval_loss", eval ? nlohmann::json(*eval) : nlohmann::json(nullptr)}, {"fused", k}};
+    return run_files::to_json(run_files::Result{jobs[j].id, total, loss, eval, wall, k});
   };
   auto save = [&](size_t j, const nlohmann::json& meta) {
     model.extract(static_cast<int64_t>(j), plain);
@@ -126,8 +126,8 @@ int train_fused(const std::vector<TrainJob>& jobs, const volatile std::sig_atomi
   for (size_t j = 0; j < K; ++j) {
     active[j] = step[j] < total;
     if (!active[j] && !trial) {
-      if (!std::filesystem::exists(jobs[j].out_dir + "/result.json") && resumed[j].contains("result"))
-        write_json_atomic(jobs[j].out_dir + "/result.json", resumed[j]["result"]);
+      if (!std::filesystem::exists(run_files::result_path(jobs[j].out_dir)) && resumed[j].contains("result"))
+        write_json_atomic(run_files::result_path(jobs[j].out_dir), resumed[j]["result"]);
       log(jobs[j].id + " is already done (" + std::to_string(total) + " steps)");
     }
   }
@@ -263,7 +263,7 @@ int train_fused(const std::vector<TrainJob>& jobs, const volatile std::sig_atomi
     if (logged) interval_start = Clock::now();
     for (size_t j : finished) {
       active[j] = false;
-      write_json_atomic(jobs[j].out_dir + "/result.json",
+      write_json_atomic(run_files::result_path(jobs[j].out_dir),
                         result_json(j, last_loss[j], last_eval[j], seconds_since(run_start)));
       log(jobs[j].id + " done (" + std::to_string(total) + " steps, fused with " + std::to_string(k - 1) + " more)");
     }

@@ -1,5 +1,5 @@
 // MetricsLog: a job's metrics.jsonl, one JSON object per line, written only
-// by the job's rank 0 (DESIGN.md). Opening for a resumed run drops the lines
+// by the job's rank 0 (docs/ARCHITECTURE.md). Opening for a resumed run drops the lines
 // past the resumed step, so the file reads as if the run never stopped.
 // Not thread safe.
 #pragma once

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/run_files.h"
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
@@ -89,11 +90,11 @@ int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_a
   try {
     return train_loop(job, comm, stop_signal, log);
   } catch (const std::bad_alloc&) {
-    write_trial(job.trial, rank, {{"feasible", false}, {"reason", "out of memory (the allocator failed)"}});
+    write_trial(job.trial, rank, infeasible_trial("out of memory (the allocator failed)"));
   } catch (const c10::Error& e) {
     const std::string msg = e.msg().substr(0, e.msg().find('\n'));
     if (!is_out_of_memory(msg)) throw;
-    write_trial(job.trial, rank, {{"feasible", false}, {"reason", "out of memory: " + msg.substr(0, 200)}});
+    write_trial(job.trial, rank, infeasible_trial("out of memory: " + msg.substr(0, 200)));
   }
   return kTrialInfeasible;
 }
@@ -179,8 +180,8 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   auto opt = make_opt(params);
   auto forward = [&](const torch::Tensor& x) { return fsdp ? fsdp->forward(x) : model->forward(x); };
 
-  std::filesystem::create_directories(trial ? job.trial.out : job.out_dir);
-  Checkpointer ckpt(job.out_dir + "/ckpt");
+  std::filesystem::create_directories(trial ? run_files::trial_dir(job.trial.run_dir) : job.out_dir);
+  Checkpointer ckpt(run_files::checkpoint_dir(job.out_dir));
   int64_t start = 0;
   nlohmann::json resumed_meta;
   if (job.resume && !trial) {
@@ -213,7 +214,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     }
   }
   std::unique_ptr<MetricsLog> metrics;
-  if (leader && !trial) metrics = std::make_unique<MetricsLog>(job.out_dir + "/metrics.jsonl", start > 0 ? start : -1);
+  if (leader && !trial) metrics = std::make_unique<MetricsLog>(run_files::metrics_path(job.out_dir), start > 0 ? start : -1);
   if (comm) comm->barrier();  // every rank has loaded before rank 0 may write a newer checkpoint
 
   EpochSampler sampler(data.train->size(), static_cast<uint64_t>(job.hp.seed));
@@ -259,8 +260,7 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
   };
 
   auto result_json = [&](int64_t steps, double loss, std::optional<double> eval, double wall) {
-    return nlohmann::json{{"job", job.id}, {"steps", steps}, {"final_loss", loss}, {"wall_s", wall},
-                          {"eval_loss", eval ? nlohmann::json(*eval) : nlohmann::json(nullptr)}};
+    return run_files::to_json(run_files::Result{job.id, steps, loss, eval, wall, 0});
   };
   auto meta = [&](int64_t steps_done) {
     return nlohmann::json{{"job", job.id}, {"samples", steps_done * batch}, {"world", world}};
@@ -270,8 +270,9 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     // Finished before: result.json may be missing when the last worker was
     // stopped between its final checkpoint and writing it; the final
     // checkpoint carries the result.
-    if (leader && !std::filesystem::exists(job.out_dir + "/result.json") && resumed_meta.contains("result"))
-      write_json_atomic(job.out_dir + "/result.json", resumed_meta["result"]);
+    const std::string result = run_files::result_path(job.out_dir);
+    if (leader && !std::filesystem::exists(result) && resumed_meta.contains("result"))
+      write_json_atomic(result, resumed_meta["result"]);
     if (leader) log(job.id + " is already done (" + std::to_string(total) + " steps)");
     return 0;
   }
@@ -396,7 +397,8 @@ int train_loop(const TrainJob& job, Communicator* comm, const volatile std::sig_
     return 0;
   }
   if (comm) comm->barrier();
-  if (leader) write_json_atomic(job.out_dir + "/result.json", result_json(total, last_loss, last_eval, seconds_since(run_start)));
+  if (leader)
+    write_json_atomic(run_files::result_path(job.out_dir), result_json(total, last_loss, last_eval, seconds_since(run_start)));
   return 0;
 }
 

@@ -30,7 +30,7 @@ struct TrialOptions {
   double max_spread = 0.05;     // stable: (max - min) / median of the window at most this
   int64_t max_steps = 40;       // timed steps at most
   double max_seconds = 60;      // wall time of the timed steps at most
-  std::string out;              // this rank writes <out>/rank-<r>.json (made by the worker)
+  std::string run_dir;          // this rank writes run_files::trial_rank_path(run_dir, r)
 };
 
 struct TrainJob {

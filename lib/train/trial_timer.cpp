@@ -36,12 +36,21 @@ bool TrialTimer::done() const {
          timed_seconds_ >= o_.max_seconds;
 }
 
-nlohmann::json TrialTimer::result(int64_t peak_memory, double startup_s, double final_loss) const {
-  double median = 0, spread = 0;
-  window(&median, &spread);
-  return {{"feasible", true}, {"step_time", median}, {"spread", spread},
-          {"timed_steps", static_cast<int64_t>(times_.size())}, {"peak_memory", peak_memory},
-          {"startup_s", startup_s}, {"final_loss", final_loss}};
+run_files::Trial TrialTimer::result(int64_t peak_memory, double startup_s, double final_loss) const {
+  run_files::Trial t;
+  window(&t.step_time, &t.spread);
+  t.timed_steps = static_cast<int64_t>(times_.size());
+  t.peak_memory = peak_memory;
+  t.startup_s = startup_s;
+  t.final_loss = final_loss;
+  return t;
+}
+
+run_files::Trial infeasible_trial(const std::string& reason) {
+  run_files::Trial t;
+  t.feasible = false;
+  t.reason = reason;
+  return t;
 }
 
 int64_t rss_now() {
@@ -81,8 +90,8 @@ double seconds_since_process_start() {
   return uptime > started ? uptime - started : 0;
 }
 
-void write_trial(const TrialOptions& t, int rank, const nlohmann::json& j) {
-  write_json_atomic(t.out + "/rank-" + std::to_string(rank) + ".json", j);
+void write_trial(const TrialOptions& t, int rank, const run_files::Trial& result) {
+  write_json_atomic(run_files::trial_rank_path(t.run_dir, rank), run_files::to_json(result));
 }
 
 }  // namespace saturn::train

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/run_files.h"
 #include "train/trainer.h"
 
 namespace saturn::train {
@@ -20,9 +21,8 @@ class TrialTimer {
   // The median of the last `window` timed steps is stable (spread at most
   // max_spread), or max_steps were timed, or max_seconds passed.
   bool done() const;
-  // {"feasible": true, "step_time", "spread", "timed_steps", "peak_memory",
-  // "startup_s", "final_loss"}.
-  nlohmann::json result(int64_t peak_memory, double startup_s, double final_loss) const;
+  // What the trial measured (a feasible one).
+  run_files::Trial result(int64_t peak_memory, double startup_s, double final_loss) const;
 
  private:
   void window(double* median, double* spread) const;
@@ -39,7 +39,9 @@ int64_t rss_peak();  // the process's peak resident bytes
 int64_t device_peak_memory(const torch::Device& device, int64_t cpu_peak);
 // Seconds since this process started: libraries, data, model, rendezvous.
 double seconds_since_process_start();
-// Writes <t.out>/rank-<rank>.json atomically.
-void write_trial(const TrialOptions& t, int rank, const nlohmann::json& j);
+// Writes this rank's trial file (run_files::trial_rank_path) atomically.
+void write_trial(const TrialOptions& t, int rank, const run_files::Trial& result);
+// An infeasible trial's result.
+run_files::Trial infeasible_trial(const std::string& reason);
 
 }  // namespace saturn::train

@@ -9,12 +9,14 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "core/error.h"
 #include "core/job.h"
+#include "core/run_files.h"
 #include "core/slurm_env.h"
 #include "core/text.h"
 #include "core/workload.h"
@@ -24,12 +26,19 @@
 namespace saturn::train {
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;   // the signal that asked this process to stop
-std::vector<pid_t> g_children;           // launcher mode: ranks to forward signals to
+volatile std::sig_atomic_t g_stop = 0;  // the signal that asked this process to stop
+
+// Launcher mode: the ranks to forward signals to. The handler reads only
+// these (async-signal-safe): a slot is written before the count covers it.
+constexpr int kMaxChildren = 1024;
+pid_t g_children[kMaxChildren];
+std::atomic<int> g_child_count{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_stop_signal(int sig) {
   if (!g_stop) g_stop = sig;
-  for (pid_t c : g_children) ::kill(c, sig);
+  const int n = g_child_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) ::kill(g_children[i], sig);
 }
 
 void install_handlers() {
@@ -72,26 +81,16 @@ const Job& find_job(const JobSet& set, const std::string& id) {
 
 int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
   const int world = static_cast<int>(o.devices.size());
+  if (world > kMaxChildren) throw usage_error("--devices: at most " + std::to_string(kMaxChildren) + " ranks");
   std::filesystem::create_directories(job_dir);
   const std::string rendezvous =
       job_dir + "/rendezvous-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
   std::filesystem::remove(rendezvous);
-  std::string devices = join(o.devices, ",");
   for (int r = 0; r < world; ++r) {
-    std::vector<std::string> args = {o.self, "worker", o.workload, "--job", o.job, "--run-dir", o.run_dir,
-                                     "--devices", devices, "--rank", std::to_string(r), "--rendezvous", rendezvous};
-    if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
-    if (!o.technique.empty()) args.insert(args.end(), {"--technique", o.technique});
-    if (o.group_blocks != 1) args.insert(args.end(), {"--group-blocks", std::to_string(o.group_blocks)});
-    if (o.micro_batches > 0) args.insert(args.end(), {"--micro-batches", std::to_string(o.micro_batches)});
-    if (o.no_recompute) args.push_back("--no-recompute");
-    if (o.gpipe) args.push_back("--gpipe");
-    if (o.offload) args.push_back("--offload");
-    if (o.steps > 0) args.insert(args.end(), {"--steps", std::to_string(o.steps)});
-    if (o.micro_batch > 0) args.insert(args.end(), {"--micro-batch", std::to_string(o.micro_batch)});
-    if (o.threads > 0) args.insert(args.end(), {"--threads", std::to_string(o.threads)});
-    if (!o.resume) args.push_back("--no-resume");
-    if (o.trial) args.push_back("--trial");
+    WorkerArgs rank = o;  // the same command, as rank r
+    rank.rank = r;
+    rank.rendezvous = rendezvous;
+    std::vector<std::string> args = rank.to_argv(o.self);
     pid_t pid = ::fork();
     if (pid < 0) throw Error(ErrorKind::TempFail, "cannot fork rank " + std::to_string(r));
     if (pid == 0) {
@@ -103,10 +102,13 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
       std::perror("saturn worker: exec");
       ::_exit(70);
     }
-    g_children.push_back(pid);
+    const int slot = g_child_count.load(std::memory_order_relaxed);
+    g_children[slot] = pid;
+    g_child_count.store(slot + 1, std::memory_order_release);
   }
   int result = 0;
-  for (size_t done = 0; done < g_children.size();) {
+  const int children = g_child_count.load(std::memory_order_relaxed);
+  for (int done = 0; done < children;) {
     int status = 0;
     pid_t pid = ::waitpid(-1, &status, 0);
     if (pid < 0) {
@@ -121,8 +123,8 @@ int launch_ranks(const WorkerOptions& o, const std::string& job_dir) {
       // the timeout, and cannot reach a step boundary to checkpoint at.
       // Checkpoints are atomic, so killing them loses nothing saved.
       if (code < 128 || !g_stop)
-        for (pid_t c : g_children)
-          if (c != pid) ::kill(c, SIGKILL);
+        for (int i = 0; i < children; ++i)
+          if (g_children[i] != pid) ::kill(g_children[i], SIGKILL);
     }
   }
   std::filesystem::remove(rendezvous);
@@ -156,7 +158,7 @@ int run_worker(const WorkerOptions& given) {
   lo.resolve_slurm = false;
   const Workload w = load_workload(given.workload, lo);
   const JobSet set = expand_jobs(w);
-  const Job& job = find_job(set, given.job);
+  const Job& job = find_job(set, given.job());
   const ModelSpec& model = w.models[job.model];
   if (given.devices.empty()) throw usage_error("--devices: at least one device");
   for (const auto& d : given.devices)
@@ -166,20 +168,18 @@ int run_worker(const WorkerOptions& given) {
   if (given.slurm_step && given.rank >= 0) throw usage_error("--slurm-step: the rank comes from Slurm; no --rank");
   const WorkerOptions o = given.slurm_step ? as_slurm_task(given) : given;
   const int world = static_cast<int>(o.devices.size());
-  if (!o.technique.empty() && o.technique != "single" && o.technique != "ddp" && o.technique != "fsdp" &&
-      o.technique != "pipeline" && o.technique != "spill" && o.technique != "fused")
-    throw usage_error("--technique: " + saturn::quoted(o.technique) +
-                      " is not one the engine runs (single, ddp, fsdp, pipeline, spill, fused)");
-  const bool fused = o.technique == "fused";
+  const std::optional<Technique> technique = o.technique;
+  const bool fused = technique == Technique::Fused;
   if (!fused && o.jobs.size() > 1)
     throw usage_error("--job: given " + std::to_string(o.jobs.size()) + " times; only --technique fused trains several jobs");
   if (o.copies != 0 && !(fused && o.trial && o.jobs.size() <= 1 && o.copies >= 1))
     throw usage_error("--copies: only for a fused --trial of one --job (1 or more copies)");
-  if ((o.technique == "single" || o.technique == "spill" || fused) && world > 1)
-    throw usage_error("--technique " + o.technique + ": takes one device, got " + std::to_string(world));
+  if ((technique == Technique::Single || technique == Technique::Spill || fused) && world > 1)
+    throw usage_error("--technique " + std::string(technique_name(*technique)) + ": takes one device, got " +
+                      std::to_string(world));
   if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
-  if (o.offload && o.technique != "fsdp") throw usage_error("--offload: only with --technique fsdp");
-  const std::string job_dir = o.trial ? o.run_dir + "/trial" : o.run_dir + "/jobs/" + job.id;
+  if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
+  const std::string job_dir = o.trial ? run_files::trial_dir(o.run_dir) : run_files::job_dir(o.run_dir, job.id);
   std::vector<const Job*> group;  // fused: every job of the group, one model of the workload
   if (fused) {
     for (const auto& id : o.jobs) {
@@ -194,7 +194,7 @@ int run_worker(const WorkerOptions& given) {
   install_handlers();
   const bool locks = o.rank < 0 || (o.slurm_step && o.rank == 0);  // the process that speaks for the group
   if (fused && !o.trial && locks)
-    for (const Job* j : group) lock_job_dir(o.run_dir + "/jobs/" + j->id, j->id, 120);
+    for (const Job* j : group) lock_job_dir(run_files::job_dir(o.run_dir, j->id), j->id, 120);
   if (locks && !o.trial && !fused) lock_job_dir(job_dir, job.id, 120);
   if (o.rank < 0 && world > 1) return launch_ranks(o, job_dir);
   if (o.rank >= world) throw usage_error("--rank " + std::to_string(o.rank) + " is not below the device count");
@@ -242,7 +242,7 @@ int run_worker(const WorkerOptions& given) {
     tj.steps = o.steps;
     tj.micro_batch = o.micro_batch;
     tj.device = device;
-    tj.technique = o.technique.empty() ? "ddp" : o.technique;
+    tj.technique = technique ? technique_name(*technique) : "ddp";
     tj.group_blocks = o.group_blocks;
     tj.micro_batches = o.micro_batches;
     tj.recompute = !o.no_recompute;
@@ -250,14 +250,14 @@ int run_worker(const WorkerOptions& given) {
     tj.offload = o.offload;
     tj.resume = o.resume;
     tj.trial.enabled = o.trial;
-    tj.trial.out = o.run_dir + "/trial";
+    tj.trial.run_dir = o.run_dir;
     return tj;
   };
   auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
   try {
     if (fused) {
       std::vector<TrainJob> jobs;
-      for (const Job* j : group) jobs.push_back(train_job_of(*j, o.run_dir + "/jobs/" + j->id));
+      for (const Job* j : group) jobs.push_back(train_job_of(*j, run_files::job_dir(o.run_dir, j->id)));
       for (int64_t c = 1; c < o.copies; ++c) {  // a trial's extra copies: the same job, other seeds
         TrainJob copy = jobs.front();
         copy.id += "#" + std::to_string(c);

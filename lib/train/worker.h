@@ -16,36 +16,16 @@
 // Slurm's --signal) stops a worker like SIGTERM: checkpoint, exit 128 + n.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
+
+#include "core/worker_args.h"
 
 namespace saturn::train {
 
-struct WorkerOptions {
-  std::string workload;            // the workload file
-  std::string job;                 // job id (see `saturn jobs`): jobs.front()
-  std::vector<std::string> jobs;   // technique fused: every job of the group (else just `job`)
-  int64_t copies = 0;              // fused trial: fuse this many copies of `job` instead
-  std::string run_dir;             // the job writes to <run_dir>/jobs/<job id>/
-  std::vector<std::string> devices = {"cpu"};  // one per rank: "cpu" or "cuda:N"
-  int rank = -1;                   // -1: launch every rank (or be the only one)
-  std::string rendezvous;          // with rank: the launcher's rendezvous file
-  std::string backend;             // shm | nccl; "" = nccl on cuda devices, else shm
-  std::string technique;           // single | ddp | fsdp | pipeline | spill | fused; "" = single on one device, ddp on more
-  int64_t group_blocks = 1;        // fsdp, spill: blocks per group
-  int64_t micro_batches = 0;       // pipeline: micro-batches per step (0 = 2 x stages)
-  bool gpipe = false;              // pipeline: GPipe schedule instead of 1F1B
-  bool no_recompute = false;       // fsdp, spill: keep activations (default: recompute them in backward)
-  bool offload = false;            // fsdp: shards and optimizer state in host memory
-  int64_t steps = 0;               // > 0: train this many steps instead of the workload's
-  int64_t micro_batch = 0;         // > 0: samples per forward pass per rank (gradient accumulation)
-  int threads = 0;                 // > 0: intra-op threads per rank; 0 = the workload's cpu threads
-  bool resume = true;              // continue from the job's newest valid checkpoint
-  bool trial = false;              // profiling trial: rank files in <run_dir>/trial/, nothing else written
-  bool slurm_step = false;         // one task of a Slurm job step: rank = SLURM_PROCID (world = the
-                                   // step's tasks = devices), cuda:i mapped onto the GPUs the task sees
-  std::string self;                // path of this executable (for launching ranks)
+// The worker's command line (core/worker_args.h) and where this executable
+// is (for launching ranks).
+struct WorkerOptions : WorkerArgs {
+  std::string self;  // path of this executable
 };
 
 // Runs the worker; returns the exit code (0, or 128+n after a clean stop on

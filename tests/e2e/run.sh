@@ -30,16 +30,28 @@ for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
     print(*row)
 PY
 }
-# run_until RUN_DIR SECONDS SIGNAL [ARGS]: start the quickstart run, send SIGNAL after SECONDS; exit code in $rc.
+# run_until RUN_DIR SIGNAL CONDITION [ARG]: start the quickstart run, send
+# SIGNAL once `CONDITION RUN_DIR [ARG]` holds (polled every 0.1 s, at most
+# 120 s, or until the run ends by itself); exit code in $rc. Conditions read
+# what the run has reached, never how long it has taken.
 run_until() {
-  local dir=$1 secs=$2 sig=$3; shift 3
-  "$saturn" run "$q" --run-dir "$dir" "$@" >"$tmp/out" 2>"$tmp/err" &
+  local dir=$1 sig=$2 cond=$3 arg=${4:-} i
+  "$saturn" run "$q" --run-dir "$dir" >"$tmp/out" 2>"$tmp/err" &
   local pid=$!
-  sleep "$secs"
+  for i in $(seq 1200); do
+    "$cond" "$dir" $arg && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   kill -"$sig" "$pid" 2>/dev/null
   wait "$pid"
   rc=$?
 }
+planned() { [ "$(sql "$1" "select count(*) from plans" 2>/dev/null || echo 0)" -ge 1 ]; }  # a plan, maybe no step yet
+training() { [ -n "$(find "$1/jobs" -name metrics.jsonl -size +0 2>/dev/null | head -1)" ]; }  # a worker has logged a step
+checkpointed() { [ -n "$(find "$1/jobs" -name 'step-*.json' 2>/dev/null | head -1)" ]; }       # a checkpoint is written
+one_done() { [ "$(sql "$1" "select count(*) from jobs where status='done'" 2>/dev/null || echo 0)" -ge 1 ]; }
+attempts_over() { [ "$(sql "$1" "select count(*) from attempts" 2>/dev/null || echo 0)" -gt "$2" ]; }  # a new attempt began
 # no_workers_left RUN_DIR: the workers of a killed runner get SIGTERM, write
 # their checkpoints and exit; on a loaded machine that takes seconds, so wait
 # up to 30 s (polling) before calling it a leak.
@@ -77,19 +89,21 @@ expect 66 "$saturn" status "$tmp/nothing"
 has "$tmp/err" "nothing: no such run directory or workload file"
 
 # 3. kill -9 of the runner at several points, then the same command.
-for secs in 2 5 9; do
-  d=$tmp/kill$secs
-  run_until "$d" "$secs" 9
+for point in planned checkpointed one_done; do
+  d=$tmp/kill-$point
+  run_until "$d" 9 "$point"
   no_workers_left "$d"
   expect 0 "$saturn" run "$q" --run-dir "$d"
   has "$tmp/err" "resuming plan v1"
   losses "$d" >"$d.losses"
-  if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 at ${secs}s: losses differ: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+  if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 once $point: losses differ: $(diff "$tmp/ref.losses" "$d.losses")"; fi
 done
-# Twice in one run.
+# Twice in one run: once training, then once the resumed run has begun a new attempt.
 d=$tmp/kill-twice
-run_until "$d" 4 9
-run_until "$d" 4 9
+run_until "$d" 9 training
+no_workers_left "$d"
+run_until "$d" 9 attempts_over "$(sql "$d" "select count(*) from attempts")"
+no_workers_left "$d"
 expect 0 "$saturn" run "$q" --run-dir "$d"
 losses "$d" >"$d.losses"
 if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 twice: $(diff "$tmp/ref.losses" "$d.losses")"; fi
@@ -130,7 +144,7 @@ has "$tmp/out" "failed: exit code 137"
 d=$tmp/term
 "$saturn" run "$q" --run-dir "$d" >"$tmp/term.out" 2>"$tmp/term.err" &
 pid=$!
-sleep 4
+for _ in $(seq 1200); do training "$d" && break; sleep 0.1; done
 expect 75 "$saturn" run "$q" --run-dir "$d"
 has "$tmp/err" "$d: another saturn run (pid $pid) is using this run directory"
 kill -TERM $pid

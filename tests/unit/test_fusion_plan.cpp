@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <map>
 
-#include "../../cmd/saturn/plan_problem.h"
+#include "profile/workload_problem.h"
 #include "core/job.h"
 #include "core/workload.h"
 #include "profile/store.h"
@@ -52,8 +52,8 @@ std::vector<std::string> plan_with(double single, std::map<int64_t, double> fuse
     };
     put(Technique::Single, "", single);
     for (auto [k, step] : fused) put(Technique::Fused, "k=" + std::to_string(k), step);
-    const auto wp = cmd::workload_problem(w, jobs, groups, store);
-    const Plan plan = solve_plan(wp.problem, cmd::plan_options(w, "", 1));
+    const auto wp = workload_problem(w, jobs, groups, store);
+    const Plan plan = solve_plan(wp.problem, plan_options(w, "", 1));
     *fused_jobs = 0;
     for (const auto& item : plan.items) {
       const auto& opt = wp.problem.options[item.option];

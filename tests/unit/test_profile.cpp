@@ -243,8 +243,6 @@ TEST_CASE("technique knobs: values and the worker flags they become") {
   CHECK(knob_value("micro=8,group=2", "group") == std::optional<std::string>("2"));
   CHECK_FALSE(knob_value("micro=8", "group"));
   CHECK_FALSE(knob_value("", "micro"));
-  CHECK(knob_flags("micro=8,group=2") == std::vector<std::string>{"--micro-batches", "8", "--group-blocks", "2"});
-  CHECK(knob_flags("").empty());
   CHECK(technique_knobs(Technique::Pipeline, 2, 16, false, 1) == std::vector<std::string>{"micro=2", "micro=4", "micro=8"});
   CHECK(technique_knobs(Technique::Pipeline, 4, 6, true, 1) == std::vector<std::string>{"micro=4"});
   CHECK(technique_knobs(Technique::Ddp, 2, 16, true, 1) == std::vector<std::string>{""});
@@ -254,7 +252,4 @@ TEST_CASE("technique knobs: values and the worker flags they become") {
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 5) == std::vector<std::string>{"k=2", "k=4"});
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 1).empty());
   CHECK(fused_k("k=4") == 4);
-  CHECK(knob_flags("k=4").empty());  // a fused group's jobs are its --job flags
-  CHECK(knob_flags("recompute=0") == std::vector<std::string>{"--no-recompute"});
-  CHECK(knob_flags("offload=1,micro=4") == std::vector<std::string>{"--micro-batches", "4", "--offload"});
 }

@@ -7,7 +7,7 @@
 #include "core/text.h"
 #include "exec/signals.h"
 #include "exec/slurm_launcher.h"
-#include "../../cmd/saturn/slurm_script.h"
+#include "exec/slurm_script.h"
 
 using namespace saturn;
 
@@ -137,7 +137,6 @@ TEST_CASE("slurm: a step's task finds its rank and its GPU") {
 }
 
 TEST_CASE("slurm: the sbatch script for a plan") {
-  using namespace saturn::cmd;
   CHECK(slurm_time_minutes(0) == 10);                  // 10 minutes of margin
   CHECK(slurm_time_minutes(2 * 3600) == 160);          // + 25%
   CHECK(slurm_time_text(160) == "2:40:00");
@@ -186,8 +185,8 @@ TEST_CASE("slurm: a job group is one srun job step") {
   CHECK(gpu ==
         "/usr/bin/srun --job-name=saturn:gpt/lr=1e-3 --nodes=1 --ntasks=2 --nodelist=gpu07 --exclusive "
         "--cpus-per-task=4 --mem=0 --kill-on-bad-exit=1 --gres=gpu:2 /opt/saturn worker w.yaml --job gpt/lr=1e-3 "
-        "--run-dir runs/w --devices cuda:0,cuda:1 --technique ddp --slurm-step --rendezvous "
-        "runs/w/jobs/gpt/lr=1e-3/rendezvous-slurm-1-9");
+        "--run-dir runs/w --devices cuda:0,cuda:1 --rendezvous runs/w/jobs/gpt/lr=1e-3/rendezvous-slurm-1-9 "
+        "--technique ddp --slurm-step");
   // A CPU node: no GPUs asked for, `threads` CPUs per task; one rank needs no rendezvous.
   spec.node = "c1";
   spec.technique = "single";
@@ -195,7 +194,7 @@ TEST_CASE("slurm: a job group is one srun job step") {
   CHECK(join(l.step_command(spec, o.nodes[1], "r"), " ") ==
         "/usr/bin/srun --job-name=saturn:gpt/lr=1e-3 --nodes=1 --ntasks=1 --nodelist=c1 --exclusive --cpus-per-task=2 "
         "--mem=0 --kill-on-bad-exit=1 /opt/saturn worker w.yaml --job gpt/lr=1e-3 --run-dir runs/w --devices cpu "
-        "--technique single --slurm-step --threads 2");
+        "--technique single --threads 2 --slurm-step");
   CHECK(error_of([&] { SlurmLauncher(o, signals, "no-such-srun-here"); }) ==
         "no-such-srun-here: not found on PATH (saturn starts Slurm job steps with it)");
 }

@@ -1,4 +1,4 @@
-#include "slurm_script.h"
+#include "exec/slurm_script.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "core/text.h"
 #include "core/units.h"
 
-namespace saturn::cmd {
+namespace saturn {
 
 int64_t slurm_time_minutes(double makespan_s) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((std::max(0.0, makespan_s) * 1.25 + 600) / 60)));
@@ -48,4 +48,4 @@ std::string slurm_script(const SlurmScriptInput& in) {
   return s;
 }
 
-}  // namespace saturn::cmd
+}  // namespace saturn

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-namespace saturn::cmd {
+namespace saturn {
 
 struct SlurmScriptInput {
   std::string workload;          // the workload file, as the job will name it
@@ -32,4 +32,4 @@ std::string slurm_time_text(int64_t minutes);
 
 std::string slurm_script(const SlurmScriptInput& in);
 
-}  // namespace saturn::cmd
+}  // namespace saturn

@@ -1,4 +1,4 @@
-#include "plan_problem.h"
+#include "profile/workload_problem.h"
 
 #include <map>
 
@@ -7,7 +7,7 @@
 #include "core/units.h"
 #include "profile/view.h"
 
-namespace saturn::cmd {
+namespace saturn {
 
 PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads) {
   PlanOptions po;
@@ -105,4 +105,4 @@ void keep_executable(WorkloadProblem& wp) {
   wp = std::move(out);
 }
 
-}  // namespace saturn::cmd
+}  // namespace saturn

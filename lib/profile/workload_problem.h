@@ -15,7 +15,7 @@
 #include "profile/store.h"
 #include "profile/trials.h"
 
-namespace saturn::cmd {
+namespace saturn {
 
 struct WorkloadProblem {
   PlanProblem problem;
@@ -37,4 +37,4 @@ void keep_executable(WorkloadProblem& wp);
 WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
                                  const ProfileStore& store);
 
-}  // namespace saturn::cmd
+}  // namespace saturn
