@@ -4,9 +4,11 @@
 // reads typed values by. Static tables; thread safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/technique.h"
 #include "value.h"
 
 namespace saturn {
@@ -20,6 +22,13 @@ std::vector<std::string> arch_names();
 // the data is (a TorchScript module).
 enum class Modality { Tokens, Images, Any };
 Modality arch_modality(Arch a);
+
+// Why the engine cannot train a model of this arch with technique t (one
+// phrase), or nullopt when it can. A TorchScript module is one opaque block:
+// no pipeline stages, no fusion; only gpt, mlp and vit are fused. The
+// profiler runs no such trial, the planner gets no such option, and the
+// worker refuses it with this text.
+std::optional<std::string> arch_refuses(Arch a, Technique t);
 
 enum class ValueType { Integer, Real, Flag };
 

@@ -96,6 +96,10 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           } else {
             continue;
           }
+          if (auto why = arch_refuses(shape.arch, t); why && row.entry.feasible) {
+            row.entry.feasible = false;
+            row.entry.reason = *why;
+          }
           if (n > shape.batch_size && row.entry.feasible) {
             row.entry.feasible = false;
             row.entry.reason = "more devices than samples in a batch";

@@ -20,8 +20,7 @@ torch::Tensor per_model(const torch::Tensor& t, int64_t dims) {
 FusedModel::FusedModel(Arch arch, const Config& config, const std::vector<int64_t>& seeds,
                        const torch::Device& device)
     : arch_(arch), config_(config), k_(static_cast<int64_t>(seeds.size())) {
-  if (arch != Arch::Gpt && arch != Arch::Mlp && arch != Arch::Vit)
-    throw data_error(std::string(arch_name(arch)) + " models cannot be fused (gpt, mlp and vit can)");
+  if (auto why = arch_refuses(arch, Technique::Fused)) throw data_error(*why);
   if (seeds.empty()) throw internal_error("fused: no models");
   dropout_ = config.number("dropout");
   std::vector<std::vector<torch::Tensor>> each;

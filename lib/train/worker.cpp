@@ -177,6 +177,9 @@ int run_worker(const WorkerOptions& given) {
   if ((technique == Technique::Single || technique == Technique::Spill || fused) && world > 1)
     throw usage_error("--technique " + std::string(technique_name(*technique)) + ": takes one device, got " +
                       std::to_string(world));
+  if (technique)
+    if (auto why = arch_refuses(model.arch, *technique))
+      throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
   if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
   if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
   const std::string job_dir = o.trial ? run_files::trial_dir(o.run_dir) : run_files::job_dir(o.run_dir, job.id);

@@ -179,6 +179,9 @@ EOF2
   worker "$tmp/ts.yaml" --job lm --run-dir "$tmp/ts"
   check "torchscript module trains (exit 0)" [ $? = 0 ]
   check "torchscript: loss decreases" decreases "$(metrics "$tmp/ts" lm)"
+  worker "$tmp/ts.yaml" --job lm --run-dir "$tmp/ts-pipe" --devices cpu,cpu --technique pipeline
+  check "torchscript pipeline: exit 64" [ $? = 64 ]
+  check "torchscript pipeline: says why" [ "$(cat "$tmp/log")" = "--technique pipeline: a torchscript module is one block: it cannot be cut into pipeline stages" ]
 fi
 
 echo "$pass passed, $fail failed"

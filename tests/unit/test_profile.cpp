@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 #include "core/job.h"
@@ -223,6 +224,32 @@ TEST_CASE("trials: one per shape and strategy, not per learning rate") {
   CHECK(naive_trial_count(w, jobs, groups) == 9);  // 3 jobs x 3 strategies
   CHECK(technique_device_counts(Technique::Spill, 8) == std::vector<int64_t>{1});
   CHECK(technique_device_counts(Technique::Pipeline, 4) == std::vector<int64_t>{2, 3, 4});
+}
+
+TEST_CASE("trials: none for what a model cannot do (torchscript: no pipeline, no fusion; resnet: no fusion)") {
+  Workload w = parse(
+      "name: t\n"
+      "cluster: {nodes: [{name: local, devices: {kind: cpu, count: 2}}]}\n"
+      "data: {train: {format: synthetic, samples: 100}}\n"
+      "models:\n"
+      "  - {name: ts, arch: torchscript, path: m.pt, config: {seq_len: 16}}\n"
+      "  - {name: g, arch: gpt}\n"
+      "search: {grid: {lr: [1e-3, 3e-4]}}\n"
+      "train: {steps: 10}\n"
+      "techniques: [single, ddp, pipeline, fused]\n");
+  const JobSet jobs = expand_jobs(w);
+  const auto trials = enumerate_trials(w, jobs, device_groups(w, false));
+  std::set<std::string> ts, gpt;
+  for (const auto& t : trials)
+    (jobs.shapes[t.shape].arch == Arch::Torchscript ? ts : gpt).insert(technique_name(t.key.technique));
+  CHECK(ts == std::set<std::string>{"single", "ddp"});
+  CHECK(gpt == std::set<std::string>{"single", "ddp", "pipeline", "fused"});
+  CHECK(arch_refuses(Arch::Torchscript, Technique::Pipeline) ==
+        std::optional<std::string>("a torchscript module is one block: it cannot be cut into pipeline stages"));
+  CHECK(arch_refuses(Arch::Resnet, Technique::Fused) ==
+        std::optional<std::string>("resnet models cannot be fused (gpt, mlp and vit can)"));
+  CHECK_FALSE(arch_refuses(Arch::Resnet, Technique::Pipeline));
+  CHECK_FALSE(arch_refuses(Arch::Vit, Technique::Fused));
 }
 
 TEST_CASE("job runtime: steps from epochs and data, plus evaluation and checkpoints") {
