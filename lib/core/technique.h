@@ -12,7 +12,7 @@ enum class Technique {
   Single,    // one device
   Ddp,       // data parallel, gradients all-reduced
   Fsdp,      // fully sharded data parallel (ZeRO-3)
-  Pipeline,  // GPipe stages, one per device
+  Pipeline,  // stages, one per device (1F1B schedule by default, or GPipe)
   Spill,     // Hydra-style spilling of layer groups from host memory
   Fused,     // HFTA horizontal fusion of several jobs into one model
 };

@@ -1,7 +1,8 @@
-// Pipeline: GPipe pipeline parallelism of a BlockModel over a communicator's
-// ranks. The block list is cut into contiguous stages, one per rank,
-// balanced by measured block times (balance_stages); a rank keeps only its
-// stage's parameters (the others' storage is dropped). A step splits the
+// Pipeline: pipeline parallelism (1F1B by default, or GPipe) of a
+// BlockModel over a communicator's ranks. The block list is cut into
+// contiguous stages, one per rank, balanced by measured block times
+// (balance_stages); a rank keeps only its stage's parameters (the others'
+// storage is dropped). A step splits the
 // global batch into micro-batches that go forward through the stages
 // (activations sent rank to rank) and backward (activation gradients sent
 // back); gradients accumulate over the micro-batches and the optimizer steps
