@@ -164,10 +164,9 @@ class ShmCommunicator : public Communicator {
       barrier();
       // Rank r sums part r of every slot, in rank order, into slot 0's part r.
       const int64_t part = (m + world_ - 1) / world_, lo = std::min(m, rank_ * part), hi = std::min(m, lo + part);
-      if (hi > lo) {
-        auto sum = slot(0, c).slice(0, lo, hi).clone();
+      if (hi > lo) {  // in place: only this rank touches part r of slot 0 now
+        auto sum = slot(0, c).slice(0, lo, hi);
         for (int q = 1; q < world_; ++q) sum.add_(slot(q, c).slice(0, lo, hi));
-        slot(0, c).slice(0, lo, hi).copy_(sum);
       }
       barrier();
       flat.slice(0, off, off + m).copy_(slot(0, c).slice(0, 0, m));
@@ -203,9 +202,9 @@ class ShmCommunicator : public Communicator {
       slot(rank_, parts).slice(0, 0, world_ * m).view({world_, m}).copy_(parts.slice(1, off, off + m));
       barrier();
       auto mine_of = [&](int q) { return slot(q, parts).slice(0, rank_ * m, (rank_ + 1) * m); };
-      auto sum = mine_of(0).clone();
+      auto sum = dst.slice(0, off, off + m);
+      sum.copy_(mine_of(0));
       for (int q = 1; q < world_; ++q) sum.add_(mine_of(q));
-      dst.slice(0, off, off + m).copy_(sum);
       barrier();
     }
     if (!dst.is_same(out)) out.copy_(dst.view_as(out));
