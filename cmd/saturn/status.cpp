@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/run_files.h"
 #include "core/workload.h"
 #include "exec/state.h"
 #include "report/terminal.h"
@@ -21,13 +22,13 @@ std::string find_run_dir(const std::string& arg) {
   namespace fs = std::filesystem;
   if (!arg.empty()) {
     if (fs::is_directory(arg)) {
-      if (!fs::exists(arg + "/state.db")) throw no_input_error(arg + ": not a run directory (no state.db)");
+      if (!fs::exists(run_files::state_path(arg))) throw no_input_error(arg + ": not a run directory (no state.db)");
       return arg;
     }
     if (fs::is_regular_file(arg)) {
       const Workload w = load_workload(arg, {nullptr, false});
       const std::string dir = "runs/" + w.name;
-      if (!fs::exists(dir + "/state.db")) throw no_input_error(dir + ": no run of workload " + w.name + " yet");
+      if (!fs::exists(run_files::state_path(dir))) throw no_input_error(dir + ": no run of workload " + w.name + " yet");
       return dir;
     }
     throw no_input_error(arg + ": no such run directory or workload file");
@@ -58,7 +59,7 @@ void add_status(CLI::App& app, Action& action) {
   st->callback([so, &action] {
     action = [so] {
       const std::string dir = find_run_dir(so->first);
-      RunState state(dir + "/state.db", true);
+      RunState state(run_files::state_path(dir), true);
       if (so->second) std::cout << status_json(state, dir).dump(2) << "\n";
       else std::cout << status_text(state, dir, Terminal::detect(stdout));
       return 0;

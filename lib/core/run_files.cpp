@@ -12,6 +12,9 @@
 namespace saturn::run_files {
 namespace fs = std::filesystem;
 
+std::string state_path(const std::string& run_dir) { return run_dir + "/state.db"; }
+std::string plan_path(const std::string& run_dir) { return run_dir + "/plan.json"; }
+
 std::string job_dir(const std::string& run_dir, const std::string& job) { return run_dir + "/jobs/" + job; }
 
 std::string log_path(const std::string& run_dir, const std::string& job) {

@@ -19,6 +19,10 @@
 
 namespace saturn::run_files {
 
+// <run_dir>/state.db: the runner's state (exec/state.h); <run_dir>/plan.json:
+// the plan being executed.
+std::string state_path(const std::string& run_dir);
+std::string plan_path(const std::string& run_dir);
 // <run_dir>/jobs/<job>/: everything one job's rank 0 writes.
 std::string job_dir(const std::string& run_dir, const std::string& job);
 // <run_dir>/logs/<job with '/' as '_'>.log: a job's workers' output.

@@ -22,6 +22,11 @@ extern "C" void on_signal(int sig) {
   errno = saved;
 }
 
+volatile std::sig_atomic_t g_stop_flag = 0;
+constexpr int kStopSignals[3] = {SIGINT, SIGTERM, SIGUSR1};
+
+extern "C" void on_stop_flag_signal(int sig) { g_stop_flag = sig; }
+
 }  // namespace
 
 SignalPipe::SignalPipe(std::vector<int> extra) : signals_{SIGINT, SIGTERM, SIGCHLD} {
@@ -57,5 +62,23 @@ std::vector<int> SignalPipe::take() {
   }
   return out;
 }
+
+StopFlag::StopFlag() {
+  g_stop_flag = 0;
+  for (int i = 0; i < 3; ++i) {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_flag_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(kStopSignals[i], &sa, &old_[i]);
+  }
+}
+
+StopFlag::~StopFlag() {
+  for (int i = 0; i < 3; ++i) ::sigaction(kStopSignals[i], &old_[i], nullptr);
+}
+
+const volatile std::sig_atomic_t* StopFlag::flag() const { return &g_stop_flag; }
+
+int StopFlag::signal() const { return static_cast<int>(g_stop_flag); }
 
 }  // namespace saturn

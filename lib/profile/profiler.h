@@ -10,7 +10,9 @@
 // without CUDA) is skipped with a message: the estimator covers it. When
 // `stop` becomes non-zero (a signal), the running trials are killed and
 // what was measured stays stored. Single-threaded; events come through
-// `on_event` on the caller's thread.
+// `on_event` on the caller's thread. Trials run in a TrialPool
+// (trial_pool.h) on devices that TrialSlots (trial_slots.h) hands out; what
+// each one means is classify_trial (trial_outcome.h).
 #pragma once
 
 #include <csignal>
@@ -43,6 +45,7 @@ struct ProfileOptions {
   std::string version;                  // written into each entry
   const volatile std::sig_atomic_t* stop = nullptr;
   std::function<void(const ProfileEvent&)> on_event;
+  class TrialPool* pool = nullptr;      // where trials run; null = worker processes of `saturn` here
 };
 
 struct ProfileSummary {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/run_files.h"
-#include "train/trainer.h"
+#include "train/train_job.h"
 
 namespace saturn::train {
 

@@ -20,8 +20,7 @@
 #include "core/slurm_env.h"
 #include "core/text.h"
 #include "core/workload.h"
-#include "train/fused_trainer.h"
-#include "train/trainer.h"
+#include "train/train_loop.h"
 
 namespace saturn::train {
 namespace {
@@ -245,7 +244,7 @@ int run_worker(const WorkerOptions& given) {
     tj.steps = o.steps;
     tj.micro_batch = o.micro_batch;
     tj.device = device;
-    tj.technique = technique ? technique_name(*technique) : "ddp";
+    tj.technique = technique.value_or(Technique::Ddp);
     tj.group_blocks = o.group_blocks;
     tj.micro_batches = o.micro_batches;
     tj.recompute = !o.no_recompute;
@@ -267,9 +266,9 @@ int run_worker(const WorkerOptions& given) {
         copy.hp.seed += c;
         jobs.push_back(copy);
       }
-      return train_fused(jobs, &g_stop, log);
+      return train(jobs, nullptr, &g_stop, log);
     }
-    return train_job(train_job_of(job, job_dir), comm.get(), &g_stop, log);
+    return train({train_job_of(job, job_dir)}, comm.get(), &g_stop, log);
   } catch (const c10::Error& e) {
     throw internal_error("job " + job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
   }

@@ -2,7 +2,7 @@
 // devices it is given. Torch-free interface, so cmd/ needs no LibTorch.
 //
 // With technique fused, the jobs are trained as one fused model on one device
-// (fused_trainer.h), each in its own job folder, each folder locked.
+// (techniques/fused.h, train_loop.h), each in its own job folder, each folder locked.
 //
 // With world > 1 and no rank, the worker is the job's local launcher: it
 // forks and execs one rank per device (this same binary with --rank), shares

@@ -1,23 +1,18 @@
-// The training loop of one job on one rank: single device, or data parallel
-// over a communicator's ranks with the same global batch, replicated (DDP)
-// or fully sharded (FSDP), or a pipeline of stages (1F1B or GPipe); or spilled
-// (several jobs fused into one model: fused_trainer.h). Writes the
-// job's metrics.jsonl, checkpoints and result.json (rank 0 only), resumes
-// from the newest valid checkpoint, and stops at a step boundary with a
-// checkpoint when `stop_signal` becomes non-zero (all ranks agree on the
-// step through one small all-reduce per step).
+// TrainJob: what one job's training on one rank is given (model, data,
+// hyperparameters, technique and its knobs, device, folder, trial options),
+// and the steps it trains. The training loop is train_loop.h; the
+// techniques are techniques/.
 #pragma once
 
-#include <torch/torch.h>
-
-#include <csignal>
+#include <cstdint>
 #include <functional>
 #include <string>
 
+#include "core/data_spec.h"
 #include "core/hyperparams.h"
 #include "core/model_spec.h"
+#include "core/technique.h"
 #include "core/train_spec.h"
-#include "train/comm/comm.h"
 
 namespace saturn::train {
 
@@ -46,8 +41,8 @@ struct TrainJob {
   int64_t steps = 0;              // overrides train.steps/epochs when > 0
   int64_t micro_batch = 0;        // samples per forward pass per rank; 0 = the whole local batch
   std::string device = "cpu";     // "cpu" or "cuda:N"
-  std::string technique = "ddp";  // with a communicator: "ddp" (replicas), "fsdp" (sharded) or "pipeline"; alone:
-                                  // "single" or "spill" (parameters in host memory), see sharded_model.h
+  Technique technique = Technique::Ddp;  // Single and Ddp are one (data parallel over the ranks, or one device);
+                                        // Fsdp and Pipeline over one device are that too (techniques/)
   int64_t group_blocks = 1;       // fsdp, spill: blocks gathered or copied to the device together
   int64_t micro_batches = 0;      // pipeline: micro-batches per step (0 = 2 x stages, at most the batch)
   bool gpipe = false;             // pipeline: GPipe schedule (else 1F1B, the same bubble in less memory)
@@ -57,22 +52,8 @@ struct TrainJob {
   TrialOptions trial;
 };
 
-// In a trial, each rank writes {"feasible": true, "step_time": median s,
-// "spread", "timed_steps", "peak_memory": bytes this rank added (CPU: peak
-// RSS over the RSS before the data was read; CUDA: peak reserved bytes)}, or
-// {"feasible": false, "reason": "out of memory: ..."} and returns
-// kTrialInfeasible (so the launcher stops the other ranks).
-//
-// Trains; returns 0 when done, or 128 + the signal number after a checkpoint
-// when stopped by `stop_signal` (which a signal handler sets). `comm` is null
-// for a single device. Progress goes to `log` (rank 0 only). Throws
-// saturn::Error for bad data or configuration.
 // The steps a job trains: --steps, else the workload's steps, else its
 // epochs over `train_samples`; a trial's warm-up and timed steps.
 int64_t total_steps(const TrainJob& job, int64_t train_samples);
-
-constexpr int kTrialInfeasible = 3;  // a trial that ran out of memory (its rank file says so)
-int train_job(const TrainJob& job, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
-              const std::function<void(const std::string&)>& log);
 
 }  // namespace saturn::train

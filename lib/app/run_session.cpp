@@ -1,0 +1,265 @@
+#include "app/run_session.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "core/hash.h"
+#include "core/run_files.h"
+#include "core/text.h"
+#include "core/units.h"
+#include "exec/local_launcher.h"
+#include "exec/run_lock.h"
+#include "exec/slurm_launcher.h"
+#include "exec/slurm_script.h"
+#include "plan/plan_json.h"
+#include "profile/profiler.h"
+#include "profile/runtime.h"
+#include "profile/store.h"
+#include "profile/trials.h"
+
+namespace saturn {
+
+ResumeDecision decide_resume(const std::optional<std::string>& stored_fingerprint, const std::string& fingerprint,
+                             bool planned, bool no_profile, const std::string& run_dir) {
+  ResumeDecision d;
+  if (stored_fingerprint && *stored_fingerprint != fingerprint) {
+    d.refusal = run_dir + ": holds a run of a different workload (its jobs or training settings differ); "
+                "use --run-dir for a new run, or remove " + run_dir;
+    return d;
+  }
+  d.resume = stored_fingerprint.has_value();
+  d.profile = !no_profile && !planned;
+  return d;
+}
+
+std::string workload_fingerprint(const Workload& w, const JobSet& jobs) {
+  std::string text = canonical(w.train);
+  for (const auto& j : jobs.jobs) text += "\n" + j.id + "=" + j.hash;
+  return content_hash(text);
+}
+
+Baseline parse_baseline(const std::string& name) {
+  std::vector<std::string> names;
+  for (Baseline b : all_baselines()) {
+    std::string n = baseline_name(b);
+    std::replace(n.begin(), n.end(), ' ', '-');
+    if (n == name) return b;
+    names.push_back(n);
+  }
+  throw usage_error("--baseline: " + saturn::quoted(name) + " is not a baseline (" + join(names, ", ") + ")");
+}
+
+bool wants_requeue(const std::optional<SlurmAllocation>& slurm, int exit_code) {
+  return slurm.has_value() && exit_code == 128 + SIGUSR1;
+}
+
+void requeue_slurm_job(const SlurmAllocation& a, const std::string& run_dir,
+                       const std::function<void(const std::string&)>& say) {
+  std::string out;
+  int status = -1;
+  if (FILE* p = ::popen(("scontrol requeue " + a.job_id + " 2>&1").c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    status = ::pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (status == 0)
+    say("Slurm job " + a.job_id + " requeued: it resumes " + run_dir + " when it starts again");
+  else
+    say("scontrol requeue " + a.job_id + " failed" + (out.empty() ? "" : " (" + excerpt(out, 200) + ")") +
+        ": submit the same script again to resume " + run_dir);
+}
+
+namespace {
+
+void requeue(const SessionHooks& hooks, const SlurmAllocation& a, const std::string& run_dir) {
+  if (hooks.requeue) hooks.requeue(a, run_dir);
+  else requeue_slurm_job(a, run_dir, hooks.say);
+}
+
+}  // namespace
+
+RunSession::RunSession(const SessionOptions& o) : o_(o) {
+  LoadOptions load;
+  load.resolve_slurm = false;  // resolved here, once, keeping the allocation
+  w_ = load_workload(o.workload, load);
+  // `cluster: slurm` inside a job: the allocation becomes the cluster.
+  slurm_ = resolve_slurm_cluster(w_, o.workload, slurm_environment());
+  jobs_ = expand_jobs(w_);
+  run_dir_ = o.run_dir.empty() ? "runs/" + w_.name : o.run_dir;
+  if (w_.cluster.slurm && !slurm_ && !o.plan_only)
+    throw Error(ErrorKind::Unavailable,
+                "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch "
+                "(saturn run --slurm-script prints a script), or list the nodes under cluster.nodes");
+  if (!o.baseline.empty()) baseline_ = parse_baseline(o.baseline);
+  if (o.max_restarts < 0) throw usage_error("--max-restarts: expected 0 or more");
+  plan_options(w_, o.time_limit, o.threads);  // validates the flags before any work
+}
+
+RunSession::~RunSession() = default;
+
+PlannedRun RunSession::plan() const {
+  PlannedRun p;
+  const std::string state_path = run_files::state_path(run_dir_);
+  p.existing = std::filesystem::exists(state_path);
+  if (p.existing) {
+    RunState st(state_path, true);
+    for (const auto& j : st.jobs()) p.done += j.status == JobStatus::Done;
+  }
+  ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+  p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), store);
+  keep_executable(p.problem);
+  p.plan = baseline_ ? baseline_plan(p.problem.problem, *baseline_)
+                     : solve_plan(p.problem.problem, plan_options(w_, o_.time_limit, o_.threads));
+  return p;
+}
+
+std::string RunSession::slurm_script(const PlannedRun& p) const {
+  if (!w_.cluster.slurm && w_.cluster.instances().size() > 1)
+    throw usage_error("--slurm-script: the workload lists " + std::to_string(w_.cluster.instances().size()) +
+                      " nodes; say `cluster: slurm` so the job plans on the nodes Slurm gives it");
+  const Node& n = w_.cluster.slurm ? *w_.cluster.slurm : w_.cluster.nodes.front();
+  std::set<size_t> used;
+  for (const auto& a : p.plan.items) used.insert(p.problem.problem.options[a.option].node);
+  SlurmScriptInput in;
+  in.workload = o_.workload;
+  in.name = w_.name;
+  in.run_dir = o_.run_dir.empty() ? "" : run_dir_;
+  in.nodes = std::max<int64_t>(1, static_cast<int64_t>(used.size()));
+  in.gpus_per_node = n.kind == DeviceKind::Cpu ? 0 : n.count;
+  in.tasks_per_node = n.count;
+  in.cpus_per_task = n.kind == DeviceKind::Cpu ? n.threads : 4;
+  in.makespan_s = p.plan.makespan;
+  in.jobs = static_cast<int64_t>(p.problem.problem.jobs.size());
+  in.devices = std::to_string(in.nodes) + " x " + std::to_string(n.count) + " " +
+               (n.kind == DeviceKind::Cpu ? "cpu" : n.model.empty() ? "GPU" : n.model);
+  return saturn::slurm_script(in);
+}
+
+bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
+  ProfileOptions pr;
+  pr.workload_path = o_.workload;
+  pr.saturn = o_.saturn;
+  pr.scratch = (std::filesystem::temp_directory_path() / ("saturn-run-profile-" + std::to_string(::getpid()))).string();
+  pr.cuda_here = o_.cuda_here;
+  pr.version = o_.version;
+  pr.stop = stop.flag();
+  pr.on_event = [&](const ProfileEvent& e) {
+    if (e.kind == ProfileEvent::Done && e.entry)
+      hooks.say("profile [" + std::to_string(e.done) + "/" + std::to_string(e.total) + "] " +
+                jobs_.shapes[e.trial->shape].id + " " + technique_name(e.trial->key.technique) + " x" +
+                std::to_string(e.trial->key.devices) + ": " +
+                (e.entry->feasible ? human_duration(e.entry->step_time) + "/step" : "infeasible: " + e.entry->reason));
+    else if (e.kind == ProfileEvent::Fail)
+      hooks.say("profile: " + jobs_.shapes[e.trial->shape].id + ": failed: " + e.message);
+  };
+  ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+  const ProfileSummary s = run_profile(w_, jobs_, store, pr);
+  if (s.measured > 0 || s.failed > 0)
+    hooks.say("profile: " + std::to_string(s.measured) + " measured, " + std::to_string(s.stored) +
+              " already stored in " + human_duration(s.wall_s));
+  if (s.interrupted) hooks.say("interrupted while profiling; what was measured is kept");
+  return !s.interrupted;
+}
+
+std::unique_ptr<Launcher> RunSession::launcher(SignalPipe& signals) const {
+  LocalLauncherOptions lo;
+  lo.saturn = o_.saturn;
+  lo.workload = o_.workload;
+  lo.run_dir = run_dir_;
+  for (size_t i = 0; i < w_.cluster.nodes.size(); ++i) {
+    const Node& n = w_.cluster.nodes[i];
+    const bool cuda = n.kind == DeviceKind::Cuda || (n.kind == DeviceKind::Auto && o_.cuda_here);
+    LocalNode ln{n.name, cuda, n.threads > 0 ? n.threads : 1};
+    if (slurm_) {  // nodes are the allocation's hosts, in its order
+      ln.gpus = n.kind != DeviceKind::Cpu ? slurm_->gpus_per_node : 0;
+      ln.cpus_per_rank = std::max<int64_t>(1, slurm_->cpus[i] / std::max<int64_t>(1, n.count));
+    }
+    lo.nodes.push_back(ln);
+  }
+  if (slurm_) return std::make_unique<SlurmLauncher>(lo, signals);
+  return std::make_unique<LocalLauncher>(lo, signals);
+}
+
+RunOptions RunSession::runner_options(const WorkloadProblem& wp, const SessionHooks& hooks) const {
+  const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
+  RunOptions ro;
+  ro.max_restarts = o_.max_restarts;
+  ro.plan = po;
+  ro.interval = baseline_ ? 0 : w_.planner.introspection_interval;
+  ro.threshold = w_.planner.introspection_threshold;
+  ro.replan_time_limit = std::clamp(ro.interval / 10, 0.2, po.time_limit);
+  if (baseline_) {
+    ro.initial = baseline_plan(wp.problem, *baseline_);
+    ro.initial_reason = std::string("baseline: ") + baseline_name(*baseline_);
+  }
+  ro.tick = hooks.tick;
+  const std::string plan_path = run_files::plan_path(run_dir_);
+  const std::string name = w_.name;
+  const PlanProblem problem = wp.problem;
+  ro.plan_doc = [plan_path, name, problem](const Plan& plan) {
+    nlohmann::json doc = plan_json(problem, plan);
+    doc["workload"] = name;
+    const std::string text = doc.dump(2);
+    write_file_atomic(plan_path, text + "\n");
+    return text;
+  };
+  ro.on_event = hooks.on_event;
+  ro.on_tick = hooks.on_tick;
+  return ro;
+}
+
+RunSummary RunSession::run(const SessionHooks& hooks) {
+  RunLock lock(run_dir_);
+  auto stop = std::make_unique<StopFlag>();
+  state_ = std::make_unique<RunState>(run_files::state_path(run_dir_));
+  const std::string fingerprint = workload_fingerprint(w_, jobs_);
+  const ResumeDecision d = decide_resume(state_->meta("fingerprint"), fingerprint, state_->latest_plan().has_value(),
+                                         o_.no_profile, run_dir_);
+  if (!d.refusal.empty()) throw data_error(d.refusal);
+  state_->set_meta("fingerprint", fingerprint);
+  state_->set_meta("workload", w_.name);
+  state_->set_meta("workload_path", std::filesystem::absolute(o_.workload).string());
+  if (slurm_)
+    hooks.say("Slurm job " + slurm_->job_id + ": " + std::to_string(slurm_->hosts.size()) + " node(s) " +
+              join(slurm_->hosts, ",") + ", " + std::to_string(slurm_->gpus_per_node) + " GPU(s) each" +
+              (slurm_->restart_count > 0
+                   ? "; requeued (restart " + std::to_string(slurm_->restart_count) + "): resuming " + run_dir_
+                   : ""));
+  auto stopped_early = [&] {
+    RunSummary s;
+    s.exit_code = 128 + stop->signal();
+    if (wants_requeue(slurm_, s.exit_code)) requeue(hooks, *slurm_, run_dir_);
+    return s;
+  };
+  if (d.profile && !profile(hooks, *stop)) return stopped_early();
+
+  ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+  WorkloadProblem wp = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), store);
+  keep_executable(wp);
+  RunInput in;
+  in.problem = wp.problem;
+  for (const auto& j : jobs_.jobs) in.jobs.push_back({jobs_.shapes[j.shape].id, job_steps(w_, j)});
+  RunOptions ro = runner_options(wp, hooks);
+  if (stop->signal()) {  // stopped while planning: nothing started yet
+    hooks.say("stopped by signal " + std::to_string(stop->signal()) + " before training started");
+    return stopped_early();
+  }
+  stop.reset();
+  SignalPipe signals({SIGUSR1});
+  std::unique_ptr<Launcher> l = launcher(signals);
+  trained_ = true;
+  RunSummary s = run_plan(in, *state_, *l, ro);
+  if (wants_requeue(slurm_, s.exit_code)) requeue(hooks, *slurm_, run_dir_);
+  return s;
+}
+
+}  // namespace saturn

@@ -1,0 +1,130 @@
+// RunSession: what `saturn run` does, as a library: load and validate the
+// workload (and a Slurm allocation it runs in), decide whether the run
+// directory is a fresh run, one to resume, or one to refuse, profile what
+// the store lacks, build the planner's problem, choose the launcher (local
+// processes, or Slurm job steps inside an allocation), execute the plan
+// with the runner, and requeue the Slurm job when it was told to stop
+// before its time limit. The command parses flags into SessionOptions,
+// calls one of the three entry points and prints.
+//
+// Holds the run directory's lock for the length of run(). SIGINT, SIGTERM
+// and SIGUSR1 stop it: while profiling or planning through a StopFlag
+// (exec/signals.h), then through the runner. Not thread safe.
+// Errors: saturn::Error (usage, bad workload, a run directory of another
+// workload, no Slurm job for `cluster: slurm`).
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/job.h"
+#include "core/slurm_env.h"
+#include "core/workload.h"
+#include "exec/launcher.h"
+#include "exec/runner.h"
+#include "exec/signals.h"
+#include "exec/state.h"
+#include "plan/baselines.h"
+#include "plan/plan.h"
+#include "profile/workload_problem.h"
+
+namespace saturn {
+
+struct SessionOptions {
+  std::string workload;        // the workload file
+  std::string store;           // profile store; "" = ProfileStore::default_path()
+  std::string run_dir;         // "" = runs/<workload name>
+  std::string time_limit;      // solver time limit; "" = the workload's
+  int64_t threads = 0;         // CBC threads; 0 = the workload's
+  int64_t max_restarts = 2;    // relaunches of a failing job
+  std::string baseline;        // execute this baseline's plan instead ("" = saturn's)
+  bool no_profile = false;     // plan from what is stored and estimated; measure nothing
+  bool plan_only = false;      // --dry-run, --slurm-script: no Slurm job needed, nothing written
+  std::string saturn;          // this executable, for the workers it starts
+  std::string version;         // written into profile entries
+  bool cuda_here = false;      // resolves `auto` nodes
+};
+
+// What the session reports while it runs, and how it stops early.
+struct SessionHooks {
+  std::function<void(const std::string&)> say;              // one line of progress
+  std::function<void(const EventRecord&)> on_event;         // the runner's events
+  std::function<void(const RunSnapshot&)> on_tick;          // every `tick` seconds
+  double tick = 5;
+  // Called with the stop's exit code when the session stopped inside a
+  // Slurm job and SIGUSR1 asked it to (default: requeue_slurm_job).
+  std::function<void(const SlurmAllocation&, const std::string& run_dir)> requeue;
+};
+
+// A run directory's verdict for a new `saturn run` of a workload.
+struct ResumeDecision {
+  bool resume = false;         // the directory holds this workload's run: continue it
+  bool profile = false;        // measure what the store lacks first
+  std::string refusal;         // non-empty: the directory holds another workload's run (the message)
+};
+// `stored_fingerprint` is what state.db holds (none for a new directory),
+// `planned` whether it holds a plan already (a resumed run does not profile
+// again).
+ResumeDecision decide_resume(const std::optional<std::string>& stored_fingerprint, const std::string& fingerprint,
+                             bool planned, bool no_profile, const std::string& run_dir);
+// The fingerprint of what a run trains: its jobs and training settings.
+std::string workload_fingerprint(const Workload& w, const JobSet& jobs);
+// "current-practice", "optimus-greedy", ...: the baseline, or a usage error.
+Baseline parse_baseline(const std::string& name);
+// Whether a stop with `exit_code` inside `slurm` asks for a requeue
+// (SIGUSR1: Slurm's warning before the time limit).
+bool wants_requeue(const std::optional<SlurmAllocation>& slurm, int exit_code);
+// `scontrol requeue` of the allocation's job; says what happened.
+void requeue_slurm_job(const SlurmAllocation& a, const std::string& run_dir,
+                       const std::function<void(const std::string&)>& say);
+
+// A plan that would run, for --dry-run and --slurm-script.
+struct PlannedRun {
+  WorkloadProblem problem;
+  Plan plan;
+  bool existing = false;       // the run directory holds a run
+  int64_t done = 0;            // ... with this many jobs done
+};
+
+class RunSession {
+ public:
+  explicit RunSession(const SessionOptions& o);
+  ~RunSession();
+
+  const Workload& workload() const { return w_; }
+  const JobSet& jobs() const { return jobs_; }
+  const std::string& run_dir() const { return run_dir_; }
+  const std::optional<SlurmAllocation>& slurm() const { return slurm_; }
+
+  // The plan a run would execute; writes nothing.
+  PlannedRun plan() const;
+  // The sbatch script that runs this workload under Slurm (--slurm-script).
+  std::string slurm_script(const PlannedRun& p) const;
+  // The run: returns the runner's summary (its exit_code is the command's:
+  // 0, 1 when a job failed, 128 + a signal when stopped). Stopped while
+  // profiling or planning, nothing trained: trained() is false.
+  RunSummary run(const SessionHooks& hooks);
+  bool trained() const { return trained_; }
+  // The state after run() (leaderboard); null before.
+  const RunState* state() const { return state_.get(); }
+
+ private:
+  bool profile(const SessionHooks& hooks, const StopFlag& stop);  // false: interrupted
+  std::unique_ptr<Launcher> launcher(SignalPipe& signals) const;
+  RunOptions runner_options(const WorkloadProblem& wp, const SessionHooks& hooks) const;
+
+  SessionOptions o_;
+  Workload w_;
+  std::optional<SlurmAllocation> slurm_;
+  JobSet jobs_;
+  std::string run_dir_;
+  std::optional<Baseline> baseline_;
+  std::unique_ptr<RunState> state_;
+  bool trained_ = false;
+};
+
+}  // namespace saturn

@@ -1,0 +1,33 @@
+// What a finished profiling trial means, from its worker's exit code and
+// the rank files it left (run_files::read_trial): measured (every rank
+// wrote a feasible result, exit 0), out of memory (a rank says so; stored
+// infeasible), unavailable (exit 69: these devices are not here; the group
+// is skipped and estimated), or failed (anything else; nothing stored).
+// Stateless.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/run_files.h"
+#include "profile/store.h"
+
+namespace saturn {
+
+enum class TrialOutcome { Measured, OutOfMemory, Unavailable, Failed };
+
+struct TrialVerdict {
+  TrialOutcome outcome = TrialOutcome::Failed;
+  std::string why;  // OutOfMemory: the rank's reason; Unavailable, Failed: what the worker said
+};
+
+// Reads the `ranks` rank files of `run_dir`; `last_log_line` is what the
+// worker last said.
+TrialVerdict classify_trial(int exit_code, const std::string& run_dir, int64_t ranks, const std::string& last_log_line,
+                            std::vector<run_files::Trial>* results);
+
+// The measurement `results` (rank 0's step time, the largest peak memory
+// and startup over ranks) written into `e`; or its reason when out of memory.
+void record_trial(const TrialVerdict& v, const std::vector<run_files::Trial>& results, ProfileEntry& e);
+
+}  // namespace saturn

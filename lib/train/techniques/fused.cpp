@@ -1,0 +1,160 @@
+#include "train/techniques/fused.h"
+
+#include "core/error.h"
+#include "train/fused_model.h"
+#include "train/fused_optim.h"
+#include "train/optim.h"
+#include "train/optim_state.h"
+#include "train/precision.h"
+
+namespace saturn::train {
+namespace {
+
+// [K, ...]: the same tensor for each of the K models.
+torch::Tensor for_each_model(const torch::Tensor& t, int64_t k) {
+  auto shape = t.sizes().vec();
+  shape.insert(shape.begin(), k);
+  return t.unsqueeze(0).expand(shape).contiguous();
+}
+
+std::vector<int64_t> seeds_of(const std::vector<TrainJob>& jobs) {
+  std::vector<int64_t> out;
+  for (const auto& j : jobs) out.push_back(j.hp.seed);
+  return out;
+}
+
+std::vector<Hyperparams> hps_of(const std::vector<TrainJob>& jobs) {
+  std::vector<Hyperparams> out;
+  for (const auto& j : jobs) out.push_back(j.hp);
+  return out;
+}
+
+class Fused final : public TechniqueImpl {
+ public:
+  explicit Fused(const TechniqueSetup& t)
+      : t_(t),
+        jobs_(*t.jobs),
+        k_(static_cast<int64_t>(jobs_.size())),
+        model_(jobs_.front().arch, jobs_.front().config, seeds_of(jobs_), t.device),
+        opt_(model_.trainable(), jobs_.front().train.optimizer, hps_of(jobs_)),
+        plain_(model_.plain()) {
+    const TrainJob& first = jobs_.front();
+    micro_ = first.micro_batch > 0 ? first.micro_batch : first.hp.batch_size;
+    // Parameter i of the optimizer is params[train_index_[i]].
+    const auto& params = model_.params();
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i].requires_grad()) train_index_.push_back(i);
+    plain_->to(t.device);
+    plain_params_ = trainable(*plain_);
+  }
+
+  void set_lr(const std::vector<double>& lr) override { opt_.set_lr(lr); }
+
+  torch::Tensor train_step(const Samples& s, const std::vector<bool>& active) override {
+    for (auto p : model_.params()) p.mutable_grad() = torch::Tensor();
+    auto mask = torch::zeros({k_}, torch::TensorOptions().device(t_.device));
+    for (int64_t j = 0; j < k_; ++j)
+      if (active[static_cast<size_t>(j)]) mask[j] = 1.0;
+    auto sum = torch::zeros({k_}, torch::TensorOptions().dtype(torch::kDouble).device(t_.device));
+    for (int64_t p = 0; p < s.count; p += micro_) {
+      const int64_t n = std::min(p + micro_, s.count) - p;
+      std::vector<torch::Tensor> ins, tgs;
+      for (size_t j = 0; j < jobs_.size(); ++j) {
+        std::vector<int64_t> idx;
+        for (int64_t q = p; q < p + n; ++q) idx.push_back(s.index(j, q));
+        Batch b = s.data->batch(idx);
+        ins.push_back(b.input);
+        tgs.push_back(b.target);
+      }
+      torch::Tensor losses;
+      {
+        AutocastScope autocast(t_.device, t_.bf16);
+        auto out = model_.forward(torch::stack(ins).to(t_.device, /*non_blocking=*/true));
+        losses = FusedModel::losses(out, torch::stack(tgs).to(t_.device, /*non_blocking=*/true)) *
+                 (static_cast<double>(n) / static_cast<double>(s.count));
+      }
+      (losses * mask).sum().backward();
+      sum += losses.detach().to(torch::kDouble);
+    }
+    return sum;
+  }
+
+  // Each model's own global norm.
+  void clip(double max_norm) override {
+    torch::NoGradGuard g;
+    auto sq = torch::zeros({k_}, torch::TensorOptions().dtype(torch::kDouble).device(t_.device));
+    for (const auto& p : model_.params())
+      if (p.grad().defined()) sq += p.grad().to(torch::kDouble).pow(2).reshape({k_, -1}).sum(1);
+    auto coef = (max_norm / (sq.sqrt() + 1e-6)).clamp_max(1.0);
+    for (auto p : model_.params())
+      if (p.grad().defined()) {
+        std::vector<int64_t> shape(static_cast<size_t>(p.dim()), 1);
+        shape[0] = k_;
+        p.mutable_grad().mul_(coef.to(p.grad().dtype()).view(shape));
+      }
+  }
+
+  void update(const std::vector<bool>& active) override { opt_.step(active); }
+
+  // Every model sees the same held-out samples.
+  torch::Tensor eval_sum(const Samples& s) override {
+    torch::NoGradGuard no_grad;
+    model_.train(false);
+    auto sum = torch::zeros({k_}, torch::TensorOptions().dtype(torch::kDouble).device(t_.device));
+    for (int64_t p = 0; p < s.count; p += micro_) {
+      std::vector<int64_t> idx;
+      for (int64_t q = p; q < std::min(p + micro_, s.count); ++q) idx.push_back(s.index(0, q));
+      Batch b = s.data->batch(idx);
+      AutocastScope autocast(t_.device, t_.bf16);
+      sum += FusedModel::losses(model_.forward(for_each_model(b.input.to(t_.device), k_)),
+                                for_each_model(b.target.to(t_.device), k_))
+                 .to(torch::kDouble) *
+             static_cast<double>(idx.size());
+    }
+    model_.train(true);
+    return sum;
+  }
+
+  // Through the plain model and a plain optimizer: the single-job format.
+  std::optional<nlohmann::json> load(size_t j, Checkpointer& ckpt,
+                                     const std::function<void(const std::string&)>& warn) override {
+    auto plain_opt = make_optimizer(plain_params_, jobs_[j].train.optimizer, jobs_[j].hp);
+    auto manifest = ckpt.load_latest(plain_, *plain_opt, warn);
+    if (manifest) {
+      model_.load(static_cast<int64_t>(j), plain_);
+      for (size_t i = 0; i < train_index_.size(); ++i)
+        opt_.set_state(i, static_cast<int64_t>(j), state_of(*plain_opt, plain_params_[i]));
+    }
+    return manifest;
+  }
+
+  void save(size_t j, Checkpointer& ckpt, int64_t step, const nlohmann::json& meta) override {
+    model_.extract(static_cast<int64_t>(j), plain_);
+    auto plain_opt = make_optimizer(plain_params_, jobs_[j].train.optimizer, jobs_[j].hp);
+    for (size_t i = 0; i < train_index_.size(); ++i)
+      set_state(*plain_opt, plain_params_[i], opt_.state(i, static_cast<int64_t>(j)));
+    ckpt.save(step, plain_, *plain_opt, meta);
+  }
+
+  int64_t fused_width() const override { return k_; }
+
+ private:
+  TechniqueSetup t_;
+  const std::vector<TrainJob>& jobs_;
+  int64_t k_;
+  FusedModel model_;
+  FusedOptimizer opt_;
+  BlockModel plain_;
+  std::vector<torch::Tensor> plain_params_;
+  std::vector<size_t> train_index_;
+  int64_t micro_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<TechniqueImpl> make_fused(const TechniqueSetup& t) {
+  if (t.comm) throw usage_error("--technique fused: takes one device, got " + std::to_string(t.comm->world()));
+  return std::make_unique<Fused>(t);
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,79 @@
+#include "train/techniques/technique.h"
+
+#include <algorithm>
+
+#include "train/models/build.h"
+#include "train/precision.h"
+
+namespace saturn::train {
+
+std::vector<torch::Tensor> trainable(torch::nn::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : m.parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+BlockModel build_job_model(const TechniqueSetup& t) {
+  const TrainJob& job = t.jobs->front();
+  torch::manual_seed(job.hp.seed);
+  BlockModel model = build_model(job.arch, job.config, job.module_path);
+  model->to(t.device);
+  if (t.comm)
+    for (auto& p : model->parameters()) {
+      torch::NoGradGuard g;
+      t.comm->broadcast(p, 0);
+    }
+  model->train();
+  return model;
+}
+
+std::pair<int64_t, int64_t> rank_slice(int64_t count, const Communicator* comm) {
+  const int64_t rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
+  return {count * rank / world, count * (rank + 1) / world};
+}
+
+namespace {
+
+// The samples of positions [p, min(p + micro, hi)) of job 0.
+Batch micro_batch(const Samples& s, int64_t p, int64_t micro, int64_t hi) {
+  std::vector<int64_t> idx;
+  for (int64_t q = p; q < std::min(p + micro, hi); ++q) idx.push_back(s.index(0, q));
+  return s.data->batch(idx);
+}
+
+}  // namespace
+
+torch::Tensor train_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, int64_t hi, int64_t micro,
+                          const ForwardFn& forward, const std::function<void()>& after_backward) {
+  // Summed on the device: one host sync per step, not one per micro-batch.
+  auto sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(t.device));
+  for (int64_t p = lo; p < hi; p += micro) {
+    Batch b = micro_batch(s, p, micro, hi);
+    const double share = static_cast<double>(b.target.size(0)) / static_cast<double>(s.count);
+    torch::Tensor loss;
+    {
+      AutocastScope autocast(t.device, t.bf16);
+      auto out = forward(b.input.to(t.device, /*non_blocking=*/true));
+      loss = BlockModelImpl::loss(out, b.target.to(t.device, /*non_blocking=*/true)) * share;
+    }
+    loss.backward();
+    if (after_backward) after_backward();
+    sum += loss.detach().to(torch::kDouble);
+  }
+  return sum;
+}
+
+torch::Tensor eval_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, int64_t hi, int64_t micro,
+                         const ForwardFn& forward) {
+  double sum = 0;
+  for (int64_t p = lo; p < hi; p += micro) {
+    Batch b = micro_batch(s, p, micro, hi);
+    AutocastScope autocast(t.device, t.bf16);
+    auto out = forward(b.input.to(t.device));
+    sum += BlockModelImpl::loss(out, b.target.to(t.device)).item<double>() * static_cast<double>(b.target.size(0));
+  }
+  return torch::full({1}, sum, torch::TensorOptions().dtype(torch::kDouble).device(t.device));
+}
+
+}  // namespace saturn::train

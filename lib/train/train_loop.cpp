@@ -1,0 +1,305 @@
+#include "train/train_loop.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/run_files.h"
+#include "train/checkpoint.h"
+#include "train/data/dataset.h"
+#include "train/data/sampler.h"
+#include "train/metrics.h"
+#include "train/optim.h"
+#include "train/precision.h"
+#include "train/techniques/technique.h"
+#include "train/trial_timer.h"
+
+namespace saturn::train {
+
+int64_t total_steps(const TrainJob& job, int64_t train_samples) {
+  if (job.trial.enabled) return job.trial.warmup + job.trial.max_steps + 1;
+  if (job.steps > 0) return job.steps;
+  if (job.train.steps > 0) return job.train.steps;
+  return static_cast<int64_t>(std::ceil(job.train.epochs * static_cast<double>(train_samples) /
+                                        static_cast<double>(job.hp.batch_size)));
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+bool is_out_of_memory(const std::string& what) {
+  return what.find("out of memory") != std::string::npos || what.find("not enough memory") != std::string::npos ||
+         what.find("std::bad_alloc") != std::string::npos;
+}
+
+void check_compatible(const std::vector<TrainJob>& jobs) {
+  if (jobs.empty()) throw internal_error("train: no jobs");
+  const TrainJob& a = jobs.front();
+  for (const TrainJob& b : jobs) {
+    auto refuse = [&](const std::string& what) {
+      throw usage_error("--technique fused: jobs " + a.id + " and " + b.id + " differ in " + what +
+                        " (fused jobs share the model, batch size, data and training settings)");
+    };
+    if (b.arch != a.arch || !(b.config == a.config)) refuse("model");
+    if (b.hp.batch_size != a.hp.batch_size) refuse("batch size");
+    if (!(b.data == a.data)) refuse("data");
+    if (!(b.train == a.train)) refuse("training settings");
+    if (b.steps != a.steps) refuse("steps");
+  }
+}
+
+// One job's progress through the loop.
+struct JobRun {
+  const TrainJob* job = nullptr;
+  EpochSampler sampler;
+  std::unique_ptr<Checkpointer> ckpt;
+  std::unique_ptr<MetricsLog> metrics;  // rank 0, not in a trial
+  int64_t step = 0;                     // optimizer steps done
+  int64_t interval_steps = 0;           // since its last metrics line
+  double lr = 0, loss = NAN;
+  std::optional<double> eval;
+  nlohmann::json resumed = nlohmann::json::object();  // the manifest's meta it resumed from
+  bool active = true;
+};
+
+// The state of one train() call: what the loop and its steps share.
+struct Run {
+  const std::vector<TrainJob>& jobs;
+  Communicator* comm;
+  const volatile std::sig_atomic_t* stop_signal;
+  const std::function<void(const std::string&)>& log;
+  const TrainJob& first;
+  int rank = 0, world = 1;
+  bool leader = true, trial = false;
+  torch::Device device;
+  int64_t batch = 0, total = 0, rss_before = 0;
+  InputShape shape;
+  DataSplit data;
+  std::unique_ptr<TechniqueImpl> tech;
+  std::vector<JobRun> runs;
+  Clock::time_point run_start = Clock::now(), interval_start = Clock::now();
+
+  Run(const std::vector<TrainJob>& j, Communicator* c, const volatile std::sig_atomic_t* s,
+      const std::function<void(const std::string&)>& l)
+      : jobs(j), comm(c), stop_signal(s), log(l), first(j.front()), device(j.front().device) {}
+
+  void say(const std::string& m) const {
+    if (leader) log(m);
+  }
+  run_files::Result result(const JobRun& r) const {
+    return {r.job->id, total, r.loss, r.eval, seconds_since(run_start), tech->fused_width()};
+  }
+  void open();
+  void resume();
+  std::optional<std::vector<double>> evaluate();
+  void after_step(bool stopping);
+  int steps();
+};
+
+void Run::open() {
+  rank = comm ? comm->rank() : 0;
+  world = comm ? comm->world() : 1;
+  leader = rank == 0;
+  trial = first.trial.enabled;
+  batch = first.hp.batch_size;
+  if (batch < world)
+    throw data_error("job " + first.id + ": batch_size " + std::to_string(batch) + " is smaller than its " +
+                     std::to_string(world) + " ranks");
+  rss_before = trial ? rss_now() : 0;
+  // Data first: a bad file fails before any work.
+  shape = input_shape(first.arch, first.config, first.data);
+  data = open_data(first.data, shape, first.resolve);
+  total = total_steps(first, data.train->size());
+  tech = make_technique({&jobs, comm, device, uses_bf16(device, first.train.precision), &data});
+  if (trial) std::filesystem::create_directories(run_files::trial_dir(first.trial.run_dir));
+  for (const TrainJob& j : jobs) {
+    JobRun r{&j, EpochSampler(data.train->size(), static_cast<uint64_t>(j.hp.seed))};
+    r.ckpt = std::make_unique<Checkpointer>(run_files::checkpoint_dir(j.out_dir));
+    if (!trial) std::filesystem::create_directories(j.out_dir);
+    runs.push_back(std::move(r));
+  }
+}
+
+void Run::resume() {
+  for (size_t j = 0; j < runs.size(); ++j) {
+    JobRun& r = runs[j];
+    if (trial) continue;
+    if (r.job->resume)
+      if (auto manifest = tech->load(j, *r.ckpt, [&](const std::string& m) { say("warning: " + m); })) {
+        r.step = (*manifest)["step"].get<int64_t>();
+        r.resumed = manifest->value("meta", nlohmann::json::object());
+        say("resumed " + r.job->id + " from step " + std::to_string(r.step));
+      }
+    if (leader) r.metrics = std::make_unique<MetricsLog>(run_files::metrics_path(r.job->out_dir), r.step > 0 ? r.step : -1);
+  }
+  if (comm) comm->barrier();  // every rank has loaded before rank 0 may write a newer checkpoint
+  for (JobRun& r : runs) {
+    r.active = r.step < total;
+    if (r.active || trial) continue;
+    // Finished before: result.json may be missing when the last worker was
+    // stopped between its final checkpoint and writing it; the final
+    // checkpoint carries the result.
+    const std::string result = run_files::result_path(r.job->out_dir);
+    if (leader && !std::filesystem::exists(result) && r.resumed.contains("result"))
+      write_json_atomic(result, r.resumed["result"]);
+    say(r.job->id + " is already done (" + std::to_string(total) + " steps)");
+  }
+}
+
+// Every job's mean loss over the held-out samples (the same for all jobs),
+// or nullopt without any.
+std::optional<std::vector<double>> Run::evaluate() {
+  if (data.valid->size() == 0) return std::nullopt;
+  const int64_t n = std::min<int64_t>(first.train.eval_batches * batch, std::max<int64_t>(data.valid->size(), batch));
+  const Dataset& valid = *data.valid;
+  auto sum = tech->eval_sum({&valid, n, [&](size_t, int64_t q) { return q % valid.size(); }, 0});
+  if (comm) comm->all_reduce(sum);
+  sum = sum.cpu();
+  std::vector<double> out(runs.size());
+  for (size_t j = 0; j < runs.size(); ++j) out[j] = sum[static_cast<int64_t>(j)].item<double>() / static_cast<double>(n);
+  return out;
+}
+
+// A step's cadence for every job that took it: metrics line, evaluation,
+// checkpoint, and result.json when it is the last.
+void Run::after_step(bool stopping) {
+  const double interval = seconds_since(interval_start);
+  bool logged = false, evaluate_now = false;
+  auto due = [&](int64_t every, int64_t done) { return (every > 0 && done % every == 0) || done == total; };
+  for (JobRun& r : runs) {
+    if (!r.active) continue;
+    evaluate_now = evaluate_now || due(first.train.eval_every, r.step);
+    if (!leader || !due(first.train.log_every, r.step)) continue;
+    const double samples_per_s = interval > 0 ? static_cast<double>(r.interval_steps * batch) / interval : 0.0;
+    nlohmann::json line = {{"step", r.step}, {"loss", r.loss}, {"lr", r.lr}, {"samples_per_s", samples_per_s},
+                           {"time", seconds_since(run_start)}};
+    if (shape.modality == Modality::Tokens)
+      line["tokens_per_s"] = samples_per_s * static_cast<double>(data.train->tokens_per_sample());
+    r.metrics->write(line);
+    r.interval_steps = 0;
+    logged = true;
+  }
+  if (logged) interval_start = Clock::now();
+  const auto evals = evaluate_now ? evaluate() : std::nullopt;
+  std::vector<JobRun*> finished;
+  for (size_t j = 0; j < runs.size(); ++j) {
+    JobRun& r = runs[j];
+    if (!r.active) continue;
+    if (evals && due(first.train.eval_every, r.step)) {
+      r.eval = (*evals)[j];
+      if (leader) r.metrics->write({{"step", r.step}, {"eval_loss", *r.eval}});
+    }
+    const bool last = r.step == total;
+    if (due(first.train.checkpoint_every, r.step) || stopping) {
+      nlohmann::json meta = {{"job", r.job->id}, {"samples", r.step * batch}, {"world", world}};
+      if (tech->fused_width() > 0) meta["fused"] = tech->fused_width();
+      if (last) meta["result"] = run_files::to_json(result(r));
+      tech->save(j, *r.ckpt, r.step, meta);
+    }
+    if (last) finished.push_back(&r);
+  }
+  if (finished.empty()) return;
+  if (comm) comm->barrier();  // every rank is done before result.json says so
+  for (JobRun* r : finished) {
+    r->active = false;
+    if (!leader) continue;
+    write_json_atomic(run_files::result_path(r->job->out_dir), run_files::to_json(result(*r)));
+    const int64_t others = tech->fused_width() - 1;
+    log(r->job->id + " done (" + std::to_string(total) + " steps" +
+        (others > 0 ? ", fused with " + std::to_string(others) + " more" : "") + ")");
+  }
+}
+
+// The steps, until every job is done, a stop, or a trial's end.
+int Run::steps() {
+  TrialTimer timer(first.trial);
+  const double startup = trial ? seconds_since_process_start() : 0;  // the first step starts now
+  const auto k = static_cast<int64_t>(runs.size());
+  const auto on_device = torch::TensorOptions().dtype(torch::kDouble).device(device);
+  run_start = interval_start = Clock::now();
+  std::vector<bool> active(runs.size());
+  for (;;) {
+    bool any = false;
+    for (size_t j = 0; j < runs.size(); ++j) any = (active[j] = runs[j].active) || any;
+    if (!any) return 0;
+    const auto step_start = Clock::now();
+    std::vector<double> lr;
+    for (JobRun& r : runs) lr.push_back(r.lr = lr_at(std::min(r.step, total - 1), total, first.train.schedule, r.job->hp));
+    tech->set_lr(lr);
+    // A finished job's slot still needs a batch: its last one.
+    auto index = [&](size_t j, int64_t q) { return runs[j].sampler.at(std::min(runs[j].step, total - 1) * batch + q); };
+    auto local = tech->train_step({data.train.get(), batch, index, runs.front().step}, active);
+    // [losses, stop, trial done] in one all-reduce on the communicator's device, read once.
+    const double stop = stop_signal ? static_cast<double>(*stop_signal) : 0.0;
+    const double trial_done = trial && leader && timer.done() ? 1.0 : 0.0;
+    auto stats = torch::cat({local, torch::tensor({stop, trial_done}, on_device)});
+    if (comm) comm->all_reduce(stats);
+    if (first.train.grad_clip > 0) tech->clip(first.train.grad_clip);
+    tech->update(active);
+    stats = stats.cpu();
+    for (int64_t j = 0; j < k; ++j) {
+      JobRun& r = runs[static_cast<size_t>(j)];
+      if (!r.active) continue;
+      r.loss = stats[j].item<double>();
+      if (!std::isfinite(r.loss))
+        throw data_error("job " + r.job->id + ": the loss is " + std::to_string(r.loss) + " at step " +
+                         std::to_string(r.step + 1) + " (diverged; try a lower lr)");
+      ++r.step;
+      ++r.interval_steps;
+    }
+    if (trial) {
+      timer.record(seconds_since(step_start));
+      if (stats[k + 1].item<double>() > 0 || runs.front().step >= total) break;
+      continue;
+    }
+    const bool stopping = stats[k].item<double>() > 0;
+    after_step(stopping);
+    bool unfinished = false;
+    for (const JobRun& r : runs) unfinished = unfinished || r.active;
+    if (stopping && unfinished) {
+      if (comm) comm->barrier();  // the checkpoint is on disk before any rank exits
+      const int sig = stop_signal && *stop_signal ? static_cast<int>(*stop_signal) : SIGTERM;
+      for (const JobRun& r : runs)
+        if (r.active) say("stopped " + r.job->id + " at step " + std::to_string(r.step) + " with a checkpoint");
+      return 128 + sig;
+    }
+  }
+  write_trial(first.trial, rank,
+              timer.result(device_peak_memory(device, rss_peak() - rss_before), startup, runs.front().loss));
+  if (comm) comm->barrier();
+  return 0;
+}
+
+int train_loop(const std::vector<TrainJob>& jobs, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
+               const std::function<void(const std::string&)>& log) {
+  check_compatible(jobs);
+  Run run(jobs, comm, stop_signal, log);
+  run.open();
+  run.resume();
+  return run.steps();
+}
+
+}  // namespace
+
+int train(const std::vector<TrainJob>& jobs, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
+          const std::function<void(const std::string&)>& log) {
+  if (jobs.empty() || !jobs.front().trial.enabled) return train_loop(jobs, comm, stop_signal, log);
+  const int rank = comm ? comm->rank() : 0;
+  const TrialOptions& trial = jobs.front().trial;
+  try {
+    return train_loop(jobs, comm, stop_signal, log);
+  } catch (const std::bad_alloc&) {
+    write_trial(trial, rank, infeasible_trial("out of memory (the allocator failed)"));
+  } catch (const c10::Error& e) {
+    const std::string msg = e.msg().substr(0, e.msg().find('\n'));
+    if (!is_out_of_memory(msg)) throw;
+    write_trial(trial, rank, infeasible_trial("out of memory: " + msg.substr(0, 200)));
+  }
+  return kTrialInfeasible;
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,284 @@
+// The profiler's trial packing, outcome classification and bookkeeping,
+// on a fake TrialPool that plays the workers: it writes the rank files a
+// worker would (run_files) and exits with the code a test scripts. The
+// store is a real SQLite file in a temporary folder.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/job.h"
+#include "core/run_files.h"
+#include "profile/profiler.h"
+#include "profile/trial_outcome.h"
+#include "profile/trial_pool.h"
+#include "profile/trial_slots.h"
+#include "workload_text.h"
+
+namespace fs = std::filesystem;
+using namespace saturn;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("saturn-profiler-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+void write_rank(const std::string& run_dir, int rank, const run_files::Trial& t) {
+  fs::create_directories(run_files::trial_dir(run_dir));
+  std::ofstream(run_files::trial_rank_path(run_dir, rank)) << run_files::to_json(t).dump();
+}
+
+run_files::Trial measured(double step_time, int64_t peak) {
+  run_files::Trial t;
+  t.step_time = step_time;
+  t.timed_steps = 5;
+  t.peak_memory = peak;
+  t.startup_s = 1.5;
+  return t;
+}
+
+// Trials end in the order they started. `play` writes what the worker
+// would leave and returns its exit code. Records every start and the
+// largest number of devices busy at once; flags two running trials on one
+// device.
+class FakePool final : public TrialPool {
+ public:
+  std::function<int(const WorkerArgs&)> play = [](const WorkerArgs& a) {
+    for (size_t r = 0; r < a.devices.size(); ++r) write_rank(a.run_dir, static_cast<int>(r), measured(0.25, 1000));
+    return 0;
+  };
+  std::vector<WorkerArgs> started;
+  size_t most_running = 0;
+  bool overlap = false;
+
+  int64_t start(const WorkerArgs& args, const std::string&) override {
+    for (const auto& d : args.devices)
+      if (!busy_.insert(d).second) overlap = true;
+    started.push_back(args);
+    running_.push_back(static_cast<int64_t>(started.size() - 1));
+    most_running = std::max(most_running, running_.size());
+    return running_.back();
+  }
+  std::optional<TrialExit> wait() override {
+    if (running_.empty()) return std::nullopt;
+    const int64_t id = running_.front();
+    running_.pop_front();
+    const WorkerArgs& a = started[static_cast<size_t>(id)];
+    for (const auto& d : a.devices) busy_.erase(d);
+    return TrialExit{id, play(a)};
+  }
+  void kill_all() override {
+    running_.clear();
+    busy_.clear();
+  }
+
+ private:
+  std::deque<int64_t> running_;
+  std::set<std::string> busy_;
+};
+
+std::string cuda_workload(int devices) {
+  std::string w = test::with_line(5, "      devices: {kind: cuda, count: " + std::to_string(devices) + ", model: A100-80GB}");
+  return test::with_line(13, "    lr: [1e-3]", w);
+}
+
+struct Setup {
+  TempDir dir;
+  Workload w;
+  JobSet jobs;
+  explicit Setup(const std::string& text) {
+    LoadOptions lo;
+    lo.check_files = false;
+    w = parse_workload(text, "w.yaml", "", lo);
+    jobs = expand_jobs(w);
+  }
+  ProfileOptions options(FakePool& pool) const {
+    ProfileOptions o;
+    o.workload_path = "w.yaml";
+    o.saturn = "/nonexistent/saturn";
+    o.scratch = (dir.path / "scratch").string();
+    o.version = "test";
+    o.pool = &pool;
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("trial slots: disjoint devices, lowest ids first, per node") {
+  DeviceGroup g;
+  g.kind = DeviceKind::Cuda;
+  g.count = 4;
+  g.nodes = {"a", "b"};
+  TrialSlots slots({g});
+  auto p = slots.take(0, 3);
+  REQUIRE(p);
+  CHECK(p->node == 0);
+  CHECK(p->devices == std::vector<std::string>{"cuda:0", "cuda:1", "cuda:2"});
+  auto q = slots.take(0, 2);  // node a has one free: node b
+  REQUIRE(q);
+  CHECK(q->node == 1);
+  CHECK(q->ids == std::vector<int64_t>{0, 1});
+  auto r = slots.take(0, 1);
+  REQUIRE(r);
+  CHECK((r->node == 0 && r->ids == std::vector<int64_t>{3}));
+  CHECK_FALSE(slots.take(0, 3));
+  CHECK(slots.busy() == 6);
+  slots.give_back(*p);
+  CHECK(slots.take(0, 3));
+  DeviceGroup c;
+  c.count = 2;
+  c.nodes = {"cpu"};
+  TrialSlots cpus({c});
+  CHECK(cpus.take(0, 2)->devices == std::vector<std::string>{"cpu", "cpu"});
+}
+
+TEST_CASE("trial outcome: measured, out of memory, unavailable, failed") {
+  TempDir d;
+  const std::string run = d.path.string();
+  std::vector<run_files::Trial> results;
+  SECTION("every rank feasible, exit 0: measured; the largest peak and startup over ranks") {
+    write_rank(run, 0, measured(0.5, 100));
+    auto other = measured(0.6, 300);
+    other.startup_s = 4;
+    write_rank(run, 1, other);
+    const auto v = classify_trial(0, run, 2, "", &results);
+    CHECK(v.outcome == TrialOutcome::Measured);
+    ProfileEntry e;
+    record_trial(v, results, e);
+    CHECK(e.step_time == 0.5);
+    CHECK(e.peak_memory == 300);
+    CHECK(e.startup == 4);
+    CHECK(e.feasible);
+  }
+  SECTION("a rank out of memory: infeasible with its reason, whatever the exit code") {
+    write_rank(run, 0, measured(0.5, 100));
+    run_files::Trial oom;
+    oom.feasible = false;
+    oom.reason = "out of memory: CUDA out of memory. Tried to allocate 2.00 GiB";
+    write_rank(run, 1, oom);
+    const auto v = classify_trial(3, run, 2, "", &results);
+    CHECK(v.outcome == TrialOutcome::OutOfMemory);
+    ProfileEntry e;
+    record_trial(v, results, e);
+    CHECK_FALSE(e.feasible);
+    CHECK(e.reason == oom.reason);
+  }
+  SECTION("exit 69: these devices are not here") {
+    const auto v = classify_trial(69, run, 1, "device cuda:0: CUDA is not available to this saturn", &results);
+    CHECK(v.outcome == TrialOutcome::Unavailable);
+    CHECK(v.why == "device cuda:0: CUDA is not available to this saturn");
+  }
+  SECTION("a crash, a missing or a malformed rank file: failed, saying why") {
+    CHECK(classify_trial(134, run, 1, "Aborted", &results).why == "worker exited 134: Aborted");
+    CHECK(classify_trial(0, run, 1, "", &results).why == "worker exited 0 without a trial file");
+    fs::create_directories(run_files::trial_dir(run));
+    std::ofstream(run_files::trial_rank_path(run, 0)) << "{\"feasible\": tru";
+    const auto v = classify_trial(0, run, 1, "", &results);
+    CHECK(v.outcome == TrialOutcome::Failed);
+    CHECK_THAT(v.why, Catch::Contains("rank-0.json"));
+  }
+}
+
+TEST_CASE("profiler: trials run at once on disjoint devices, largest first, each stored once") {
+  Setup s(cuda_workload(2));
+  FakePool pool;
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  std::vector<ProfileEvent::Kind> kinds;
+  auto o = s.options(pool);
+  o.on_event = [&](const ProfileEvent& e) { kinds.push_back(e.kind); };
+  const ProfileSummary sum = run_profile(s.w, s.jobs, store, o);
+  REQUIRE(!pool.started.empty());
+  CHECK_FALSE(pool.overlap);
+  CHECK(pool.most_running == 2);  // two one-device trials at once
+  CHECK(pool.started.front().devices.size() == 2);
+  CHECK(pool.started.back().devices.size() == 1);
+  CHECK(sum.measured == static_cast<int64_t>(pool.started.size()));
+  CHECK(sum.failed == 0);
+  for (const auto& a : pool.started) {
+    CHECK(a.trial);
+    CHECK_FALSE(a.resume);
+  }
+  CHECK(std::count(kinds.begin(), kinds.end(), ProfileEvent::Done) == sum.measured);
+  CHECK_FALSE(fs::exists(s.dir.path / "scratch"));  // removed when nothing failed
+
+  SECTION("a second profile finds everything stored and starts nothing") {
+    FakePool again;
+    const ProfileSummary s2 = run_profile(s.w, s.jobs, store, s.options(again));
+    CHECK(again.started.empty());
+    CHECK(s2.stored == sum.measured);
+  }
+}
+
+TEST_CASE("profiler: a group that is not here is skipped at its first trial; failures keep their logs") {
+  Setup s(cuda_workload(2));
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  SECTION("exit 69 skips the rest of the group") {
+    FakePool pool;
+    pool.play = [](const WorkerArgs&) { return 69; };
+    std::vector<std::string> skips;
+    auto o = s.options(pool);
+    o.on_event = [&](const ProfileEvent& e) {
+      if (e.kind == ProfileEvent::Skip) skips.push_back(e.message);
+    };
+    const ProfileSummary sum = run_profile(s.w, s.jobs, store, o);
+    CHECK(sum.measured == 0);
+    CHECK(sum.unavailable == sum.trials - sum.over_budget);
+    CHECK(pool.started.size() <= 2);  // what had started before the first exit
+    REQUIRE(skips.size() == pool.started.size());
+    CHECK_THAT(skips.front(), Catch::Contains("skipped, estimated instead"));
+  }
+  SECTION("a worker that fails stores nothing and keeps the scratch folder") {
+    FakePool pool;
+    pool.play = [](const WorkerArgs&) { return 70; };
+    const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
+    CHECK(sum.failed == static_cast<int64_t>(pool.started.size()));
+    CHECK(sum.measured == 0);
+    CHECK(fs::exists(s.dir.path / "scratch"));
+    CHECK(store.entries().empty());
+  }
+  SECTION("out of memory is stored infeasible") {
+    FakePool pool;
+    pool.play = [](const WorkerArgs& a) {
+      run_files::Trial t;
+      t.feasible = false;
+      t.reason = "out of memory: test";
+      write_rank(a.run_dir, 0, t);
+      return 3;
+    };
+    const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
+    CHECK(sum.measured == static_cast<int64_t>(pool.started.size()));
+    for (const auto& e : store.entries()) CHECK((!e.feasible && e.reason == "out of memory: test"));
+  }
+}
+
+TEST_CASE("profiler: a stop kills the running trials and keeps what was measured") {
+  Setup s(cuda_workload(2));
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  FakePool pool;
+  volatile std::sig_atomic_t stop = 0;
+  int exits = 0;
+  pool.play = [&](const WorkerArgs& a) {
+    write_rank(a.run_dir, 0, measured(0.25, 1));
+    if (a.devices.size() > 1) write_rank(a.run_dir, 1, measured(0.25, 1));
+    if (++exits == 1) stop = SIGINT;
+    return 0;
+  };
+  auto o = s.options(pool);
+  o.stop = &stop;
+  const ProfileSummary sum = run_profile(s.w, s.jobs, store, o);
+  CHECK(sum.interrupted);
+  CHECK(sum.measured == 1);
+  CHECK(store.entries().size() == 1);
+}
