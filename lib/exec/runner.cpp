@@ -88,6 +88,10 @@ class RunLoop {
   void on_signal(int sig);
   void refresh_progress();
   void replan();
+  bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
+  void first_plan();
+  void event_loop();
+  RunSummary summary();
   RunSnapshot snapshot() const;
 
   const RunInput& in_;
@@ -446,89 +450,84 @@ void RunLoop::replan() {
   }
 }
 
-RunSummary RunLoop::run() {
-  t0_ = l_.now();
-  load_or_init();
-  std::vector<size_t> unfinished;
-  for (size_t j = 0; j < live_.size(); ++j)
-    if (!finished(j)) unfinished.push_back(j);
-  // The plan: the stored one on resume (every job keeps its strategy), else
-  // the given or a solved one.
-  bool have = false;
-  if (resumed_) {
-    if (auto stored = st_.latest_plan()) {
-      auto doc = nlohmann::json::parse(stored->json, nullptr, false);
-      // A plan for other nodes (a requeued Slurm job can land elsewhere) is
-      // not kept: what is left is planned again on this cluster.
-      Plan old;
-      std::string misfit;
-      try {
-        old = plan_from_json(doc, p_);
-        for (const auto& a : old.items)
-          for (int64_t d : a.device_ids)
-            if (d < 0 || d >= p_.nodes[p_.options[a.option].node].devices)
-              misfit = "device " + std::to_string(d) + " of " + p_.nodes[p_.options[a.option].node].name +
-                       " is not in the cluster";
-      } catch (const Error& e) {
-        misfit = e.what();
-      }
-      if (!misfit.empty()) {
-        event("replan", "", "the stored plan v" + std::to_string(stored->version) + " does not fit this cluster (" +
-                                misfit + "): planning the remaining jobs again");
-        old.items.clear();
-      }
-      std::vector<bool> covered(p_.jobs.size(), false);
-      Plan kept;
-      for (const auto& a : old.items) {
-        if (item_finished(a.option)) continue;
-        for (size_t j : p_.options[a.option].jobs) covered[j] = true;
-        Assignment b = a;
-        b.pinned = false;
-        kept.items.push_back(b);
-      }
-      have = std::all_of(unfinished.begin(), unfinished.end(), [&](size_t j) { return covered[j]; });
-      if (have) {
-        kept.method = old.method;
-        kept.stop = old.stop;
-        kept.bound = 0;
-        plan_ = std::move(kept);
-        version_ = stored->version;
-        plan_made_ = l_.now();
-        std::vector<double> d;
-        for (const auto& a : plan_.items) {
-          const size_t j = p_.options[a.option].jobs[0];
-          const Live& l = live_[j];
-          d.push_back(p_.options[a.option].duration *
-                      std::max(0.0, 1.0 - double(l.rec.steps_done) / double(std::max<int64_t>(1, l.rec.steps_total))));
-        }
-        predicted_ = simulate_dispatch(dispatch_items(&d));
-        size_t done = live_.size() - unfinished.size();
-        event("resume", "", "resuming plan v" + std::to_string(version_) + ": " + std::to_string(done) + " of " +
-                                std::to_string(live_.size()) + " jobs done, " + std::to_string(unfinished.size()) +
-                                " to go (" + human_duration(predicted_) + " predicted)");
-      }
-    }
+// The stored plan on resume (every job keeps its strategy), when it fits
+// this cluster and covers every unfinished job.
+bool RunLoop::resume_stored_plan(const std::vector<size_t>& unfinished) {
+  auto stored = st_.latest_plan();
+  if (!stored) return false;
+  auto doc = nlohmann::json::parse(stored->json, nullptr, false);
+  // A plan for other nodes (a requeued Slurm job can land elsewhere) is
+  // not kept: what is left is planned again on this cluster.
+  Plan old;
+  std::string misfit;
+  try {
+    old = plan_from_json(doc, p_);
+    for (const auto& a : old.items)
+      for (int64_t d : a.device_ids)
+        if (d < 0 || d >= p_.nodes[p_.options[a.option].node].devices)
+          misfit = "device " + std::to_string(d) + " of " + p_.nodes[p_.options[a.option].node].name +
+                   " is not in the cluster";
+  } catch (const Error& e) {
+    misfit = e.what();
   }
-  if (!have && !unfinished.empty()) {
-    Plan plan;
-    if (o_.initial && !resumed_) {
-      plan = *o_.initial;
-    } else {
-      PlanProblem r = p_;  // a resumed run without a usable plan: plan what is left
-      plan = solve_plan(r, o_.plan);
-    }
-    Plan kept;
-    for (const auto& a : plan.items)
-      if (!item_finished(a.option)) kept.items.push_back(a);
-    kept.bound = plan.bound;
-    kept.method = plan.method;
-    kept.stop = plan.stop;
-    kept.solve_s = plan.solve_s;
-    finish_plan(kept, p_);
-    predicted_ = kept.makespan;
-    adopt(std::move(kept), resumed_ ? "resume" : o_.initial_reason, predicted_);
+  if (!misfit.empty()) {
+    event("replan", "", "the stored plan v" + std::to_string(stored->version) + " does not fit this cluster (" +
+                            misfit + "): planning the remaining jobs again");
+    old.items.clear();
   }
+  std::vector<bool> covered(p_.jobs.size(), false);
+  Plan kept;
+  for (const auto& a : old.items) {
+    if (item_finished(a.option)) continue;
+    for (size_t j : p_.options[a.option].jobs) covered[j] = true;
+    Assignment b = a;
+    b.pinned = false;
+    kept.items.push_back(b);
+  }
+  if (!std::all_of(unfinished.begin(), unfinished.end(), [&](size_t j) { return covered[j]; })) return false;
+  kept.method = old.method;
+  kept.stop = old.stop;
+  kept.bound = 0;
+  plan_ = std::move(kept);
+  version_ = stored->version;
+  plan_made_ = l_.now();
+  std::vector<double> d;
+  for (const auto& a : plan_.items) {
+    const size_t j = p_.options[a.option].jobs[0];
+    const Live& l = live_[j];
+    d.push_back(p_.options[a.option].duration *
+                std::max(0.0, 1.0 - double(l.rec.steps_done) / double(std::max<int64_t>(1, l.rec.steps_total))));
+  }
+  predicted_ = simulate_dispatch(dispatch_items(&d));
+  size_t done = live_.size() - unfinished.size();
+  event("resume", "", "resuming plan v" + std::to_string(version_) + ": " + std::to_string(done) + " of " +
+                          std::to_string(live_.size()) + " jobs done, " + std::to_string(unfinished.size()) +
+                          " to go (" + human_duration(predicted_) + " predicted)");
+  return true;
+}
 
+// The given plan, or a solved one (also for a resumed run without a usable plan).
+void RunLoop::first_plan() {
+  Plan plan;
+  if (o_.initial && !resumed_) {
+    plan = *o_.initial;
+  } else {
+    PlanProblem r = p_;  // a resumed run without a usable plan: plan what is left
+    plan = solve_plan(r, o_.plan);
+  }
+  Plan kept;
+  for (const auto& a : plan.items)
+    if (!item_finished(a.option)) kept.items.push_back(a);
+  kept.bound = plan.bound;
+  kept.method = plan.method;
+  kept.stop = plan.stop;
+  kept.solve_s = plan.solve_s;
+  finish_plan(kept, p_);
+  predicted_ = kept.makespan;
+  adopt(std::move(kept), resumed_ ? "resume" : o_.initial_reason, predicted_);
+}
+
+void RunLoop::event_loop() {
   double next_tick = l_.now(), next_replan = o_.interval > 0 ? l_.now() + o_.interval : INFINITY;
   for (;;) {
     dispatch();
@@ -559,6 +558,9 @@ RunSummary RunLoop::run() {
       next_replan = l_.now() + o_.interval;
     }
   }
+}
+
+RunSummary RunLoop::summary() {
   RunSummary s;
   for (const auto& l : live_) {
     if (l.rec.status == JobStatus::Done) ++s.done;
@@ -574,6 +576,18 @@ RunSummary RunLoop::run() {
   event("end", "", std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +
                        std::to_string(s.pending) + " not finished");
   return s;
+}
+
+RunSummary RunLoop::run() {
+  t0_ = l_.now();
+  load_or_init();
+  std::vector<size_t> unfinished;
+  for (size_t j = 0; j < live_.size(); ++j)
+    if (!finished(j)) unfinished.push_back(j);
+  const bool have = resumed_ && resume_stored_plan(unfinished);
+  if (!have && !unfinished.empty()) first_plan();
+  event_loop();
+  return summary();
 }
 
 }  // namespace

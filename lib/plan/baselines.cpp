@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "plan/timeline.h"
-#include "plan/units.h"
+#include "plan/unit_strategies.h"
 
 namespace saturn {
 

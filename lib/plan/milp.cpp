@@ -19,6 +19,8 @@
 #include <OsiClpSolverInterface.hpp>
 #include <limits>
 #include <map>
+#include <memory>
+#include <optional>
 #include <numeric>
 
 #include "core/error.h"
@@ -184,24 +186,20 @@ Plan compact(const PlanProblem& p, const std::vector<std::pair<double, size_t>>&
 
 }  // namespace
 
-static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const MilpOptions& mo) {
-  auto t0 = Clock::now();
-  MilpResult r;
-  const double horizon = warm.makespan;
-  const std::vector<size_t> free = p.free_options();
-  if (free.empty() || !(horizon > 0)) {
-    r.skipped = "nothing to plan";
-    return r;
-  }
-  const Classes cl = make_classes(p, free);
-  // The most slots within the size caps.
+namespace {
+
+// The most slots within the size caps (exact slots when every duration is a
+// whole multiple of one unit and they fit); nullopt with `skipped` set when
+// even the fewest do not fit.
+std::optional<Layout> choose_layout(const PlanProblem& p, const Classes& cl, const std::vector<size_t>& free,
+                                    double horizon, const MilpOptions& mo, std::string* skipped) {
   int64_t lo = mo.min_slots, hi = mo.max_slots;
   auto fits = [&](const Layout& x) { return x.nonzeros <= mo.max_nonzeros && x.columns <= mo.max_columns; };
   if (!fits(layout(p, cl, horizon, lo))) {
     auto small = layout(p, cl, horizon, lo);
-    r.skipped = "the time-indexed model is too large (" + std::to_string(small.columns) + " columns at " +
-                std::to_string(lo) + " slots)";
-    return r;
+    *skipped = "the time-indexed model is too large (" + std::to_string(small.columns) + " columns at " +
+               std::to_string(lo) + " slots)";
+    return std::nullopt;
   }
   while (lo < hi) {
     int64_t mid = (lo + hi + 1) / 2;
@@ -216,153 +214,191 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
         fits(layout(p, cl, horizon, n)))
       lo = n;
   }
-  const Layout l = layout(p, cl, horizon, lo);
-  const int64_t S = l.slots;
-  r.slots = S;
+  return layout(p, cl, horizon, lo);
+}
 
-  // Rows: count per class, capacity per node x slot, area per node, e
-  // monotone (S - 1), makespan (1).
+// The time-indexed model, column-ordered. Rows: count per class, capacity
+// per node x slot, area per node, e monotone (S - 1), makespan (1).
+// Columns: x (model option, start slot) for every start that ends by the
+// horizon; e_s (the plan still runs in slot s); C (the makespan).
+struct Model {
+  int64_t S = 0;
+  int cap0 = 0, area0 = 0, mono0 = 0, span_row = 0, rows = 0;
+  std::vector<double> row_lo, row_hi;
+  std::vector<double> pinned_area;                   // per node: device-seconds pinned jobs still hold
+  std::vector<std::vector<int64_t>> pinned_use;      // per node, slot: devices pinned jobs hold
+  double c_min = 0;                                  // C's lower bound
+  std::vector<CoinBigIndex> starts{0};
+  std::vector<int> idx;
+  std::vector<double> val, col_lo, col_hi, obj;
+  std::vector<bool> integer;
+  std::vector<std::pair<size_t, int64_t>> col_of;    // x columns: (index into l.options, slot)
+  int e0 = 0, c_col = 0, ncols = 0;
+
+  void column(const std::vector<int>& i, const std::vector<double>& v, double lo, double hi, double cost, bool is_int) {
+    idx.insert(idx.end(), i.begin(), i.end());
+    val.insert(val.end(), v.begin(), v.end());
+    starts.push_back(static_cast<CoinBigIndex>(idx.size()));
+    col_lo.push_back(lo);
+    col_hi.push_back(hi);
+    obj.push_back(cost);
+    integer.push_back(is_int);
+  }
+};
+
+void add_rows(Model& m, const PlanProblem& p, const Classes& cl, const Layout& l, double lower_bound) {
+  const int64_t S = m.S = l.slots;
   const int classes = static_cast<int>(cl.jobs.size());
-  const int cap0 = classes;
-  const int area0 = cap0 + static_cast<int>(p.nodes.size() * S);
-  const int mono0 = area0 + static_cast<int>(p.nodes.size());
-  const int span_row = mono0 + static_cast<int>(S - 1);
-  const int rows = span_row + 1;
-  std::vector<double> row_lo(rows, -COIN_DBL_MAX), row_hi(rows, 0.0);
-  for (int c = 0; c < classes; ++c) row_lo[c] = row_hi[c] = static_cast<double>(cl.jobs[c].size());
-  std::vector<double> pinned_area(p.nodes.size(), 0.0);
-  std::vector<std::vector<int64_t>> pinned_use(p.nodes.size(), std::vector<int64_t>(static_cast<size_t>(S), 0));
-  double c_min = mo.lower_bound;
+  m.cap0 = classes;
+  m.area0 = m.cap0 + static_cast<int>(p.nodes.size() * S);
+  m.mono0 = m.area0 + static_cast<int>(p.nodes.size());
+  m.span_row = m.mono0 + static_cast<int>(S - 1);
+  m.rows = m.span_row + 1;
+  m.row_lo.assign(m.rows, -COIN_DBL_MAX);
+  m.row_hi.assign(m.rows, 0.0);
+  for (int c = 0; c < classes; ++c) m.row_lo[c] = m.row_hi[c] = static_cast<double>(cl.jobs[c].size());
+  m.pinned_area.assign(p.nodes.size(), 0.0);
+  m.pinned_use.assign(p.nodes.size(), std::vector<int64_t>(static_cast<size_t>(S), 0));
+  m.c_min = lower_bound;
   for (const auto& pin : p.pinned) {
     const auto& opt = p.options[pin.option];
     int64_t held = std::min(S, floor_slots(pin.remaining, l.slot));
-    for (int64_t t = 0; t < held; ++t) pinned_use[opt.node][t] += opt.devices;
-    pinned_area[opt.node] += pin.remaining * static_cast<double>(opt.devices);
-    c_min = std::max(c_min, pin.remaining);
+    for (int64_t t = 0; t < held; ++t) m.pinned_use[opt.node][t] += opt.devices;
+    m.pinned_area[opt.node] += pin.remaining * static_cast<double>(opt.devices);
+    m.c_min = std::max(m.c_min, pin.remaining);
   }
   for (size_t n = 0; n < p.nodes.size(); ++n) {
-    for (int64_t t = 0; t < S; ++t) row_hi[cap0 + n * S + t] = -static_cast<double>(pinned_use[n][t]);
-    row_hi[area0 + n] = -pinned_area[n];
+    for (int64_t t = 0; t < S; ++t) m.row_hi[m.cap0 + n * S + t] = -static_cast<double>(m.pinned_use[n][t]);
+    m.row_hi[m.area0 + n] = -m.pinned_area[n];
   }
+}
 
-  // Columns, column-ordered, built in one go.
-  std::vector<CoinBigIndex> starts{0};
-  std::vector<int> all_idx;
-  std::vector<double> all_val;
-  std::vector<double> col_lo, col_hi, obj;
-  std::vector<bool> integer;
-  auto append_col = [&](const std::vector<int>& i, const std::vector<double>& v, double lo_, double hi_, double cost,
-                        bool is_int) {
-    all_idx.insert(all_idx.end(), i.begin(), i.end());
-    all_val.insert(all_val.end(), v.begin(), v.end());
-    starts.push_back(static_cast<CoinBigIndex>(all_idx.size()));
-    col_lo.push_back(lo_);
-    col_hi.push_back(hi_);
-    obj.push_back(cost);
-    integer.push_back(is_int);
-  };
+void add_columns(Model& m, const PlanProblem& p, const Classes& cl, const Layout& l, double horizon) {
+  const int64_t S = m.S;
   std::vector<int> idx;
   std::vector<double> val;
-  std::vector<std::pair<size_t, int64_t>> col_of;  // (index into l.options, slot)
   for (size_t k = 0; k < l.options.size(); ++k) {
-    const auto& m = cl.options[l.options[k]];
-    const auto& opt = p.options[m.rep];
+    const auto& mo = cl.options[l.options[k]];
+    const auto& opt = p.options[mo.rep];
     for (int64_t t = 0; t <= l.last_start[k]; ++t) {
       idx.clear();
       val.clear();
-      for (size_t c : m.classes) {
+      for (size_t c : mo.classes) {
         idx.push_back(static_cast<int>(c));
         val.push_back(1.0);
       }
       for (int64_t u = t; u < std::min(S, t + l.footprint[k]); ++u) {
-        idx.push_back(cap0 + static_cast<int>(opt.node * S + u));
+        idx.push_back(m.cap0 + static_cast<int>(opt.node * S + u));
         val.push_back(static_cast<double>(opt.devices));
       }
-      idx.push_back(area0 + static_cast<int>(opt.node));
+      idx.push_back(m.area0 + static_cast<int>(opt.node));
       val.push_back(static_cast<double>(opt.devices) * opt.duration);
-      append_col(idx, val, 0, static_cast<double>(m.bound), 0, true);
-      col_of.push_back({k, t});
+      m.column(idx, val, 0, static_cast<double>(mo.bound), 0, true);
+      m.col_of.push_back({k, t});
     }
   }
-  // e_s: the plan still runs in slot s.
-  const int e0 = static_cast<int>(col_of.size());
+  m.e0 = static_cast<int>(m.col_of.size());
   for (int64_t u = 0; u < S; ++u) {
     idx.clear();
     val.clear();
     for (size_t n = 0; n < p.nodes.size(); ++n) {
-      idx.push_back(cap0 + static_cast<int>(n * S + u));
+      idx.push_back(m.cap0 + static_cast<int>(n * S + u));
       val.push_back(-static_cast<double>(p.nodes[n].devices));
     }
-    if (u >= 1) { idx.push_back(mono0 + static_cast<int>(u - 1)); val.push_back(1.0); }     // e_u - e_{u-1} <= 0
-    if (u + 1 < S) { idx.push_back(mono0 + static_cast<int>(u)); val.push_back(-1.0); }
-    idx.push_back(span_row);
+    if (u >= 1) { idx.push_back(m.mono0 + static_cast<int>(u - 1)); val.push_back(1.0); }     // e_u - e_{u-1} <= 0
+    if (u + 1 < S) { idx.push_back(m.mono0 + static_cast<int>(u)); val.push_back(-1.0); }
+    idx.push_back(m.span_row);
     val.push_back(l.slot);
-    append_col(idx, val, 0, 1, 0, true);
+    m.column(idx, val, 0, 1, 0, true);
   }
-  // C.
   idx.clear();
   val.clear();
   for (size_t n = 0; n < p.nodes.size(); ++n) {
-    idx.push_back(area0 + static_cast<int>(n));
+    idx.push_back(m.area0 + static_cast<int>(n));
     val.push_back(-static_cast<double>(p.nodes[n].devices));
   }
-  idx.push_back(span_row);
+  idx.push_back(m.span_row);
   val.push_back(-1.0);
-  const int c_col = static_cast<int>(col_lo.size());
-  append_col(idx, val, std::min(c_min, horizon), horizon, 1.0, false);
-  const int ncols = c_col + 1;
-  r.columns = ncols;
-  r.rows = rows;
-  r.nonzeros = static_cast<int64_t>(all_idx.size());
-  std::vector<int> lengths;
-  for (size_t c = 0; c + 1 < starts.size(); ++c) lengths.push_back(static_cast<int>(starts[c + 1] - starts[c]));
-  CoinPackedMatrix matrix(true, rows, ncols, static_cast<CoinBigIndex>(all_idx.size()), all_val.data(), all_idx.data(),
-                          starts.data(), lengths.data());
+  m.c_col = static_cast<int>(m.col_lo.size());
+  m.column(idx, val, std::min(m.c_min, horizon), horizon, 1.0, false);
+  m.ncols = m.c_col + 1;
+}
 
-  OsiClpSolverInterface solver;
-  solver.messageHandler()->setLogLevel(0);
-  // Dual simplex for the root LP: Clp's automatic choice may run its "idiot"
-  // crash, whose crossover crashes in Clp 1.17 on these models.
-  ClpSolve lp_options;
-  lp_options.setSolveType(ClpSolve::useDual);
-  lp_options.setPresolveType(ClpSolve::presolveOn);
-  solver.setSolveOptions(lp_options);
-  solver.loadProblem(matrix, col_lo.data(), col_hi.data(), obj.data(), row_lo.data(), row_hi.data());
-  for (int c = 0; c < ncols; ++c)
-    if (integer[c]) solver.setInteger(c);
-
-  // First solution: the warm plan in slots.
+// The warm plan in slots, as a first solution; nullopt when it uses an
+// option the model left out.
+std::optional<std::vector<double>> warm_solution(const PlanProblem& p, const Classes& cl, const Layout& l,
+                                                 const Model& m, const Plan& warm, double horizon) {
   std::map<size_t, size_t> layout_index;  // model option -> index into l.options
   for (size_t k = 0; k < l.options.size(); ++k) layout_index[l.options[k]] = k;
   std::vector<int64_t> first_col(l.options.size(), 0);
-  for (size_t c = 0, k = SIZE_MAX; c < col_of.size(); ++c)
-    if (col_of[c].first != k) { k = col_of[c].first; first_col[k] = static_cast<int64_t>(c); }
-  std::vector<double> first(static_cast<size_t>(ncols), 0.0);
-  bool warm_ok = true;
+  for (size_t c = 0, k = SIZE_MAX; c < m.col_of.size(); ++c)
+    if (m.col_of[c].first != k) { k = m.col_of[c].first; first_col[k] = static_cast<int64_t>(c); }
+  std::vector<double> first(static_cast<size_t>(m.ncols), 0.0);
   int64_t used = 0;
   std::vector<double> area(p.nodes.size(), 0.0);
   for (const auto& a : warm.items) {
     if (a.pinned) continue;
-    auto m = cl.of_option.find(a.option);
-    if (m == cl.of_option.end() || !layout_index.count(m->second.first)) { warm_ok = false; break; }
-    size_t k = layout_index[m->second.first];
+    auto mo = cl.of_option.find(a.option);
+    if (mo == cl.of_option.end() || !layout_index.count(mo->second.first)) return std::nullopt;
+    size_t k = layout_index[mo->second.first];
     int64_t t = std::min(l.last_start[k], floor_slots(a.start, l.slot));
     first[static_cast<size_t>(first_col[k] + t)] += 1.0;
-    used = std::max(used, std::min(S, t + l.footprint[k]));
+    used = std::max(used, std::min(m.S, t + l.footprint[k]));
     const auto& opt = p.options[a.option];
     area[opt.node] += static_cast<double>(opt.devices) * opt.duration;
   }
-  for (size_t n = 0; n < p.nodes.size(); ++n) {
-    for (int64_t t = 0; t < S; ++t)
-      if (pinned_use[n][t] > 0) used = std::max(used, t + 1);
-  }
-  double warm_c = std::max(col_lo[c_col], l.slot * static_cast<double>(used));
   for (size_t n = 0; n < p.nodes.size(); ++n)
-    warm_c = std::max(warm_c, (area[n] + pinned_area[n]) / static_cast<double>(p.nodes[n].devices));
-  for (int64_t u = 0; u < used; ++u) first[static_cast<size_t>(e0 + u)] = 1.0;
-  first[c_col] = std::min(horizon, warm_c);
+    for (int64_t t = 0; t < m.S; ++t)
+      if (m.pinned_use[n][t] > 0) used = std::max(used, t + 1);
+  double warm_c = std::max(m.col_lo[m.c_col], l.slot * static_cast<double>(used));
+  for (size_t n = 0; n < p.nodes.size(); ++n)
+    warm_c = std::max(warm_c, (area[n] + m.pinned_area[n]) / static_cast<double>(p.nodes[n].devices));
+  for (int64_t u = 0; u < used; ++u) first[static_cast<size_t>(m.e0 + u)] = 1.0;
+  first[m.c_col] = std::min(horizon, warm_c);
+  return first;
+}
 
-  CbcModel model(solver);
+// CBC's cut generators and heuristics for these models; alive while it searches.
+struct Search {
+  CglProbing probing;
+  CglGomory gomory;
+  CglKnapsackCover knapsack;
+  CglClique clique;
+  CglMixedIntegerRounding2 mir;
+  CglFlowCover flow;
+  std::unique_ptr<CbcRounding> rounding;
+  std::unique_ptr<CbcHeuristicLocal> local;
+  std::unique_ptr<CbcHeuristicFPump> pump;
+  std::unique_ptr<CbcHeuristicRINS> rins;
+
+  void attach(CbcModel& model) {
+    probing.setUsingObjective(true);
+    probing.setMaxPass(1);
+    probing.setMaxPassRoot(3);
+    probing.setMaxProbe(10);
+    probing.setMaxLook(50);
+    probing.setRowCuts(3);
+    gomory.setLimit(300);
+    clique.setStarCliqueReport(false);
+    clique.setRowCliqueReport(false);
+    model.addCutGenerator(&probing, -1, "Probing");
+    model.addCutGenerator(&gomory, -1, "Gomory");
+    model.addCutGenerator(&knapsack, -1, "Knapsack");
+    model.addCutGenerator(&clique, -1, "Clique");
+    model.addCutGenerator(&mir, -1, "MixedIntegerRounding2");
+    model.addCutGenerator(&flow, -1, "FlowCover");
+    rounding = std::make_unique<CbcRounding>(model);
+    model.addHeuristic(rounding.get());
+    local = std::make_unique<CbcHeuristicLocal>(model);
+    model.addHeuristic(local.get());
+    pump = std::make_unique<CbcHeuristicFPump>(model);
+    model.addHeuristic(pump.get());
+    rins = std::make_unique<CbcHeuristicRINS>(model);
+    model.addHeuristic(rins.get());
+  }
+};
+
+void configure(CbcModel& model, const MilpOptions& mo, double horizon, int64_t columns) {
   model.setLogLevel(0);
   model.messageHandler()->setLogLevel(0);
   model.solver()->messageHandler()->setLogLevel(0);
@@ -375,40 +411,81 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   }
   // Strong branching re-solves the LP per candidate and is not under CBC's
   // clock; on large models it can run a minute past the limit.
-  if (r.columns > 10000) {
+  if (columns > 10000) {
     model.solver()->setIntParam(OsiMaxNumIterationHotStart, 20);
     model.setNumberStrong(0);
     model.setNumberBeforeTrust(0);
   }
-  CglProbing probing;
-  probing.setUsingObjective(true);
-  probing.setMaxPass(1);
-  probing.setMaxPassRoot(3);
-  probing.setMaxProbe(10);
-  probing.setMaxLook(50);
-  probing.setRowCuts(3);
-  CglGomory gomory;
-  gomory.setLimit(300);
-  CglKnapsackCover knapsack;
-  CglClique clique;
-  clique.setStarCliqueReport(false);
-  clique.setRowCliqueReport(false);
-  CglMixedIntegerRounding2 mir;
-  CglFlowCover flow;
-  model.addCutGenerator(&probing, -1, "Probing");
-  model.addCutGenerator(&gomory, -1, "Gomory");
-  model.addCutGenerator(&knapsack, -1, "Knapsack");
-  model.addCutGenerator(&clique, -1, "Clique");
-  model.addCutGenerator(&mir, -1, "MixedIntegerRounding2");
-  model.addCutGenerator(&flow, -1, "FlowCover");
-  CbcRounding rounding(model);
-  model.addHeuristic(&rounding);
-  CbcHeuristicLocal local(model);
-  model.addHeuristic(&local);
-  CbcHeuristicFPump pump(model);
-  model.addHeuristic(&pump);
-  CbcHeuristicRINS rins(model);
-  model.addHeuristic(&rins);
+}
+
+// CBC's solution as a plan: copies of a class pattern go to the class's
+// jobs in order; the best of three compactions.
+Plan plan_from_solution(const PlanProblem& p, const Classes& cl, const Layout& l, const Model& m, const double* sol) {
+  std::vector<size_t> next_member(cl.jobs.size(), 0);
+  std::vector<std::pair<double, size_t>> chosen;
+  for (size_t c = 0; c < m.col_of.size(); ++c) {
+    auto copies = static_cast<int64_t>(std::llround(sol[c]));
+    const auto& mo = cl.options[l.options[m.col_of[c].first]];
+    for (int64_t k = 0; k < copies; ++k) {
+      size_t o = mo.rep;
+      if (p.options[mo.rep].jobs.size() == 1) {
+        size_t member = next_member[mo.classes[0]]++;
+        if (member >= mo.members.size()) throw internal_error("planner: CBC started a class more times than it has jobs");
+        o = mo.members[member];
+      }
+      chosen.push_back({static_cast<double>(m.col_of[c].second) * l.slot, o});
+    }
+  }
+  Plan best;
+  best.makespan = std::numeric_limits<double>::infinity();
+  for (int rule = 0; rule < 3; ++rule) {
+    Plan plan = compact(p, chosen, rule);
+    if (plan.makespan < best.makespan) best = std::move(plan);
+  }
+  return best;
+}
+
+MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const MilpOptions& mo) {
+  auto t0 = Clock::now();
+  MilpResult r;
+  const double horizon = warm.makespan;
+  const std::vector<size_t> free = p.free_options();
+  if (free.empty() || !(horizon > 0)) {
+    r.skipped = "nothing to plan";
+    return r;
+  }
+  const Classes cl = make_classes(p, free);
+  const auto l = choose_layout(p, cl, free, horizon, mo, &r.skipped);
+  if (!l) return r;
+  r.slots = l->slots;
+  Model m;
+  add_rows(m, p, cl, *l, mo.lower_bound);
+  add_columns(m, p, cl, *l, horizon);
+  r.columns = m.ncols;
+  r.rows = m.rows;
+  r.nonzeros = static_cast<int64_t>(m.idx.size());
+  std::vector<int> lengths;
+  for (size_t c = 0; c + 1 < m.starts.size(); ++c) lengths.push_back(static_cast<int>(m.starts[c + 1] - m.starts[c]));
+  CoinPackedMatrix matrix(true, m.rows, m.ncols, static_cast<CoinBigIndex>(m.idx.size()), m.val.data(), m.idx.data(),
+                          m.starts.data(), lengths.data());
+
+  OsiClpSolverInterface solver;
+  solver.messageHandler()->setLogLevel(0);
+  // Dual simplex for the root LP: Clp's automatic choice may run its "idiot"
+  // crash, whose crossover crashes in Clp 1.17 on these models.
+  ClpSolve lp_options;
+  lp_options.setSolveType(ClpSolve::useDual);
+  lp_options.setPresolveType(ClpSolve::presolveOn);
+  solver.setSolveOptions(lp_options);
+  solver.loadProblem(matrix, m.col_lo.data(), m.col_hi.data(), m.obj.data(), m.row_lo.data(), m.row_hi.data());
+  for (int c = 0; c < m.ncols; ++c)
+    if (m.integer[c]) solver.setInteger(c);
+  const auto first = warm_solution(p, cl, *l, m, warm, horizon);
+
+  CbcModel model(solver);
+  configure(model, mo, horizon, r.columns);
+  Search search;
+  search.attach(model);
   double left = mo.time_limit - std::chrono::duration<double>(Clock::now() - t0).count();
   model.setMaximumSeconds(std::max(0.05, left));
   // The root LP is not under CBC's clock: max_nonzeros keeps it to about a
@@ -421,7 +498,7 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   }
   // The first solution after the root LP: set before, its cutoff can stop
   // the LP early and leave it unsolved.
-  if (warm_ok) model.setBestSolution(first.data(), ncols, first[c_col], true);
+  if (first) model.setBestSolution(first->data(), m.ncols, (*first)[m.c_col], true);
   model.branchAndBound();
   r.ran = true;
 
@@ -429,45 +506,19 @@ static MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, c
   if (std::isfinite(best_possible) && best_possible < 1e50) r.bound = std::max(0.0, best_possible * (1 - 1e-9));
   const double* sol = model.bestSolution();
   double obj_value = model.getObjValue();
-  if (model.isProvenOptimal() && sol && obj_value <= best_possible + 1e-6 * std::max(1.0, obj_value)) {
-    r.stop = "optimal";
-  } else if (model.isProvenOptimal()) {
-    r.stop = "gap";
-  } else if (model.isSecondsLimitReached()) {
-    r.stop = "time limit";
-  } else {
-    r.stop = "stopped";
-  }
+  if (model.isProvenOptimal() && sol && obj_value <= best_possible + 1e-6 * std::max(1.0, obj_value)) r.stop = "optimal";
+  else if (model.isProvenOptimal()) r.stop = "gap";
+  else if (model.isSecondsLimitReached()) r.stop = "time limit";
+  else r.stop = "stopped";
   if (model.isProvenOptimal() && sol) r.proven = true;
   if (sol) {
-    // Copies of a class pattern go to the class's jobs in order.
-    std::vector<size_t> next_member(cl.jobs.size(), 0);
-    std::vector<std::pair<double, size_t>> chosen;
-    for (size_t c = 0; c < col_of.size(); ++c) {
-      auto copies = static_cast<int64_t>(std::llround(sol[c]));
-      const auto& m = cl.options[l.options[col_of[c].first]];
-      for (int64_t k = 0; k < copies; ++k) {
-        size_t o = m.rep;
-        if (p.options[m.rep].jobs.size() == 1) {
-          size_t cls = m.classes[0];
-          size_t member = next_member[cls]++;
-          if (member >= m.members.size()) throw internal_error("planner: CBC started a class more times than it has jobs");
-          o = m.members[member];
-        }
-        chosen.push_back({static_cast<double>(col_of[c].second) * l.slot, o});
-      }
-    }
-    Plan best;
-    best.makespan = std::numeric_limits<double>::infinity();
-    for (int rule = 0; rule < 3; ++rule) {
-      Plan plan = compact(p, chosen, rule);
-      if (plan.makespan < best.makespan) best = std::move(plan);
-    }
-    r.plan = std::move(best);
+    r.plan = plan_from_solution(p, cl, *l, m, sol);
     r.has_plan = true;
   }
   return r;
 }
+
+}  // namespace
 
 MilpResult solve_milp(const PlanProblem& p, const Plan& warm, const MilpOptions& mo) {
   try {

@@ -21,7 +21,7 @@
 
 #include "core/catalog.h"
 #include "core/job.h"
-#include "core/profile.h"
+#include "core/profile_entry.h"
 #include "core/train_spec.h"
 
 namespace saturn {

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "core/job.h"
-#include "core/profile.h"
+#include "core/profile_entry.h"
 #include "core/workload.h"
 
 namespace saturn {

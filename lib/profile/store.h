@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/profile.h"
+#include "core/profile_entry.h"
 
 
 namespace saturn {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/job.h"
-#include "core/profile.h"
+#include "core/profile_entry.h"
 #include "core/workload.h"
 
 namespace saturn {

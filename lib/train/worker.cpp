@@ -149,6 +149,39 @@ void lock_job_dir(const std::string& job_dir, const std::string& job, double wai
   }
 }
 
+// The technique and its knobs against the devices and the model.
+void check_technique(const WorkerOptions& o, const ModelSpec& model) {
+  const int world = static_cast<int>(o.devices.size());
+  const std::optional<Technique> technique = o.technique;
+  const bool fused = technique == Technique::Fused;
+  if (!fused && o.jobs.size() > 1)
+    throw usage_error("--job: given " + std::to_string(o.jobs.size()) + " times; only --technique fused trains several jobs");
+  if (o.copies != 0 && !(fused && o.trial && o.jobs.size() <= 1 && o.copies >= 1))
+    throw usage_error("--copies: only for a fused --trial of one --job (1 or more copies)");
+  if ((technique == Technique::Single || technique == Technique::Spill || fused) && world > 1)
+    throw usage_error("--technique " + std::string(technique_name(*technique)) + ": takes one device, got " +
+                      std::to_string(world));
+  if (technique)
+    if (auto why = arch_refuses(model.arch, *technique))
+      throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
+  if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
+  if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
+}
+
+// Every job of a fused group: one model of the workload, each once.
+std::vector<const Job*> fused_group(const JobSet& set, const std::vector<std::string>& ids, const Job& job) {
+  std::vector<const Job*> group;
+  for (const auto& id : ids) {
+    const Job& j = find_job(set, id);
+    if (j.model != job.model)
+      throw usage_error("--technique fused: " + j.id + " and " + job.id + " are different models; fused jobs share one");
+    for (const Job* g : group)
+      if (g->id == j.id) throw usage_error("--job " + j.id + ": given twice");
+    group.push_back(&j);
+  }
+  return group;
+}
+
 }  // namespace
 
 int run_worker(const WorkerOptions& given) {
@@ -169,30 +202,9 @@ int run_worker(const WorkerOptions& given) {
   const int world = static_cast<int>(o.devices.size());
   const std::optional<Technique> technique = o.technique;
   const bool fused = technique == Technique::Fused;
-  if (!fused && o.jobs.size() > 1)
-    throw usage_error("--job: given " + std::to_string(o.jobs.size()) + " times; only --technique fused trains several jobs");
-  if (o.copies != 0 && !(fused && o.trial && o.jobs.size() <= 1 && o.copies >= 1))
-    throw usage_error("--copies: only for a fused --trial of one --job (1 or more copies)");
-  if ((technique == Technique::Single || technique == Technique::Spill || fused) && world > 1)
-    throw usage_error("--technique " + std::string(technique_name(*technique)) + ": takes one device, got " +
-                      std::to_string(world));
-  if (technique)
-    if (auto why = arch_refuses(model.arch, *technique))
-      throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
-  if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
-  if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
+  check_technique(o, model);
   const std::string job_dir = o.trial ? run_files::trial_dir(o.run_dir) : run_files::job_dir(o.run_dir, job.id);
-  std::vector<const Job*> group;  // fused: every job of the group, one model of the workload
-  if (fused) {
-    for (const auto& id : o.jobs) {
-      const Job& j = find_job(set, id);
-      if (j.model != job.model)
-        throw usage_error("--technique fused: " + j.id + " and " + job.id + " are different models; fused jobs share one");
-      for (const Job* g : group)
-        if (g->id == j.id) throw usage_error("--job " + j.id + ": given twice");
-      group.push_back(&j);
-    }
-  }
+  const std::vector<const Job*> group = fused ? fused_group(set, o.jobs, job) : std::vector<const Job*>{};
   install_handlers();
   const bool locks = o.rank < 0 || (o.slurm_step && o.rank == 0);  // the process that speaks for the group
   if (fused && !o.trial && locks)

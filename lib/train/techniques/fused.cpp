@@ -51,7 +51,7 @@ class Fused final : public TechniqueImpl {
   void set_lr(const std::vector<double>& lr) override { opt_.set_lr(lr); }
 
   torch::Tensor train_step(const Samples& s, const std::vector<bool>& active) override {
-    for (auto p : model_.params()) p.mutable_grad() = torch::Tensor();
+    clear_grads(model_.params());
     auto mask = torch::zeros({k_}, torch::TensorOptions().device(t_.device));
     for (int64_t j = 0; j < k_; ++j)
       if (active[static_cast<size_t>(j)]) mask[j] = 1.0;

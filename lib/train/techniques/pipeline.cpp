@@ -8,6 +8,7 @@
 #include "train/pipeline.h"
 #include "train/precision.h"
 #include "train/techniques/replicated.h"
+#include "train/techniques/split_state.h"
 
 namespace saturn::train {
 namespace {
@@ -55,13 +56,13 @@ class Pipelined final : public TechniqueImpl {
                                        balance_stages(block_times(t, model_, micro_), static_cast<size_t>(world)),
                                        job_.gpipe ? PipeSchedule::GPipe : PipeSchedule::OneFOneB);
     params_ = pipe_->params();
-    opt_ = make_opt(params_);
+    opt_ = make_opt_(params_);
   }
 
   void set_lr(const std::vector<double>& lr) override { train::set_lr(*opt_, lr.at(0)); }
 
   torch::Tensor train_step(const Samples& s, const std::vector<bool>&) override {
-    for (auto& p : params_) p.mutable_grad() = torch::Tensor();
+    clear_grads(params_);
     Micro m = micro_batches(s, /*share=*/true);
     // Each stage draws its own dropout masks: seeded by (seed, step, stage)
     // so a resumed run draws what an uninterrupted one would (a checkpoint
@@ -91,18 +92,11 @@ class Pipelined final : public TechniqueImpl {
 
   std::optional<nlohmann::json> load(size_t, Checkpointer& ckpt,
                                      const std::function<void(const std::string&)>& warn) override {
-    pipe_->materialise();
-    auto full = make_opt(trainable(*model_));
-    auto manifest = ckpt.load_latest(model_, *full, warn);
-    if (manifest) pipe_->load_full(*full, *opt_);
-    else pipe_->release();
-    return manifest;
+    return load_split(*pipe_, model_, *opt_, make_opt_, ckpt, warn);
   }
 
   void save(size_t, Checkpointer& ckpt, int64_t step, const nlohmann::json& meta) override {
-    auto full = pipe_->gather_full(*opt_, [&](const std::vector<torch::Tensor>& ps) { return make_opt(ps); });
-    if (t_.comm->rank() == 0) ckpt.save(step, model_, *full, meta);
-    pipe_->release();
+    save_split(*pipe_, model_, *opt_, make_opt_, t_.comm->rank() == 0, ckpt, step, meta);
   }
 
  private:
@@ -123,9 +117,6 @@ class Pipelined final : public TechniqueImpl {
     }
     return m;
   }
-  std::unique_ptr<torch::optim::Optimizer> make_opt(const std::vector<torch::Tensor>& ps) const {
-    return make_optimizer(ps, job_.train.optimizer, job_.hp);
-  }
 
   TechniqueSetup t_;
   const TrainJob& job_;
@@ -133,6 +124,9 @@ class Pipelined final : public TechniqueImpl {
   std::unique_ptr<Pipeline> pipe_;
   std::vector<torch::Tensor> params_;
   std::unique_ptr<torch::optim::Optimizer> opt_;
+  MakeOptimizer make_opt_ = [this](const std::vector<torch::Tensor>& ps) {
+    return make_optimizer(ps, job_.train.optimizer, job_.hp);
+  };
   int64_t micro_ = 1;
 };
 

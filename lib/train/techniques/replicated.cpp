@@ -38,18 +38,14 @@ class Replicated final : public TechniqueImpl {
   explicit Replicated(const TechniqueSetup& t) : t_(t), job_(t.jobs->front()), model_(build_job_model(t)) {
     params_ = trainable(*model_);
     opt_ = make_optimizer(params_, job_.train.optimizer, job_.hp);
-    const auto [lo, hi] = rank_slice(job_.hp.batch_size, t.comm);
-    micro_ = job_.micro_batch > 0 ? job_.micro_batch : hi - lo;
+    micro_ = share_micro_batch(t);
   }
 
   void set_lr(const std::vector<double>& lr) override { train::set_lr(*opt_, lr.at(0)); }
 
   torch::Tensor train_step(const Samples& s, const std::vector<bool>&) override {
-    // Gradients to none rather than zero: the first backward writes them
-    // instead of adding to a memset buffer (what PyTorch 2.x does by default).
-    for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-    const auto [lo, hi] = rank_slice(s.count, t_.comm);
-    auto loss = train_slice(t_, s, lo, hi, micro_, [&](const torch::Tensor& x) { return model_->forward(x); }, {});
+    clear_grads(params_);
+    auto loss = train_share(t_, s, micro_, [&](const torch::Tensor& x) { return model_->forward(x); }, {});
     if (t_.comm) all_reduce_gradients(params_, *t_.comm);
     return loss;
   }
@@ -58,12 +54,7 @@ class Replicated final : public TechniqueImpl {
   void update(const std::vector<bool>&) override { opt_->step(); }
 
   torch::Tensor eval_sum(const Samples& s) override {
-    torch::NoGradGuard no_grad;
-    model_->eval();
-    const auto [lo, hi] = rank_slice(s.count, t_.comm);
-    auto sum = eval_slice(t_, s, lo, hi, micro_, [&](const torch::Tensor& x) { return model_->forward(x); });
-    model_->train();
-    return sum;
+    return eval_share(t_, model_, s, micro_, [&](const torch::Tensor& x) { return model_->forward(x); });
   }
 
   std::optional<nlohmann::json> load(size_t, Checkpointer& ckpt,

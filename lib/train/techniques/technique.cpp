@@ -44,8 +44,19 @@ Batch micro_batch(const Samples& s, int64_t p, int64_t micro, int64_t hi) {
 
 }  // namespace
 
-torch::Tensor train_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, int64_t hi, int64_t micro,
-                          const ForwardFn& forward, const std::function<void()>& after_backward) {
+void clear_grads(const std::vector<torch::Tensor>& params) {
+  for (auto p : params) p.mutable_grad() = torch::Tensor();
+}
+
+int64_t share_micro_batch(const TechniqueSetup& t) {
+  const TrainJob& job = t.jobs->front();
+  const auto [lo, hi] = rank_slice(job.hp.batch_size, t.comm);
+  return job.micro_batch > 0 ? job.micro_batch : hi - lo;
+}
+
+torch::Tensor train_share(const TechniqueSetup& t, const Samples& s, int64_t micro, const ForwardFn& forward,
+                          const std::function<void()>& after_backward) {
+  const auto [lo, hi] = rank_slice(s.count, t.comm);
   // Summed on the device: one host sync per step, not one per micro-batch.
   auto sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(t.device));
   for (int64_t p = lo; p < hi; p += micro) {
@@ -64,8 +75,11 @@ torch::Tensor train_slice(const TechniqueSetup& t, const Samples& s, int64_t lo,
   return sum;
 }
 
-torch::Tensor eval_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, int64_t hi, int64_t micro,
+torch::Tensor eval_share(const TechniqueSetup& t, BlockModel& model, const Samples& s, int64_t micro,
                          const ForwardFn& forward) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const auto [lo, hi] = rank_slice(s.count, t.comm);
   double sum = 0;
   for (int64_t p = lo; p < hi; p += micro) {
     Batch b = micro_batch(s, p, micro, hi);
@@ -73,6 +87,7 @@ torch::Tensor eval_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, 
     auto out = forward(b.input.to(t.device));
     sum += BlockModelImpl::loss(out, b.target.to(t.device)).item<double>() * static_cast<double>(b.target.size(0));
   }
+  model->train();
   return torch::full({1}, sum, torch::TensorOptions().dtype(torch::kDouble).device(t.device));
 }
 

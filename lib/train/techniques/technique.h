@@ -81,23 +81,29 @@ class TechniqueImpl {
 // when it cannot run what it is given.
 std::unique_ptr<TechniqueImpl> make_technique(const TechniqueSetup& setup);
 
-// Shared by the techniques: a job's trainable parameters, and the local
-// micro-batch loops of the data-parallel ones. train_slice runs forward
-// (through `forward`) and backward over positions [lo, hi) of job 0's batch
-// in micro-batches of `micro`, each loss scaled by its share of s.count,
-// calling after_backward after each; returns the summed scaled loss as a
-// [1] double. eval_slice returns the summed per-sample loss of [lo, hi) as
-// a [1] double.
-std::vector<torch::Tensor> trainable(torch::nn::Module& m);
+// Shared by the techniques.
+std::vector<torch::Tensor> trainable(torch::nn::Module& m);  // parameters that require gradients
 // Job 0's model after manual_seed(its seed), on the device, in training
 // mode; with a communicator every rank then holds rank 0's weights.
 BlockModel build_job_model(const TechniqueSetup& t);
-using ForwardFn = std::function<torch::Tensor(const torch::Tensor&)>;
-torch::Tensor train_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, int64_t hi, int64_t micro,
-                          const ForwardFn& forward, const std::function<void()>& after_backward);
-torch::Tensor eval_slice(const TechniqueSetup& t, const Samples& s, int64_t lo, int64_t hi, int64_t micro,
-                         const ForwardFn& forward);
+// Gradients to none rather than zero: the first backward writes them
+// instead of adding to a memset buffer (what PyTorch 2.x does by default).
+void clear_grads(const std::vector<torch::Tensor>& params);
 // This rank's part [lo, hi) of `count` positions split over the ranks.
 std::pair<int64_t, int64_t> rank_slice(int64_t count, const Communicator* comm);
+// The data-parallel techniques' micro-batch: the job's micro_batch, else
+// this rank's whole share of the batch.
+int64_t share_micro_batch(const TechniqueSetup& t);
+// Forward (through `forward`) and backward over this rank's share of s
+// (rank_slice of job 0's batch) in micro-batches of `micro`, each loss
+// scaled by its share of s.count, calling after_backward (if any) after
+// each; returns the summed scaled loss as a [1] double.
+using ForwardFn = std::function<torch::Tensor(const torch::Tensor&)>;
+torch::Tensor train_share(const TechniqueSetup& t, const Samples& s, int64_t micro, const ForwardFn& forward,
+                          const std::function<void()>& after_backward);
+// The summed per-sample loss of this rank's share of s as a [1] double,
+// `model` in evaluation mode meanwhile, without gradients.
+torch::Tensor eval_share(const TechniqueSetup& t, BlockModel& model, const Samples& s, int64_t micro,
+                         const ForwardFn& forward);
 
 }  // namespace saturn::train

@@ -1,4 +1,4 @@
-#include "plan/units.h"
+#include "plan/unit_strategies.h"
 
 #include <algorithm>
 #include <limits>

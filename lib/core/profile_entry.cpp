@@ -1,4 +1,4 @@
-#include "core/profile.h"
+#include "core/profile_entry.h"
 
 namespace saturn {
 
