@@ -8,17 +8,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/plan_workload.h"
 #include "commands.h"
+#include "core/run_files.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/job.h"
 #include "core/text.h"
 #include "core/units.h"
 #include "core/workload.h"
-#include "plan/baselines.h"
-#include "plan/check.h"
 #include "plan/plan_json.h"
-#include "plan/solve.h"
 #include "profile/workload_problem.h"
 #include "report/gantt.h"
 #include "report/table.h"
@@ -75,47 +74,23 @@ Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string&
 }  // namespace
 
 static int run_plan_cmd(const PlanCmdOptions& o) {
-  const Workload w = load_workload(o.workload);
-  const PlanOptions po = plan_options(w, o.time_limit, o.threads);
-  const JobSet jobs = expand_jobs(w);
-  const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
-  const auto groups = device_groups(w, cuda_here);
-  ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
-  const WorkloadProblem wp = workload_problem(w, jobs, groups, store);
+  PlanWorkloadOptions po;
+  po.workload = o.workload;
+  po.store = o.store;
+  po.time_limit = o.time_limit;
+  po.threads = o.threads;
+  po.compare = o.compare;
+  po.cuda_here = std::filesystem::exists("/dev/nvidiactl");
+  const PlannedWorkload r = plan_workload(po);
+  const Workload& w = r.workload;
+  const JobSet& jobs = r.jobs;
+  const WorkloadProblem& wp = r.problem;
   const PlanProblem& p = wp.problem;
-
-  const Plan plan = solve_plan(p, po);
-
-  struct Compared { std::string name; Plan plan; };
-  std::vector<Compared> baselines;
-  if (o.compare)
-    for (Baseline b : all_baselines()) {
-      Plan bp = baseline_plan(p, b);
-      auto bad = check_plan(p, bp);
-      if (!bad.empty()) throw internal_error(std::string("baseline ") + baseline_name(b) + " fails its check: " + bad[0]);
-      baselines.push_back({baseline_name(b), std::move(bp)});
-    }
-
-  // plan.json: the plan, plus where each runtime came from.
-  nlohmann::json doc = plan_json(p, plan);
-  doc["workload"] = w.name;
-  doc["time_limit_s"] = po.time_limit;
-  {
-    size_t k = 0;
-    for (const auto& a : plan.items)
-      for (size_t j = 0; j < p.options[a.option].jobs.size(); ++j, ++k) {
-        doc["jobs"][k]["source"] = wp.sources[a.option];
-        doc["jobs"][k]["step_time_s"] = wp.step_times[a.option];
-      }
-  }
-  if (o.compare) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& b : baselines)
-      arr.push_back({{"name", b.name}, {"makespan_s", b.plan.makespan}, {"ratio", b.plan.makespan / plan.makespan}});
-    doc["baselines"] = arr;
-  }
+  const Plan& plan = r.plan;
+  const nlohmann::json& doc = r.doc;
+  const auto& baselines = r.baselines;
   const std::string run_dir = o.run_dir.empty() ? "runs/" + w.name : o.run_dir;
-  const std::string plan_path = (std::filesystem::path(run_dir) / "plan.json").string();
+  const std::string plan_path = run_files::plan_path(run_dir);
   write_file_atomic(plan_path, doc.dump(2) + "\n");
   const Gantt gantt = plan_gantt(wp, plan, w.name + ": makespan " + human_duration(plan.makespan));
   if (!o.svg.empty()) write_file_atomic(o.svg, gantt_svg(gantt));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "exec/signals.h"
 #include "core/error.h"
 #include "core/job.h"
 #include "core/text.h"
@@ -33,8 +34,6 @@ struct ProfileCmdOptions {
 
 namespace {
 
-volatile std::sig_atomic_t g_profile_stop = 0;
-extern "C" void on_profile_signal(int sig) { g_profile_stop = sig; }
 
 std::string ms(double s) { return human_duration(s); }
 
@@ -109,7 +108,8 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   po.refresh = o.refresh;
   po.cuda_here = cuda_here;
   po.version = SATURN_VERSION;
-  po.stop = &g_profile_stop;
+  StopFlag stop;  // SIGINT, SIGTERM, SIGUSR1: kill the trials, keep what was measured
+  po.stop = stop.flag();
   bool bar_shown = false;
   po.on_event = [&](const ProfileEvent& e) {
     const std::string what = jobs.shapes[e.trial->shape].id + " " + strategy_text(e.trial->key);
@@ -138,11 +138,6 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
     }
   };
 
-  struct sigaction sa {};
-  sa.sa_handler = on_profile_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
   const ProfileSummary s = run_profile(w, jobs, store, po);
   if (bar_shown) std::cerr << "\r\033[K";
   std::cerr << "profile: " << s.measured << " measured, " << s.stored << " already stored, " << s.over_budget
@@ -151,7 +146,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
             << human_duration(s.wall_s) << "; store " << store.path() << "\n";
   if (s.interrupted) {
     std::cerr << "profile: interrupted; what was measured is kept\n";
-    return 128 + static_cast<int>(g_profile_stop);
+    return 128 + stop.signal();
   }
   print_view(w, jobs, groups, profile_view(w, jobs, groups, store), o.json);
   return s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;

@@ -12,8 +12,8 @@
 namespace saturn::run_files {
 namespace fs = std::filesystem;
 
-std::string state_path(const std::string& run_dir) { return run_dir + "/state.db"; }
-std::string plan_path(const std::string& run_dir) { return run_dir + "/plan.json"; }
+std::string state_path(const std::string& run_dir) { return (std::filesystem::path(run_dir) / "state.db").string(); }
+std::string plan_path(const std::string& run_dir) { return (std::filesystem::path(run_dir) / "plan.json").string(); }
 
 std::string job_dir(const std::string& run_dir, const std::string& job) { return run_dir + "/jobs/" + job; }
 

@@ -1,0 +1,48 @@
+#include "app/plan_workload.h"
+
+#include "core/error.h"
+#include "plan/baselines.h"
+#include "plan/check.h"
+#include "plan/plan_json.h"
+#include "profile/store.h"
+#include "profile/trials.h"
+
+namespace saturn {
+
+PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
+  PlannedWorkload r;
+  r.workload = load_workload(o.workload);
+  const Workload& w = r.workload;
+  r.options = plan_options(w, o.time_limit, o.threads);
+  r.jobs = expand_jobs(w);
+  ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
+  r.problem = workload_problem(w, r.jobs, device_groups(w, o.cuda_here), store);
+  const PlanProblem& p = r.problem.problem;
+  r.plan = solve_plan(p, r.options);
+  if (o.compare)
+    for (Baseline b : all_baselines()) {
+      Plan bp = baseline_plan(p, b);
+      auto bad = check_plan(p, bp);
+      if (!bad.empty()) throw internal_error(std::string("baseline ") + baseline_name(b) + " fails its check: " + bad[0]);
+      r.baselines.push_back({baseline_name(b), std::move(bp)});
+    }
+  // plan.json: the plan, plus where each runtime came from.
+  r.doc = plan_json(p, r.plan);
+  r.doc["workload"] = w.name;
+  r.doc["time_limit_s"] = r.options.time_limit;
+  size_t k = 0;
+  for (const auto& a : r.plan.items)
+    for (size_t j = 0; j < p.options[a.option].jobs.size(); ++j, ++k) {
+      r.doc["jobs"][k]["source"] = r.problem.sources[a.option];
+      r.doc["jobs"][k]["step_time_s"] = r.problem.step_times[a.option];
+    }
+  if (o.compare) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& b : r.baselines)
+      arr.push_back({{"name", b.name}, {"makespan_s", b.plan.makespan}, {"ratio", b.plan.makespan / r.plan.makespan}});
+    r.doc["baselines"] = arr;
+  }
+  return r;
+}
+
+}  // namespace saturn
