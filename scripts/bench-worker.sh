@@ -6,7 +6,7 @@
 # that both reach the same final loss (result.json).
 # Usage: scripts/bench-worker.sh OTHER_SATURN [RUNS]
 #   env: WORKLOAD (default workloads/quickstart.yaml), JOB (default its
-#   first job), STEPS (default 60), TECHNIQUES (default "single ddp fsdp pipeline spill")
+#   first job), STEPS (default 60), TECHNIQUES (default "single ddp fsdp pipeline spill fused")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 other=${1:?usage: scripts/bench-worker.sh OTHER_SATURN [RUNS]}
@@ -17,12 +17,12 @@ this=$PWD/build/bin/saturn
 workload=${WORKLOAD:-workloads/quickstart.yaml}
 job=${JOB:-$("$this" jobs "$workload" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')}
 steps=${STEPS:-60}
-techniques=${TECHNIQUES:-single ddp fsdp pipeline spill}
+techniques=${TECHNIQUES:-single ddp fsdp pipeline spill fused}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-devices_of() { case $1 in single|spill) echo cpu ;; *) echo cpu,cpu ;; esac; }
+devices_of() { case $1 in single|spill|fused) echo cpu ;; *) echo cpu,cpu ;; esac; }
 
 # One timed run: prints "seconds final_loss".
 one() {
@@ -34,7 +34,7 @@ one() {
     --steps "$steps" --no-resume >"$tmp/log" 2>&1 || { echo "bench-worker: $bin $t failed:" >&2; tail -3 "$tmp/log" >&2; exit 70; }
   t1=$(date +%s.%N)
   local loss
-  loss=$(python3 -c 'import json,sys,glob; print(json.load(open(glob.glob(sys.argv[1]+"/jobs/*/result.json")[0]))["final_loss"])' "$dir")
+  loss=$(python3 -c 'import json,sys,glob; print(json.load(open(glob.glob(sys.argv[1]+"/jobs/**/result.json", recursive=True)[0]))["final_loss"])' "$dir")
   echo "$(echo "$t1 - $t0" | bc -l) $loss"
 }
 
