@@ -17,6 +17,7 @@
 #include "profile/trial_outcome.h"
 #include "profile/trial_pool.h"
 #include "profile/trial_slots.h"
+#include "temp_dir.h"
 #include "workload_text.h"
 
 namespace fs = std::filesystem;
@@ -24,15 +25,7 @@ using namespace saturn;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("saturn-profiler-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 void write_rank(const std::string& run_dir, int rank, const run_files::Trial& t) {
   fs::create_directories(run_files::trial_dir(run_dir));

@@ -10,15 +10,15 @@
 
 #include "core/error.h"
 #include "core/run_files.h"
+#include "temp_dir.h"
 
 using namespace saturn;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  std::string path = (fs::temp_directory_path() / ("saturn-run-files-" + std::to_string(::getpid()))).string();
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : test::TempDir {
+  const std::string path = test::TempDir::path.string();
+  TempDir() : test::TempDir("run-files") {}
 };
 void write(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());

@@ -12,6 +12,7 @@
 #include "app/run_session.h"
 #include "core/run_files.h"
 #include "exec/state.h"
+#include "temp_dir.h"
 #include "workload_text.h"
 
 namespace fs = std::filesystem;
@@ -19,15 +20,7 @@ using namespace saturn;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("saturn-session-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 std::string write_workload(const TempDir& d, const std::string& text) {
   const std::string p = (d.path / "w.yaml").string();
