@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes the workload loader with libFuzzer for SECONDS (default 60), built
-# with clang, ASan and UBSan into build-fuzz/. The corpus grows in
-# fuzz-corpus/ (git-ignored), seeded from workloads/. Exits non-zero and keeps
-# the crashing input (crash-*) when the loader crashes or misbehaves.
+# Fuzzes the workload loader and the safetensors header parser with
+# libFuzzer, SECONDS each (default 60), built with clang, ASan and UBSan into
+# build-fuzz/. The corpora grow in fuzz-corpus/<target>/ (git-ignored),
+# seeded from workloads/ and two small safetensors files. Exits non-zero and
+# keeps the crashing input (crash-*) when a target crashes or misbehaves.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,20 +15,39 @@ if [ ! -f "$build/build.ninja" ]; then
     -DSATURN_WITH_TORCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 fi
-cmake --build "$build" --target fuzz_workload
-mkdir -p fuzz-corpus
-cp workloads/*.yaml fuzz-corpus/
-echo "fuzz: running the workload loader for ${seconds}s"
-log=$build/fuzz.log
+cmake --build "$build" --target fuzz_workload fuzz_safetensors
+# fuzz TARGET CORPUS DICT: one libFuzzer run of SECONDS; the status is the worst of them.
 status=0
-"$build/bin/fuzz_workload" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-  -rss_limit_mb=2048 -dict=tests/fuzz/workload.dict -print_final_stats=1 \
-  -artifact_prefix=./ fuzz-corpus >"$log" 2>&1 || status=$?
-grep -E 'stat::number_of_executed_units|SUMMARY|Test unit written' "$log" || true
-if [ "$status" = 0 ]; then
-  echo "fuzz: no crash"
-else
-  grep -E '^==[0-9]+==|^    #[0-9] ' "$log" | head -20 >&2
-  echo "fuzz: FAILED (exit $status); the input is in crash-*, the log in $log" >&2
-fi
+fuzz() {
+  local target=$1 corpus=$2 dict=$3 log=$build/$1.log st=0
+  mkdir -p "$corpus"
+  echo "fuzz: running $target for ${seconds}s"
+  "$build/bin/$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+    -rss_limit_mb=2048 -dict="$dict" -print_final_stats=1 \
+    -artifact_prefix=./ "$corpus" >"$log" 2>&1 || st=$?
+  grep -E 'stat::number_of_executed_units|SUMMARY|Test unit written' "$log" || true
+  if [ "$st" = 0 ]; then
+    echo "fuzz: $target: no crash"
+  else
+    grep -E '^==[0-9]+==|^    #[0-9] ' "$log" | head -20 >&2
+    echo "fuzz: $target FAILED (exit $st); the input is in crash-*, the log in $log" >&2
+    status=$st
+  fi
+}
+mkdir -p fuzz-corpus/workload
+cp workloads/*.yaml fuzz-corpus/workload/
+fuzz fuzz_workload fuzz-corpus/workload tests/fuzz/workload.dict
+# The safetensors seed: a valid file of two tensors, and one with metadata.
+mkdir -p fuzz-corpus/safetensors
+python3 - fuzz-corpus/safetensors <<'PY'
+import json, struct, sys
+def f(name, header, data):
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    open(sys.argv[1] + "/" + name, "wb").write(struct.pack("<Q", len(h)) + h + data)
+f("two", {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+          "b": {"dtype": "BF16", "shape": [1, 2], "data_offsets": [8, 12]}}, bytes(12))
+f("meta", {"__metadata__": {"format": "pt"}, "x": {"dtype": "I64", "shape": [], "data_offsets": [0, 8]}}, bytes(8))
+PY
+fuzz fuzz_safetensors fuzz-corpus/safetensors tests/fuzz/safetensors.dict
 exit "$status"
