@@ -11,6 +11,7 @@ const char* arch_name(Arch a) {
     case Arch::Vit: return "vit";
     case Arch::Resnet: return "resnet";
     case Arch::Torchscript: return "torchscript";
+    case Arch::Llama: return "llama";
   }
   return "?";
 }
@@ -23,11 +24,11 @@ std::optional<std::string> arch_refuses(Arch a, Technique t) {
   return std::nullopt;
 }
 
-std::vector<std::string> arch_names() { return {"gpt", "mlp", "vit", "resnet", "torchscript"}; }
+std::vector<std::string> arch_names() { return {"gpt", "mlp", "vit", "resnet", "torchscript", "llama"}; }
 
 Modality arch_modality(Arch a) {
   if (a == Arch::Torchscript) return Modality::Any;
-  return a == Arch::Gpt ? Modality::Tokens : Modality::Images;
+  return a == Arch::Gpt || a == Arch::Llama ? Modality::Tokens : Modality::Images;
 }
 
 namespace {
@@ -54,6 +55,28 @@ const std::vector<ConfigKey> kGpt = {
     R("dropout", 0.0, 0, 0.99, "dropout probability"),
     F("tied_head", true, "output head shares the token embedding"),
     F("bias", true, "linear and layer-norm biases"),
+};
+
+// Hugging Face's LlamaConfig names in parentheses; models[].from reads them.
+const std::vector<ConfigKey> kLlama = {
+    I("layers", 2, 1, 1024, "decoder layers (num_hidden_layers)"),
+    I("width", 128, 1, kMaxDim, "model width (hidden_size)"),
+    I("heads", 4, 1, 1024, "attention heads (num_attention_heads)"),
+    I("kv_heads", 0, 0, 1024, "key/value heads for grouped-query attention; 0 = heads (num_key_value_heads)"),
+    I("head_dim", 0, 0, kMaxDim, "width of one head; 0 = width / heads"),
+    I("intermediate", 0, 0, kMaxDim, "SwiGLU hidden width; 0 = 8/3 width rounded up to 256 (intermediate_size)"),
+    I("seq_len", 128, 1, kMaxDim, "tokens per sequence (context length)"),
+    I("vocab", 256, 2, 1 << 24, "vocabulary size (vocab_size)"),
+    R("rms_eps", 1e-6, 0, 1, "RMSNorm epsilon (rms_norm_eps)"),
+    R("rope_theta", 10000.0, 1, 1e12, "rotary base (rope_theta)"),
+    R("rope_factor", 1.0, 1, 1024, "rotary position scaling factor; 1 = none (rope_scaling.factor)"),
+    F("rope_llama3", false, "llama3 frequency-dependent scaling instead of linear (rope_type llama3)"),
+    R("rope_low_freq", 1.0, 0.01, 1e6, "llama3 scaling: low_freq_factor"),
+    R("rope_high_freq", 4.0, 0.01, 1e6, "llama3 scaling: high_freq_factor"),
+    I("rope_original_len", 8192, 1, kMaxDim, "llama3 scaling: original_max_position_embeddings"),
+    F("qkv_bias", false, "biases on the q, k and v projections (Qwen2)"),
+    F("tied_head", false, "output head shares the token embedding (tie_word_embeddings)"),
+    I("sliding_window", 0, 0, kMaxDim, "Mistral's attention window; 0 = none; seq_len may not exceed it"),
 };
 
 const std::vector<ConfigKey> kMlp = {
@@ -104,6 +127,7 @@ const std::vector<ConfigKey>& arch_config_keys(Arch a) {
     case Arch::Vit: return kVit;
     case Arch::Resnet: return kResnet;
     case Arch::Torchscript: return kTorchscript;
+    case Arch::Llama: return kLlama;
   }
   return kNone;
 }
@@ -141,8 +165,43 @@ std::string check_config(Arch a, const Config& c) {
         return "depth (" + std::to_string(d) + ") must be one of 18, 34, 50, 101, 152, 200";
       return "";
     }
+    case Arch::Llama: {
+      const int64_t heads = c.integer("heads"), kv = llama_kv_heads(c);
+      if (c.integer("head_dim") == 0) {
+        std::string r = multiple(c, "width", "heads");
+        if (!r.empty()) return r + " (or set head_dim)";
+      }
+      if (heads % kv != 0)
+        return "heads (" + std::to_string(heads) + ") must be a multiple of kv_heads (" + std::to_string(kv) + ")";
+      if (llama_head_dim(c) % 2 != 0)
+        return "the head width (" + std::to_string(llama_head_dim(c)) + ") must be even for rotary positions";
+      const int64_t window = c.integer("sliding_window");
+      if (window > 0 && c.integer("seq_len") > window)
+        return "seq_len (" + std::to_string(c.integer("seq_len")) + ") is over sliding_window (" +
+               std::to_string(window) + "): sliding-window attention is not built in; set seq_len to at most it";
+      if (c.flag("rope_llama3") && c.number("rope_high_freq") <= c.number("rope_low_freq"))
+        return "rope_high_freq must be above rope_low_freq";
+      return "";
+    }
     default: return "";
   }
+}
+
+int64_t llama_intermediate(const Config& c) {
+  const int64_t i = c.integer("intermediate");
+  if (i > 0) return i;
+  const int64_t w = c.integer("width");
+  return (8 * w / 3 + 255) / 256 * 256;
+}
+
+int64_t llama_head_dim(const Config& c) {
+  const int64_t h = c.integer("head_dim");
+  return h > 0 ? h : c.integer("width") / c.integer("heads");
+}
+
+int64_t llama_kv_heads(const Config& c) {
+  const int64_t k = c.integer("kv_heads");
+  return k > 0 ? k : c.integer("heads");
 }
 
 }  // namespace saturn

@@ -13,9 +13,11 @@
 
 namespace saturn {
 
-enum class Arch { Gpt, Mlp, Vit, Resnet, Torchscript };
+// gpt: GPT-2; llama: Llama, Mistral and Qwen2 (RMSNorm, rotary positions,
+// SwiGLU, grouped-query attention). Names are in this order (arch_names).
+enum class Arch { Gpt, Mlp, Vit, Resnet, Torchscript, Llama };
 
-const char* arch_name(Arch a);             // "gpt", "mlp", "vit", "resnet", "torchscript"
+const char* arch_name(Arch a);             // "gpt", "mlp", "vit", "resnet", "torchscript", "llama"
 std::vector<std::string> arch_names();
 
 // What a model consumes: token sequences, images (with labels), or whatever
@@ -52,5 +54,12 @@ Config default_config(Arch a);
 // when the config is consistent, else what is wrong, e.g.
 // "width (100) must be a multiple of heads (3)".
 std::string check_config(Arch a, const Config& c);
+
+// llama: the MLP's hidden width (`intermediate`, or when 0 the Llama rule:
+// 8/3 width rounded up to a multiple of 256), the head width (`head_dim`,
+// or width / heads) and the key/value heads (`kv_heads`, or heads).
+int64_t llama_intermediate(const Config& c);
+int64_t llama_head_dim(const Config& c);
+int64_t llama_kv_heads(const Config& c);
 
 }  // namespace saturn

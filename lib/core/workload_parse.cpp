@@ -229,7 +229,7 @@ DataSpec Parser::data(const Field& f) const {
 std::string check_point(const ModelSpec& m, const Config& c, const DataSpec& d) {
   std::string r = check_config(m.arch, c);
   if (!r.empty()) return r;
-  if (m.arch == Arch::Gpt && d.train.format == DataFormat::Text && c.integer("vocab") < 256)
+  if (arch_modality(m.arch) == Modality::Tokens && d.train.format == DataFormat::Text && c.integer("vocab") < 256)
     return "text data is read as bytes and needs vocab >= 256, got " +
            std::to_string(c.integer("vocab"));
   return "";

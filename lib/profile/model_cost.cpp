@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/arch.h"
+
 namespace saturn {
 namespace {
 
@@ -40,6 +42,36 @@ ModelCost gpt(const Config& c) {
   // Per token: embeddings (w), the blocks, the head's norm (2w) and logits
   // with their softmax (2V).
   m.activation_bytes = T * (4 * w + L * b.act_bytes_per_token + 4 * (2 * w + 2 * V));
+  return m;
+}
+
+// Llama, Mistral, Qwen2 (lib/train/models/llama.cpp): per layer, q/k/v/o
+// projections with grouped-query attention (q/k/v biases with qkv_bias),
+// a SwiGLU MLP (gate, up, down), two RMSNorm weights; a final RMSNorm and a
+// head tied or not. Parameter counts equal Hugging Face's.
+ModelCost llama(const Config& c) {
+  const double L = d(c.integer("layers")), w = d(c.integer("width")), V = d(c.integer("vocab")),
+               T = d(c.integer("seq_len")), H = d(c.integer("heads")), KV = d(llama_kv_heads(c)),
+               hd = d(llama_head_dim(c)), I = d(llama_intermediate(c));
+  const bool tied = c.flag("tied_head");
+  const double q = H * hd, kv = KV * hd;
+  const double linear_w = w * (q + 2 * kv) + q * w + 3 * w * I;
+  const double block = linear_w + (c.flag("qkv_bias") ? q + 2 * kv : 0) + 2 * w;
+  ModelCost m;
+  m.tokens_per_sample = T;
+  m.block_params.push_back(V * w);
+  for (int64_t i = 0; i < c.integer("layers"); ++i) m.block_params.push_back(block);
+  m.block_params.push_back(w + (tied ? 0 : V * w));
+  for (double p : m.block_params) m.params += p;
+  // Forward per token: the matmuls, QK^T and AV over T keys, the head.
+  const double fwd_token = 2 * linear_w + 4 * T * q;
+  m.flops_per_sample = 3 * T * (L * fwd_token + 2 * w * V);
+  // Saved for backward per token (floats): both norms' inputs and outputs
+  // (4w), q, k, v before and q, k after rotation (2q + 3kv), attention
+  // scores and probabilities (2 H T), attention output (q), gate, up, their
+  // SiLU and product (4I), residual branches (2w).
+  const double act = 6 * w + 3 * q + 3 * kv + 2 * H * T + 4 * I;
+  m.activation_bytes = 4 * T * (w + L * act + 2 * w + 2 * V);
   return m;
 }
 
@@ -138,6 +170,7 @@ std::optional<ModelCost> model_cost(Arch arch, const Config& config) {
     case Arch::Mlp: return mlp(config);
     case Arch::Resnet: return resnet(config);
     case Arch::Torchscript: return std::nullopt;
+    case Arch::Llama: return llama(config);
   }
   return std::nullopt;
 }

@@ -68,7 +68,7 @@ std::vector<Case> cases() {
        "w.yaml:5:17: cluster.nodes[0].replicas: expected a whole number from 1 to 4096, got \"0\""},
       {"missing models", with_lines(8, 10, ""), "w.yaml:1:1: missing required key \"models\""},
       {"unknown arch", with_line(10, "    arch: transformer"),
-       "w.yaml:10:11: models[0].arch: expected one of gpt, mlp, vit, resnet, torchscript, got \"transformer\""},
+       "w.yaml:10:11: models[0].arch: expected one of gpt, mlp, vit, resnet, torchscript, llama, got \"transformer\""},
       {"misspelt config key", with_line(10, "    arch: gpt\n    config: {layer: 2}"),
        "w.yaml:11:14: models[0].config.layer: unknown key, did you mean \"layers\"?"},
       {"width not a multiple of heads", with_line(10, "    arch: gpt\n    config: {width: 100, heads: 3}"),

@@ -8,6 +8,7 @@
 #include <set>
 #include <fstream>
 
+#include "core/arch.h"
 #include "core/job.h"
 #include "profile/estimator.h"
 #include "profile/model_cost.h"
@@ -51,6 +52,38 @@ TEST_CASE("model cost: GPT-2 sizes match the published parameter counts") {
   const double per_token = xl.flops_per_sample / 1024;
   CHECK(per_token > 6 * 1.47e9);
   CHECK(per_token < 6 * 1.75e9);
+}
+
+TEST_CASE("model cost: Llama-3-8B, Mistral-7B and Qwen2.5-7B match Hugging Face's parameter counts") {
+  auto llama = [](int64_t layers, int64_t width, int64_t heads, int64_t kv, int64_t inter, int64_t vocab, bool bias) {
+    Config c = default_config(Arch::Llama);
+    c.set("layers", layers);
+    c.set("width", width);
+    c.set("heads", heads);
+    c.set("kv_heads", kv);
+    c.set("intermediate", inter);
+    c.set("vocab", vocab);
+    c.set("seq_len", int64_t(4096));
+    c.set("qkv_bias", bias);
+    REQUIRE(check_config(Arch::Llama, c).empty());
+    return *model_cost(Arch::Llama, c);
+  };
+  // num_parameters() of LlamaForCausalLM etc. with the published configs.
+  const ModelCost l3 = llama(32, 4096, 32, 8, 14336, 128256, false);
+  CHECK(l3.params == 8030261248.0);
+  CHECK(l3.block_params.size() == 34);
+  CHECK(llama(32, 4096, 32, 8, 14336, 32000, false).params == 7241732096.0);   // Mistral-7B-v0.1
+  CHECK(llama(28, 3584, 28, 4, 18944, 152064, true).params == 7615616512.0);   // Qwen2.5-7B
+  const double per_token = l3.flops_per_sample / 4096;
+  CHECK(per_token > 6 * 8.0e9);
+  CHECK(per_token < 6 * 9.2e9);
+  // The defaults: 8/3 width rounded to 256, as many kv heads as heads.
+  Config d = default_config(Arch::Llama);
+  CHECK(llama_intermediate(d) == 512);
+  CHECK(llama_kv_heads(d) == 4);
+  CHECK(llama_head_dim(d) == 32);
+  d.set("kv_heads", int64_t(3));
+  CHECK(check_config(Arch::Llama, d) == "heads (4) must be a multiple of kv_heads (3)");
 }
 
 TEST_CASE("estimator: Adam mixed precision holds ~16 bytes per parameter") {

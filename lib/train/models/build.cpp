@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "train/models/gpt.h"
+#include "train/models/llama.h"
 #include "train/models/mlp.h"
 #include "train/models/torchscript.h"
 #include "train/models/vit.h"
@@ -14,6 +15,7 @@ BlockModel build_model(Arch arch, const Config& config, const std::string& modul
     case Arch::Mlp: return make_mlp(config);
     case Arch::Vit: return make_vit(config);
     case Arch::Torchscript: return load_torchscript(module_path);
+    case Arch::Llama: return make_llama(config);
     case Arch::Resnet: break;
   }
   throw Error(ErrorKind::Unavailable, std::string("arch ") + arch_name(arch) +

@@ -1,0 +1,78 @@
+#include "train/models/hf_weights.h"
+
+#include <set>
+
+#include "core/error.h"
+
+namespace saturn::train {
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// A block's own parameter name ("q_proj.weight") under Hugging Face's layer
+// layout: attention projections in self_attn, the MLP's in mlp.
+std::string llama_layer_name(int64_t layer, const std::string& local) {
+  const std::string prefix = "model.layers." + std::to_string(layer) + ".";
+  if (local.rfind("q_proj", 0) == 0 || local.rfind("k_proj", 0) == 0 || local.rfind("v_proj", 0) == 0 ||
+      local.rfind("o_proj", 0) == 0)
+    return prefix + "self_attn." + local;
+  if (local.rfind("gate_proj", 0) == 0 || local.rfind("up_proj", 0) == 0 || local.rfind("down_proj", 0) == 0)
+    return prefix + "mlp." + local;
+  return prefix + local;  // input_layernorm.weight, post_attention_layernorm.weight
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model) {
+  if (arch != Arch::Llama)
+    throw Error(ErrorKind::Unavailable,
+                std::string("arch ") + arch_name(arch) + ": no Hugging Face weight layout in this saturn (llama has one)");
+  std::map<std::string, torch::Tensor> out;
+  const size_t blocks = model->size();
+  for (size_t b = 0; b < blocks; ++b) {
+    auto* module = model->block(b).ptr().get();
+    for (const auto& p : module->named_parameters(/*recurse=*/true)) {
+      const std::string& local = p.key();
+      std::string name;
+      if (b == 0) name = "model." + local;                                      // embed_tokens.weight
+      else if (b + 1 == blocks) name = local == "norm.weight" ? "model.norm.weight" : local;  // lm_head.weight
+      else name = llama_layer_name(static_cast<int64_t>(b - 1), local);
+      out[name] = p.value();
+    }
+  }
+  return out;
+}
+
+void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const SafetensorsFile*>& files) {
+  auto params = hf_parameters(arch, model);
+  std::set<std::string> loaded;
+  torch::NoGradGuard g;
+  for (const SafetensorsFile* f : files)
+    for (const StTensor& t : f->tensors()) {
+      auto it = params.find(t.name);
+      if (it == params.end()) {
+        if (t.name.find("rotary_emb.inv_freq") != std::string::npos) continue;  // a buffer older exports keep
+        throw data_error(f->path() + ": tensor \"" + t.name + "\" belongs to no parameter of this " + arch_name(arch) +
+                         " config (another model?)");
+      }
+      torch::Tensor& p = it->second;
+      if (t.shape != p.sizes().vec())
+        throw data_error(f->path() + ": tensor \"" + t.name + "\" has shape " + shape_text(t.shape) +
+                         "; the config needs " + shape_text(p.sizes().vec()));
+      auto host = torch::empty(p.sizes(), torch::kFloat);
+      f->read_f32(t, host.data_ptr<float>());
+      p.copy_(host);
+      f->drop(t);
+      loaded.insert(t.name);
+    }
+  for (const auto& [name, p] : params)
+    if (!loaded.count(name))
+      throw data_error((files.empty() ? std::string("the model folder") : files.front()->path()) + ": tensor \"" + name +
+                       "\" is missing (the config needs it)");
+}
+
+}  // namespace saturn::train

@@ -1,0 +1,31 @@
+// Hugging Face weights: the parameters of a saturn model under the names
+// transformers saves them with (llama: model.embed_tokens.weight,
+// model.layers.N.self_attn.q_proj.weight, ..., model.norm.weight,
+// lm_head.weight), and loading them from safetensors files into the model.
+// A tied head has no lm_head.weight of its own.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/model_spec.h"
+#include "core/safetensors.h"
+#include "train/models/block_model.h"
+
+namespace saturn::train {
+
+// Hugging Face name -> the model's parameter (shared storage), every
+// trainable tensor of `model` once. Throws saturn::Error (Unavailable) for
+// an arch without a Hugging Face layout (only llama has one so far).
+std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model);
+
+// Copies every tensor of hf_parameters from `files` (a model's shards),
+// converted to float32. A missing tensor, a shape that differs from the
+// config's or a tensor no parameter takes is one Data error naming the file
+// and the tensor. Reads one tensor at a time and drops its pages after.
+void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const SafetensorsFile*>& files);
+
+}  // namespace saturn::train

@@ -1,0 +1,28 @@
+// llama: the decoder of Llama, Mistral and Qwen2 as Hugging Face's
+// transformers computes it, as a BlockModel [embed, block x layers, head]:
+// RMSNorm before attention and MLP (in float32, then the weight), rotary
+// positions in the split-half convention (inv_freq from rope_theta, scaled
+// linearly or by the llama3 rule), grouped-query attention (each key/value
+// head serving heads / kv_heads query heads), a SwiGLU MLP (down(silu(gate)
+// * up)), optional q/k/v biases (Qwen2), a final RMSNorm and a head tied to
+// the embedding or not. Submodules carry Hugging Face's names
+// (q_proj, ..., input_layernorm, embed_tokens, norm, lm_head), so weights
+// map one to one. Input token ids [batch, tokens]; logits [batch, tokens, vocab].
+#pragma once
+
+#include <torch/torch.h>
+
+#include "core/value.h"
+#include "train/models/block_model.h"
+
+namespace saturn::train {
+
+// Builds from a validated llama config (arch.h). Linear and embedding
+// weights ~ N(0, 0.02), norms 1, biases 0 (Hugging Face's initialisation).
+BlockModel make_llama(const Config& c);
+
+// The rotary inverse frequencies [head_dim / 2] (float32) of a llama config,
+// scaling applied: what the model rotates by, position x frequency.
+torch::Tensor llama_inv_freq(const Config& c);
+
+}  // namespace saturn::train

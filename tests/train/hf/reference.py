@@ -1,0 +1,53 @@
+"""Reference models for saturn's Hugging Face tests, made with transformers.
+
+Usage: reference.py FAMILY OUT_DIR [--shard BYTES]
+
+Builds a small random model of FAMILY (llama, llama-gqa, llama3-rope,
+mistral, qwen2) from a fixed seed, saves it with save_pretrained (sharded
+when --shard is given), and writes OUT_DIR/reference.safetensors with the
+token ids it was run on ("tokens", int64 [2, 12]) and its float32 logits
+("logits", [2, 12, vocab]).
+"""
+import argparse
+
+import torch
+from safetensors.torch import save_file
+import transformers
+
+CONFIGS = {
+    "llama": (transformers.LlamaConfig, dict(num_key_value_heads=4)),
+    "llama-gqa": (transformers.LlamaConfig, dict(num_key_value_heads=2, tie_word_embeddings=True)),
+    "llama3-rope": (transformers.LlamaConfig, dict(
+        num_key_value_heads=2, rope_theta=500000.0,
+        rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                      "high_freq_factor": 4.0, "original_max_position_embeddings": 16})),
+    "mistral": (transformers.MistralConfig, dict(num_key_value_heads=2, sliding_window=64)),
+    "qwen2": (transformers.Qwen2Config, dict(num_key_value_heads=2, tie_word_embeddings=True)),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("family", choices=sorted(CONFIGS))
+    ap.add_argument("out")
+    ap.add_argument("--shard", type=int, default=0)
+    a = ap.parse_args()
+    cls, extra = CONFIGS[a.family]
+    config = cls(vocab_size=96, hidden_size=64, intermediate_size=112, num_hidden_layers=2,
+                 num_attention_heads=4, max_position_embeddings=64, rms_norm_eps=1e-5, **extra)
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(config).eval()
+    with torch.no_grad():  # random biases and norm weights too, so every tensor matters
+        for name, p in model.named_parameters():
+            if name.endswith("bias") or "norm" in name:
+                p.copy_(torch.randn_like(p) * 0.1 + (1.0 if "norm" in name else 0.0))
+    kwargs = {"max_shard_size": a.shard} if a.shard else {}
+    model.save_pretrained(a.out, **kwargs)
+    tokens = torch.randint(0, 96, (2, 12), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        logits = model(tokens).logits.float()
+    save_file({"tokens": tokens, "logits": logits.contiguous()}, a.out + "/reference.safetensors")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+// Hugging Face models against transformers itself: a small random model of
+// each family made and saved by transformers (tests/train/hf/reference.py,
+// run with the test Python, SATURN_PYTHON), read here through config.json
+// and safetensors (once sharded); saturn's float32 logits on the same
+// tokens equal transformers' within 1e-5 relative.
+#include <catch2/catch.hpp>
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "core/error.h"
+#include "core/hf_config.h"
+#include "core/safetensors.h"
+#include "train/models/build.h"
+#include "train/models/hf_weights.h"
+
+namespace fs = std::filesystem;
+using namespace saturn;
+
+namespace {
+
+struct Folder {
+  fs::path path;
+  Folder(const std::string& family, int64_t shard) {
+    path = fs::temp_directory_path() / ("saturn-hf-" + family + "-" + std::to_string(::getpid()) + "-" + std::to_string(shard));
+    fs::remove_all(path);
+    const char* py = std::getenv("SATURN_PYTHON");
+    const std::string cmd = std::string("'") + (py && *py ? py : "python3") + "' '" SATURN_SOURCE_DIR "/tests/train/hf/reference.py' " +
+                            family + " '" + path.string() + "'" + (shard ? " --shard " + std::to_string(shard) : "") + " >/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+  }
+  ~Folder() { fs::remove_all(path); }
+};
+
+torch::Tensor to_tensor(const SafetensorsFile& f, const std::string& name) {
+  const StTensor& t = *f.find(name);
+  if (t.dtype == StDtype::I64) {
+    auto out = torch::empty(t.shape, torch::kLong);
+    std::memcpy(out.data_ptr(), f.bytes(t).data(), f.bytes(t).size());
+    return out;
+  }
+  auto out = torch::empty(t.shape, torch::kFloat);
+  f.read_f32(t, out.data_ptr<float>());
+  return out;
+}
+
+// The folder's model in saturn, its logits on the reference tokens, and
+// transformers' logits.
+std::pair<torch::Tensor, torch::Tensor> logits(const Folder& d) {
+  const HfModel m = read_hf_config(d.path.string());
+  train::BlockModel model = train::build_model(m.arch, m.config, "");
+  std::vector<std::unique_ptr<SafetensorsFile>> owned;
+  std::vector<const SafetensorsFile*> files;
+  for (const auto& p : hf_weight_files(d.path.string())) {
+    owned.push_back(std::make_unique<SafetensorsFile>(p));
+    files.push_back(owned.back().get());
+  }
+  train::load_hf_weights(m.arch, model, files);
+  model->eval();
+  SafetensorsFile ref((d.path / "reference.safetensors").string());
+  torch::NoGradGuard g;
+  return {model->forward(to_tensor(ref, "tokens")), to_tensor(ref, "logits")};
+}
+
+void check_close(const torch::Tensor& ours, const torch::Tensor& theirs) {
+  REQUIRE(ours.sizes() == theirs.sizes());
+  const double err = ((ours - theirs).abs().max() / theirs.abs().max()).item<double>();
+  INFO("max |difference| / max |logit| = " << err);
+  CHECK(err < 1e-5);
+}
+
+}  // namespace
+
+TEST_CASE("hf: llama, llama with GQA and a tied head, llama3 rope, mistral and qwen2 logits equal transformers'", "[hf]") {
+  torch::set_num_threads(1);
+  for (const char* family : {"llama", "llama-gqa", "llama3-rope", "mistral", "qwen2"}) {
+    INFO(family);
+    Folder d(family, 0);
+    auto [ours, theirs] = logits(d);
+    check_close(ours, theirs);
+  }
+}
+
+TEST_CASE("hf: a sharded folder loads as the single file does") {
+  torch::set_num_threads(1);
+  Folder d("llama-gqa", 20000);
+  REQUIRE(fs::exists(d.path / "model.safetensors.index.json"));
+  REQUIRE(hf_weight_files(d.path.string()).size() > 1);
+  auto [ours, theirs] = logits(d);
+  check_close(ours, theirs);
+  // A missing shard is NoInput naming it.
+  const std::string shard = hf_weight_files(d.path.string()).back();
+  fs::remove(shard);
+  try {
+    hf_weight_files(d.path.string());
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == 66);
+    CHECK(std::string(e.what()) == shard + ": missing (" + (d.path / "model.safetensors.index.json").string() + " lists it)");
+  }
+}
+
+TEST_CASE("hf: a weight whose shape disagrees with config.json is one line naming the file and the tensor") {
+  torch::set_num_threads(1);
+  Folder d("llama", 0);
+  HfModel m = read_hf_config(d.path.string());
+  m.config.set("intermediate", int64_t(96));  // the file holds 112
+  train::BlockModel model = train::build_model(m.arch, m.config, "");
+  SafetensorsFile f((d.path / "model.safetensors").string());
+  CHECK_THROWS_WITH(train::load_hf_weights(m.arch, model, {&f}),
+                    f.path() + ": tensor \"model.layers.0.mlp.down_proj.weight\" has shape [64, 112]; the config "
+                               "needs [64, 96]");
+}
