@@ -48,7 +48,10 @@ JobSet expand_jobs(const Workload& w) {
         if (axis.values.size() > 1) job.point.emplace_back(axis.key, v);
       }
       job.id = job.point.empty() ? m.name : m.name + "/" + point_text(job.point);
-      job.hash = content_hash(fixed + "|config=" + job.config.canonical() + "|hp=" + canonical(job.hp));
+      // The starting weights are part of what a job is (the step cost is not:
+      // shapes ignore them).
+      job.hash = content_hash(fixed + "|config=" + job.config.canonical() + "|hp=" + canonical(job.hp) +
+                              (m.from.empty() ? "" : "|from=" + m.from));
 
       JobShape shape;
       shape.arch = m.arch;

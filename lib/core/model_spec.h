@@ -17,6 +17,8 @@ struct ModelSpec {
   Arch arch = Arch::Gpt;
   Config config;                  // every key of the arch, defaults filled in
   std::string path;               // torchscript only: the saved module, as written
+  std::string from;               // a Hugging Face model folder, as written: arch and config from its
+                                  // config.json, initial weights from its safetensors (core/hf_config.h)
   Grid grid;                      // axes that replace or extend the workload grid for this model
   std::optional<DataSpec> data;   // replaces the workload's data for this model
 

@@ -75,6 +75,7 @@ void emit_model(YAML::Emitter& out, const ModelSpec& m) {
     out << YAML::EndMap;
   }
   if (!m.path.empty()) out << YAML::Key << "path" << YAML::Value << m.path;
+  if (!m.from.empty()) out << YAML::Key << "from" << YAML::Value << m.from;
   if (!m.grid.axes.empty()) {
     out << YAML::Key << "grid" << YAML::Value;
     emit_grid(out, m.grid);

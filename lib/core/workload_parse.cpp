@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "hf_config.h"
 #include "hyperparams.h"
 #include "slurm_env.h"
 #include "text.h"
@@ -71,6 +72,7 @@ class Parser {
   void devices(const Field& d, Node& n, bool slurm) const;
   Node node(const Field& f) const;
   ModelSpec model(const Field& f, const DataSpec* workload_data) const;
+  HfModel pretrained(const Field& f, ModelSpec* m) const;
   DataSpec data(const Field& f) const;
   DataSource source(const Field& f) const;
   Grid grid(const Field& f, const std::vector<ModelSpec>& models) const;
@@ -242,13 +244,33 @@ std::string modality_text(Modality m) {
 
 // ---- models and grid ----------------------------------------------------------
 
+// models[].from: a Hugging Face folder; its config.json gives arch and config.
+HfModel Parser::pretrained(const Field& f, ModelSpec* m) const {
+  m->from = f.text();
+  try {
+    return read_hf_config(resolve(m->from));
+  } catch (const Error& e) {
+    f.fail(e.what(), e.kind());
+  }
+}
+
 ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
-  f.check_keys({"name", "arch", "config", "path", "grid", "data"});
+  f.check_keys({"name", "arch", "config", "path", "from", "grid", "data"});
   ModelSpec m;
   m.name = f.required("name").name();
-  Field arch_field = f.required("arch");
-  m.arch = static_cast<Arch>(arch_field.index_of(arch_names()));
-  m.config = default_config(m.arch);
+  auto from = f.get("from");
+  std::optional<HfModel> hf;
+  if (from) hf = pretrained(*from, &m);
+  if (hf) m.arch = hf->arch;
+  std::optional<Field> arch_field = f.get("arch");
+  if (!arch_field && !hf) f.fail("missing required key \"arch\"");
+  if (arch_field) {
+    m.arch = static_cast<Arch>(arch_field->index_of(arch_names()));
+    if (hf && m.arch != hf->arch)
+      arch_field->fail(std::string(arch_name(m.arch)) + " differs from the " + hf->model_type + " model in " + m.from +
+                       " (arch " + arch_name(hf->arch) + "); leave arch out with from");
+  }
+  m.config = hf ? hf->config : default_config(m.arch);
   auto config_field = f.get("config");
   if (config_field && !config_field->is_null()) {
     std::vector<std::string> keys;
@@ -256,7 +278,12 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
     config_field->check_keys(keys);
     for (const auto& [key, value] : config_field->entries()) {
       const ConfigKey& k = *find_config_key(m.arch, key.text());
-      m.config.set(k.key, read_value(value, k.type, k.min, k.max));
+      const Value v = read_value(value, k.type, k.min, k.max);
+      // A pretrained model's shape is its own: keys restate it, seq_len may narrow it.
+      if (hf && !(v == *hf->config.find(k.key)) && !(k.key == "seq_len" && std::get<int64_t>(v) <= hf->config.integer("seq_len")))
+        value.fail(value_text(v) + " differs from " + value_text(*hf->config.find(k.key)) + " in " + m.from +
+                   "/config.json" + (k.key == "seq_len" ? " (seq_len may only be shorter)" : " (a pretrained model keeps its shape)"));
+      m.config.set(k.key, v);
     }
   }
   if (auto p = f.get("path")) {
@@ -265,15 +292,16 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
   } else if (m.arch == Arch::Torchscript) {
     f.fail("missing required key \"path\" (the saved TorchScript module)");
   }
+  const Field& where = arch_field ? *arch_field : *from;
   if (auto d = f.get("data")) m.data = data(*d);
   const DataSpec* d = m.data ? &*m.data : workload_data;
   if (!d) f.fail("missing required key \"data\" (the workload has no data section)");
   Modality needs = arch_modality(m.arch), has = data_modality(d->train.format);
   if (needs != Modality::Any && has != Modality::Any && needs != has)
-    arch_field.fail(std::string(arch_name(m.arch)) + " needs " + modality_text(needs) +
+    where.fail(std::string(arch_name(m.arch)) + " needs " + modality_text(needs) +
                     ", but its data is " + data_format_name(d->train.format));
   std::string bad = check_point(m, m.config, *d);
-  if (!bad.empty()) (config_field ? *config_field : arch_field).fail(bad);
+  if (!bad.empty()) (config_field ? *config_field : where).fail(bad);
   if (auto g = f.get("grid")) m.grid = grid(*g, {m});
   return m;
 }

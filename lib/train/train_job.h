@@ -33,6 +33,7 @@ struct TrainJob {
   Arch arch = Arch::Gpt;
   Config config;                  // the job's config
   std::string module_path;        // torchscript: resolved path
+  std::string from_dir;           // a Hugging Face folder (resolved): initial weights; "" = random
   Hyperparams hp;
   TrainSpec train;
   DataSpec data;

@@ -248,6 +248,7 @@ int run_worker(const WorkerOptions& given) {
     tj.arch = model.arch;
     tj.config = j.config;
     tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
+    tj.from_dir = model.from.empty() ? "" : w.resolve(model.from);
     tj.hp = j.hp;
     tj.train = w.train;
     tj.data = w.data_for(model);

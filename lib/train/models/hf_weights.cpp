@@ -1,8 +1,10 @@
 #include "train/models/hf_weights.h"
 
+#include <memory>
 #include <set>
 
 #include "core/error.h"
+#include "core/hf_config.h"
 
 namespace saturn::train {
 namespace {
@@ -73,6 +75,16 @@ void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const Safet
     if (!loaded.count(name))
       throw data_error((files.empty() ? std::string("the model folder") : files.front()->path()) + ": tensor \"" + name +
                        "\" is missing (the config needs it)");
+}
+
+void load_pretrained(Arch arch, BlockModel& model, const std::string& dir) {
+  std::vector<std::unique_ptr<SafetensorsFile>> owned;
+  std::vector<const SafetensorsFile*> files;
+  for (const auto& p : hf_weight_files(dir)) {
+    owned.push_back(std::make_unique<SafetensorsFile>(p));
+    files.push_back(owned.back().get());
+  }
+  load_hf_weights(arch, model, files);
 }
 
 }  // namespace saturn::train

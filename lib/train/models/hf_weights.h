@@ -28,4 +28,7 @@ std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model)
 // and the tensor. Reads one tensor at a time and drops its pages after.
 void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const SafetensorsFile*>& files);
 
+// load_hf_weights from the weight files of a model folder (hf_weight_files).
+void load_pretrained(Arch arch, BlockModel& model, const std::string& dir);
+
 }  // namespace saturn::train

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "train/models/build.h"
+#include "train/models/hf_weights.h"
 #include "train/precision.h"
 
 namespace saturn::train {
@@ -18,6 +19,7 @@ BlockModel build_job_model(const TechniqueSetup& t) {
   const TrainJob& job = t.jobs->front();
   torch::manual_seed(job.hp.seed);
   BlockModel model = build_model(job.arch, job.config, job.module_path);
+  if (!job.from_dir.empty()) load_pretrained(job.arch, model, job.from_dir);
   model->to(t.device);
   if (t.comm)
     for (auto& p : model->parameters()) {

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end: a Hugging Face model folder (made by transformers:
+# tests/train/hf/reference.py) as a workload's `models[].from`: validation
+# reads only config.json, bad folders are one line with the right exit code,
+# and `saturn worker` starts from its weights (the first loss is
+# transformers' loss on the same batch) under single, DDP x2, FSDP x2,
+# pipeline x2 and spill, with the same losses.
+# Usage: tests/e2e/hf.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
+. "$(dirname "$0")/lib.sh"
+has() {  # has FILE TEXT
+  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
+}
+py=${SATURN_PYTHON:-python3}
+"$py" "$src/tests/train/hf/reference.py" llama-gqa "$tmp/m" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
+
+workload() {  # workload FILE [extra model lines]
+  cat >"$1" <<YAML
+name: hf
+cluster:
+  nodes:
+    - name: local
+      devices: {kind: cpu, count: 2, threads: 1}
+data:
+  train: {format: synthetic, samples: 64, seed: 3}
+models:
+  - name: tiny-llama
+    from: m
+$2
+search:
+  grid:
+    lr: [1e-3]
+    batch_size: [4]
+train:
+  steps: 6
+  log_every: 1
+  eval_every: 0
+  optimizer: adamw
+YAML
+}
+workload "$tmp/w.yaml" "    config: {seq_len: 16}"
+expect 0 "$saturn" validate "$tmp/w.yaml"
+expect 0 "$saturn" jobs "$tmp/w.yaml" --json
+has "$tmp/out" '"arch": "llama"'
+has "$tmp/out" '"kv_heads": 2'
+
+# Bad input: each one line and its exit code, nothing trained.
+workload "$tmp/bad1.yaml" "    config: {width: 128}"
+expect 65 "$saturn" validate "$tmp/bad1.yaml"
+has "$tmp/err" "models[0].config.width: 128 differs from 64 in m/config.json (a pretrained model keeps its shape)"
+workload "$tmp/bad2.yaml" "    config: {seq_len: 128}"
+expect 65 "$saturn" validate "$tmp/bad2.yaml"
+has "$tmp/err" "128 differs from 64 in m/config.json (seq_len may only be shorter)"
+sed 's/from: m/from: nowhere/' "$tmp/w.yaml" >"$tmp/bad3.yaml"
+expect 66 "$saturn" validate "$tmp/bad3.yaml"
+has "$tmp/err" "nowhere/config.json: no such file (a Hugging Face model folder has config.json)"
+mkdir -p "$tmp/g" && echo '{"model_type": "gpt_neox", "hidden_size": 8}' >"$tmp/g/config.json"
+sed 's/from: m/from: g/' "$tmp/w.yaml" >"$tmp/bad4.yaml"
+expect 65 "$saturn" validate "$tmp/bad4.yaml"
+has "$tmp/err" "g/config.json: model_type: \"gpt_neox\"; saturn reads llama, mistral and qwen2"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"
+cp -r "$tmp/m" "$tmp/t" && head -c 3000 "$tmp/m/model.safetensors" >"$tmp/t/model.safetensors"
+sed 's/from: m/from: t/' "$tmp/w.yaml" >"$tmp/trunc.yaml"
+job=tiny-llama
+expect 65 "$saturn" worker "$tmp/trunc.yaml" --job "$job" --run-dir "$tmp/rt" --devices cpu --technique single
+has "$tmp/err" "t/model.safetensors: tensor \"model.embed_tokens.weight\": data_offsets end at byte 24576, past the 944 bytes of data (truncated?)"
+
+# Training from the folder's weights, every technique to the same losses.
+losses() { python3 -c 'import json,sys; print(" ".join("%.6f" % json.loads(l)["loss"] for l in open(sys.argv[1]) if "loss" in json.loads(l)))' "$1"; }
+for t in single:cpu ddp:cpu,cpu fsdp:cpu,cpu pipeline:cpu,cpu spill:cpu; do
+  tech=${t%%:*} devs=${t#*:}
+  expect 0 "$saturn" worker "$tmp/w.yaml" --job "$job" --run-dir "$tmp/r-$tech" --devices "$devs" --technique "$tech"
+  losses "$tmp/r-$tech/jobs/$job/metrics.jsonl" >"$tmp/$tech.losses"
+done
+python3 - "$tmp" <<'PY' && ok || bad "losses differ across techniques: $(cat "$tmp"/*.losses)"
+import sys
+t = sys.argv[1]
+base = [float(x) for x in open(t + "/single.losses").read().split()]
+assert len(base) == 6, base
+for tech in ["ddp", "fsdp", "pipeline", "spill"]:
+    other = [float(x) for x in open(f"{t}/{tech}.losses").read().split()]
+    assert len(other) == 6 and all(abs(a - b) <= 1e-4 * max(1, abs(a)) for a, b in zip(base, other)), (tech, base, other)
+PY
+# The weights are the folder's: the same model from its seed alone (arch
+# and config restated, no from) starts at another loss.
+cfg=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print("{layers: %d, width: %d, heads: %d, kv_heads: %d, intermediate: %d, vocab: %d, seq_len: 16, rms_eps: %g, tied_head: %s}" % (c["num_hidden_layers"], c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["intermediate_size"], c["vocab_size"], c["rms_norm_eps"], str(c["tie_word_embeddings"]).lower()))' "$tmp/m/config.json")
+workload "$tmp/random.yaml" "    arch: llama
+    config: $cfg"
+sed -i '/from: m/d' "$tmp/random.yaml"
+expect 0 "$saturn" worker "$tmp/random.yaml" --job "$job" --run-dir "$tmp/r-random" --devices cpu --technique single
+losses "$tmp/r-random/jobs/$job/metrics.jsonl" >"$tmp/random.losses"
+[ "$(cut -d' ' -f1 "$tmp/random.losses")" != "$(cut -d' ' -f1 "$tmp/single.losses")" ] && ok ||
+  bad "the first loss from the folder equals a random model's: $(cat "$tmp/random.losses")"
+echo "hf: $pass passed, $fail failed"
+[ "$fail" = 0 ]
