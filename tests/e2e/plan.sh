@@ -104,5 +104,25 @@ has "$tmp/err" "quickstart: job gpt-tiny/lr=1e-3,bs=8: no strategy fits any node
 [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "one line expected: $(cat "$tmp/err")"
 [ ! -e "$tmp/bad3" ] && ok || bad "nothing may be written when no strategy fits"
 
+# 6. Real open-source models from their config.json files alone (no
+#    weights): every job planned on the 8 H100s, near the bound, in seconds.
+expect 0 "$saturn" plan "$src/workloads/hf-plan.yaml" --store "$tmp/hf.db" --run-dir "$tmp/hf" --json
+python3 - "$tmp/out" <<'PY' && ok || bad "hf-plan: $(head -c 600 "$tmp/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+jobs = {j["job"] for j in d["jobs"]}
+assert len(jobs) == 8 and any(j.startswith("qwen2.5-7b/") for j in jobs), jobs
+assert d["makespan_s"] > 0 and d["bound_s"] >= 0.95 * d["makespan_s"], (d["makespan_s"], d["bound_s"])
+PY
+expect 0 "$saturn" jobs "$src/workloads/hf-plan.yaml" --json
+python3 - "$tmp/out" <<'PY' && ok || bad "hf-plan jobs: $(head -c 600 "$tmp/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = {j["id"].split("/")[0]: j for j in d["jobs"]}
+assert m["llama-3-8b"]["arch"] == "llama" and m["llama-3-8b"]["config"]["kv_heads"] == 8
+assert m["mistral-7b"]["config"]["sliding_window"] == 4096 and m["mistral-7b"]["config"]["seq_len"] == 2048
+assert m["qwen2.5-7b"]["config"]["qkv_bias"] is True and m["qwen2.5-7b"]["config"]["rope_theta"] == 1e6
+PY
+
 echo "plan: $pass passed, $fail failed"
 [ "$fail" = 0 ]
