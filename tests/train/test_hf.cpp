@@ -16,6 +16,8 @@
 #include "core/safetensors.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
+#include "train/optim.h"
+#include "train/techniques/technique.h"
 
 namespace fs = std::filesystem;
 using namespace saturn;
@@ -37,8 +39,8 @@ struct Folder {
 
 torch::Tensor to_tensor(const SafetensorsFile& f, const std::string& name) {
   const StTensor& t = *f.find(name);
-  if (t.dtype == StDtype::I64) {
-    auto out = torch::empty(t.shape, torch::kLong);
+  if (t.dtype == StDtype::I64 || t.dtype == StDtype::F64) {
+    auto out = torch::empty(t.shape, t.dtype == StDtype::I64 ? torch::kLong : torch::kDouble);
     std::memcpy(out.data_ptr(), f.bytes(t).data(), f.bytes(t).size());
     return out;
   }
@@ -113,4 +115,35 @@ TEST_CASE("hf: a weight whose shape disagrees with config.json is one line namin
   CHECK_THROWS_WITH(train::load_hf_weights(m.arch, model, {&f}),
                     f.path() + ": tensor \"model.layers.0.mlp.down_proj.weight\" has shape [64, 112]; the config "
                                "needs [64, 96]");
+}
+
+TEST_CASE("hf: 20 steps of full fine-tuning give transformers' losses under torch AdamW", "[hf]") {
+  torch::set_num_threads(1);
+  for (const char* family : {"llama-gqa", "qwen2"}) {
+    INFO(family);
+    Folder d(family, 0);
+    const HfModel m = read_hf_config(d.path.string());
+    train::BlockModel model = train::build_model(m.arch, m.config, "");
+    train::load_pretrained(m.arch, model, d.path.string());
+    model->train();
+    Hyperparams hp;
+    hp.lr = 1e-3;
+    hp.weight_decay = 0.01;
+    auto params = train::trainable(*model);
+    auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+    SafetensorsFile ref((d.path / "reference.safetensors").string());
+    const torch::Tensor batches = to_tensor(ref, "train_tokens"), want = to_tensor(ref, "train_losses");
+    double worst = 0;
+    for (int64_t s = 0; s < batches.size(0); ++s) {
+      train::clear_grads(params);
+      auto b = batches[s];
+      auto loss = train::BlockModelImpl::loss(model->forward(b.slice(1, 0, -1)), b.slice(1, 1));
+      loss.backward();
+      opt->step();
+      const double w = want[s].item<double>();
+      worst = std::max(worst, std::abs(loss.item<double>() - w) / std::abs(w));
+    }
+    INFO("worst relative loss difference over 20 steps = " << worst);
+    CHECK(worst < 1e-4);
+  }
 }

@@ -6,7 +6,10 @@ Builds a small random model of FAMILY (llama, llama-gqa, llama3-rope,
 mistral, qwen2) from a fixed seed, saves it with save_pretrained (sharded
 when --shard is given), and writes OUT_DIR/reference.safetensors with the
 token ids it was run on ("tokens", int64 [2, 12]) and its float32 logits
-("logits", [2, 12, vocab]).
+("logits", [2, 12, vocab]); then fine-tunes it in PyTorch for 20 steps
+(torch AdamW, lr 1e-3, weight decay 0.01, batches "train_tokens" [20, 4, 13]:
+inputs all but the last token, targets all but the first) and adds each
+step's loss before its update ("train_losses", float64 [20]).
 """
 import argparse
 
@@ -46,7 +49,19 @@ def main():
     tokens = torch.randint(0, 96, (2, 12), generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         logits = model(tokens).logits.float()
-    save_file({"tokens": tokens, "logits": logits.contiguous()}, a.out + "/reference.safetensors")
+    batches = torch.randint(0, 96, (20, 4, 13), generator=torch.Generator().manual_seed(2))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)
+    model.train()
+    losses = []
+    for b in batches:
+        opt.zero_grad(set_to_none=True)
+        out = model(b[:, :-1]).logits
+        loss = torch.nn.functional.cross_entropy(out.reshape(-1, out.size(-1)), b[:, 1:].reshape(-1))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    save_file({"tokens": tokens, "logits": logits.contiguous(), "train_tokens": batches,
+               "train_losses": torch.tensor(losses, dtype=torch.float64)}, a.out + "/reference.safetensors")
 
 
 if __name__ == "__main__":
