@@ -184,9 +184,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   }
   ::close(fd);
   try {
-    const uint64_t n = size_ >= 8 ? read_u64(map_) : 0;
-    const uint64_t prefix = size_ >= 8 && n <= kMaxHeader && n <= size_ - 8 ? 8 + n : std::min<uint64_t>(size_, 8);
-    header_ = parse_st_header(std::string_view(map_ ? map_ : "", prefix), size_, path);
+    header_ = parse_st_header(std::string_view(map_ ? map_ : "", size_), size_, path);
   } catch (...) {
     if (map_) ::munmap(const_cast<char*>(map_), size_);
     map_ = nullptr;

@@ -86,12 +86,7 @@ class BlockImpl : public torch::nn::Module {
     auto q = q_proj(x).view({b, t, heads_, head_dim_}).transpose(1, 2);     // [b, h, t, d]
     auto k = k_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);  // [b, kv, t, d]
     auto v = v_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);
-    // cos and sin of position x frequency in float32 (as transformers does,
-    // autocast or not), in the activations' dtype.
-    auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(x.device()));
-    auto freqs = torch::outer(pos, inv_freq_.to(x.device()));
-    auto emb = torch::cat({freqs, freqs}, -1);
-    auto cos = emb.cos().to(q.scalar_type()), sin = emb.sin().to(q.scalar_type());
+    const auto& [cos, sin] = rotary(t, q);
     q = q * cos + rotate_half(q) * sin;
     k = k * cos + rotate_half(k) * sin;
     if (kv_heads_ != heads_) {
@@ -102,9 +97,25 @@ class BlockImpl : public torch::nn::Module {
     return o_proj(y.transpose(1, 2).reshape({b, t, heads_ * head_dim_}));
   }
 
+  // cos and sin of position x frequency for t positions, computed in float32
+  // (as transformers does, autocast or not) in q's dtype and device; kept
+  // for the next forward of the same length (they need no gradient).
+  const std::pair<torch::Tensor, torch::Tensor>& rotary(int64_t t, const torch::Tensor& q) {
+    if (!rot_.first.defined() || rot_.first.size(0) != t || rot_.first.device() != q.device() ||
+        rot_.first.scalar_type() != q.scalar_type()) {
+      torch::NoGradGuard g;
+      auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(q.device()));
+      auto freqs = torch::outer(pos, inv_freq_.to(q.device()));
+      auto emb = torch::cat({freqs, freqs}, -1);
+      rot_ = {emb.cos().to(q.scalar_type()), emb.sin().to(q.scalar_type())};
+    }
+    return rot_;
+  }
+
   int64_t heads_, kv_heads_, head_dim_;
   double eps_;
   torch::Tensor inv_freq_;
+  std::pair<torch::Tensor, torch::Tensor> rot_;  // the last rotary table
 };
 TORCH_MODULE(Block);
 
