@@ -55,6 +55,9 @@ const std::vector<ConfigKey> kGpt = {
     R("dropout", 0.0, 0, 0.99, "dropout probability"),
     F("tied_head", true, "output head shares the token embedding"),
     F("bias", true, "linear and layer-norm biases"),
+    I("positions", 0, 0, kMaxDim, "learned position rows; 0 = seq_len, else at least seq_len (GPT-2's n_positions)"),
+    R("ln_eps", 1e-5, 0, 1, "LayerNorm epsilon (layer_norm_epsilon)"),
+    F("gelu_tanh", false, "GELU's tanh approximation, as GPT-2's gelu_new"),
 };
 
 // Hugging Face's LlamaConfig names in parentheses; models[].from reads them.
@@ -153,7 +156,13 @@ static std::string multiple(const Config& c, const char* big, const char* small)
 
 std::string check_config(Arch a, const Config& c) {
   switch (a) {
-    case Arch::Gpt: return multiple(c, "width", "heads");
+    case Arch::Gpt: {
+      const int64_t pos = c.integer("positions");
+      if (pos > 0 && pos < c.integer("seq_len"))
+        return "seq_len (" + std::to_string(c.integer("seq_len")) + ") is over positions (" + std::to_string(pos) +
+               "): a token past the last learned position has none";
+      return multiple(c, "width", "heads");
+    }
     case Arch::Vit: {
       std::string r = multiple(c, "width", "heads");
       return r.empty() ? multiple(c, "image", "patch") : r;

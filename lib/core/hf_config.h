@@ -1,5 +1,7 @@
 // A Hugging Face model folder's config.json as a saturn architecture and
-// config: model_type llama, mistral and qwen2 are arch llama (Qwen2 with
+// config: model_type gpt2 is arch gpt (positions = n_positions, the tanh
+// GELU of gelu_new, layer_norm_epsilon, one dropout rate, a tied head);
+// model_type llama, mistral and qwen2 are arch llama (Qwen2 with
 // q/k/v biases); both rope spellings are read (top-level rope_theta and
 // rope_scaling, or rope_parameters), with rope types default, linear and
 // llama3. seq_len is max_position_embeddings, or Mistral's sliding window
@@ -20,7 +22,7 @@ namespace saturn {
 struct HfModel {
   Arch arch = Arch::Llama;
   Config config;            // every key of the arch (defaults where the file is silent)
-  std::string model_type;   // as written: "llama", "mistral", "qwen2"
+  std::string model_type;   // as written: "gpt2", "llama", "mistral", "qwen2"
 };
 
 // Reads DIR/config.json. Throws saturn::Error: NoInput when it is missing,

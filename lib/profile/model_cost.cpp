@@ -34,7 +34,8 @@ ModelCost gpt(const Config& c) {
   ModelCost m;
   m.tokens_per_sample = T;
   const BlockCost b = transformer_block(w, h, r, T, bias);
-  m.block_params.push_back(V * w + T * w);  // token and position embeddings
+  const double P = c.integer("positions") > 0 ? d(c.integer("positions")) : T;
+  m.block_params.push_back(V * w + P * w);  // token and position embeddings
   for (int64_t i = 0; i < c.integer("layers"); ++i) m.block_params.push_back(b.params);
   m.block_params.push_back((bias ? 2 * w : w) + (tied ? 0 : V * w));
   for (double p : m.block_params) m.params += p;

@@ -23,6 +23,10 @@ FusedModel::FusedModel(Arch arch, const Config& config, const std::vector<int64_
   if (auto why = arch_refuses(arch, Technique::Fused)) throw data_error(*why);
   if (seeds.empty()) throw internal_error("fused: no models");
   dropout_ = config.number("dropout");
+  if (arch == Arch::Gpt) {
+    ln_eps_ = config.number("ln_eps");
+    gelu_ = config.flag("gelu_tanh") ? "tanh" : "none";
+  }
   std::vector<std::vector<torch::Tensor>> each;
   std::vector<bool> trains;
   for (int64_t seed : seeds) {
@@ -98,7 +102,7 @@ torch::Tensor FusedModel::linear(const torch::Tensor& x, const std::string& pref
 
 torch::Tensor FusedModel::layer_norm(const torch::Tensor& x, const std::string& prefix) const {
   const int64_t c = x.size(-1);
-  torch::Tensor y = torch::layer_norm(x, {c}, {}, {}, 1e-5);
+  torch::Tensor y = torch::layer_norm(x, {c}, {}, {}, ln_eps_);
   return y * per_model(p(prefix + "weight"), x.dim()) + per_model(p(prefix + "bias"), x.dim());
 }
 
@@ -113,7 +117,7 @@ torch::Tensor FusedModel::block(const torch::Tensor& x, const std::string& pre, 
   torch::Tensor qkv = linear(layer_norm(x, pre + "ln1."), pre + "qkv.").view({k_ * b, t, 3 * c});
   torch::Tensor att = attend(qkv, config_.integer("heads"), causal, p_att).view({k_, b, t, c});
   torch::Tensor h = x + dropout(linear(att, pre + "proj."));
-  torch::Tensor m = linear(torch::gelu(linear(layer_norm(h, pre + "ln2."), pre + "fc.")), pre + "fc_proj.");
+  torch::Tensor m = linear(torch::gelu(linear(layer_norm(h, pre + "ln2."), pre + "fc."), gelu_), pre + "fc_proj.");
   return h + dropout(m);
 }
 

@@ -63,6 +63,8 @@ class FusedModel {
   int64_t k_;
   bool training_ = true;
   double dropout_ = 0;
+  double ln_eps_ = 1e-5;        // LayerNorm epsilon (gpt: ln_eps)
+  std::string gelu_ = "none";   // GELU approximation (gpt: "tanh" with gelu_tanh)
   std::vector<std::string> names_;
   std::vector<torch::Tensor> params_;
   std::map<std::string, size_t> index_;

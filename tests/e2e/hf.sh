@@ -4,7 +4,8 @@
 # reads only config.json, bad folders are one line with the right exit code,
 # and `saturn worker` starts from its weights (the first loss is
 # transformers' loss on the same batch) under single, DDP x2, FSDP x2,
-# pipeline x2 and spill, with the same losses.
+# pipeline x2 and spill, with the same losses (llama and gpt2; gpt2 also
+# fused).
 # Usage: tests/e2e/hf.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
 has() {  # has FILE TEXT
@@ -56,7 +57,7 @@ has "$tmp/err" "nowhere/config.json: no such file (a Hugging Face model folder h
 mkdir -p "$tmp/g" && echo '{"model_type": "gpt_neox", "hidden_size": 8}' >"$tmp/g/config.json"
 sed 's/from: m/from: g/' "$tmp/w.yaml" >"$tmp/bad4.yaml"
 expect 65 "$saturn" validate "$tmp/bad4.yaml"
-has "$tmp/err" "g/config.json: model_type: \"gpt_neox\"; saturn reads llama, mistral and qwen2"
+has "$tmp/err" "g/config.json: model_type: \"gpt_neox\"; saturn reads gpt2, llama, mistral and qwen2"
 [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"
 cp -r "$tmp/m" "$tmp/t" && head -c 3000 "$tmp/m/model.safetensors" >"$tmp/t/model.safetensors"
 sed 's/from: m/from: t/' "$tmp/w.yaml" >"$tmp/trunc.yaml"
@@ -66,20 +67,46 @@ has "$tmp/err" "t/model.safetensors: tensor \"model.embed_tokens.weight\": data_
 
 # Training from the folder's weights, every technique to the same losses.
 losses() { python3 -c 'import json,sys; print(" ".join("%.6f" % json.loads(l)["loss"] for l in open(sys.argv[1]) if "loss" in json.loads(l)))' "$1"; }
+same_losses() {  # same_losses NAME TECH... : TMP/NAME-TECH.losses equal TMP/NAME-single.losses
+  local name=$1; shift
+  python3 - "$tmp" "$name" "$@" <<'PY' && ok || bad "$name: losses differ across techniques: $(cat "$tmp/$name"-*.losses)"
+import sys
+t, name, techs = sys.argv[1], sys.argv[2], sys.argv[3:]
+base = [float(x) for x in open(f"{t}/{name}-single.losses").read().split()]
+assert len(base) == 6, base
+for tech in techs:
+    other = [float(x) for x in open(f"{t}/{name}-{tech}.losses").read().split()]
+    assert len(other) == 6 and all(abs(a - b) <= 1e-4 * max(1, abs(a)) for a, b in zip(base, other)), (tech, base, other)
+PY
+}
 for t in single:cpu ddp:cpu,cpu fsdp:cpu,cpu pipeline:cpu,cpu spill:cpu; do
   tech=${t%%:*} devs=${t#*:}
   expect 0 "$saturn" worker "$tmp/w.yaml" --job "$job" --run-dir "$tmp/r-$tech" --devices "$devs" --technique "$tech"
-  losses "$tmp/r-$tech/jobs/$job/metrics.jsonl" >"$tmp/$tech.losses"
+  losses "$tmp/r-$tech/jobs/$job/metrics.jsonl" >"$tmp/llama-$tech.losses"
 done
-python3 - "$tmp" <<'PY' && ok || bad "losses differ across techniques: $(cat "$tmp"/*.losses)"
-import sys
-t = sys.argv[1]
-base = [float(x) for x in open(t + "/single.losses").read().split()]
-assert len(base) == 6, base
-for tech in ["ddp", "fsdp", "pipeline", "spill"]:
-    other = [float(x) for x in open(f"{t}/{tech}.losses").read().split()]
-    assert len(other) == 6 and all(abs(a - b) <= 1e-4 * max(1, abs(a)) for a, b in zip(base, other)), (tech, base, other)
-PY
+same_losses llama ddp fsdp pipeline spill
+
+# GPT-2 from its folder: the same under every technique, fused included
+# (two learning rates in one fused group, each as its own single run).
+"$py" "$src/tests/train/hf/reference.py" gpt2 "$tmp/g2" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
+sed -e 's/from: m/from: g2/' -e 's/name: tiny-llama/name: tiny-gpt2/' -e 's/lr: \[1e-3\]/lr: [1e-3, 3e-3]/' "$tmp/w.yaml" >"$tmp/g2.yaml"
+expect 0 "$saturn" jobs "$tmp/g2.yaml" --json
+has "$tmp/out" '"gelu_tanh": true'
+j1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0]["id"])' "$tmp/out")
+j2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][1]["id"])' "$tmp/out")
+for t in single:cpu ddp:cpu,cpu fsdp:cpu,cpu pipeline:cpu,cpu spill:cpu; do
+  tech=${t%%:*} devs=${t#*:}
+  expect 0 "$saturn" worker "$tmp/g2.yaml" --job "$j1" --run-dir "$tmp/g-$tech" --devices "$devs" --technique "$tech"
+  losses "$tmp/g-$tech/jobs/$j1/metrics.jsonl" >"$tmp/gpt2-$tech.losses"
+done
+expect 0 "$saturn" worker "$tmp/g2.yaml" --job "$j2" --run-dir "$tmp/g-single2" --devices cpu --technique single
+losses "$tmp/g-single2/jobs/$j2/metrics.jsonl" >"$tmp/gpt2b-single.losses"
+expect 0 "$saturn" worker "$tmp/g2.yaml" --job "$j1" --job "$j2" --run-dir "$tmp/g-fused" --devices cpu --technique fused
+losses "$tmp/g-fused/jobs/$j1/metrics.jsonl" >"$tmp/gpt2-fused.losses"
+losses "$tmp/g-fused/jobs/$j2/metrics.jsonl" >"$tmp/gpt2b-fused.losses"
+same_losses gpt2 ddp fsdp pipeline spill fused
+same_losses gpt2b fused
+
 # The weights are the folder's: the same model from its seed alone (arch
 # and config restated, no from) starts at another loss.
 cfg=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print("{layers: %d, width: %d, heads: %d, kv_heads: %d, intermediate: %d, vocab: %d, seq_len: 16, rms_eps: %g, tied_head: %s}" % (c["num_hidden_layers"], c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["intermediate_size"], c["vocab_size"], c["rms_norm_eps"], str(c["tie_word_embeddings"]).lower()))' "$tmp/m/config.json")
@@ -88,7 +115,7 @@ workload "$tmp/random.yaml" "    arch: llama
 sed -i '/from: m/d' "$tmp/random.yaml"
 expect 0 "$saturn" worker "$tmp/random.yaml" --job "$job" --run-dir "$tmp/r-random" --devices cpu --technique single
 losses "$tmp/r-random/jobs/$job/metrics.jsonl" >"$tmp/random.losses"
-[ "$(cut -d' ' -f1 "$tmp/random.losses")" != "$(cut -d' ' -f1 "$tmp/single.losses")" ] && ok ||
+[ "$(cut -d' ' -f1 "$tmp/random.losses")" != "$(cut -d' ' -f1 "$tmp/llama-single.losses")" ] && ok ||
   bad "the first loss from the folder equals a random model's: $(cat "$tmp/random.losses")"
 echo "hf: $pass passed, $fail failed"
 [ "$fail" = 0 ]

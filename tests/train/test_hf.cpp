@@ -8,6 +8,8 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
 
@@ -76,9 +78,9 @@ void check_close(const torch::Tensor& ours, const torch::Tensor& theirs) {
 
 }  // namespace
 
-TEST_CASE("hf: llama, llama with GQA and a tied head, llama3 rope, mistral and qwen2 logits equal transformers'", "[hf]") {
+TEST_CASE("hf: gpt2, llama, llama with GQA and a tied head, llama3 rope, mistral and qwen2 logits equal transformers'", "[hf]") {
   torch::set_num_threads(1);
-  for (const char* family : {"llama", "llama-gqa", "llama3-rope", "mistral", "qwen2"}) {
+  for (const char* family : {"gpt2", "llama", "llama-gqa", "llama3-rope", "mistral", "qwen2"}) {
     INFO(family);
     Folder d(family, 0);
     auto [ours, theirs] = logits(d);
@@ -119,7 +121,7 @@ TEST_CASE("hf: a weight whose shape disagrees with config.json is one line namin
 
 TEST_CASE("hf: 20 steps of full fine-tuning give transformers' losses under torch AdamW", "[hf]") {
   torch::set_num_threads(1);
-  for (const char* family : {"llama-gqa", "qwen2"}) {
+  for (const char* family : {"gpt2", "llama-gqa", "qwen2"}) {
     INFO(family);
     Folder d(family, 0);
     const HfModel m = read_hf_config(d.path.string());
@@ -146,4 +148,34 @@ TEST_CASE("hf: 20 steps of full fine-tuning give transformers' losses under torc
     INFO("worst relative loss difference over 20 steps = " << worst);
     CHECK(worst < 1e-4);
   }
+}
+
+TEST_CASE("hf: a GPT2Model checkpoint (names without transformer., mask buffers kept) loads as transformers' own") {
+  torch::set_num_threads(1);
+  Folder d("gpt2", 0);
+  // Rewrite model.safetensors as the original GPT-2 releases store it.
+  const fs::path file = d.path / "model.safetensors";
+  std::deque<std::vector<float>> keep;  // stable references for the fill functions
+  std::vector<StWrite> out;
+  {
+    SafetensorsFile f(file.string());
+    for (const StTensor& t : f.tensors()) {
+      if (t.name == "lm_head.weight") continue;
+      keep.push_back(f.read_f32(t));
+      const std::string name = t.name.rfind("transformer.", 0) == 0 ? t.name.substr(12) : t.name;
+      out.push_back({name, StDtype::F32, t.shape, [&v = keep.back()](char* dst) {
+                       std::memcpy(dst, v.data(), v.size() * sizeof(float));
+                     }});
+    }
+  }
+  for (const char* buffer : {"h.0.attn.bias", "h.1.attn.masked_bias"}) {
+    keep.emplace_back(64 * 64, 1.0f);
+    out.push_back({buffer, StDtype::F32, {1, 1, 64, 64}, [&v = keep.back()](char* dst) {
+                     std::memcpy(dst, v.data(), v.size() * sizeof(float));
+                   }});
+  }
+  write_safetensors(file.string(), out);
+  REQUIRE(SafetensorsFile(file.string()).find("wte.weight"));
+  auto [ours, theirs] = logits(d);
+  check_close(ours, theirs);
 }

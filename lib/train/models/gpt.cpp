@@ -28,8 +28,8 @@ TORCH_MODULE(Embed);
 // token embedding's weight (owned and registered by the embed block only).
 class HeadImpl : public torch::nn::Module {
  public:
-  HeadImpl(int64_t width, int64_t vocab, bool bias, const Embed& tied) {
-    ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+  HeadImpl(int64_t width, int64_t vocab, bool bias, double eps, const Embed& tied) {
+    ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(eps)));
     if (tied) {
       tied_ = tied;
     } else {
@@ -58,7 +58,8 @@ BlockModel make_gpt(const Config& c) {
   const double dropout = c.number("dropout");
   const bool bias = c.flag("bias");
   BlockModel m;
-  Embed embed(vocab, seq_len, width, dropout);
+  const int64_t positions = c.integer("positions") > 0 ? c.integer("positions") : seq_len;
+  Embed embed(vocab, positions, width, dropout);
   m->add_block("embed", embed);
   TransformerOptions o;
   o.width = width;
@@ -68,8 +69,10 @@ BlockModel make_gpt(const Config& c) {
   o.causal = true;
   o.bias = bias;
   o.depth = layers;
+  o.ln_eps = c.number("ln_eps");
+  o.gelu_tanh = c.flag("gelu_tanh");
   for (int64_t i = 0; i < layers; ++i) m->add_block("block", TransformerBlock(o));
-  m->add_block("head", Head(width, vocab, bias, c.flag("tied_head") ? embed : Embed(nullptr)));
+  m->add_block("head", Head(width, vocab, bias, o.ln_eps, c.flag("tied_head") ? embed : Embed(nullptr)));
   if (c.flag("tied_head")) m->add_use(m->size() - 1, 0);
   return m;
 }

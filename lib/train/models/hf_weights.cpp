@@ -1,5 +1,6 @@
 #include "train/models/hf_weights.h"
 
+#include <map>
 #include <memory>
 #include <set>
 
@@ -27,18 +28,37 @@ std::string llama_layer_name(int64_t layer, const std::string& local) {
   return prefix + local;  // input_layernorm.weight, post_attention_layernorm.weight
 }
 
+// GPT-2's names (GPT2LMHeadModel) for a gpt block's parameter; its Conv1D
+// weights are stored [in, out], the transpose of a Linear's.
+std::pair<std::string, bool> gpt2_name(size_t block, size_t blocks, const std::string& local) {
+  if (block == 0) return {local == "tok.weight" ? "transformer.wte.weight" : "transformer.wpe.weight", false};
+  if (block + 1 == blocks) return {local == "out.weight" ? "lm_head.weight" : "transformer.ln_f." + local.substr(3), false};
+  static const std::map<std::string, std::string> parts = {{"ln1", "ln_1"},        {"ln2", "ln_2"},
+                                                           {"qkv", "attn.c_attn"}, {"proj", "attn.c_proj"},
+                                                           {"fc", "mlp.c_fc"},     {"fc_proj", "mlp.c_proj"}};
+  const size_t dot = local.find('.');
+  const std::string part = parts.at(local.substr(0, dot)), leaf = local.substr(dot + 1);
+  const bool conv1d = leaf == "weight" && part.rfind("ln_", 0) != 0;
+  return {"transformer.h." + std::to_string(block - 1) + "." + part + "." + leaf, conv1d};
+}
+
 }  // namespace
 
 std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model) {
-  if (arch != Arch::Llama)
+  if (arch != Arch::Llama && arch != Arch::Gpt)
     throw Error(ErrorKind::Unavailable,
-                std::string("arch ") + arch_name(arch) + ": no Hugging Face weight layout in this saturn (llama has one)");
+                std::string("arch ") + arch_name(arch) + ": no Hugging Face weight layout (gpt and llama have one)");
   std::map<std::string, torch::Tensor> out;
   const size_t blocks = model->size();
   for (size_t b = 0; b < blocks; ++b) {
     auto* module = model->block(b).ptr().get();
     for (const auto& p : module->named_parameters(/*recurse=*/true)) {
       const std::string& local = p.key();
+      if (arch == Arch::Gpt) {
+        auto [name, transposed] = gpt2_name(b, blocks, local);
+        out[name] = transposed ? p.value().t() : p.value();
+        continue;
+      }
       std::string name;
       if (b == 0) name = "model." + local;                                      // embed_tokens.weight
       else if (b + 1 == blocks) name = local == "norm.weight" ? "model.norm.weight" : local;  // lm_head.weight
@@ -49,6 +69,20 @@ std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model)
   return out;
 }
 
+namespace {
+
+// Tensors a checkpoint may hold that are buffers, not parameters: rotary
+// frequencies, GPT-2's causal masks (h.N.attn.bias, h.N.attn.masked_bias).
+bool is_buffer(Arch arch, const std::string& name) {
+  if (name.find("rotary_emb.inv_freq") != std::string::npos) return true;
+  auto ends = [&](const std::string& tail) {
+    return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return arch == Arch::Gpt && (ends(".attn.bias") || ends(".attn.masked_bias"));
+}
+
+}  // namespace
+
 void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const SafetensorsFile*>& files) {
   auto params = hf_parameters(arch, model);
   std::set<std::string> loaded;
@@ -56,8 +90,10 @@ void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const Safet
   for (const SafetensorsFile* f : files)
     for (const StTensor& t : f->tensors()) {
       auto it = params.find(t.name);
+      // GPT2Model checkpoints (openai-community/gpt2) name tensors without "transformer.".
+      if (it == params.end() && arch == Arch::Gpt) it = params.find("transformer." + t.name);
       if (it == params.end()) {
-        if (t.name.find("rotary_emb.inv_freq") != std::string::npos) continue;  // a buffer older exports keep
+        if (is_buffer(arch, t.name)) continue;
         throw data_error(f->path() + ": tensor \"" + t.name + "\" belongs to no parameter of this " + arch_name(arch) +
                          " config (another model?)");
       }
@@ -69,7 +105,7 @@ void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const Safet
       f->read_f32(t, host.data_ptr<float>());
       p.copy_(host);
       f->drop(t);
-      loaded.insert(t.name);
+      loaded.insert(it->first);
     }
   for (const auto& [name, p] : params)
     if (!loaded.count(name))

@@ -14,7 +14,7 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) 
   const int64_t c = o.width;
   auto ln = [&](const char* name) {
     return register_module(name, torch::nn::LayerNorm(
-                                     torch::nn::LayerNormOptions({c}).elementwise_affine(true)));
+                                     torch::nn::LayerNormOptions({c}).elementwise_affine(true).eps(o.ln_eps)));
   };
   ln1_ = ln("ln1");
   ln2_ = ln("ln2");
@@ -53,7 +53,7 @@ torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
 
 torch::Tensor TransformerBlockImpl::forward(torch::Tensor x) {
   x = x + attention(ln1_(x));
-  auto m = fc_proj_(torch::gelu(fc_(ln2_(x))));
+  auto m = fc_proj_(torch::gelu(fc_(ln2_(x)), o_.gelu_tanh ? "tanh" : "none"));
   return x + (is_training() && o_.dropout > 0 ? drop_(m) : m);
 }
 

@@ -1,5 +1,6 @@
 // TransformerBlock: pre-LayerNorm self-attention and GELU MLP with residual
-// connections, shared by gpt (causal) and vit (bidirectional).
+// connections, shared by gpt (causal) and vit (bidirectional). Its
+// submodules are GPT-2's: ln1, qkv (c_attn), proj, ln2, fc, fc_proj.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,6 +15,8 @@ struct TransformerOptions {
   bool causal = true;       // a token sees only earlier tokens
   bool bias = true;         // biases in linear layers and layer norms
   int64_t depth = 1;        // blocks in the model: scales the residual init
+  double ln_eps = 1e-5;     // LayerNorm epsilon
+  bool gelu_tanh = false;   // GELU's tanh approximation (GPT-2's gelu_new)
 };
 
 class TransformerBlockImpl : public torch::nn::Module {

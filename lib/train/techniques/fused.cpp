@@ -1,8 +1,11 @@
 #include "train/techniques/fused.h"
 
+#include <map>
+
 #include "core/error.h"
 #include "train/fused_model.h"
 #include "train/fused_optim.h"
+#include "train/models/hf_weights.h"
 #include "train/optim.h"
 #include "train/optim_state.h"
 #include "train/precision.h"
@@ -44,6 +47,19 @@ class Fused final : public TechniqueImpl {
     const auto& params = model_.params();
     for (size_t i = 0; i < params.size(); ++i)
       if (params[i].requires_grad()) train_index_.push_back(i);
+    // A job from a model folder starts from its weights (jobs of one shape
+    // may come from different folders, or from none).
+    std::map<std::string, BlockModel> pretrained;
+    for (int64_t k = 0; k < k_; ++k) {
+      const std::string& dir = jobs_[static_cast<size_t>(k)].from_dir;
+      if (dir.empty()) continue;
+      auto it = pretrained.find(dir);
+      if (it == pretrained.end()) {
+        it = pretrained.emplace(dir, model_.plain()).first;
+        load_pretrained(first.arch, it->second, dir);
+      }
+      model_.load(k, it->second);
+    }
     plain_->to(t.device);
     plain_params_ = trainable(*plain_);
   }

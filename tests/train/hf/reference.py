@@ -2,7 +2,7 @@
 
 Usage: reference.py FAMILY OUT_DIR [--shard BYTES]
 
-Builds a small random model of FAMILY (llama, llama-gqa, llama3-rope,
+Builds a small random model of FAMILY (gpt2, llama, llama-gqa, llama3-rope,
 mistral, qwen2) from a fixed seed, saves it with save_pretrained (sharded
 when --shard is given), and writes OUT_DIR/reference.safetensors with the
 token ids it was run on ("tokens", int64 [2, 12]) and its float32 logits
@@ -31,19 +31,25 @@ CONFIGS = {
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("family", choices=sorted(CONFIGS))
+    ap.add_argument("family", choices=sorted(CONFIGS) + ["gpt2"])
     ap.add_argument("out")
     ap.add_argument("--shard", type=int, default=0)
     a = ap.parse_args()
-    cls, extra = CONFIGS[a.family]
-    config = cls(vocab_size=96, hidden_size=64, intermediate_size=112, num_hidden_layers=2,
-                 num_attention_heads=4, max_position_embeddings=64, rms_norm_eps=1e-5, **extra)
+    if a.family == "gpt2":  # GPT-2's own names; no dropout, a non-default epsilon
+        config = transformers.GPT2Config(vocab_size=96, n_embd=64, n_layer=2, n_head=4, n_positions=64,
+                                         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                                         layer_norm_epsilon=1e-4)
+    else:
+        cls, extra = CONFIGS[a.family]
+        config = cls(vocab_size=96, hidden_size=64, intermediate_size=112, num_hidden_layers=2,
+                     num_attention_heads=4, max_position_embeddings=64, rms_norm_eps=1e-5, **extra)
     torch.manual_seed(0)
     model = transformers.AutoModelForCausalLM.from_config(config).eval()
     with torch.no_grad():  # random biases and norm weights too, so every tensor matters
         for name, p in model.named_parameters():
-            if name.endswith("bias") or "norm" in name:
-                p.copy_(torch.randn_like(p) * 0.1 + (1.0 if "norm" in name else 0.0))
+            norm = "norm" in name or ".ln_" in name
+            if name.endswith("bias") or norm:
+                p.copy_(torch.randn_like(p) * 0.1 + (1.0 if norm and name.endswith("weight") else 0.0))
     kwargs = {"max_shard_size": a.shard} if a.shard else {}
     model.save_pretrained(a.out, **kwargs)
     tokens = torch.randint(0, 96, (2, 12), generator=torch.Generator().manual_seed(1))
