@@ -23,6 +23,7 @@ void add_run(CLI::App& app, Action& action);
 void add_status(CLI::App& app, Action& action);
 #ifdef SATURN_WITH_TORCH
 void add_worker(CLI::App& app, Action& action);
+void add_export(CLI::App& app, Action& action);
 #endif
 
 }  // namespace saturn::cmd

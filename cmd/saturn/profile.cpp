@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/text_data.h"
 #include "commands.h"
 #include "exec/signals.h"
 #include "core/error.h"
@@ -92,6 +93,7 @@ void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceG
 static int run_profile_cmd(const ProfileCmdOptions& o) {
   const Workload w = load_workload(o.workload);
   const JobSet jobs = expand_jobs(w);
+  prepare_text_data(w, jobs);
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);

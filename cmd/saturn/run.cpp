@@ -171,6 +171,10 @@ static int run_run_cmd(RunCmdOptions o) {
               << "\n";
   } else {
     std::cout << leaderboard_text(state, &jobs, Terminal::detect(stdout));
+#ifdef SATURN_WITH_TORCH
+    if (!best_job(state).empty())
+      std::cerr << "run: export the best as a Hugging Face folder: saturn export " << run_dir << " --out DIR\n";
+#endif
   }
   if (s.failed) std::cerr << "run: " << s.failed << " job(s) failed (see " << run_dir << "/logs/); run again to retry them\n";
   return s.exit_code;

@@ -94,6 +94,11 @@ nlohmann::json leaderboard_json(const RunState& st, const JobSet* jobs) {
   return out;
 }
 
+std::string best_job(const RunState& st) {
+  const auto jobs = ranked(st);
+  return !jobs.empty() && jobs.front().status == JobStatus::Done ? jobs.front().id : "";
+}
+
 nlohmann::json status_json(const RunState& st, const std::string& run_dir) {
   nlohmann::json jobs = nlohmann::json::array(), attempts = nlohmann::json::array(), plans = nlohmann::json::array(),
                  events = nlohmann::json::array();

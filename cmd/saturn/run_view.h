@@ -19,6 +19,9 @@ namespace saturn::cmd {
 std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Terminal& term);
 nlohmann::json leaderboard_json(const RunState& st, const JobSet* jobs);
 
+// The leaderboard's first job (the best done one), or "" when none is done.
+std::string best_job(const RunState& st);
+
 // Everything state.db holds, for `saturn status --json`.
 nlohmann::json status_json(const RunState& st, const std::string& run_dir);
 std::string status_text(const RunState& st, const std::string& run_dir, const Terminal& term);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "app/text_data.h"
 #include "commands.h"
 #include "core/error.h"
 #include "core/job.h"
@@ -31,6 +32,13 @@ static int run_validate(const ValidateOptions& o) {
     return 0;
   }
   const JobSet set = expand_jobs(w);
+  try {
+    prepare_text_data(w, set);
+  } catch (const Error& e) {
+    if (o.json)
+      std::cout << nlohmann::json{{"valid", false}, {"error", e.what()}, {"exit_code", e.exit_code()}}.dump(2) << "\n";
+    throw;
+  }
   const size_t nodes = w.cluster.instances().size();
   if (o.json) {
     std::cout << nlohmann::json{{"valid", true},

@@ -1,5 +1,6 @@
 #include "app/plan_workload.h"
 
+#include "app/text_data.h"
 #include "core/error.h"
 #include "plan/baselines.h"
 #include "plan/check.h"
@@ -15,6 +16,7 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   const Workload& w = r.workload;
   r.options = plan_options(w, o.time_limit, o.threads);
   r.jobs = expand_jobs(w);
+  prepare_text_data(w, r.jobs);
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
   r.problem = workload_problem(w, r.jobs, device_groups(w, o.cuda_here), store);
   const PlanProblem& p = r.problem.problem;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/text_data.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/hash.h"
@@ -94,6 +95,7 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   // `cluster: slurm` inside a job: the allocation becomes the cluster.
   slurm_ = resolve_slurm_cluster(w_, o.workload, slurm_environment());
   jobs_ = expand_jobs(w_);
+  prepare_text_data(w_, jobs_);  // tokenized once, vocabularies checked, before anything is written
   run_dir_ = o.run_dir.empty() ? "runs/" + w_.name : o.run_dir;
   if (w_.cluster.slurm && !slurm_ && !o.plan_only)
     throw Error(ErrorKind::Unavailable,

@@ -32,12 +32,13 @@ Modality data_modality(DataFormat f) {
 
 static std::string canonical(const DataSource& s) {
   return std::string(data_format_name(s.format)) + ":" + s.path + ":" + s.labels + ":" +
-         std::to_string(s.samples) + ":" + std::to_string(s.seed);
+         std::to_string(s.samples) + ":" + std::to_string(s.seed) +
+         (s.token_bytes != 2 ? ":u" + std::to_string(8 * s.token_bytes) : "");
 }
 
 std::string canonical(const DataSpec& d) {
   return "train=" + canonical(d.train) + "|valid=" + (d.valid ? canonical(*d.valid) : "") +
-         "|fraction=" + format_number(d.valid_fraction);
+         "|fraction=" + format_number(d.valid_fraction) + (d.tokenizer.empty() ? "" : "|tokenizer=" + d.tokenizer);
 }
 
 int64_t held_out(int64_t n, double fraction) {

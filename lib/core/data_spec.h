@@ -13,8 +13,8 @@
 namespace saturn {
 
 enum class DataFormat {
-  Text,       // any UTF-8 file, byte-level tokens
-  Tokens,     // flat little-endian uint16 token ids
+  Text,       // UTF-8 text (a file, or a folder of files): bytes, or a tokenizer's ids
+  Tokens,     // flat little-endian uint16 or uint32 token ids
   Synthetic,  // seeded random samples of the model's input shape
   Idx,        // MNIST-style idx image + label files
   Cifar,      // CIFAR-10 binary batches (label byte + 3072 pixel bytes)
@@ -27,10 +27,11 @@ Modality data_modality(DataFormat f);
 
 struct DataSource {
   DataFormat format = DataFormat::Synthetic;
-  std::string path;      // text, tokens, cifar; for idx, the images file
+  std::string path;      // text (a file or a folder), tokens, cifar; for idx, the images file
   std::string labels;    // idx only: the labels file
   int64_t samples = 0;   // synthetic only: samples in the set (> 0)
   int64_t seed = 0;      // synthetic only
+  int64_t token_bytes = 2;  // tokens only: 2 (uint16) or 4 (uint32) per id
 
   bool operator==(const DataSource&) const = default;
 };
@@ -39,6 +40,9 @@ struct DataSpec {
   DataSource train;
   std::optional<DataSource> valid;   // absent: the last valid_fraction of train
   double valid_fraction = 0.1;       // in [0, 0.5]; used only without `valid`
+  // Text sources only: a Hugging Face tokenizer.json; empty: bytes (or, in
+  // Workload::data_for, the model folder's tokenizer.json when it has one).
+  std::string tokenizer;
 
   bool operator==(const DataSpec&) const = default;
 };

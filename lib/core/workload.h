@@ -33,8 +33,9 @@ struct Workload {
   PlannerSpec planner;
   std::string base_dir;                 // folder relative paths are read from ("" = cwd)
 
-  // The data a model trains on (its own, or the workload's).
-  const DataSpec& data_for(const ModelSpec& m) const { return m.data ? *m.data : data; }
+  // The data a model trains on (its own, or the workload's); text without a
+  // tokenizer gets the model folder's tokenizer.json when there is one.
+  DataSpec data_for(const ModelSpec& m) const;
   // The grid a model's jobs come from (the workload's, with its overrides).
   Grid grid_for(const ModelSpec& m) const { return Grid::merge(grid, m.grid); }
   // A path as written in the workload, made relative to the current folder.

@@ -18,6 +18,7 @@ void emit_source(YAML::Emitter& out, const DataSource& s) {
     out << YAML::Key << "seed" << YAML::Value << s.seed;
   } else {
     out << YAML::Key << "path" << YAML::Value << s.path;
+    if (s.token_bytes != 2) out << YAML::Key << "dtype" << YAML::Value << "uint32";
     if (s.format == DataFormat::Idx) out << YAML::Key << "labels" << YAML::Value << s.labels;
   }
   out << YAML::EndMap;
@@ -32,6 +33,7 @@ void emit_data(YAML::Emitter& out, const DataSpec& d) {
   } else {
     out << YAML::Key << "valid_fraction" << YAML::Value << format_number(d.valid_fraction);
   }
+  if (!d.tokenizer.empty()) out << YAML::Key << "tokenizer" << YAML::Value << d.tokenizer;
   out << YAML::EndMap;
 }
 

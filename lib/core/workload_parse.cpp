@@ -67,7 +67,7 @@ class Parser {
 
  private:
   std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
-  std::string file(const Field& f) const;
+  std::string file(const Field& f, bool folder_too = false) const;
   Cluster cluster(const Field& f) const;
   void devices(const Field& d, Node& n, bool slurm) const;
   Node node(const Field& f) const;
@@ -87,13 +87,15 @@ class Parser {
 };
 
 // A file the workload names: must exist and be a regular file.
-std::string Parser::file(const Field& f) const {
+std::string Parser::file(const Field& f, bool folder_too) const {
   std::string p = f.text();
   if (!options_.check_files) return p;
   struct stat st {};
   const std::string full = resolve(p);
   if (::stat(full.c_str(), &st) != 0) f.fail("file not found: " + quoted(excerpt(full, 256)), ErrorKind::NoInput);
-  if (!S_ISREG(st.st_mode)) f.fail("not a regular file: " + quoted(excerpt(full, 256)), ErrorKind::NoInput);
+  if (!S_ISREG(st.st_mode) && !(folder_too && S_ISDIR(st.st_mode)))
+    f.fail(std::string(folder_too ? "not a file or folder: " : "not a regular file: ") + quoted(excerpt(full, 256)),
+           ErrorKind::NoInput);
   return p;
 }
 
@@ -186,7 +188,7 @@ Cluster Parser::cluster(const Field& f) const {
 // ---- data -------------------------------------------------------------------
 
 DataSource Parser::source(const Field& f) const {
-  f.check_keys({"format", "path", "labels", "samples", "seed"});
+  f.check_keys({"format", "path", "labels", "samples", "seed", "dtype"});
   DataSource s;
   const std::vector<std::string> formats = data_format_names();
   s.format = static_cast<DataFormat>(f.required("format").index_of(formats));
@@ -199,18 +201,20 @@ DataSource Parser::source(const Field& f) const {
   only("labels", s.format == DataFormat::Idx);
   only("samples", synthetic);
   only("seed", synthetic);
+  only("dtype", s.format == DataFormat::Tokens);
+  if (auto dt = f.get("dtype")) s.token_bytes = dt->index_of({"uint16", "uint32"}) == 0 ? 2 : 4;
   if (synthetic) {
     s.samples = f.required("samples").integer(1, INT64_MAX);
     if (auto seed = f.get("seed")) s.seed = seed->integer(0, 4294967295LL);
   } else {
-    s.path = file(f.required("path"));
+    s.path = file(f.required("path"), s.format == DataFormat::Text);
     if (s.format == DataFormat::Idx) s.labels = file(f.required("labels"));
   }
   return s;
 }
 
 DataSpec Parser::data(const Field& f) const {
-  f.check_keys({"train", "valid", "valid_fraction"});
+  f.check_keys({"train", "valid", "valid_fraction", "tokenizer"});
   DataSpec d;
   d.train = source(f.required("train"));
   if (auto v = f.get("valid")) {
@@ -224,6 +228,11 @@ DataSpec Parser::data(const Field& f) const {
     if (d.valid) vf->fail("applies only when no valid set is given");
     d.valid_fraction = std::get<double>(read_value(*vf, ValueType::Real, 0, 0.5));
   }
+  if (auto t = f.get("tokenizer")) {
+    if (d.train.format != DataFormat::Text && !(d.valid && d.valid->format == DataFormat::Text))
+      t->fail("applies only to text data");
+    d.tokenizer = file(*t);
+  }
   return d;
 }
 
@@ -231,7 +240,8 @@ DataSpec Parser::data(const Field& f) const {
 std::string check_point(const ModelSpec& m, const Config& c, const DataSpec& d) {
   std::string r = check_config(m.arch, c);
   if (!r.empty()) return r;
-  if (arch_modality(m.arch) == Modality::Tokens && d.train.format == DataFormat::Text && c.integer("vocab") < 256)
+  if (arch_modality(m.arch) == Modality::Tokens && d.train.format == DataFormat::Text && d.tokenizer.empty() &&
+      c.integer("vocab") < 256)
     return "text data is read as bytes and needs vocab >= 256, got " +
            std::to_string(c.integer("vocab"));
   return "";
@@ -300,7 +310,12 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
   if (needs != Modality::Any && has != Modality::Any && needs != has)
     where.fail(std::string(arch_name(m.arch)) + " needs " + modality_text(needs) +
                     ", but its data is " + data_format_name(d->train.format));
-  std::string bad = check_point(m, m.config, *d);
+  DataSpec effective = *d;  // with the folder's tokenizer, as Workload::data_for gives it
+  struct stat st {};
+  if (effective.tokenizer.empty() && !m.from.empty() &&
+      ::stat(resolve(m.from + "/tokenizer.json").c_str(), &st) == 0 && S_ISREG(st.st_mode))
+    effective.tokenizer = m.from + "/tokenizer.json";
+  std::string bad = check_point(m, m.config, effective);
   if (!bad.empty()) (config_field ? *config_field : where).fail(bad);
   if (auto g = f.get("grid")) m.grid = grid(*g, {m});
   return m;
@@ -478,6 +493,17 @@ Workload Parser::workload(const Field& root) const {
 }
 
 }  // namespace
+
+DataSpec Workload::data_for(const ModelSpec& m) const {
+  DataSpec d = m.data ? *m.data : data;
+  const bool text = d.train.format == DataFormat::Text || (d.valid && d.valid->format == DataFormat::Text);
+  if (text && d.tokenizer.empty() && !m.from.empty()) {
+    const std::string t = m.from + "/tokenizer.json";
+    struct stat st {};
+    if (::stat(resolve(t).c_str(), &st) == 0 && S_ISREG(st.st_mode)) d.tokenizer = t;
+  }
+  return d;
+}
 
 std::string resolve_path(const std::string& base_dir, const std::string& p) {
   if (p.empty() || p[0] == '/' || base_dir.empty()) return p;

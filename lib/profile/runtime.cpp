@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "tokenize/text_tokens.h"
 
 namespace saturn {
 namespace {
@@ -17,11 +18,22 @@ int64_t file_size(const std::string& path) {
   return static_cast<int64_t>(n);
 }
 
-int64_t source_samples(const Workload& w, const DataSource& s, int64_t seq_len) {
+// Token windows of a text source: its bytes, or its ids under `tokenizer`
+// (tokenized now into the token cache when it is not there yet).
+int64_t text_tokens(const Workload& w, const DataSource& s, const std::string& tokenizer) {
+  if (!tokenizer.empty())
+    return static_cast<int64_t>(tok::text_tokens(w.resolve(s.path), w.resolve(tokenizer), tok::default_token_cache()).count);
+  int64_t n = 0;
+  for (const auto& doc : tok::text_documents(w.resolve(s.path))) n += file_size(doc);
+  return n;
+}
+
+int64_t source_samples(const Workload& w, const DataSource& s, const std::string& tokenizer, int64_t seq_len) {
   switch (s.format) {
     case DataFormat::Synthetic: return s.samples;
-    case DataFormat::Text: return std::max<int64_t>(0, (file_size(w.resolve(s.path)) - 1) / seq_len);
-    case DataFormat::Tokens: return std::max<int64_t>(0, (file_size(w.resolve(s.path)) / 2 - 1) / seq_len);
+    case DataFormat::Text: return std::max<int64_t>(0, (text_tokens(w, s, tokenizer) - 1) / seq_len);
+    case DataFormat::Tokens:
+      return std::max<int64_t>(0, (file_size(w.resolve(s.path)) / s.token_bytes - 1) / seq_len);
     case DataFormat::Cifar: return file_size(w.resolve(s.path)) / (1 + 3 * 32 * 32);
     case DataFormat::Idx: {
       std::ifstream in(w.resolve(s.path), std::ios::binary);
@@ -39,7 +51,7 @@ int64_t train_samples(const Workload& w, const Job& job) {
   const ModelSpec& m = w.models[job.model];
   const DataSpec d = w.data_for(m);
   const int64_t seq = job.config.has("seq_len") ? job.config.integer("seq_len") : 1;
-  const int64_t n = source_samples(w, d.train, seq);
+  const int64_t n = source_samples(w, d.train, d.tokenizer, seq);
   return d.valid ? n : n - held_out(n, d.valid_fraction);
 }
 

@@ -82,8 +82,9 @@ void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer
   }
 }
 
-std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch::optim::Optimizer& opt,
-                                                        const std::function<void(const std::string&)>& warn) {
+std::optional<nlohmann::json> Checkpointer::newest(
+    const std::function<bool(const std::string& data, std::string* why)>& use,
+    const std::function<void(const std::string&)>& warn) {
   for (int64_t step : manifests(dir_)) {
     const std::string base = dir_ + "/" + stem(step);
     auto manifest = nlohmann::json::parse(read_all(base + ".json"), nullptr, false);
@@ -101,27 +102,59 @@ std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch
       warn(base + ".pt: checksum mismatch (corrupted); trying an older checkpoint");
       continue;
     }
-    try {
-      torch::serialize::InputArchive archive;
-      std::istringstream in(data);
-      archive.load_from(in);
-      torch::serialize::InputArchive m, o;
-      archive.read("model", m);
-      model->load(m);
-      archive.read("optimizer", o);
-      opt.load(o);
-      torch::Tensor rng;
-      archive.read("rng", rng);
-      at::Generator gen = at::detail::getDefaultCPUGenerator();
-      gen.set_state(rng);
-    } catch (const c10::Error& e) {
-      warn(base + ".pt: cannot be loaded (" + e.msg().substr(0, e.msg().find('\n')) +
-           "); trying an older checkpoint");
+    std::string why;
+    if (!use(data, &why)) {
+      warn(base + ".pt: cannot be loaded (" + why + "); trying an older checkpoint");
       continue;
     }
     return manifest;
   }
   return std::nullopt;
+}
+
+std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch::optim::Optimizer& opt,
+                                                        const std::function<void(const std::string&)>& warn) {
+  return newest(
+      [&](const std::string& data, std::string* why) {
+        try {
+          torch::serialize::InputArchive archive;
+          std::istringstream in(data);
+          archive.load_from(in);
+          torch::serialize::InputArchive m, o;
+          archive.read("model", m);
+          model->load(m);
+          archive.read("optimizer", o);
+          opt.load(o);
+          torch::Tensor rng;
+          archive.read("rng", rng);
+          at::Generator gen = at::detail::getDefaultCPUGenerator();
+          gen.set_state(rng);
+        } catch (const c10::Error& e) {
+          *why = e.msg().substr(0, e.msg().find('\n'));
+          return false;
+        }
+        return true;
+      },
+      warn);
+}
+
+std::optional<nlohmann::json> Checkpointer::load_weights(BlockModel& model,
+                                                         const std::function<void(const std::string&)>& warn) {
+  return newest(
+      [&](const std::string& data, std::string* why) {
+        try {
+          torch::serialize::InputArchive archive, m;
+          std::istringstream in(data);
+          archive.load_from(in);
+          archive.read("model", m);
+          model->load(m);
+        } catch (const c10::Error& e) {
+          *why = e.msg().substr(0, e.msg().find('\n'));
+          return false;
+        }
+        return true;
+      },
+      warn);
 }
 
 }  // namespace saturn::train

@@ -33,9 +33,18 @@ class Checkpointer {
   std::optional<nlohmann::json> load_latest(BlockModel& model, torch::optim::Optimizer& opt,
                                             const std::function<void(const std::string&)>& warn);
 
+  // The model's parameters and buffers alone from the newest complete
+  // checkpoint (as load_latest picks it); its manifest, or nullopt.
+  std::optional<nlohmann::json> load_weights(BlockModel& model, const std::function<void(const std::string&)>& warn);
+
   const std::string& dir() const { return dir_; }
 
  private:
+  // Newest first, the checkpoints whose bytes match their manifest; `use`
+  // loads one (false, with a reason, when it cannot); the first it takes.
+  std::optional<nlohmann::json> newest(const std::function<bool(const std::string& data, std::string* why)>& use,
+                                       const std::function<void(const std::string&)>& warn);
+
   std::string dir_;
   int keep_;
 };

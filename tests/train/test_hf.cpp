@@ -13,9 +13,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "../unit/temp_dir.h"
 #include "core/error.h"
 #include "core/hf_config.h"
+#include "core/run_files.h"
 #include "core/safetensors.h"
+#include "train/checkpoint.h"
+#include "train/hf_export.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
 #include "train/optim.h"
@@ -178,4 +182,99 @@ TEST_CASE("hf: a GPT2Model checkpoint (names without transformer., mask buffers 
   REQUIRE(SafetensorsFile(file.string()).find("wte.weight"));
   auto [ours, theirs] = logits(d);
   check_close(ours, theirs);
+}
+
+namespace {
+
+// Saves `model` as a job's newest checkpoint in JOB_DIR (an AdamW step's
+// state with it, as training leaves it).
+void save_checkpoint(train::BlockModel& model, const std::string& job_dir) {
+  Hyperparams hp;
+  auto params = train::trainable(*model);
+  auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+  train::Checkpointer(run_files::checkpoint_dir(job_dir)).save(7, model, *opt, nlohmann::json::object());
+}
+
+// transformers' logits for the exported folder on the int64 tokens [2, 12].
+torch::Tensor transformers_logits(const fs::path& folder, const torch::Tensor& tokens, std::string* cls) {
+  const fs::path in = folder.string() + "-tokens.safetensors", out = folder.string() + "-logits.safetensors";
+  auto t = tokens.contiguous();
+  write_safetensors(in.string(), {{"tokens", StDtype::I64, t.sizes().vec(), [t](char* dst) {
+                                     std::memcpy(dst, t.data_ptr<int64_t>(), static_cast<size_t>(t.numel()) * 8);
+                                   }}});
+  const char* py = std::getenv("SATURN_PYTHON");
+  const std::string cmd = std::string("'") + (py && *py ? py : "python3") + "' '" SATURN_SOURCE_DIR
+                          "/tests/train/hf/exported_logits.py' '" + folder.string() + "' '" + in.string() + "' '" +
+                          out.string() + "' 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  SafetensorsFile f(out.string());
+  *cls = f.metadata().at("class");
+  return to_tensor(f, "logits");
+}
+
+}  // namespace
+
+TEST_CASE("hf: saturn export writes folders transformers loads, with saturn's logits", "[hf]") {
+  torch::set_num_threads(1);
+  struct Case {
+    const char* name;
+    Arch arch;
+    Config config;
+    std::string family;     // a reference folder to start from, or "" (saturn's own config)
+    const char* cls;        // the class transformers picks
+  };
+  Config gpt = default_config(Arch::Gpt);
+  gpt.set("vocab", int64_t(96));
+  gpt.set("seq_len", int64_t(16));
+  gpt.set("tied_head", false);
+  Config qwen = default_config(Arch::Llama);
+  qwen.set("vocab", int64_t(96));
+  qwen.set("width", int64_t(64));
+  qwen.set("kv_heads", int64_t(2));
+  qwen.set("qkv_bias", true);
+  qwen.set("rope_factor", 2.0);
+  std::vector<Case> cases = {{"gpt2 folder", Arch::Gpt, {}, "gpt2", "GPT2LMHeadModel"},
+                             {"llama folder", Arch::Llama, {}, "llama-gqa", "LlamaForCausalLM"},
+                             {"saturn gpt", Arch::Gpt, gpt, "", "GPT2LMHeadModel"},
+                             {"saturn llama with biases", Arch::Llama, qwen, "", "Qwen2ForCausalLM"}};
+  for (const Case& c : cases) {
+    INFO(c.name);
+    test::TempDir d("export");
+    train::ExportSource s;
+    s.arch = c.arch;
+    s.config = c.config;
+    std::unique_ptr<Folder> folder;
+    if (!c.family.empty()) {
+      folder = std::make_unique<Folder>(c.family, 0);
+      const HfModel m = read_hf_config(folder->path.string());
+      s.config = m.config;
+      s.from_dir = folder->path.string();
+    }
+    torch::manual_seed(3);
+    train::BlockModel model = train::build_model(s.arch, s.config, "");
+    if (folder) train::load_pretrained(s.arch, model, s.from_dir);
+    {
+      torch::NoGradGuard g;  // move away from the folder's weights: the export must be the checkpoint's
+      for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.01);
+    }
+    s.job_dir = (d.path / "job").string();
+    save_checkpoint(model, s.job_dir);
+    const fs::path out = d.path / "exported";
+    const train::Exported e = train::export_hf(s, out.string());
+    CHECK(e.step == 7);
+    CHECK(fs::exists(out / "config.json"));
+    const torch::Tensor tokens = torch::randint(0, 96, {2, 12}, torch::kLong);
+    model->eval();
+    torch::Tensor ours;
+    {
+      torch::NoGradGuard g;
+      ours = model->forward(tokens);
+    }
+    std::string cls;
+    const torch::Tensor theirs = transformers_logits(out, tokens, &cls);
+    CHECK(cls == c.cls);
+    check_close(ours, theirs);
+    // A second export into the same folder is refused; nothing is changed.
+    CHECK_THROWS_WITH(train::export_hf(s, out.string()), out.string() + ": exists and is not an empty folder (export writes a new one)");
+  }
 }

@@ -42,13 +42,16 @@ struct Opened {
   torch::Tensor images, labels;  // image sources
 };
 
-Opened read_source(const DataSource& s, const InputShape& shape,
+// `tokenizer`: text sources' tokenizer.json as written ("" for bytes).
+Opened read_source(const DataSource& s, const std::string& tokenizer, const InputShape& shape,
                    const std::function<std::string(const std::string&)>& resolve) {
   Opened o;
   const std::string path = resolve(s.path);
   switch (s.format) {
-    case DataFormat::Text: o.tokens = read_text_tokens(path); break;
-    case DataFormat::Tokens: o.tokens = read_uint16_tokens(path, shape.vocab); break;
+    case DataFormat::Text:
+      o.tokens = tokenizer.empty() ? read_text_tokens(path) : read_tokenized_text(path, resolve(tokenizer), shape.vocab);
+      break;
+    case DataFormat::Tokens: o.tokens = read_token_ids(path, s.token_bytes, shape.vocab); break;
     case DataFormat::Idx: read_idx(path, resolve(s.labels), &o.images, &o.labels); break;
     case DataFormat::Cifar: read_cifar(path, &o.images, &o.labels); break;
     case DataFormat::Synthetic: break;
@@ -79,7 +82,7 @@ int64_t windows_of(const torch::Tensor& tokens, const InputShape& shape, const s
 
 // A whole source as one dataset (an explicit valid set). Synthetic images
 // take their class patterns from `pattern_seed` (the train set's seed).
-std::unique_ptr<Dataset> whole(const DataSource& s, const InputShape& shape,
+std::unique_ptr<Dataset> whole(const DataSource& s, const std::string& tokenizer, const InputShape& shape,
                                const std::function<std::string(const std::string&)>& resolve, int64_t pattern_seed) {
   if (s.format == DataFormat::Synthetic) {
     const auto seed = static_cast<uint64_t>(s.seed);
@@ -88,7 +91,7 @@ std::unique_ptr<Dataset> whole(const DataSource& s, const InputShape& shape,
                : synthetic_images(s.samples, shape.channels, shape.image, shape.classes,
                                   static_cast<uint64_t>(pattern_seed), seed);
   }
-  Opened o = read_source(s, shape, resolve);
+  Opened o = read_source(s, tokenizer, shape, resolve);
   if (o.tokens.defined())
     return token_windows(o.tokens, shape.seq_len, 0, windows_of(o.tokens, shape, resolve(s.path)));
   return image_set(o.images, o.labels, 0, o.images.size(0));
@@ -100,8 +103,8 @@ DataSplit open_data(const DataSpec& spec, const InputShape& shape,
                     const std::function<std::string(const std::string&)>& resolve) {
   DataSplit split;
   if (spec.valid) {
-    split.train = whole(spec.train, shape, resolve, spec.train.seed);
-    split.valid = whole(*spec.valid, shape, resolve, spec.train.seed);
+    split.train = whole(spec.train, spec.tokenizer, shape, resolve, spec.train.seed);
+    split.valid = whole(*spec.valid, spec.tokenizer, shape, resolve, spec.train.seed);
     return split;
   }
   const DataSource& s = spec.train;
@@ -117,7 +120,7 @@ DataSplit open_data(const DataSpec& spec, const InputShape& shape,
     }
     return split;
   }
-  Opened o = read_source(s, shape, resolve);
+  Opened o = read_source(s, spec.tokenizer, shape, resolve);
   if (o.tokens.defined()) {
     const int64_t w = windows_of(o.tokens, shape, resolve(s.path)), v = held_out(w, spec.valid_fraction);
     split.train = token_windows(o.tokens, shape.seq_len, 0, w - v);

@@ -24,8 +24,13 @@ std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int
                                           uint64_t pattern_seed, uint64_t seed);
 
 // Token streams and image files. Throw saturn::Error (66 missing, 65 malformed).
+// Text as bytes: a file, or a folder's files one after another.
 torch::Tensor read_text_tokens(const std::string& path);
-torch::Tensor read_uint16_tokens(const std::string& path, int64_t vocab);
+// Text as a tokenizer's ids (tok::text_tokens, in the default token cache);
+// a Data error when the tokenizer's vocabulary is larger than `vocab`.
+torch::Tensor read_tokenized_text(const std::string& path, const std::string& tokenizer, int64_t vocab);
+// Flat little-endian ids of `bytes` (2 or 4) each, every one below `vocab`.
+torch::Tensor read_token_ids(const std::string& path, int64_t bytes, int64_t vocab);
 void read_idx(const std::string& images_path, const std::string& labels_path, torch::Tensor* images,
               torch::Tensor* labels);
 void read_cifar(const std::string& path, torch::Tensor* images, torch::Tensor* labels);

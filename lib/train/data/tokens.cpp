@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "tokenize/text_tokens.h"
 #include "train/data/sampler.h"
 #include "train/data/sources.h"
 
@@ -72,26 +73,39 @@ std::unique_ptr<Dataset> synthetic_tokens(int64_t samples, int64_t seq_len, int6
 }
 
 torch::Tensor read_text_tokens(const std::string& path) {
-  const std::string bytes = read_file(path);
+  std::string bytes;
+  for (const auto& doc : tok::text_documents(path)) bytes += read_file(doc);
   auto t = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kLong);
   int64_t* p = t.data_ptr<int64_t>();
   for (size_t i = 0; i < bytes.size(); ++i) p[i] = static_cast<unsigned char>(bytes[i]);
   return t;
 }
 
-torch::Tensor read_uint16_tokens(const std::string& path, int64_t vocab) {
+torch::Tensor read_tokenized_text(const std::string& path, const std::string& tokenizer, int64_t vocab) {
+  const tok::TextTokens t = tok::text_tokens(path, tokenizer, tok::default_token_cache());
+  if (t.vocab > vocab)
+    throw data_error(tokenizer + ": the tokenizer has " + std::to_string(t.vocab) + " ids, more than the model's vocab (" +
+                     std::to_string(vocab) + ")");
+  return read_token_ids(t.path, 4, vocab);
+}
+
+torch::Tensor read_token_ids(const std::string& path, int64_t width, int64_t vocab) {
   const std::string bytes = read_file(path);
-  if (bytes.size() % 2 != 0)
-    throw data_error(path + ": a tokens file holds uint16 ids, but its size (" + std::to_string(bytes.size()) +
-                     " bytes) is odd");
-  const auto n = static_cast<int64_t>(bytes.size() / 2);
+  const auto w = static_cast<size_t>(width);
+  if (bytes.size() % w != 0)
+    throw data_error(path + ": a tokens file holds uint" + std::to_string(8 * width) + " ids, but its size (" +
+                     std::to_string(bytes.size()) + " bytes) is not a multiple of " + std::to_string(width));
+  const auto n = static_cast<int64_t>(bytes.size() / w);
   auto t = torch::empty({n}, torch::kLong);
   int64_t* p = t.data_ptr<int64_t>();
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   for (int64_t i = 0; i < n; ++i) {
-    p[i] = b[2 * i] | (b[2 * i + 1] << 8);  // little-endian
-    if (p[i] >= vocab)
-      throw data_error(path + ": token " + std::to_string(i) + " is " + std::to_string(p[i]) +
+    const unsigned char* q = b + static_cast<size_t>(i) * w;
+    int64_t v = 0;
+    for (size_t k = w; k-- > 0;) v = (v << 8) | q[k];  // little-endian
+    p[i] = v;
+    if (v >= vocab)
+      throw data_error(path + ": token " + std::to_string(i) + " is " + std::to_string(v) +
                        ", not below the model's vocab (" + std::to_string(vocab) + ")");
   }
   return t;

@@ -1,0 +1,141 @@
+#include "train/hf_export.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "core/run_files.h"
+#include "core/safetensors.h"
+#include "train/checkpoint.h"
+#include "train/models/build.h"
+#include "train/models/hf_weights.h"
+
+namespace saturn::train {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw no_input_error(path + ": cannot read");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// config.json for a model saturn made itself.
+json written_config(Arch arch, const Config& c) {
+  if (arch == Arch::Gpt) {
+    if (!c.flag("bias")) throw data_error("a gpt without biases (bias: false) has no GPT-2 form to export");
+    const int64_t width = c.integer("width");
+    return {{"model_type", "gpt2"},
+            {"architectures", {"GPT2LMHeadModel"}},
+            {"n_layer", c.integer("layers")},
+            {"n_embd", width},
+            {"n_head", c.integer("heads")},
+            {"n_positions", c.integer("positions") > 0 ? c.integer("positions") : c.integer("seq_len")},
+            {"n_inner", c.integer("mlp_ratio") * width},
+            {"vocab_size", c.integer("vocab")},
+            {"activation_function", c.flag("gelu_tanh") ? "gelu_new" : "gelu"},
+            {"layer_norm_epsilon", c.number("ln_eps")},
+            {"resid_pdrop", c.number("dropout")},
+            {"embd_pdrop", c.number("dropout")},
+            {"attn_pdrop", c.number("dropout")},
+            {"tie_word_embeddings", c.flag("tied_head")}};
+  }
+  const bool qwen = c.flag("qkv_bias");
+  json j = {{"model_type", qwen ? "qwen2" : "llama"},
+            {"architectures", {qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"}},
+            {"num_hidden_layers", c.integer("layers")},
+            {"hidden_size", c.integer("width")},
+            {"num_attention_heads", c.integer("heads")},
+            {"num_key_value_heads", llama_kv_heads(c)},
+            {"head_dim", llama_head_dim(c)},
+            {"intermediate_size", llama_intermediate(c)},
+            {"max_position_embeddings", c.integer("seq_len")},
+            {"vocab_size", c.integer("vocab")},
+            {"rms_norm_eps", c.number("rms_eps")},
+            {"rope_theta", c.number("rope_theta")},
+            {"hidden_act", "silu"},
+            {"tie_word_embeddings", c.flag("tied_head")}};
+  if (!qwen) j["attention_bias"] = false;
+  else j["use_sliding_window"] = false;
+  if (c.number("rope_factor") != 1.0 || c.flag("rope_llama3")) {
+    json r = {{"rope_type", c.flag("rope_llama3") ? "llama3" : "linear"}, {"factor", c.number("rope_factor")}};
+    if (c.flag("rope_llama3")) {
+      r["low_freq_factor"] = c.number("rope_low_freq");
+      r["high_freq_factor"] = c.number("rope_high_freq");
+      r["original_max_position_embeddings"] = c.integer("rope_original_len");
+    }
+    j["rope_scaling"] = r;
+  }
+  return j;
+}
+
+}  // namespace
+
+Exported export_hf(const ExportSource& s, const std::string& out) {
+  std::error_code ec;
+  if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
+    throw usage_error(out + ": exists and is not an empty folder (export writes a new one)");
+  BlockModel model = build_model(s.arch, s.config, "");
+  Checkpointer ckpt(run_files::checkpoint_dir(s.job_dir));
+  std::string skipped;
+  const auto manifest = ckpt.load_weights(model, [&](const std::string& w) { skipped += "; " + w; });
+  if (!manifest)
+    throw data_error(s.job_dir + ": no complete checkpoint to export" + (skipped.empty() ? " (has it trained?)" : skipped));
+  Exported r;
+  r.step = manifest->value("step", int64_t(0));
+  json config = s.from_dir.empty() ? written_config(s.arch, s.config)
+                                   : json::parse(read_text((fs::path(s.from_dir) / "config.json").string()), nullptr, false);
+  if (!config.is_object()) throw data_error(s.from_dir + "/config.json: not a JSON object");
+  config["torch_dtype"] = "float32";  // the weights written (transformers otherwise casts to the stated dtype)
+  config["dtype"] = "float32";
+
+  const fs::path parent = fs::absolute(out).parent_path();
+  const fs::path tmp = parent / (fs::path(out).filename().string() + ".tmp-" + std::to_string(::getpid()));
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw no_input_error(tmp.string() + ": cannot create (" + ec.message() + ")");
+  try {
+    std::vector<StWrite> tensors;
+    std::vector<torch::Tensor> keep;
+    for (const auto& [name, p] : hf_parameters(s.arch, model)) {
+      keep.push_back(p.detach().to(torch::kFloat).contiguous());
+      const torch::Tensor& t = keep.back();
+      r.parameters += t.numel();
+      tensors.push_back({name, StDtype::F32, t.sizes().vec(), [t](char* dst) {
+                           std::memcpy(dst, t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float));
+                         }});
+    }
+    write_safetensors((tmp / "model.safetensors").string(), tensors, {{"format", "pt"}});
+    write_file_atomic((tmp / "config.json").string(), config.dump(2) + "\n");
+    if (!s.tokenizer.empty()) {
+      fs::copy_file(s.tokenizer, tmp / "tokenizer.json");
+      for (const char* side : {"tokenizer_config.json", "special_tokens_map.json"}) {
+        const fs::path p = fs::path(s.tokenizer).parent_path() / side;
+        if (fs::is_regular_file(p, ec)) fs::copy_file(p, tmp / side);
+      }
+    }
+    if (!s.from_dir.empty() && fs::is_regular_file(fs::path(s.from_dir) / "generation_config.json", ec))
+      fs::copy_file(fs::path(s.from_dir) / "generation_config.json", tmp / "generation_config.json");
+    if (fs::exists(out, ec)) fs::remove(out);  // the empty folder
+    fs::rename(tmp, out);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(tmp, ec);
+    throw no_input_error(out + ": cannot write (" + std::string(e.code().message()) + ")");
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  return r;
+}
+
+}  // namespace saturn::train

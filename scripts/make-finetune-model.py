@@ -1,0 +1,59 @@
+"""Makes workloads/finetune/tiny-llama: a small Llama-shaped Hugging Face
+model folder for workloads/finetune.yaml, since no pretrained weights can be
+downloaded here.
+
+Usage: make-finetune-model.py [OUT_DIR] [--seed N] [--vocab N]
+
+Trains a byte-level BPE tokenizer with the `tokenizers` library on the
+repository's corpus (workloads/data/corpus.txt) in the Llama-3 style (its
+pre-tokenizer regex, ignore_merges, <|begin_of_text|> and <|end_of_text|>),
+builds a random LlamaForCausalLM of that vocabulary with `transformers` from
+the seed (4 layers, width 128, grouped-query attention, tied embeddings) and
+saves both with save_pretrained: config.json, model.safetensors,
+tokenizer.json, tokenizer_config.json. Needs the test Python
+(scripts/setup.sh --test: transformers, tokenizers).
+"""
+import argparse
+import os
+
+import torch
+import transformers
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+          r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", nargs="?", default=os.path.join(ROOT, "workloads", "finetune", "tiny-llama"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--vocab", type=int, default=1024)
+    a = ap.parse_args()
+    text = open(os.path.join(ROOT, "workloads", "data", "corpus.txt"), encoding="utf-8").read()
+    tok = Tokenizer(models.BPE(ignore_merges=True))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(LLAMA3), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=a.vocab, special_tokens=["<|begin_of_text|>", "<|end_of_text|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator([text], trainer)
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|begin_of_text|>",
+                                                eos_token="<|end_of_text|>")
+    config = transformers.LlamaConfig(
+        vocab_size=tok.get_vocab_size(), hidden_size=128, intermediate_size=352, num_hidden_layers=4,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, rms_norm_eps=1e-5,
+        tie_word_embeddings=True, bos_token_id=tok.token_to_id("<|begin_of_text|>"),
+        eos_token_id=tok.token_to_id("<|end_of_text|>"))
+    torch.manual_seed(a.seed)
+    model = transformers.LlamaForCausalLM(config)
+    os.makedirs(a.out, exist_ok=True)
+    model.save_pretrained(a.out)
+    fast.save_pretrained(a.out)
+    print(f"{a.out}: llama, {sum(p.numel() for p in model.parameters())} parameters, vocab {tok.get_vocab_size()}")
+
+
+if __name__ == "__main__":
+    main()
