@@ -216,3 +216,35 @@ else:
                           "assert t['y'].tolist()==[0.25,-8.0]\" " + ours + " " + script + ".expect";
   CHECK(std::system(cmd.c_str()) == 0);
 }
+
+TEST_CASE("safetensors: every single-bit flip of a header reads fine or is one Data error, never a crash") {
+  test::TempDir d("safetensors-flip");
+  const std::string p = (d.path / "m.safetensors").string();
+  std::vector<float> a(6, 1.5f), b(4, -2.0f);
+  write_safetensors(p, {{"a", StDtype::F32, {2, 3}, [&](char* dst) { std::memcpy(dst, a.data(), 24); }},
+                        {"b.weight", StDtype::F32, {4}, [&](char* dst) { std::memcpy(dst, b.data(), 16); }}},
+                    {{"format", "pt"}});
+  const std::string good = slurp(p);
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(good[static_cast<size_t>(i)])) << (8 * i);
+  int read_ok = 0, refused = 0;
+  for (size_t byte = 0; byte < 8 + n; ++byte)
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string bad = good;
+      bad[byte] = static_cast<char>(bad[byte] ^ (1 << bit));
+      spit(p, bad);
+      try {
+        SafetensorsFile f(p);
+        for (const StTensor& t : f.tensors())
+          if (t.dtype == StDtype::F32 || t.dtype == StDtype::F16 || t.dtype == StDtype::BF16 || t.dtype == StDtype::F64)
+            f.read_f32(t);
+        ++read_ok;
+      } catch (const Error& e) {
+        CHECK(e.exit_code() == 65);
+        CHECK(std::string(e.what()).rfind(p + ": ", 0) == 0);
+        ++refused;
+      }
+    }
+  INFO(read_ok << " flips still read, " << refused << " refused");
+  CHECK(refused > read_ok);
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end: workloads/finetune.yaml as a user runs it. A Llama-shaped
+# Hugging Face folder with its BPE tokenizer (scripts/make-finetune-model.py)
+# is fine-tuned by `saturn run` (the corpus tokenized once for the whole
+# grid), `saturn export` writes the best job as a folder that transformers
+# and its tokenizer load as they are; bad tokenizers and weight files are one
+# line and their exit code.
+# Usage: tests/e2e/finetune.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
+. "$(dirname "$0")/lib.sh"
+has() {  # has FILE TEXT
+  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
+}
+one_line() { [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"; }
+py=${SATURN_PYTHON:-python3}
+export XDG_CACHE_HOME=$tmp/cache
+mkdir -p "$tmp/w/finetune" && cp -r "$src/workloads/data" "$tmp/w/" && cp "$src/workloads/finetune.yaml" "$tmp/w/"
+"$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-llama" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
+
+expect 0 "$saturn" run "$tmp/w/finetune.yaml" --run-dir "$tmp/run" --json
+python3 - "$tmp/out" <<'PY' && ok || bad "run: not 4 done jobs: $(head -c 800 "$tmp/out")"
+import json, sys
+board = json.load(open(sys.argv[1]))["leaderboard"]
+assert len(board) == 4 and all(j["status"] == "done" for j in board), board
+assert all(j["eval_loss"] < 6.9 for j in board), board  # below a uniform guess over 1024 ids: it learned
+PY
+[ "$(ls "$tmp/cache/saturn/tokens/"*.u32 | wc -l)" = 1 ] && ok || bad "the corpus was not tokenized exactly once: $(ls "$tmp/cache/saturn/tokens/")"
+
+expect 0 "$saturn" export "$tmp/run" --out "$tmp/tuned"
+has "$tmp/out" 'from_pretrained("'"$tmp/tuned"'")'
+"$py" - "$tmp/tuned" "$tmp/w/data/corpus.txt" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' && ok || bad "transformers cannot use the export: $(tail -5 "$tmp/py.err")"
+import sys, torch, transformers
+folder, corpus = sys.argv[1:3]
+model = transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+tok = transformers.AutoTokenizer.from_pretrained(folder)
+assert type(model).__name__ == "LlamaForCausalLM", type(model)
+text = open(corpus, encoding="utf-8").read()[:2000]
+ids = tok(text, return_tensors="pt", add_special_tokens=False).input_ids[:, :64]
+assert tok.decode(tok(text, add_special_tokens=False).input_ids) == text
+with torch.no_grad():
+    loss = model(ids, labels=ids).loss.item()
+assert loss < 6.9, loss  # the tuned weights, not the random ones
+print(loss)
+PY
+expect 64 "$saturn" export "$tmp/run" --out "$tmp/tuned"
+has "$tmp/err" "$tmp/tuned: exists and is not an empty folder (export writes a new one)"
+expect 64 "$saturn" export "$tmp/run" nope --out "$tmp/t2"
+has "$tmp/err" "nope: no such job in $tmp/run (see saturn status $tmp/run)"
+[ ! -e "$tmp/t2" ] && ok || bad "a refused export wrote its folder"
+
+# Bad input: each one line and its exit code.
+bad_folder() {  # bad_folder NAME: a copy of the model folder and a workload using it
+  cp -r "$tmp/w/finetune/tiny-llama" "$tmp/w/finetune/$1"
+  sed "s|from: finetune/tiny-llama|from: finetune/$1|" "$tmp/w/finetune.yaml" >"$tmp/w/$1.yaml"
+}
+bad_folder broken-tok
+head -c 5000 "$tmp/w/finetune/tiny-llama/tokenizer.json" >"$tmp/w/finetune/broken-tok/tokenizer.json"
+expect 65 "$saturn" validate "$tmp/w/broken-tok.yaml"
+has "$tmp/err" "finetune/broken-tok/tokenizer.json: not a JSON object"
+one_line
+bad_folder small-vocab
+python3 -c 'import json,sys; p=sys.argv[1]; c=json.load(open(p)); c["vocab_size"]=512; json.dump(c, open(p,"w"))' \
+  "$tmp/w/finetune/small-vocab/config.json"
+expect 65 "$saturn" validate "$tmp/w/small-vocab.yaml"
+has "$tmp/err" "models[0] tiny-llama: the tokenizer finetune/small-vocab/tokenizer.json has 1024 ids, more than its vocab (512)"
+one_line
+bad_folder flipped
+python3 - "$tmp/w/finetune/flipped/model.safetensors" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+i = b.index(b'"data_offsets":[') + 16
+b[i] ^= 0x02  # one bit of the first tensor's begin offset
+open(p, "wb").write(bytes(b))
+PY
+expect 65 "$saturn" worker "$tmp/w/flipped.yaml" --job "tiny-llama/lr=3e-4,bs=8" --run-dir "$tmp/rf" --devices cpu --technique single
+has "$tmp/err" "finetune/flipped/model.safetensors: tensor"
+one_line
+echo "finetune: $pass passed, $fail failed"
+[ "$fail" = 0 ]
