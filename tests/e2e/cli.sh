@@ -23,8 +23,10 @@ expect 64 "$saturn" frobnicate
 expect 64 "$saturn" validate
 expect 64 "$saturn" jobs --no-such-flag "$src/workloads/quickstart.yaml"
 
-# every workload validates and lists its jobs as JSON
+# every workload validates and lists its jobs as JSON (finetune.yaml once its
+# model folder is made: tests/e2e/finetune.sh makes one and checks it)
 for w in "$src"/workloads/*.yaml; do
+  [ "$(basename "$w")" = finetune.yaml ] && [ ! -d "$src/workloads/finetune/tiny-llama" ] && continue
   expect 0 "$saturn" validate "$w"
   grep -q ": ok: workload" "$tmp/out" && ok || bad "validate $w printed $(cat "$tmp/out")"
   expect 0 "$saturn" validate --json "$w"

@@ -16,6 +16,10 @@ export XDG_CACHE_HOME=$tmp/cache
 mkdir -p "$tmp/w/finetune" && cp -r "$src/workloads/data" "$tmp/w/" && cp "$src/workloads/finetune.yaml" "$tmp/w/"
 "$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-llama" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
 
+expect 0 "$saturn" validate --canonical "$tmp/w/finetune.yaml"
+cp "$tmp/out" "$tmp/w/canonical.yaml"
+expect 0 "$saturn" validate --canonical "$tmp/w/canonical.yaml"
+cmp -s "$tmp/out" "$tmp/w/canonical.yaml" && ok || bad "the canonical form of finetune.yaml is not a fixed point"
 expect 0 "$saturn" run "$tmp/w/finetune.yaml" --run-dir "$tmp/run" --json
 python3 - "$tmp/out" <<'PY' && ok || bad "run: not 4 done jobs: $(head -c 800 "$tmp/out")"
 import json, sys
