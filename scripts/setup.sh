@@ -33,7 +33,7 @@ done
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libyaml-cpp-dev libcli11-dev libfmt-dev catch2 libsqlite3-dev sqlite3
-  nlohmann-json3-dev coinor-libcbc-dev
+  nlohmann-json3-dev coinor-libcbc-dev libicu-dev
   python3 python3-venv
   clang libclang-rt-14-dev
   munge slurmctld slurmd slurm-client
