@@ -10,6 +10,7 @@ same() {
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"; }
 mkdir -p "$tmp/data" && cp "$src/workloads/data/corpus.txt" "$tmp/data/"
 cp -r "$src/workloads/hf" "$tmp/hf"  # hf-plan.yaml's model folders (config.json only)
+[ -d "$src/workloads/finetune" ] && cp -r "$src/workloads/finetune" "$tmp/finetune"  # made by scripts/make-finetune-model.py
 snapshot() { (cd "$src" && find workloads -exec stat -c '%n %s %Y' {} + | sort); }
 snapshot >"$tmp/before"
 
