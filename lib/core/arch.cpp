@@ -17,8 +17,8 @@ const char* arch_name(Arch a) {
 }
 
 std::optional<std::string> arch_refuses(Arch a, Technique t) {
-  if (t == Technique::Fused && a != Arch::Gpt && a != Arch::Mlp && a != Arch::Vit)
-    return std::string(arch_name(a)) + " models cannot be fused (gpt, mlp and vit can)";
+  if (t == Technique::Fused && a != Arch::Gpt && a != Arch::Mlp && a != Arch::Vit && a != Arch::Llama)
+    return std::string(arch_name(a)) + " models cannot be fused (gpt, llama, mlp and vit can)";
   if (t == Technique::Pipeline && a == Arch::Torchscript)
     return std::string("a torchscript module is one block: it cannot be cut into pipeline stages");
   return std::nullopt;

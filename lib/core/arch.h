@@ -27,7 +27,7 @@ Modality arch_modality(Arch a);
 
 // Why the engine cannot train a model of this arch with technique t (one
 // phrase), or nullopt when it can. A TorchScript module is one opaque block:
-// no pipeline stages, no fusion; only gpt, mlp and vit are fused. The
+// no pipeline stages, no fusion; only gpt, llama, mlp and vit are fused. The
 // profiler runs no such trial, the planner gets no such option, and the
 // worker refuses it with this text.
 std::optional<std::string> arch_refuses(Arch a, Technique t);

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "train/models/build.h"
+#include "train/models/llama.h"
 #include "train/models/transformer.h"
 
 namespace saturn::train {
@@ -22,7 +23,7 @@ FusedModel::FusedModel(Arch arch, const Config& config, const std::vector<int64_
     : arch_(arch), config_(config), k_(static_cast<int64_t>(seeds.size())) {
   if (auto why = arch_refuses(arch, Technique::Fused)) throw data_error(*why);
   if (seeds.empty()) throw internal_error("fused: no models");
-  dropout_ = config.number("dropout");
+  dropout_ = config.has("dropout") ? config.number("dropout") : 0.0;  // llama has none
   if (arch == Arch::Gpt) {
     ln_eps_ = config.number("ln_eps");
     gelu_ = config.flag("gelu_tanh") ? "tanh" : "none";
@@ -141,6 +142,66 @@ torch::Tensor FusedModel::gpt(const torch::Tensor& idx) {
   return y.view(sizes);
 }
 
+// RMSNorm of llama.cpp (float32, then the weight) with each model's weight.
+torch::Tensor FusedModel::rms_norm(const torch::Tensor& x, const std::string& prefix) const {
+  const auto dtype = x.scalar_type();
+  auto h = x.to(torch::kFloat);
+  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + config_.number("rms_eps"));
+  return per_model(p(prefix + "weight"), x.dim()) * h.to(dtype);
+}
+
+// A llama decoder layer (models/llama.cpp) through the K dimension:
+// x [K, b, t, c]; cos, sin [t, head_dim].
+torch::Tensor FusedModel::llama_block(const torch::Tensor& x, const std::string& pre, const torch::Tensor& cos,
+                                      const torch::Tensor& sin) const {
+  const int64_t b = x.size(1), t = x.size(2), heads = config_.integer("heads"), kv = llama_kv_heads(config_),
+                d = llama_head_dim(config_);
+  auto rotate_half = [](const torch::Tensor& v) {
+    const int64_t half = v.size(-1) / 2;
+    return torch::cat({-v.slice(-1, half), v.slice(-1, 0, half)}, -1);
+  };
+  const torch::Tensor h = rms_norm(x, pre + "input_layernorm.");
+  auto q = linear(h, pre + "q_proj.").reshape({k_ * b, t, heads, d}).transpose(1, 2);  // [K b, H, t, d]
+  auto k = linear(h, pre + "k_proj.").reshape({k_ * b, t, kv, d}).transpose(1, 2);     // [K b, KV, t, d]
+  auto v = linear(h, pre + "v_proj.").reshape({k_ * b, t, kv, d}).transpose(1, 2);
+  q = q * cos + rotate_half(q) * sin;
+  k = k * cos + rotate_half(k) * sin;
+  if (kv != heads) {
+    k = k.repeat_interleave(heads / kv, 1);
+    v = v.repeat_interleave(heads / kv, 1);
+  }
+  auto y = at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true);
+  const torch::Tensor a = x + linear(y.transpose(1, 2).reshape({k_, b, t, heads * d}), pre + "o_proj.");
+  const torch::Tensor m = rms_norm(a, pre + "post_attention_layernorm.");
+  return a + linear(torch::silu(linear(m, pre + "gate_proj.")) * linear(m, pre + "up_proj."), pre + "down_proj.");
+}
+
+torch::Tensor FusedModel::llama(const torch::Tensor& idx) {
+  const int64_t vocab = config_.integer("vocab"), t = idx.size(2);
+  const torch::Tensor& tok = p(block_prefix_[0] + "embed_tokens.weight");  // [K, vocab, c]
+  const auto offsets = (torch::arange(k_, idx.options()) * vocab).view({k_, 1, 1});
+  torch::Tensor x = torch::embedding(tok.reshape({k_ * vocab, -1}), idx + offsets);  // [K, b, t, c]
+  torch::Tensor cos, sin;
+  {
+    torch::NoGradGuard g;  // the rotary table, in float32 as llama.cpp computes it
+    auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(x.device()));
+    auto freqs = torch::outer(pos, llama_inv_freq(config_).to(x.device()));
+    auto emb = torch::cat({freqs, freqs}, -1);
+    cos = emb.cos().to(x.scalar_type());
+    sin = emb.sin().to(x.scalar_type());
+  }
+  const size_t blocks = block_prefix_.size();
+  for (size_t i = 1; i + 1 < blocks; ++i) x = llama_block(x, block_prefix_[i], cos, sin);
+  const std::string& head = block_prefix_.back();
+  x = rms_norm(x, head + "norm.");
+  const torch::Tensor out = opt(head + "lm_head.weight");
+  const torch::Tensor& w = out.defined() ? out : tok;  // a tied head reads the token table
+  auto sizes = x.sizes().vec();
+  torch::Tensor y = torch::bmm(x.reshape({k_, -1, sizes.back()}), w.transpose(1, 2));
+  sizes.back() = w.size(1);
+  return y.view(sizes);
+}
+
 torch::Tensor FusedModel::mlp(const torch::Tensor& images) {
   torch::Tensor x = images.flatten(2);  // [K, b, pixels]
   const size_t blocks = block_prefix_.size();
@@ -173,6 +234,7 @@ torch::Tensor FusedModel::forward(const torch::Tensor& x) {
     case Arch::Gpt: return gpt(x);
     case Arch::Mlp: return mlp(x);
     case Arch::Vit: return vit(x);
+    case Arch::Llama: return llama(x);
     default: throw internal_error("fused: architecture");
   }
 }

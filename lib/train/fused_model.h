@@ -7,8 +7,8 @@
 // as batched matrix products (baddbmm), layer norms and embeddings per
 // model, attention over K x batch sequences, a grouped convolution for a
 // ViT's patches, dropout elementwise. Input [K, batch, ...]; output logits
-// [K, batch, ..., classes]. gpt, mlp and vit; TorchScript models cannot be
-// fused. Not thread safe.
+// [K, batch, ..., classes]. gpt, llama, mlp and vit; TorchScript models
+// cannot be fused. Not thread safe.
 #pragma once
 
 #include <torch/torch.h>
@@ -55,6 +55,10 @@ class FusedModel {
   torch::Tensor dropout(const torch::Tensor& x) const;
   torch::Tensor block(const torch::Tensor& x, const std::string& prefix, bool causal);
   torch::Tensor gpt(const torch::Tensor& x);
+  torch::Tensor rms_norm(const torch::Tensor& x, const std::string& prefix) const;
+  torch::Tensor llama_block(const torch::Tensor& x, const std::string& prefix, const torch::Tensor& cos,
+                            const torch::Tensor& sin) const;
+  torch::Tensor llama(const torch::Tensor& x);
   torch::Tensor mlp(const torch::Tensor& x);
   torch::Tensor vit(const torch::Tensor& x);
 

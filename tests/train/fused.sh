@@ -16,7 +16,7 @@ group() { local m=$1; for p in "lr=1e-3,seed=1" "lr=1e-3,seed=2" "lr=3e-3,seed=1
 mapfile_group() { mapfile -t args < <(group "$1"); }
 
 # --- fused K=4 equals 4 separate runs, per model, over 50 steps ---------------
-for model in mlp vit gpt gpt-untied; do
+for model in mlp vit gpt gpt-untied llama llama-mha; do
   mapfile_group "$model"
   worker "$wl" "${args[@]}" --technique fused --run-dir "$tmp/fused"
   check "$model: 4 jobs fused (exit 0)" [ $? = 0 ]

@@ -123,9 +123,9 @@ TEST_CASE("hf: a weight whose shape disagrees with config.json is one line namin
                                "needs [64, 96]");
 }
 
-TEST_CASE("hf: 20 steps of full fine-tuning give transformers' losses under torch AdamW", "[hf]") {
+TEST_CASE("hf: 20 steps of full fine-tuning give transformers' losses under torch AdamW (gpt2, llama with GQA, llama3 rope, mistral, qwen2)", "[hf]") {
   torch::set_num_threads(1);
-  for (const char* family : {"gpt2", "llama-gqa", "qwen2"}) {
+  for (const char* family : {"gpt2", "llama-gqa", "llama3-rope", "mistral", "qwen2"}) {
     INFO(family);
     Folder d(family, 0);
     const HfModel m = read_hf_config(d.path.string());

@@ -280,7 +280,7 @@ TEST_CASE("trials: none for what a model cannot do (torchscript: no pipeline, no
   CHECK(arch_refuses(Arch::Torchscript, Technique::Pipeline) ==
         std::optional<std::string>("a torchscript module is one block: it cannot be cut into pipeline stages"));
   CHECK(arch_refuses(Arch::Resnet, Technique::Fused) ==
-        std::optional<std::string>("resnet models cannot be fused (gpt, mlp and vit can)"));
+        std::optional<std::string>("resnet models cannot be fused (gpt, llama, mlp and vit can)"));
   CHECK_FALSE(arch_refuses(Arch::Resnet, Technique::Pipeline));
   CHECK_FALSE(arch_refuses(Arch::Vit, Technique::Fused));
 }
