@@ -15,7 +15,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DSATURN_WITH_TORCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 fi
-cmake --build "$build" --target fuzz_workload fuzz_safetensors
+cmake --build "$build" --target fuzz_workload fuzz_safetensors fuzz_tokenizer
 # fuzz TARGET CORPUS DICT: one libFuzzer run of SECONDS; the status is the worst of them.
 status=0
 fuzz() {
@@ -50,4 +50,9 @@ f("two", {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
 f("meta", {"__metadata__": {"format": "pt"}, "x": {"dtype": "I64", "shape": [], "data_offsets": [0, 8]}}, bytes(8))
 PY
 fuzz fuzz_safetensors fuzz-corpus/safetensors tests/fuzz/safetensors.dict
+# The tokenizer seeds: mixed text (odd first byte) and a small tokenizer.json (even).
+mkdir -p fuzz-corpus/tokenizer
+printf '\001Hello, w\303\266rld! 12345 \r\n\t  <|eot|> they'"'"'RE\n\n  x' >fuzz-corpus/tokenizer/text
+printf '\000{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}, "pre_tokenizer": {"type": "ByteLevel"}, "added_tokens": [{"id": 3, "content": "<s>", "lstrip": true}]}' >fuzz-corpus/tokenizer/json
+fuzz fuzz_tokenizer fuzz-corpus/tokenizer tests/fuzz/tokenizer.dict
 exit "$status"

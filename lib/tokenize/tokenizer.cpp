@@ -19,6 +19,8 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr uint64_t kMaxIds = 1ull << 24;  // the largest vocabulary a model may have (arch.h)
+
 // GPT-2's bytes_to_unicode: the printable Latin-1 bytes stand for
 // themselves, the others for U+0100 onwards, in byte order.
 const std::array<char32_t, 256>& byte_chars() {
@@ -107,6 +109,21 @@ struct Tokenizer::Impl {
   mutable std::unordered_map<std::string, std::vector<uint32_t>> cache;
 
   Error bad(const std::string& key, const std::string& what) const { return data_error(where + ": " + key + ": " + what); }
+  // o[key] as a string (def when absent or null); `at` names o in errors.
+  std::string text(const json& o, const char* key, const std::string& def, const std::string& at) const {
+    if (!o.is_object()) throw bad(at, "expected an object, got " + o.dump().substr(0, 80));
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return def;
+    if (!it->is_string()) throw bad(at + "." + key, "expected a string, got " + it->dump().substr(0, 80));
+    return it->get<std::string>();
+  }
+  bool flag(const json& o, const char* key, bool def, const std::string& at) const {
+    if (!o.is_object()) throw bad(at, "expected an object, got " + o.dump().substr(0, 80));
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return def;
+    if (!it->is_boolean()) throw bad(at + "." + key, "expected true or false, got " + it->dump().substr(0, 80));
+    return it->get<bool>();
+  }
 
   void bpe(std::string_view piece, std::vector<uint32_t>& out) const;
   void encode_segment(std::string_view segment, std::vector<uint32_t>& out) const;
@@ -223,21 +240,21 @@ std::optional<std::tuple<size_t, size_t, size_t>> Tokenizer::Impl::next_added(st
 
 void Tokenizer::Impl::read_model(const json& m) {
   if (!m.is_object()) throw bad("model", "expected an object");
-  const std::string type = m.value("type", std::string("BPE"));
+  const std::string type = text(m, "type", "BPE", "model");
   if (type != "BPE") throw bad("model.type", "\"" + type + "\"; saturn reads byte-level BPE tokenizers");
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
     if (m.contains(key) && !m[key].is_null() && m[key] != "")
       throw bad(std::string("model.") + key, m[key].dump() + ": not used by byte-level BPE, not built in");
   if (m.contains("dropout") && !m["dropout"].is_null() && m["dropout"] != 0.0)
     throw bad("model.dropout", m["dropout"].dump() + ": BPE dropout is not built in");
-  ignore_merges = m.value("ignore_merges", false);
-  fuse_unk = m.value("fuse_unk", false);
-  const bool byte_fallback = m.value("byte_fallback", false);
+  ignore_merges = flag(m, "ignore_merges", false, "model");
+  fuse_unk = flag(m, "fuse_unk", false, "model");
+  const bool byte_fallback = flag(m, "byte_fallback", false, "model");
   const json& v = m.contains("vocab") ? m["vocab"] : json();
   if (!v.is_object()) throw bad("model.vocab", "expected an object of token -> id");
   for (const auto& [text, id] : v.items()) {
-    if (!id.is_number_unsigned() || id.get<uint64_t>() >= (1ull << 31))
-      throw bad("model.vocab", "\"" + text + "\": expected an id, got " + id.dump());
+    if (!id.is_number_unsigned() || id.get<uint64_t>() >= kMaxIds)
+      throw bad("model.vocab", "\"" + text + "\": expected an id below " + std::to_string(kMaxIds) + ", got " + id.dump());
     const auto i = id.get<uint32_t>();
     if (i >= id_text.size()) {
       id_text.resize(i + 1);
@@ -291,26 +308,26 @@ void Tokenizer::Impl::read_model(const json& m) {
 
 void Tokenizer::Impl::read_pre_tokenizer(const json& p) {
   auto byte_level = [&](const json& b, bool in_sequence) {
-    prefix_space = b.value("add_prefix_space", false);
+    prefix_space = flag(b, "add_prefix_space", false, "pre_tokenizer");
     prefix_per_piece = in_sequence;
-    if (b.value("use_regex", true)) {
+    if (flag(b, "use_regex", true, "pre_tokenizer")) {
       if (in_sequence) throw bad("pre_tokenizer", "a ByteLevel with use_regex after a Split is not built in");
       pattern = SplitPattern::Gpt2;
     }
   };
   if (!p.is_object()) throw bad("pre_tokenizer", "missing; saturn reads byte-level tokenizers (ByteLevel)");
-  const std::string type = p.value("type", std::string());
+  const std::string type = text(p, "type", "", "pre_tokenizer");
   if (type == "ByteLevel") return byte_level(p, false);
   if (type != "Sequence" || !p.contains("pretokenizers") || !p["pretokenizers"].is_array())
     throw bad("pre_tokenizer", "\"" + type + "\"; saturn reads ByteLevel, or a Split followed by ByteLevel");
   const json& seq = p["pretokenizers"];
-  if (seq.size() != 2 || seq[0].value("type", "") != "Split" || seq[1].value("type", "") != "ByteLevel")
+  if (seq.size() != 2 || text(seq[0], "type", "", "pre_tokenizer") != "Split" || text(seq[1], "type", "", "pre_tokenizer") != "ByteLevel")
     throw bad("pre_tokenizer", "a Sequence of " + std::to_string(seq.size()) +
                                    "; saturn reads ByteLevel, or a Split followed by ByteLevel");
   const json& s = seq[0];
-  if (s.value("behavior", std::string()) != "Isolated" || s.value("invert", false))
-    throw bad("pre_tokenizer", "a Split with behavior " + s.value("behavior", std::string("?")) +
-                                   (s.value("invert", false) ? " inverted" : "") + "; saturn reads Isolated");
+  if (text(s, "behavior", "", "pre_tokenizer") != "Isolated" || flag(s, "invert", false, "pre_tokenizer"))
+    throw bad("pre_tokenizer", "a Split with behavior " + text(s, "behavior", "?", "pre_tokenizer") +
+                                   (flag(s, "invert", false, "pre_tokenizer") ? " inverted" : "") + "; saturn reads Isolated");
   const json& pat = s.contains("pattern") ? s["pattern"] : json();
   if (!pat.is_object() || !pat.contains("Regex") || !pat["Regex"].is_string())
     throw bad("pre_tokenizer", "a Split on " + pat.dump() + "; saturn reads the GPT-2, Llama-3 and Qwen2 regexes");
@@ -322,7 +339,7 @@ void Tokenizer::Impl::read_pre_tokenizer(const json& p) {
 
 void Tokenizer::Impl::read_normalizer(const json& n) {
   if (n.is_null()) return;
-  const std::string type = n.value("type", std::string());
+  const std::string type = text(n, "type", "", "normalizer");
   if (type == "NFC") {
     nfc = true;
     return;
@@ -339,14 +356,14 @@ void Tokenizer::Impl::read_added(const json& a) {
   if (!a.is_array()) throw bad("added_tokens", "expected a list");
   for (const json& t : a) {
     if (!t.is_object() || !t.contains("content") || !t["content"].is_string() || !t.contains("id") ||
-        !t["id"].is_number_unsigned())
+        !t["id"].is_number_unsigned() || t["id"].get<uint64_t>() >= kMaxIds)
       throw bad("added_tokens", t.dump().substr(0, 200) + ": expected {\"id\", \"content\", ...}");
     AddedToken at;
     at.content = t["content"].get<std::string>();
     at.id = t["id"].get<uint32_t>();
-    at.lstrip = t.value("lstrip", false);
-    at.rstrip = t.value("rstrip", false);
-    at.single_word = t.value("single_word", false);
+    at.lstrip = flag(t, "lstrip", false, "added_tokens");
+    at.rstrip = flag(t, "rstrip", false, "added_tokens");
+    at.single_word = flag(t, "single_word", false, "added_tokens");
     if (at.content.empty()) throw bad("added_tokens", "token " + std::to_string(at.id) + " has no content");
     if (at.id >= id_text.size()) {
       id_text.resize(at.id + 1);
@@ -400,7 +417,7 @@ Tokenizer Tokenizer::load(const std::string& path) {
     const json j = json::parse(cs.str(), nullptr, false);
     if (j.is_object() && j.contains("eos_token")) {
       const json& e = j["eos_token"];
-      const std::string name = e.is_string() ? e.get<std::string>() : e.is_object() ? e.value("content", "") : "";
+      const std::string name = e.is_string() ? e.get<std::string>() : e.is_object() && e.contains("content") && e["content"].is_string() ? e["content"].get<std::string>() : "";
       if (auto id = t.token_id(name)) t.impl_->eot = id;
     }
   }

@@ -89,9 +89,17 @@ TEST_CASE("tokenizer: malformed and unsupported tokenizer.json files are one Dat
         "t.json: model.merges: merge 0 ([\"a\",\"z\"]) names a token outside the vocabulary");
   CHECK(error(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}})") ==
         "t.json: model.merges: merge 0 (\"a\") is not two tokens");
-  CHECK(error(R"({"model": {"type": "BPE", "vocab": {"a": -1}}})") == "t.json: model.vocab: \"a\": expected an id, got -1");
+  CHECK(error(R"({"model": {"type": "BPE", "vocab": {"a": -1}}})") == "t.json: model.vocab: \"a\": expected an id below 16777216, got -1");
   CHECK(error(R"({"model": {"type": "BPE", "vocab": {}}})") ==
         "t.json: pre_tokenizer: missing; saturn reads byte-level tokenizers (ByteLevel)");
+  // Found by fuzz_tokenizer: keys of the wrong type, huge ids.
+  CHECK(error(R"({"model": {"type": 123456, "vocab": {}}})") == "t.json: model.type: expected a string, got 123456");
+  CHECK(error(tiny_json("", R"({"type": "ByteLevel", "use_regex": "yes"})")) ==
+        "t.json: pre_tokenizer.use_regex: expected true or false, got \"yes\"");
+  CHECK(error(tiny_json("", R"({"type": "Sequence", "pretokenizers": [1, 2]})")) ==
+        "t.json: pre_tokenizer: expected an object, got 1");
+  CHECK(error(tiny_json(R"("added_tokens": [{"id": 4294967296, "content": "x"}])")) ==
+        "t.json: added_tokens: {\"content\":\"x\",\"id\":4294967296}: expected {\"id\", \"content\", ...}");
   CHECK(error(tiny_json("", R"({"type": "Metaspace"})")) ==
         "t.json: pre_tokenizer: \"Metaspace\"; saturn reads ByteLevel, or a Split followed by ByteLevel");
   CHECK(error(tiny_json("", R"({"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\d+"}, "behavior": "Isolated", "invert": false}, {"type": "ByteLevel", "use_regex": false}]})")) ==
