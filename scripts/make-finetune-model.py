@@ -1,20 +1,25 @@
-"""Makes workloads/finetune/tiny-llama: a small Llama-shaped Hugging Face
-model folder for workloads/finetune.yaml, since no pretrained weights can be
-downloaded here.
+"""Makes the weights of workloads/finetune/tiny-llama: a small Llama-shaped
+Hugging Face model folder for workloads/finetune.yaml, since no pretrained
+weights can be downloaded here.
 
-Usage: make-finetune-model.py [OUT_DIR] [--seed N] [--vocab N]
+Usage: make-finetune-model.py [OUT_DIR] [--seed N] [--vocab N] [--all]
 
-Trains a byte-level BPE tokenizer with the `tokenizers` library on the
-repository's corpus (workloads/data/corpus.txt) in the Llama-3 style (its
-pre-tokenizer regex, ignore_merges, <|begin_of_text|> and <|end_of_text|>),
-builds a random LlamaForCausalLM of that vocabulary with `transformers` from
-the seed (4 layers, width 128, grouped-query attention, tied embeddings) and
-saves both with save_pretrained: config.json, model.safetensors,
-tokenizer.json, tokenizer_config.json. Needs the test Python
-(scripts/setup.sh --test: transformers, tokenizers).
+The repository ships the folder's config.json, tokenizer.json and
+tokenizer_config.json (enough to validate and plan); this writes its
+model.safetensors: a random LlamaForCausalLM of that config built with
+`transformers` from the seed. With --all, or when OUT_DIR has no
+tokenizer.json, it first makes the rest: a byte-level BPE tokenizer trained
+with the `tokenizers` library on the repository's corpus
+(workloads/data/corpus.txt) in the Llama-3 style (its pre-tokenizer regex,
+ignore_merges, <|begin_of_text|> and <|end_of_text|>) and the config (4
+layers, width 128, grouped-query attention, tied embeddings, that
+vocabulary). Needs the test Python (scripts/setup.sh --test: transformers,
+tokenizers).
 """
 import argparse
 import os
+import shutil
+import tempfile
 
 import torch
 import transformers
@@ -30,7 +35,20 @@ def main():
     ap.add_argument("out", nargs="?", default=os.path.join(ROOT, "workloads", "finetune", "tiny-llama"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vocab", type=int, default=1024)
+    ap.add_argument("--all", action="store_true")
     a = ap.parse_args()
+    if a.all or not os.path.exists(os.path.join(a.out, "tokenizer.json")):
+        make_config_and_tokenizer(a)
+    config = transformers.AutoConfig.from_pretrained(a.out)
+    torch.manual_seed(a.seed)
+    model = transformers.LlamaForCausalLM(config)
+    with tempfile.TemporaryDirectory() as tmp:  # only the weights: the shipped files stay as they are
+        model.save_pretrained(tmp)
+        shutil.copy(os.path.join(tmp, "model.safetensors"), os.path.join(a.out, "model.safetensors"))
+    print(f"{a.out}: llama, {sum(p.numel() for p in model.parameters())} parameters, vocab {config.vocab_size}")
+
+
+def make_config_and_tokenizer(a):
     text = open(os.path.join(ROOT, "workloads", "data", "corpus.txt"), encoding="utf-8").read()
     tok = Tokenizer(models.BPE(ignore_merges=True))
     tok.pre_tokenizer = pre_tokenizers.Sequence([
@@ -47,12 +65,9 @@ def main():
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, rms_norm_eps=1e-5,
         tie_word_embeddings=True, bos_token_id=tok.token_to_id("<|begin_of_text|>"),
         eos_token_id=tok.token_to_id("<|end_of_text|>"))
-    torch.manual_seed(a.seed)
-    model = transformers.LlamaForCausalLM(config)
     os.makedirs(a.out, exist_ok=True)
-    model.save_pretrained(a.out)
+    config.save_pretrained(a.out)
     fast.save_pretrained(a.out)
-    print(f"{a.out}: llama, {sum(p.numel() for p in model.parameters())} parameters, vocab {tok.get_vocab_size()}")
 
 
 if __name__ == "__main__":

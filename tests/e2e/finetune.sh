@@ -5,6 +5,8 @@
 # grid), `saturn export` writes the best job as a folder that transformers
 # and its tokenizer load as they are; bad tokenizers and weight files are one
 # line and their exit code.
+# The shipped folder has config.json and the tokenizer; its weights are made
+# here from the seed, as a user makes them.
 # Usage: tests/e2e/finetune.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
 has() {  # has FILE TEXT
@@ -13,7 +15,9 @@ has() {  # has FILE TEXT
 one_line() { [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"; }
 py=${SATURN_PYTHON:-python3}
 export XDG_CACHE_HOME=$tmp/cache
-mkdir -p "$tmp/w/finetune" && cp -r "$src/workloads/data" "$tmp/w/" && cp "$src/workloads/finetune.yaml" "$tmp/w/"
+mkdir -p "$tmp/w" && cp -r "$src/workloads/data" "$src/workloads/finetune" "$tmp/w/"
+rm -f "$tmp/w/finetune/tiny-llama/model.safetensors"  # made below, as a user makes it
+cp "$src/workloads/finetune.yaml" "$tmp/w/"
 "$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-llama" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
 
 expect 0 "$saturn" validate --canonical "$tmp/w/finetune.yaml"
