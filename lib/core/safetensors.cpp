@@ -182,12 +182,14 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     }
     map_ = static_cast<const char*>(m);
   }
-  ::close(fd);
+  fd_ = fd;  // kept for pread: float32 tensors are copied by the kernel, without faulting the mapping in
   try {
     header_ = parse_st_header(std::string_view(map_ ? map_ : "", size_), size_, path);
   } catch (...) {
     if (map_) ::munmap(const_cast<char*>(map_), size_);
     map_ = nullptr;
+    ::close(fd_);
+    fd_ = -1;
     throw;
   }
   for (size_t i = 0; i < header_.tensors.size(); ++i) index_[header_.tensors[i].name] = i;
@@ -195,6 +197,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
 
 SafetensorsFile::~SafetensorsFile() {
   if (map_) ::munmap(const_cast<char*>(map_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 const StTensor* SafetensorsFile::find(const std::string& name) const {
@@ -206,17 +209,39 @@ std::string_view SafetensorsFile::bytes(const StTensor& t) const {
   return {map_ + header_.data_offset + t.begin, t.end - t.begin};
 }
 
-void SafetensorsFile::read_f32(const StTensor& t, float* out) const {
-  const std::string_view b = bytes(t);
-  const int64_t n = t.numel();
+void SafetensorsFile::read_f32(const StTensor& t, float* out) const { read_f32(t, out, 0, t.numel()); }
+
+void SafetensorsFile::read_f32(const StTensor& t, float* out, int64_t first, int64_t count) const {
+  const std::string_view all = bytes(t);
+  if (first < 0 || count < 0 || first + count > t.numel())
+    throw internal_error(path_ + ": tensor \"" + t.name + "\": elements [" + std::to_string(first) + ", " +
+                         std::to_string(first + count) + ") are outside its " + std::to_string(t.numel()));
+  const char* b = all.data() + first * st_dtype_size(t.dtype);
+  const int64_t n = count;
   switch (t.dtype) {
-    case StDtype::F32:
-      std::memcpy(out, b.data(), b.size());
+    case StDtype::F32: {
+      // pread: the page cache copied straight into `out` (no page faults on
+      // the mapping, nothing of the file counted in this process's memory).
+      auto* dst = reinterpret_cast<char*>(out);
+      size_t left = static_cast<size_t>(n) * 4;
+      auto at = static_cast<off_t>(b - map_);
+      while (left > 0) {
+        const ssize_t got = ::pread(fd_, dst, left, at);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          std::memcpy(dst, map_ + at, left);  // a read error: let the mapping say what it holds
+          return;
+        }
+        dst += got;
+        at += got;
+        left -= static_cast<size_t>(got);
+      }
       return;
+    }
     case StDtype::F64:
       for (int64_t i = 0; i < n; ++i) {
         double v;
-        std::memcpy(&v, b.data() + 8 * i, 8);
+        std::memcpy(&v, b + 8 * i, 8);
         out[i] = static_cast<float>(v);
       }
       return;
@@ -225,7 +250,7 @@ void SafetensorsFile::read_f32(const StTensor& t, float* out) const {
       const bool half = t.dtype == StDtype::F16;
       for (int64_t i = 0; i < n; ++i) {
         uint16_t v;
-        std::memcpy(&v, b.data() + 2 * i, 2);
+        std::memcpy(&v, b + 2 * i, 2);
         out[i] = half ? half_to_float(v) : bf16_to_float(v);
       }
       return;

@@ -73,6 +73,9 @@ class SafetensorsFile {
   // The tensor as float32 into out[0 .. numel); a Data error for a dtype
   // that is not a float.
   void read_f32(const StTensor& t, float* out) const;
+  // Elements [first, first + count) of t into out[0 .. count): one range
+  // of a tensor (threads may read disjoint ranges at once).
+  void read_f32(const StTensor& t, float* out, int64_t first, int64_t count) const;
   std::vector<float> read_f32(const StTensor& t) const;
   // Gives the pages of t's bytes back to the kernel (they are read again
   // from the file if touched).
@@ -83,6 +86,7 @@ class SafetensorsFile {
   StHeader header_;
   std::map<std::string, size_t> index_;
   const char* map_ = nullptr;
+  int fd_ = -1;
   uint64_t size_ = 0;
 };
 

@@ -85,7 +85,7 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
   std::error_code ec;
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
     throw usage_error(out + ": exists and is not an empty folder (export writes a new one)");
-  BlockModel model = build_model(s.arch, s.config, "");
+  BlockModel model = build_model(s.arch, s.config, "", /*init=*/false);  // the checkpoint's weights go in
   Checkpointer ckpt(run_files::checkpoint_dir(s.job_dir));
   std::string skipped;
   const auto manifest = ckpt.load_weights(model, [&](const std::string& w) { skipped += "; " + w; });

@@ -9,13 +9,13 @@
 
 namespace saturn::train {
 
-BlockModel build_model(Arch arch, const Config& config, const std::string& module_path) {
+BlockModel build_model(Arch arch, const Config& config, const std::string& module_path, bool init) {
   switch (arch) {
-    case Arch::Gpt: return make_gpt(config);
+    case Arch::Gpt: return make_gpt(config, init);
     case Arch::Mlp: return make_mlp(config);
     case Arch::Vit: return make_vit(config);
     case Arch::Torchscript: return load_torchscript(module_path);
-    case Arch::Llama: return make_llama(config);
+    case Arch::Llama: return make_llama(config, init);
     case Arch::Resnet: break;
   }
   throw Error(ErrorKind::Unavailable, std::string("arch ") + arch_name(arch) +

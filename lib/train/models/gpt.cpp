@@ -7,10 +7,11 @@ namespace {
 
 class EmbedImpl : public torch::nn::Module {
  public:
-  EmbedImpl(int64_t vocab, int64_t max_len, int64_t width, double dropout) {
-    tok = register_module("tok", torch::nn::Embedding(vocab, width));
-    pos = register_module("pos", torch::nn::Embedding(max_len, width));
+  EmbedImpl(int64_t vocab, int64_t max_len, int64_t width, double dropout, bool init) {
+    tok = register_module("tok", Table(vocab, width, init));
+    pos = register_module("pos", Table(max_len, width, init));
     drop = register_module("drop", torch::nn::Dropout(dropout));
+    if (!init) return;
     torch::NoGradGuard g;
     tok->weight.normal_(0.0, 0.02);
     pos->weight.normal_(0.0, 0.01);
@@ -19,7 +20,7 @@ class EmbedImpl : public torch::nn::Module {
     auto positions = torch::arange(idx.size(1), idx.options().dtype(torch::kLong));
     return drop(tok(idx) + pos(positions));
   }
-  torch::nn::Embedding tok{nullptr}, pos{nullptr};
+  Table tok{nullptr}, pos{nullptr};
   torch::nn::Dropout drop{nullptr};
 };
 TORCH_MODULE(Embed);
@@ -28,13 +29,13 @@ TORCH_MODULE(Embed);
 // token embedding's weight (owned and registered by the embed block only).
 class HeadImpl : public torch::nn::Module {
  public:
-  HeadImpl(int64_t width, int64_t vocab, bool bias, double eps, const Embed& tied) {
+  HeadImpl(int64_t width, int64_t vocab, bool bias, double eps, bool init, const Embed& tied) {
     ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(eps)));
     if (tied) {
       tied_ = tied;
     } else {
-      out = register_module("out", torch::nn::Linear(torch::nn::LinearOptions(width, vocab).bias(false)));
-      init_linear(out, 0.02);
+      out = register_module("out", Dense(width, vocab, false, init));
+      if (init) init_linear(out, 0.02);
     }
     if (!bias) ln->bias.requires_grad_(false);
   }
@@ -43,7 +44,7 @@ class HeadImpl : public torch::nn::Module {
     return tied_ ? torch::nn::functional::linear(x, tied_->tok->weight) : out(x);
   }
   torch::nn::LayerNorm ln{nullptr};
-  torch::nn::Linear out{nullptr};
+  Dense out{nullptr};
 
  private:
   Embed tied_{nullptr};
@@ -52,14 +53,14 @@ TORCH_MODULE(Head);
 
 }  // namespace
 
-BlockModel make_gpt(const Config& c) {
+BlockModel make_gpt(const Config& c, bool init) {
   const int64_t layers = c.integer("layers"), width = c.integer("width"), vocab = c.integer("vocab"),
                 seq_len = c.integer("seq_len");
   const double dropout = c.number("dropout");
   const bool bias = c.flag("bias");
   BlockModel m;
   const int64_t positions = c.integer("positions") > 0 ? c.integer("positions") : seq_len;
-  Embed embed(vocab, positions, width, dropout);
+  Embed embed(vocab, positions, width, dropout, init);
   m->add_block("embed", embed);
   TransformerOptions o;
   o.width = width;
@@ -71,8 +72,9 @@ BlockModel make_gpt(const Config& c) {
   o.depth = layers;
   o.ln_eps = c.number("ln_eps");
   o.gelu_tanh = c.flag("gelu_tanh");
+  o.init = init;
   for (int64_t i = 0; i < layers; ++i) m->add_block("block", TransformerBlock(o));
-  m->add_block("head", Head(width, vocab, bias, o.ln_eps, c.flag("tied_head") ? embed : Embed(nullptr)));
+  m->add_block("head", Head(width, vocab, bias, o.ln_eps, init, c.flag("tied_head") ? embed : Embed(nullptr)));
   if (c.flag("tied_head")) m->add_use(m->size() - 1, 0);
   return m;
 }

@@ -10,7 +10,8 @@
 namespace saturn::train {
 
 // Builds from a validated gpt config (see arch.h: layers, width, heads,
-// seq_len, vocab, mlp_ratio, dropout, tied_head, bias).
-BlockModel make_gpt(const Config& c);
+// seq_len, vocab, mlp_ratio, dropout, tied_head, bias, positions, ln_eps,
+// gelu_tanh); without `init` the weights are left for a load (dense.h).
+BlockModel make_gpt(const Config& c, bool init = true);
 
 }  // namespace saturn::train

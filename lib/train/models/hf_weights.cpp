@@ -101,9 +101,14 @@ void load_hf_weights(Arch arch, BlockModel& model, const std::vector<const Safet
       if (t.shape != p.sizes().vec())
         throw data_error(f->path() + ": tensor \"" + t.name + "\" has shape " + shape_text(t.shape) +
                          "; the config needs " + shape_text(p.sizes().vec()));
-      auto host = torch::empty(p.sizes(), torch::kFloat);
-      f->read_f32(t, host.data_ptr<float>());
-      p.copy_(host);
+      if (p.is_contiguous() && p.scalar_type() == torch::kFloat && p.device().is_cpu()) {
+        float* dst = p.data_ptr<float>();  // straight into the parameter, in parallel ranges
+        at::parallel_for(0, t.numel(), int64_t(1) << 20, [&](int64_t lo, int64_t hi) { f->read_f32(t, dst + lo, lo, hi - lo); });
+      } else {  // a transposed view (GPT-2's Conv1D), another dtype or device
+        auto host = torch::empty(p.sizes(), torch::kFloat);
+        f->read_f32(t, host.data_ptr<float>());
+        p.copy_(host);
+      }
       f->drop(t);
       loaded.insert(it->first);
     }

@@ -3,12 +3,14 @@
 #include <cmath>
 
 #include "core/arch.h"
+#include "train/models/dense.h"
 
 namespace saturn::train {
 namespace {
 
-torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
-  torch::nn::Linear l(torch::nn::LinearOptions(in, out).bias(bias));
+Dense linear(int64_t in, int64_t out, bool bias, bool init) {
+  Dense l(in, out, bias, init);
+  if (!init) return l;
   torch::NoGradGuard g;
   l->weight.normal_(0.0, 0.02);
   if (bias) l->bias.zero_();
@@ -42,30 +44,31 @@ TORCH_MODULE(RMSNorm);
 
 class EmbedImpl : public torch::nn::Module {
  public:
-  EmbedImpl(int64_t vocab, int64_t width) {
-    embed_tokens = register_module("embed_tokens", torch::nn::Embedding(vocab, width));
+  EmbedImpl(int64_t vocab, int64_t width, bool init) {
+    embed_tokens = register_module("embed_tokens", Table(vocab, width, init));
+    if (!init) return;
     torch::NoGradGuard g;
     embed_tokens->weight.normal_(0.0, 0.02);
   }
   torch::Tensor forward(torch::Tensor idx) { return embed_tokens(idx); }
-  torch::nn::Embedding embed_tokens{nullptr};
+  Table embed_tokens{nullptr};
 };
 TORCH_MODULE(Embed);
 
 class BlockImpl : public torch::nn::Module {
  public:
-  explicit BlockImpl(const Config& c)
+  BlockImpl(const Config& c, bool init)
       : heads_(c.integer("heads")), kv_heads_(llama_kv_heads(c)), head_dim_(llama_head_dim(c)),
         eps_(c.number("rms_eps")), inv_freq_(llama_inv_freq(c)) {
     const int64_t w = c.integer("width"), inter = llama_intermediate(c);
     const bool bias = c.flag("qkv_bias");
-    q_proj = register_module("q_proj", linear(w, heads_ * head_dim_, bias));
-    k_proj = register_module("k_proj", linear(w, kv_heads_ * head_dim_, bias));
-    v_proj = register_module("v_proj", linear(w, kv_heads_ * head_dim_, bias));
-    o_proj = register_module("o_proj", linear(heads_ * head_dim_, w, false));
-    gate_proj = register_module("gate_proj", linear(w, inter, false));
-    up_proj = register_module("up_proj", linear(w, inter, false));
-    down_proj = register_module("down_proj", linear(inter, w, false));
+    q_proj = register_module("q_proj", linear(w, heads_ * head_dim_, bias, init));
+    k_proj = register_module("k_proj", linear(w, kv_heads_ * head_dim_, bias, init));
+    v_proj = register_module("v_proj", linear(w, kv_heads_ * head_dim_, bias, init));
+    o_proj = register_module("o_proj", linear(heads_ * head_dim_, w, false, init));
+    gate_proj = register_module("gate_proj", linear(w, inter, false, init));
+    up_proj = register_module("up_proj", linear(w, inter, false, init));
+    down_proj = register_module("down_proj", linear(inter, w, false, init));
     input_layernorm = register_module("input_layernorm", RMSNorm(w, eps_));
     post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(w, eps_));
   }
@@ -76,8 +79,8 @@ class BlockImpl : public torch::nn::Module {
     return x + down_proj(torch::silu(gate_proj(h)) * up_proj(h));
   }
 
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  Dense q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  Dense gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
 
  private:
@@ -123,18 +126,18 @@ TORCH_MODULE(Block);
 // the embedding's weight (owned and registered by the embed block only).
 class HeadImpl : public torch::nn::Module {
  public:
-  HeadImpl(const Config& c, const Embed& tied) {
+  HeadImpl(const Config& c, bool init, const Embed& tied) {
     const int64_t w = c.integer("width");
     norm = register_module("norm", RMSNorm(w, c.number("rms_eps")));
     if (tied) tied_ = tied;
-    else lm_head = register_module("lm_head", linear(w, c.integer("vocab"), false));
+    else lm_head = register_module("lm_head", linear(w, c.integer("vocab"), false, init));
   }
   torch::Tensor forward(torch::Tensor x) {
     x = norm(x);
     return tied_ ? torch::nn::functional::linear(x, tied_->embed_tokens->weight) : lm_head(x);
   }
   RMSNorm norm{nullptr};
-  torch::nn::Linear lm_head{nullptr};
+  Dense lm_head{nullptr};
 
  private:
   Embed tied_{nullptr};
@@ -164,13 +167,13 @@ torch::Tensor llama_inv_freq(const Config& c) {
   return torch::where(medium, smoothed, scaled).to(torch::kFloat);
 }
 
-BlockModel make_llama(const Config& c) {
+BlockModel make_llama(const Config& c, bool init) {
   BlockModel m;
-  Embed embed(c.integer("vocab"), c.integer("width"));
+  Embed embed(c.integer("vocab"), c.integer("width"), init);
   m->add_block("embed", embed);
-  for (int64_t i = 0; i < c.integer("layers"); ++i) m->add_block("block", Block(c));
+  for (int64_t i = 0; i < c.integer("layers"); ++i) m->add_block("block", Block(c, init));
   const bool tied = c.flag("tied_head");
-  m->add_block("head", Head(c, tied ? embed : Embed(nullptr)));
+  m->add_block("head", Head(c, init, tied ? embed : Embed(nullptr)));
   if (tied) m->add_use(m->size() - 1, 0);
   return m;
 }

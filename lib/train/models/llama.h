@@ -18,8 +18,9 @@
 namespace saturn::train {
 
 // Builds from a validated llama config (arch.h). Linear and embedding
-// weights ~ N(0, 0.02), norms 1, biases 0 (Hugging Face's initialisation).
-BlockModel make_llama(const Config& c);
+// weights ~ N(0, 0.02), norms 1, biases 0 (Hugging Face's initialisation);
+// without `init` the weights are left for a load (dense.h; norms are 1).
+BlockModel make_llama(const Config& c, bool init = true);
 
 // The rotary inverse frequencies [head_dim / 2] (float32) of a llama config,
 // scaling applied: what the model rotates by, position x frequency.

@@ -4,7 +4,7 @@
 
 namespace saturn::train {
 
-void init_linear(torch::nn::Linear& l, double std) {
+void init_linear(Dense& l, double std) {
   torch::NoGradGuard g;
   l->weight.normal_(0.0, std);
   if (l->bias.defined()) l->bias.zero_();
@@ -19,7 +19,7 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) 
   ln1_ = ln("ln1");
   ln2_ = ln("ln2");
   auto linear = [&](const char* name, int64_t in, int64_t out) {
-    return register_module(name, torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(o.bias)));
+    return register_module(name, Dense(in, out, o.bias, o.init));
   };
   qkv_ = linear("qkv", c, 3 * c);
   proj_ = linear("proj", c, c);
@@ -27,10 +27,12 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) : o_(o) 
   fc_proj_ = linear("fc_proj", o.mlp_ratio * c, c);
   drop_ = register_module("drop", torch::nn::Dropout(o.dropout));
   const double residual_std = 0.02 / std::sqrt(2.0 * static_cast<double>(o.depth));
-  init_linear(qkv_, 0.02);
-  init_linear(fc_, 0.02);
-  init_linear(proj_, residual_std);
-  init_linear(fc_proj_, residual_std);
+  if (o.init) {
+    init_linear(qkv_, 0.02);
+    init_linear(fc_, 0.02);
+    init_linear(proj_, residual_std);
+    init_linear(fc_proj_, residual_std);
+  }
   if (!o.bias) {
     // LayerNorm without bias: keep the bias at zero and out of training.
     ln1_->bias.requires_grad_(false);

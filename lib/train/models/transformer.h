@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "train/models/dense.h"
+
 namespace saturn::train {
 
 struct TransformerOptions {
@@ -17,6 +19,7 @@ struct TransformerOptions {
   int64_t depth = 1;        // blocks in the model: scales the residual init
   double ln_eps = 1e-5;     // LayerNorm epsilon
   bool gelu_tanh = false;   // GELU's tanh approximation (GPT-2's gelu_new)
+  bool init = true;         // initialise the weights (false: left for a load)
 };
 
 class TransformerBlockImpl : public torch::nn::Module {
@@ -30,7 +33,7 @@ class TransformerBlockImpl : public torch::nn::Module {
 
   TransformerOptions o_;
   torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
-  torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, fc_{nullptr}, fc_proj_{nullptr};
+  Dense qkv_{nullptr}, proj_{nullptr}, fc_{nullptr}, fc_proj_{nullptr};
   torch::nn::Dropout drop_{nullptr};
 };
 TORCH_MODULE(TransformerBlock);
@@ -44,6 +47,6 @@ torch::Tensor attend(const torch::Tensor& qkv, int64_t heads, bool causal, doubl
 
 // GPT-2 initialisation: normal(0, 0.02) weights, zero biases, residual
 // projections scaled by 1/sqrt(2 * depth).
-void init_linear(torch::nn::Linear& l, double std);
+void init_linear(Dense& l, double std);
 
 }  // namespace saturn::train

@@ -29,12 +29,12 @@ class ClassHeadImpl : public torch::nn::Module {
  public:
   ClassHeadImpl(int64_t width, int64_t classes) {
     ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
-    out = register_module("out", torch::nn::Linear(width, classes));
+    out = register_module("out", Dense(width, classes, true, true));
     init_linear(out, 0.02);
   }
   torch::Tensor forward(torch::Tensor x) { return out(ln(x.select(1, 0))); }
   torch::nn::LayerNorm ln{nullptr};
-  torch::nn::Linear out{nullptr};
+  Dense out{nullptr};
 };
 TORCH_MODULE(ClassHead);
 

@@ -18,7 +18,8 @@ std::vector<torch::Tensor> trainable(torch::nn::Module& m) {
 BlockModel build_job_model(const TechniqueSetup& t) {
   const TrainJob& job = t.jobs->front();
   torch::manual_seed(job.hp.seed);
-  BlockModel model = build_model(job.arch, job.config, job.module_path);
+  // Pretrained weights replace the initial ones on every rank: none are drawn.
+  BlockModel model = build_model(job.arch, job.config, job.module_path, /*init=*/job.from_dir.empty());
   // Pretrained weights: read once, by rank 0; the broadcast below gives them to the others.
   if (!job.from_dir.empty() && (!t.comm || t.comm->rank() == 0)) load_pretrained(job.arch, model, job.from_dir);
   model->to(t.device);
