@@ -14,16 +14,22 @@ double d(int64_t v) { return static_cast<double>(v); }
 struct BlockCost {
   double params, flops_per_token, act_bytes_per_token;
 };
-BlockCost transformer_block(double w, double heads, double ratio, double tokens, bool bias) {
+// Attention's saved state per token and layer (floats): the fused
+// scaled_dot_product_attention kernels (flash on CPU and CUDA) keep each
+// head's log-sum-exp, not the T x T scores; with attention dropout the math
+// kernel keeps scores and probabilities (2 heads tokens).
+double attention_saved(double heads, double tokens, bool dropout) { return dropout ? 2 * heads * tokens : heads; }
+
+BlockCost transformer_block(double w, double heads, double ratio, double tokens, bool bias, bool dropout) {
   const double linear_w = (3 + 1 + 2 * ratio) * w * w;                   // qkv, proj, fc, fc_proj
   const double linear_b = bias ? (3 * w + w + ratio * w + w) : 0;
   const double norms = bias ? 4 * w : 2 * w;                             // ln1, ln2 (bias frozen when off)
   const double fwd = 2 * linear_w + 4 * tokens * w;                      // matmuls + QK^T and AV per token
   // Saved for backward per token (floats): ln inputs and outputs (4w), qkv
-  // (3w), attention scores and probabilities (2 heads tokens), attention
-  // output and projection input (2w), fc output and gelu output (2 ratio w),
-  // residual branches (2w).
-  const double act = (4 + 3 + 2 + 2) * w + 2 * ratio * w + 2 * heads * tokens;
+  // (3w), attention's state (attention_saved), attention output and
+  // projection input (2w), fc output and gelu output (2 ratio w), residual
+  // branches (2w).
+  const double act = (4 + 3 + 2 + 2) * w + 2 * ratio * w + attention_saved(heads, tokens, dropout);
   return {linear_w + linear_b + norms, 3 * fwd, 4 * act};
 }
 
@@ -33,7 +39,7 @@ ModelCost gpt(const Config& c) {
   const bool bias = c.flag("bias"), tied = c.flag("tied_head");
   ModelCost m;
   m.tokens_per_sample = T;
-  const BlockCost b = transformer_block(w, h, r, T, bias);
+  const BlockCost b = transformer_block(w, h, r, T, bias, c.number("dropout") > 0);
   const double P = c.integer("positions") > 0 ? d(c.integer("positions")) : T;
   m.block_params.push_back(V * w + P * w);  // token and position embeddings
   for (int64_t i = 0; i < c.integer("layers"); ++i) m.block_params.push_back(b.params);
@@ -68,10 +74,10 @@ ModelCost llama(const Config& c) {
   const double fwd_token = 2 * linear_w + 4 * T * q;
   m.flops_per_sample = 3 * T * (L * fwd_token + 2 * w * V);
   // Saved for backward per token (floats): both norms' inputs and outputs
-  // (4w), q, k, v before and q, k after rotation (2q + 3kv), attention
-  // scores and probabilities (2 H T), attention output (q), gate, up, their
-  // SiLU and product (4I), residual branches (2w).
-  const double act = 6 * w + 3 * q + 3 * kv + 2 * H * T + 4 * I;
+  // (4w), q, k, v before and q, k after rotation (2q + 3kv), attention's
+  // log-sum-exp (H: no dropout, the fused kernels), attention output (q),
+  // gate, up, their SiLU and product (4I), residual branches (2w).
+  const double act = 6 * w + 3 * q + 3 * kv + attention_saved(H, T, false) + 4 * I;
   m.activation_bytes = 4 * T * (w + L * act + 2 * w + 2 * V);
   return m;
 }
@@ -81,7 +87,7 @@ ModelCost vit(const Config& c) {
                p = d(c.integer("patch")), ch = d(c.integer("channels")), classes = d(c.integer("classes"));
   const double n = (d(c.integer("image")) / p) * (d(c.integer("image")) / p), T = n + 1;
   ModelCost m;
-  const BlockCost b = transformer_block(w, h, r, T, true);
+  const BlockCost b = transformer_block(w, h, r, T, true, c.number("dropout") > 0);
   const double patch_w = ch * p * p * w;
   m.block_params.push_back(patch_w + w + w + T * w);  // conv weight + bias, cls, positions
   for (int64_t i = 0; i < c.integer("layers"); ++i) m.block_params.push_back(b.params);

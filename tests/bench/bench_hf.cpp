@@ -5,6 +5,9 @@
 //   tokenize TOKENIZER TEXT  encode TEXT once on one thread: seconds and MB/s
 //   step DIR BATCH STEPS     median seconds per AdamW training step of the folder's
 //                            model on random tokens [BATCH, seq_len], one thread
+//   activations DIR BATCH    bytes the forward pass and loss keep for backward (malloc's
+//                            in-use bytes before and after, graph alive) against model_cost's
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <torch/torch.h>
@@ -18,6 +21,7 @@
 #include <string>
 
 #include "core/hf_config.h"
+#include "profile/model_cost.h"
 #include "tokenize/tokenizer.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
@@ -97,6 +101,29 @@ int step(const std::string& dir, int64_t batch, int64_t steps) {
   return 0;
 }
 
+int64_t in_use() {
+  const struct mallinfo2 m = mallinfo2();
+  return static_cast<int64_t>(m.uordblks + m.hblkhd);
+}
+
+int activations(const std::string& dir, int64_t batch) {
+  torch::set_num_threads(1);
+  const HfModel m = read_hf_config(dir);
+  train::BlockModel model = train::build_model(m.arch, m.config, "");
+  model->train();
+  const int64_t seq = m.config.integer("seq_len"), vocab = m.config.integer("vocab");
+  const auto tokens = torch::randint(0, vocab, {batch, seq + 1}, torch::kLong);
+  const auto in = tokens.slice(1, 0, seq).contiguous(), target = tokens.slice(1, 1).contiguous();
+  const int64_t before = in_use();
+  auto loss = train::BlockModelImpl::loss(model->forward(in), target);
+  const int64_t kept = in_use() - before;
+  const auto cost = model_cost(m.arch, m.config);
+  std::cout << "{\"measured\": " << kept << ", \"model_cost\": " << cost->activation_bytes * static_cast<double>(batch)
+            << ", \"ratio\": " << static_cast<double>(kept) / (cost->activation_bytes * static_cast<double>(batch)) << "}\n";
+  loss.backward();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +132,7 @@ int main(int argc, char** argv) {
     if (mode == "load" && argc == 3) return load(argv[2]);
     if (mode == "tokenize" && argc == 4) return tokenize(argv[2], argv[3]);
     if (mode == "step" && argc == 5) return step(argv[2], std::stoll(argv[3]), std::stoll(argv[4]));
+    if (mode == "activations" && argc == 4) return activations(argv[2], std::stoll(argv[3]));
   } catch (const std::exception& e) {
     std::cerr << "saturn_bench_hf: " << e.what() << "\n";
     return 1;

@@ -5,6 +5,8 @@
 // tokens equal transformers' within 1e-5 relative.
 #include <catch2/catch.hpp>
 
+#include <malloc.h>
+
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -18,6 +20,7 @@
 #include "core/hf_config.h"
 #include "core/run_files.h"
 #include "core/safetensors.h"
+#include "profile/model_cost.h"
 #include "train/checkpoint.h"
 #include "train/hf_export.h"
 #include "train/models/build.h"
@@ -276,5 +279,51 @@ TEST_CASE("hf: saturn export writes folders transformers loads, with saturn's lo
     check_close(ours, theirs);
     // A second export into the same folder is refused; nothing is changed.
     CHECK_THROWS_WITH(train::export_hf(s, out.string()), out.string() + ": exists and is not an empty folder (export writes a new one)");
+  }
+}
+
+namespace {
+
+// Bytes malloc hands out (small blocks and mapped ones).
+int64_t malloc_in_use() {
+  const struct mallinfo2 m = mallinfo2();
+  return static_cast<int64_t>(m.uordblks + m.hblkhd);
+}
+
+// What a training forward and its loss keep for backward, per sample: the
+// growth of malloc's in-use bytes from `small` to `large` samples.
+double kept_per_sample(Arch arch, const Config& c, int64_t small, int64_t large) {
+  torch::manual_seed(0);
+  train::BlockModel model = train::build_model(arch, c, "");
+  model->train();
+  auto kept = [&](int64_t batch) {
+    const auto tokens = torch::randint(0, c.integer("vocab"), {batch, c.integer("seq_len") + 1}, torch::kLong);
+    const auto in = tokens.slice(1, 0, -1).contiguous(), target = tokens.slice(1, 1).contiguous();
+    const int64_t before = malloc_in_use();
+    auto loss = train::BlockModelImpl::loss(model->forward(in), target);
+    const int64_t after = malloc_in_use();
+    loss.backward();
+    return static_cast<double>(after - before);
+  };
+  kept(small);  // warm-up: the allocator's first blocks
+  return (kept(large) - kept(small)) / static_cast<double>(large - small);
+}
+
+}  // namespace
+
+TEST_CASE("model_cost: activation bytes per sample are what the forward pass keeps, within 25% (llama, gpt)") {
+  torch::set_num_threads(1);
+  // Bug fixed: the estimate counted T x T attention scores per head, which
+  // the fused attention kernels never keep (it was 1.8x the measured bytes).
+  Config llama = default_config(Arch::Llama);
+  llama.set("kv_heads", int64_t(2));
+  llama.set("seq_len", int64_t(256));
+  Config gpt = default_config(Arch::Gpt);
+  gpt.set("seq_len", int64_t(256));
+  for (const auto& [arch, c] : {std::make_pair(Arch::Llama, llama), std::make_pair(Arch::Gpt, gpt)}) {
+    INFO(arch_name(arch));
+    const double measured = kept_per_sample(arch, c, 4, 12), estimated = model_cost(arch, c)->activation_bytes;
+    INFO("measured " << measured << " bytes per sample, model_cost " << estimated);
+    CHECK(estimated / measured == Approx(1.0).epsilon(0.25));
   }
 }
