@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/arch.h"
+#include "core/hf_config.h"
 #include "core/job.h"
 #include "profile/estimator.h"
 #include "profile/model_cost.h"
@@ -312,4 +313,17 @@ TEST_CASE("technique knobs: values and the worker flags they become") {
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 5) == std::vector<std::string>{"k=2", "k=4"});
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 1).empty());
   CHECK(fused_k("k=4") == 4);
+}
+
+TEST_CASE("model cost: the shipped config.json files (workloads/hf) give Hugging Face's parameter counts") {
+  // num_parameters() of the published models.
+  const std::vector<std::pair<std::string, double>> models = {{"llama-3-8b", 8030261248.0},
+                                                              {"mistral-7b", 7241732096.0},
+                                                              {"qwen2.5-7b", 7615616512.0},
+                                                              {"gpt2-xl", 1557611200.0}};
+  for (const auto& [name, params] : models) {
+    INFO(name);
+    const HfModel m = read_hf_config(SATURN_SOURCE_DIR "/workloads/hf/" + name);
+    CHECK(model_cost(m.arch, m.config)->params == params);
+  }
 }
