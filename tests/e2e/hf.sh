@@ -4,8 +4,8 @@
 # reads only config.json, bad folders are one line with the right exit code,
 # and `saturn worker` starts from its weights (the first loss is
 # transformers' loss on the same batch) under single, DDP x2, FSDP x2,
-# pipeline x2 and spill, with the same losses (llama and gpt2; gpt2 also
-# fused).
+# pipeline x2 and spill, with the same losses (llama, qwen2 and gpt2; gpt2
+# also fused).
 # Usage: tests/e2e/hf.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
 has() {  # has FILE TEXT
@@ -79,12 +79,21 @@ for tech in techs:
     assert len(other) == 6 and all(abs(a - b) <= 1e-4 * max(1, abs(a)) for a, b in zip(base, other)), (tech, base, other)
 PY
 }
-for t in single:cpu ddp:cpu,cpu fsdp:cpu,cpu pipeline:cpu,cpu spill:cpu; do
-  tech=${t%%:*} devs=${t#*:}
-  expect 0 "$saturn" worker "$tmp/w.yaml" --job "$job" --run-dir "$tmp/r-$tech" --devices "$devs" --technique "$tech"
-  losses "$tmp/r-$tech/jobs/$job/metrics.jsonl" >"$tmp/llama-$tech.losses"
-done
+every_technique() {  # every_technique NAME WORKLOAD JOB: TMP/NAME-TECH.losses for each technique but fused
+  local t tech devs
+  for t in single:cpu ddp:cpu,cpu fsdp:cpu,cpu pipeline:cpu,cpu spill:cpu; do
+    tech=${t%%:*} devs=${t#*:}
+    expect 0 "$saturn" worker "$2" --job "$3" --run-dir "$tmp/$1-r-$tech" --devices "$devs" --technique "$tech"
+    losses "$tmp/$1-r-$tech/jobs/$3/metrics.jsonl" >"$tmp/$1-$tech.losses"
+  done
+}
+every_technique llama "$tmp/w.yaml" "$job"
 same_losses llama ddp fsdp pipeline spill
+# Qwen2 (q/k/v biases, a tied head) the same.
+"$py" "$src/tests/train/hf/reference.py" qwen2 "$tmp/q2" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
+sed 's/from: m/from: q2/' "$tmp/w.yaml" >"$tmp/q2.yaml"
+every_technique qwen2 "$tmp/q2.yaml" "$job"
+same_losses qwen2 ddp fsdp pipeline spill
 
 # GPT-2 from its folder: the same under every technique, fused included
 # (two learning rates in one fused group, each as its own single run).
@@ -94,11 +103,7 @@ expect 0 "$saturn" jobs "$tmp/g2.yaml" --json
 has "$tmp/out" '"gelu_tanh": true'
 j1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0]["id"])' "$tmp/out")
 j2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][1]["id"])' "$tmp/out")
-for t in single:cpu ddp:cpu,cpu fsdp:cpu,cpu pipeline:cpu,cpu spill:cpu; do
-  tech=${t%%:*} devs=${t#*:}
-  expect 0 "$saturn" worker "$tmp/g2.yaml" --job "$j1" --run-dir "$tmp/g-$tech" --devices "$devs" --technique "$tech"
-  losses "$tmp/g-$tech/jobs/$j1/metrics.jsonl" >"$tmp/gpt2-$tech.losses"
-done
+every_technique gpt2 "$tmp/g2.yaml" "$j1"
 expect 0 "$saturn" worker "$tmp/g2.yaml" --job "$j2" --run-dir "$tmp/g-single2" --devices cpu --technique single
 losses "$tmp/g-single2/jobs/$j2/metrics.jsonl" >"$tmp/gpt2b-single.losses"
 expect 0 "$saturn" worker "$tmp/g2.yaml" --job "$j1" --job "$j2" --run-dir "$tmp/g-fused" --devices cpu --technique fused
