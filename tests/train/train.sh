@@ -95,6 +95,20 @@ for job in gpt gpt-dropout; do
       cmp -s <(losses "$(metrics "$tmp/whole-$dir" "$job")") <(losses "$(metrics "$tmp/cut-$dir" "$job")")
   done
 done
+# A pipeline keeps its stage cuts (balanced on times measured at its first
+# start) for its resumes: each stage draws its own dropout masks, so a resume
+# that cut elsewhere (times measured under other load) drew other masks.
+# Bug fixed: resumed runs measured again and could cut elsewhere.
+cuts=$tmp/cut-gpt-dropout-cpu,cpupipeline/jobs/gpt-dropout/pipeline-stages.json
+check "pipeline: the stage cuts are kept in the job's folder" [ -f "$cuts" ]
+other=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=j["cuts"]; c[1]=1 if c[1]!=1 else 2; print(json.dumps({"blocks": j["blocks"], "cuts": c}))' "$cuts")
+rm -rf "$tmp/recut" && mkdir -p "$tmp/recut/jobs/gpt-dropout" && echo "$other" >"$tmp/recut/jobs/gpt-dropout/pipeline-stages.json"
+worker "$wl/tiny-gpt.yaml" --job gpt-dropout --run-dir "$tmp/recut" --steps 300 --devices cpu,cpu --technique pipeline
+check "pipeline: a run cuts where its folder says" [ "$(cat "$tmp/recut/jobs/gpt-dropout/pipeline-stages.json")" = "$other" ]
+differ() { ! cmp -s "$1" "$2"; }
+check "pipeline: another cut draws other dropout masks (why the cuts are kept)" \
+  differ <(losses "$(metrics "$tmp/recut" gpt-dropout)") <(losses "$(metrics "$tmp/whole-gpt-dropout-cpu,cpupipeline" gpt-dropout)")
+
 # A checkpoint moves between techniques: stopped as fsdp, resumed on one device.
 "$saturn" worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/switch" --steps 300 --devices cpu,cpu --technique fsdp \
   >"$tmp/cut.log" 2>&1 &

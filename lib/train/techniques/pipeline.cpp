@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "train/metrics.h"
 #include "train/optim.h"
 #include "train/pipeline.h"
 #include "train/precision.h"
@@ -42,6 +47,44 @@ std::vector<double> block_times(const TechniqueSetup& t, BlockModel& model, int6
   return out;
 }
 
+// The job's stage cuts: those its first start chose, kept in
+// JOB_DIR/pipeline-stages.json for as many stages and blocks, else balanced
+// on measured block times (and kept there, trials aside). A resumed run so
+// cuts where the interrupted one did: each stage seeds its own dropout
+// masks, and another cut, picked on times measured under other load, would
+// draw other masks. Rank 0 reads and writes the file; the ranks agree by
+// broadcast.
+std::vector<size_t> stage_cuts(const TechniqueSetup& t, const TrainJob& job, BlockModel& model, int64_t micro) {
+  const auto world = static_cast<size_t>(t.comm->world());
+  const size_t blocks = model->size();
+  const std::string path = job.out_dir + "/pipeline-stages.json";
+  auto kept = torch::zeros({static_cast<int64_t>(world) + 2}, torch::TensorOptions().dtype(torch::kLong).device(t.device));
+  if (t.comm->rank() == 0 && !job.trial.enabled) {
+    std::ifstream f(path);
+    const nlohmann::json j = f ? nlohmann::json::parse(f, nullptr, false) : nlohmann::json();
+    if (j.is_object() && j.value("blocks", size_t(0)) == blocks && j.contains("cuts") && j["cuts"].is_array() &&
+        j["cuts"].size() == world + 1) {
+      auto host = torch::zeros({static_cast<int64_t>(world) + 2}, torch::kLong);
+      host[0] = 1;
+      for (size_t i = 0; i <= world; ++i) host[static_cast<int64_t>(i) + 1] = j["cuts"][i].get<int64_t>();
+      kept.copy_(host);
+    }
+  }
+  t.comm->broadcast(kept, 0);
+  kept = kept.cpu();
+  if (kept[0].item<int64_t>() == 1) {
+    std::vector<size_t> cuts;
+    for (size_t i = 0; i <= world; ++i) cuts.push_back(static_cast<size_t>(kept[static_cast<int64_t>(i) + 1].item<int64_t>()));
+    return cuts;
+  }
+  std::vector<size_t> cuts = balance_stages(block_times(t, model, micro), world);
+  if (t.comm->rank() == 0 && !job.trial.enabled) {
+    std::filesystem::create_directories(job.out_dir);
+    write_json_atomic(path, {{"blocks", blocks}, {"cuts", cuts}});
+  }
+  return cuts;
+}
+
 class Pipelined final : public TechniqueImpl {
  public:
   explicit Pipelined(const TechniqueSetup& t) : t_(t), job_(t.jobs->front()), model_(build_job_model(t)) {
@@ -53,7 +96,7 @@ class Pipelined final : public TechniqueImpl {
     const int64_t micro_batches = std::clamp<int64_t>(job_.micro_batches > 0 ? job_.micro_batches : 2 * world, 1, batch);
     micro_ = (batch + micro_batches - 1) / micro_batches;
     pipe_ = std::make_unique<Pipeline>(model_, *t.comm,
-                                       balance_stages(block_times(t, model_, micro_), static_cast<size_t>(world)),
+                                       stage_cuts(t, job_, model_, micro_),
                                        job_.gpipe ? PipeSchedule::GPipe : PipeSchedule::OneFOneB);
     params_ = pipe_->params();
     opt_ = make_opt_(params_);
