@@ -123,19 +123,24 @@ torch::Tensor FusedModel::block(const torch::Tensor& x, const std::string& pre, 
 }
 
 torch::Tensor FusedModel::gpt(const torch::Tensor& idx) {
-  // idx [K, b, t] -> the K token tables as one [K * vocab, c] table.
-  const int64_t vocab = config_.integer("vocab"), t = idx.size(2);
+  const int64_t t = idx.size(2);
   const torch::Tensor& tok = p(block_prefix_[0] + "tok.weight");  // [K, vocab, c]
   const torch::Tensor& pos = p(block_prefix_[0] + "pos.weight");  // [K, max_len, c]
-  const auto offsets = (torch::arange(k_, idx.options()) * vocab).view({k_, 1, 1});
-  torch::Tensor x = torch::embedding(tok.reshape({k_ * vocab, -1}), idx + offsets);  // [K, b, t, c]
-  x = dropout(x + pos.narrow(1, 0, t).unsqueeze(1));
+  torch::Tensor x = dropout(embed(idx, tok) + pos.narrow(1, 0, t).unsqueeze(1));
   const size_t blocks = block_prefix_.size();
   for (size_t i = 1; i + 1 < blocks; ++i) x = block(x, block_prefix_[i], true);
   const std::string& head = block_prefix_.back();
-  x = layer_norm(x, head + "ln.");
-  const torch::Tensor out = opt(head + "out.weight");
-  const torch::Tensor& w = out.defined() ? out : tok;  // a tied head reads the token table
+  return project(layer_norm(x, head + "ln."), opt(head + "out.weight"), tok);
+}
+
+// The K tables as one [K * vocab, c] table, model k's ids offset by k * vocab.
+torch::Tensor FusedModel::embed(const torch::Tensor& idx, const torch::Tensor& table) const {
+  const auto offsets = (torch::arange(k_, idx.options()) * table.size(1)).view({k_, 1, 1});
+  return torch::embedding(table.reshape({-1, table.size(2)}), idx + offsets);
+}
+
+torch::Tensor FusedModel::project(const torch::Tensor& x, const torch::Tensor& head, const torch::Tensor& table) const {
+  const torch::Tensor& w = head.defined() ? head : table;  // a tied head reads the token table
   auto sizes = x.sizes().vec();
   torch::Tensor y = torch::bmm(x.reshape({k_, -1, sizes.back()}), w.transpose(1, 2));
   sizes.back() = w.size(1);
@@ -177,10 +182,9 @@ torch::Tensor FusedModel::llama_block(const torch::Tensor& x, const std::string&
 }
 
 torch::Tensor FusedModel::llama(const torch::Tensor& idx) {
-  const int64_t vocab = config_.integer("vocab"), t = idx.size(2);
+  const int64_t t = idx.size(2);
   const torch::Tensor& tok = p(block_prefix_[0] + "embed_tokens.weight");  // [K, vocab, c]
-  const auto offsets = (torch::arange(k_, idx.options()) * vocab).view({k_, 1, 1});
-  torch::Tensor x = torch::embedding(tok.reshape({k_ * vocab, -1}), idx + offsets);  // [K, b, t, c]
+  torch::Tensor x = embed(idx, tok);  // [K, b, t, c]
   torch::Tensor cos, sin;
   {
     torch::NoGradGuard g;  // the rotary table, in float32 as llama.cpp computes it
@@ -193,13 +197,7 @@ torch::Tensor FusedModel::llama(const torch::Tensor& idx) {
   const size_t blocks = block_prefix_.size();
   for (size_t i = 1; i + 1 < blocks; ++i) x = llama_block(x, block_prefix_[i], cos, sin);
   const std::string& head = block_prefix_.back();
-  x = rms_norm(x, head + "norm.");
-  const torch::Tensor out = opt(head + "lm_head.weight");
-  const torch::Tensor& w = out.defined() ? out : tok;  // a tied head reads the token table
-  auto sizes = x.sizes().vec();
-  torch::Tensor y = torch::bmm(x.reshape({k_, -1, sizes.back()}), w.transpose(1, 2));
-  sizes.back() = w.size(1);
-  return y.view(sizes);
+  return project(rms_norm(x, head + "norm."), opt(head + "lm_head.weight"), tok);
 }
 
 torch::Tensor FusedModel::mlp(const torch::Tensor& images) {

@@ -54,6 +54,10 @@ class FusedModel {
   torch::Tensor layer_norm(const torch::Tensor& x, const std::string& prefix) const;
   torch::Tensor dropout(const torch::Tensor& x) const;
   torch::Tensor block(const torch::Tensor& x, const std::string& prefix, bool causal);
+  // Token ids [K, b, t] looked up in each model's table [K, vocab, c].
+  torch::Tensor embed(const torch::Tensor& idx, const torch::Tensor& table) const;
+  // x [K, ..., c] times each model's head [K, vocab, c] (undefined: the tied table).
+  torch::Tensor project(const torch::Tensor& x, const torch::Tensor& head, const torch::Tensor& table) const;
   torch::Tensor gpt(const torch::Tensor& x);
   torch::Tensor rms_norm(const torch::Tensor& x, const std::string& prefix) const;
   torch::Tensor llama_block(const torch::Tensor& x, const std::string& prefix, const torch::Tensor& cos,
