@@ -1,9 +1,12 @@
 #include "tokenize/text_tokens.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -48,8 +51,56 @@ std::string default_token_cache() {
   return std::string(home && *home ? home : ".") + "/.cache/saturn/tokens";
 }
 
+namespace {
+
+// The cache entry KEY when it is whole: KEY.u32 of as many ids as KEY.json says.
+std::optional<TextTokens> cached(const std::string& cache_dir, const std::string& key) {
+  std::error_code ec;
+  TextTokens out;
+  out.path = (fs::path(cache_dir) / (key + ".u32")).string();
+  const std::string meta_path = (fs::path(cache_dir) / (key + ".json")).string();
+  if (!fs::is_regular_file(out.path, ec) || !fs::is_regular_file(meta_path, ec)) return std::nullopt;
+  const nlohmann::json meta = nlohmann::json::parse(read_all(meta_path, "token cache"), nullptr, false);
+  if (!meta.is_object() || !meta.contains("tokens") || !meta["tokens"].is_number_unsigned() || !meta.contains("vocab") ||
+      !meta["vocab"].is_number_unsigned())
+    return std::nullopt;
+  out.count = meta["tokens"].get<uint64_t>();
+  out.vocab = meta["vocab"].get<uint32_t>();
+  if (out.count * 4 != fs::file_size(out.path, ec) || ec) return std::nullopt;
+  return out;
+}
+
+// Each file's path, size and modification time (ns): what names the inputs
+// without reading them.
+std::string stat_text(const std::vector<std::string>& files) {
+  std::string out;
+  for (const auto& f : files) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0) return "";
+    out += f + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + "|";
+  }
+  return out;
+}
+
+}  // namespace
+
 TextTokens text_tokens(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir) {
   const std::vector<std::string> docs = text_documents(text_path);
+  // The folder's tokenizer_config.json can name the end-of-text token.
+  const std::string config = (fs::path(tokenizer_path).parent_path() / "tokenizer_config.json").string();
+  std::error_code ec;
+  const bool has_config = fs::is_regular_file(config, ec);
+  // Unchanged files (same sizes and times) find their content key without
+  // being read again: every job's runtime estimate asks.
+  std::vector<std::string> files = {tokenizer_path};
+  if (has_config) files.push_back(config);
+  files.insert(files.end(), docs.begin(), docs.end());
+  const std::string stats = stat_text(files);
+  const std::string by_stat = (fs::path(cache_dir) / ("stat-" + content_hash(stats) + ".key")).string();
+  if (!stats.empty() && fs::is_regular_file(by_stat, ec))
+    if (auto hit = cached(cache_dir, read_all(by_stat, "token cache"))) return *hit;
+
   const std::string tokenizer_bytes = read_all(tokenizer_path, "a tokenizer.json");
   std::vector<std::string> texts;
   std::string key_text = "tokenizer=" + content_hash(tokenizer_bytes);
@@ -57,21 +108,14 @@ TextTokens text_tokens(const std::string& text_path, const std::string& tokenize
     texts.push_back(read_all(d, "text data"));
     key_text += "|doc=" + content_hash(texts.back());
   }
-  // The folder's tokenizer_config.json can name the end-of-text token.
-  const std::string config = (fs::path(tokenizer_path).parent_path() / "tokenizer_config.json").string();
-  std::error_code ec;
-  if (fs::is_regular_file(config, ec)) key_text += "|config=" + content_hash(read_all(config, "tokenizer_config.json"));
+  if (has_config) key_text += "|config=" + content_hash(read_all(config, "tokenizer_config.json"));
   const std::string key = content_hash(key_text);
-  TextTokens out;
-  out.path = (fs::path(cache_dir) / (key + ".u32")).string();
-  const std::string meta_path = (fs::path(cache_dir) / (key + ".json")).string();
-  if (fs::is_regular_file(out.path, ec) && fs::is_regular_file(meta_path, ec)) {
-    const nlohmann::json meta = nlohmann::json::parse(read_all(meta_path, "token cache"), nullptr, false);
-    if (meta.is_object() && meta.value("tokens", uint64_t(0)) * 4 == fs::file_size(out.path, ec) && !ec) {
-      out.count = meta.value("tokens", uint64_t(0));
-      out.vocab = meta.value("vocab", uint32_t(0));
-      return out;
-    }
+  auto remember = [&] {
+    if (!stats.empty()) write_file_atomic(by_stat, key);
+  };
+  if (auto hit = cached(cache_dir, key)) {
+    remember();
+    return *hit;
   }
   const Tokenizer t = Tokenizer::load(tokenizer_path);
   const auto eot = t.end_of_text();
@@ -89,11 +133,14 @@ TextTokens text_tokens(const std::string& text_path, const std::string& tokenize
   std::string bytes(ids.size() * 4, '\0');
   for (size_t i = 0; i < ids.size(); ++i)
     for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<size_t>(b)] = static_cast<char>((ids[i] >> (8 * b)) & 0xFF);
+  TextTokens out;
+  out.path = (fs::path(cache_dir) / (key + ".u32")).string();
   write_file_atomic(out.path, bytes);
   out.count = ids.size();
   out.vocab = t.vocab_size();
   const nlohmann::json meta = {{"tokens", out.count}, {"vocab", out.vocab}, {"text", text_path}, {"tokenizer", tokenizer_path}};
-  write_file_atomic(meta_path, meta.dump(2) + "\n");
+  write_file_atomic((fs::path(cache_dir) / (key + ".json")).string(), meta.dump(2) + "\n");
+  remember();
   out.made = true;
   return out;
 }

@@ -5,7 +5,9 @@
 // (tokens, vocab, the source and tokenizer paths); KEY hashes the texts'
 // bytes, the tokenizer file's bytes and the end-of-text id, so a grid of
 // jobs on one text tokenizes it once, and an edited file or tokenizer is
-// tokenized again. Both files are written atomically (a reader sees whole
+// tokenized again. CACHE/stat-HASH.key maps the files' paths, sizes and
+// modification times to KEY, so asking again about unchanged files reads
+// none of them. The files are written atomically (a reader sees whole
 // files or none); two processes making the same entry write the same bytes.
 // Torch-free.
 #pragma once
