@@ -22,6 +22,11 @@ namespace saturn {
 // `base_dir`: absolute paths and an empty base stay as they are.
 std::string resolve_path(const std::string& base_dir, const std::string& path);
 
+// `d` as a model from folder `from` trains on it: text data without a
+// tokenizer gets the folder's tokenizer.json when there is one (paths as
+// written, read from `base_dir`).
+DataSpec with_folder_tokenizer(DataSpec d, const std::string& from, const std::string& base_dir);
+
 struct Workload {
   std::string name;                     // names the run directory
   Cluster cluster;

@@ -310,12 +310,7 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
   if (needs != Modality::Any && has != Modality::Any && needs != has)
     where.fail(std::string(arch_name(m.arch)) + " needs " + modality_text(needs) +
                     ", but its data is " + data_format_name(d->train.format));
-  DataSpec effective = *d;  // with the folder's tokenizer, as Workload::data_for gives it
-  struct stat st {};
-  if (effective.tokenizer.empty() && !m.from.empty() &&
-      ::stat(resolve(m.from + "/tokenizer.json").c_str(), &st) == 0 && S_ISREG(st.st_mode))
-    effective.tokenizer = m.from + "/tokenizer.json";
-  std::string bad = check_point(m, m.config, effective);
+  std::string bad = check_point(m, m.config, with_folder_tokenizer(*d, m.from, base_dir_));
   if (!bad.empty()) (config_field ? *config_field : where).fail(bad);
   if (auto g = f.get("grid")) m.grid = grid(*g, {m});
   return m;
@@ -494,15 +489,18 @@ Workload Parser::workload(const Field& root) const {
 
 }  // namespace
 
-DataSpec Workload::data_for(const ModelSpec& m) const {
-  DataSpec d = m.data ? *m.data : data;
+DataSpec with_folder_tokenizer(DataSpec d, const std::string& from, const std::string& base_dir) {
   const bool text = d.train.format == DataFormat::Text || (d.valid && d.valid->format == DataFormat::Text);
-  if (text && d.tokenizer.empty() && !m.from.empty()) {
-    const std::string t = m.from + "/tokenizer.json";
+  if (text && d.tokenizer.empty() && !from.empty()) {
+    const std::string t = from + "/tokenizer.json";
     struct stat st {};
-    if (::stat(resolve(t).c_str(), &st) == 0 && S_ISREG(st.st_mode)) d.tokenizer = t;
+    if (::stat(resolve_path(base_dir, t).c_str(), &st) == 0 && S_ISREG(st.st_mode)) d.tokenizer = t;
   }
   return d;
+}
+
+DataSpec Workload::data_for(const ModelSpec& m) const {
+  return with_folder_tokenizer(m.data ? *m.data : data, m.from, base_dir);
 }
 
 std::string resolve_path(const std::string& base_dir, const std::string& p) {

@@ -149,10 +149,7 @@ torch::Tensor FusedModel::project(const torch::Tensor& x, const torch::Tensor& h
 
 // RMSNorm of llama.cpp (float32, then the weight) with each model's weight.
 torch::Tensor FusedModel::rms_norm(const torch::Tensor& x, const std::string& prefix) const {
-  const auto dtype = x.scalar_type();
-  auto h = x.to(torch::kFloat);
-  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + config_.number("rms_eps"));
-  return per_model(p(prefix + "weight"), x.dim()) * h.to(dtype);
+  return llama_rms_norm(x, per_model(p(prefix + "weight"), x.dim()), config_.number("rms_eps"));
 }
 
 // A llama decoder layer (models/llama.cpp) through the K dimension:
@@ -161,16 +158,12 @@ torch::Tensor FusedModel::llama_block(const torch::Tensor& x, const std::string&
                                       const torch::Tensor& sin) const {
   const int64_t b = x.size(1), t = x.size(2), heads = config_.integer("heads"), kv = llama_kv_heads(config_),
                 d = llama_head_dim(config_);
-  auto rotate_half = [](const torch::Tensor& v) {
-    const int64_t half = v.size(-1) / 2;
-    return torch::cat({-v.slice(-1, half), v.slice(-1, 0, half)}, -1);
-  };
   const torch::Tensor h = rms_norm(x, pre + "input_layernorm.");
   auto q = linear(h, pre + "q_proj.").reshape({k_ * b, t, heads, d}).transpose(1, 2);  // [K b, H, t, d]
   auto k = linear(h, pre + "k_proj.").reshape({k_ * b, t, kv, d}).transpose(1, 2);     // [K b, KV, t, d]
   auto v = linear(h, pre + "v_proj.").reshape({k_ * b, t, kv, d}).transpose(1, 2);
-  q = q * cos + rotate_half(q) * sin;
-  k = k * cos + rotate_half(k) * sin;
+  q = llama_rotate(q, cos, sin);
+  k = llama_rotate(k, cos, sin);
   if (kv != heads) {
     k = k.repeat_interleave(heads / kv, 1);
     v = v.repeat_interleave(heads / kv, 1);
@@ -185,15 +178,7 @@ torch::Tensor FusedModel::llama(const torch::Tensor& idx) {
   const int64_t t = idx.size(2);
   const torch::Tensor& tok = p(block_prefix_[0] + "embed_tokens.weight");  // [K, vocab, c]
   torch::Tensor x = embed(idx, tok);  // [K, b, t, c]
-  torch::Tensor cos, sin;
-  {
-    torch::NoGradGuard g;  // the rotary table, in float32 as llama.cpp computes it
-    auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(x.device()));
-    auto freqs = torch::outer(pos, llama_inv_freq(config_).to(x.device()));
-    auto emb = torch::cat({freqs, freqs}, -1);
-    cos = emb.cos().to(x.scalar_type());
-    sin = emb.sin().to(x.scalar_type());
-  }
+  const auto [cos, sin] = llama_rotary(llama_inv_freq(config_), t, x);
   const size_t blocks = block_prefix_.size();
   for (size_t i = 1; i + 1 < blocks; ++i) x = llama_block(x, block_prefix_[i], cos, sin);
   const std::string& head = block_prefix_.back();

@@ -4,8 +4,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +12,7 @@
 #include "core/run_files.h"
 #include "core/safetensors.h"
 #include "train/checkpoint.h"
+#include "train/data/dataset.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
 
@@ -21,14 +20,6 @@ namespace saturn::train {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw no_input_error(path + ": cannot read");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // config.json for a model saturn made itself.
 json written_config(Arch arch, const Config& c) {
@@ -94,7 +85,7 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
   Exported r;
   r.step = manifest->value("step", int64_t(0));
   json config = s.from_dir.empty() ? written_config(s.arch, s.config)
-                                   : json::parse(read_text((fs::path(s.from_dir) / "config.json").string()), nullptr, false);
+                                   : json::parse(read_file((fs::path(s.from_dir) / "config.json").string()), nullptr, false);
   if (!config.is_object()) throw data_error(s.from_dir + "/config.json: not a JSON object");
   config["torch_dtype"] = "float32";  // the weights written (transformers otherwise casts to the stated dtype)
   config["dtype"] = "float32";

@@ -17,24 +17,11 @@ Dense linear(int64_t in, int64_t out, bool bias, bool init) {
   return l;
 }
 
-// x * rsqrt(mean(x^2) + eps) in float32, back to x's dtype, times the weight.
-torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
-  const auto dtype = x.scalar_type();
-  auto h = x.to(torch::kFloat);
-  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
-  return weight * h.to(dtype);
-}
-
-// The second half negated, then the first: rotate_half of transformers.
-torch::Tensor rotate_half(const torch::Tensor& x) {
-  const int64_t half = x.size(-1) / 2;
-  return torch::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, -1);
-}
 
 class RMSNormImpl : public torch::nn::Module {
  public:
   RMSNormImpl(int64_t width, double eps) : eps_(eps) { weight = register_parameter("weight", torch::ones({width})); }
-  torch::Tensor forward(const torch::Tensor& x) { return rms_norm(x, weight, eps_); }
+  torch::Tensor forward(const torch::Tensor& x) { return llama_rms_norm(x, weight, eps_); }
   torch::Tensor weight;
 
  private:
@@ -90,8 +77,8 @@ class BlockImpl : public torch::nn::Module {
     auto k = k_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);  // [b, kv, t, d]
     auto v = v_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);
     const auto& [cos, sin] = rotary(t, q);
-    q = q * cos + rotate_half(q) * sin;
-    k = k * cos + rotate_half(k) * sin;
+    q = llama_rotate(q, cos, sin);
+    k = llama_rotate(k, cos, sin);
     if (kv_heads_ != heads_) {
       k = k.repeat_interleave(heads_ / kv_heads_, 1);
       v = v.repeat_interleave(heads_ / kv_heads_, 1);
@@ -100,18 +87,12 @@ class BlockImpl : public torch::nn::Module {
     return o_proj(y.transpose(1, 2).reshape({b, t, heads_ * head_dim_}));
   }
 
-  // cos and sin of position x frequency for t positions, computed in float32
-  // (as transformers does, autocast or not) in q's dtype and device; kept
-  // for the next forward of the same length (they need no gradient).
+  // llama_rotary for t positions (float32, as transformers computes it,
+  // autocast or not), kept for the next forward of the same length.
   const std::pair<torch::Tensor, torch::Tensor>& rotary(int64_t t, const torch::Tensor& q) {
     if (!rot_.first.defined() || rot_.first.size(0) != t || rot_.first.device() != q.device() ||
-        rot_.first.scalar_type() != q.scalar_type()) {
-      torch::NoGradGuard g;
-      auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(q.device()));
-      auto freqs = torch::outer(pos, inv_freq_.to(q.device()));
-      auto emb = torch::cat({freqs, freqs}, -1);
-      rot_ = {emb.cos().to(q.scalar_type()), emb.sin().to(q.scalar_type())};
-    }
+        rot_.first.scalar_type() != q.scalar_type())
+      rot_ = llama_rotary(inv_freq_, t, q);
     return rot_;
   }
 
@@ -145,6 +126,27 @@ class HeadImpl : public torch::nn::Module {
 TORCH_MODULE(Head);
 
 }  // namespace
+
+torch::Tensor llama_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  const auto dtype = x.scalar_type();
+  auto h = x.to(torch::kFloat);
+  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * h.to(dtype);
+}
+
+std::pair<torch::Tensor, torch::Tensor> llama_rotary(const torch::Tensor& inv_freq, int64_t t, const torch::Tensor& like) {
+  torch::NoGradGuard g;
+  auto pos = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(like.device()));
+  auto freqs = torch::outer(pos, inv_freq.to(like.device()));
+  auto emb = torch::cat({freqs, freqs}, -1);
+  return {emb.cos().to(like.scalar_type()), emb.sin().to(like.scalar_type())};
+}
+
+// x * cos + rotate_half(x) * sin; rotate_half: the second half negated, then the first.
+torch::Tensor llama_rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  const int64_t half = x.size(-1) / 2;
+  return x * cos + torch::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, -1) * sin;
+}
 
 torch::Tensor llama_inv_freq(const Config& c) {
   const int64_t d = llama_head_dim(c);

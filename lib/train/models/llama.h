@@ -26,4 +26,13 @@ BlockModel make_llama(const Config& c, bool init = true);
 // scaling applied: what the model rotates by, position x frequency.
 torch::Tensor llama_inv_freq(const Config& c);
 
+// The pieces the fused llama (fused_model.cpp) computes the same way:
+// RMSNorm (x * rsqrt(mean(x^2) + eps) in float32, back to x's dtype, times
+// `weight`, which broadcasts); cos and sin of position x frequency for t
+// positions [t, head_dim], in float32 then `like`'s dtype and device, no
+// gradient; and the split-half rotation of q or k [..., t, head_dim].
+torch::Tensor llama_rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+std::pair<torch::Tensor, torch::Tensor> llama_rotary(const torch::Tensor& inv_freq, int64_t t, const torch::Tensor& like);
+torch::Tensor llama_rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
 }  // namespace saturn::train
