@@ -14,22 +14,32 @@ double d(int64_t v) { return static_cast<double>(v); }
 struct BlockCost {
   double params, flops_per_token, act_bytes_per_token;
 };
-// Attention's saved state per token and layer (floats): the fused
-// scaled_dot_product_attention kernels (flash on CPU and CUDA) keep each
-// head's log-sum-exp, not the T x T scores; with attention dropout the math
-// kernel keeps scores and probabilities (2 heads tokens).
-double attention_saved(double heads, double tokens, bool dropout) { return dropout ? 2 * heads * tokens : heads; }
+// What a training forward keeps for backward, per token, counted tensor by
+// tensor as LibTorch's CPU kernels keep them (a tensor kept by several ops
+// counted once; weights and the rotary tables are not per sample).
+//
+// Attention's inputs, output and state (floats): with no dropout the fused
+// scaled_dot_product_attention kernels (flash on CPU and CUDA) keep q, k, v
+// (`kv` floats each for k and v), the output and each head's log-sum-exp,
+// never the T x T scores. With dropout the CPU math kernel keeps the scaled
+// q and k, v, the softmax, dropout's mask and the dropped scores (3 heads
+// T), and the output's transposed copy (CUDA's fused kernels with dropout
+// keep what they keep without: this overestimates them).
+double attention_saved(double q, double kv, double heads, double tokens, bool dropout) {
+  return dropout ? 3 * q + q + 3 * heads * tokens : 2 * q + 2 * kv + heads;
+}
 
 BlockCost transformer_block(double w, double heads, double ratio, double tokens, bool bias, bool dropout) {
   const double linear_w = (3 + 1 + 2 * ratio) * w * w;                   // qkv, proj, fc, fc_proj
   const double linear_b = bias ? (3 * w + w + ratio * w + w) : 0;
   const double norms = bias ? 4 * w : 2 * w;                             // ln1, ln2 (bias frozen when off)
   const double fwd = 2 * linear_w + 4 * tokens * w;                      // matmuls + QK^T and AV per token
-  // Saved for backward per token (floats): ln inputs and outputs (4w), qkv
-  // (3w), attention's state (attention_saved), attention output and
-  // projection input (2w), fc output and gelu output (2 ratio w), residual
-  // branches (2w).
-  const double act = (4 + 3 + 2 + 2) * w + 2 * ratio * w + attention_saved(heads, tokens, dropout);
+  // Kept per token (floats): the block input and the residual sum (the
+  // LayerNorms' inputs, 2w) with each norm's mean and rstd (4); both norms'
+  // outputs (the qkv and fc inputs, 2w); attention's (q = k = v = w); fc's
+  // output (gelu's input) and gelu's output (2 ratio w); with dropout, its
+  // mask after proj and after fc_proj (2w, float on CPU).
+  const double act = 4 * w + 4 + attention_saved(w, w, heads, tokens, dropout) + 2 * ratio * w + (dropout ? 2 * w : 0);
   return {linear_w + linear_b + norms, 3 * fwd, 4 * act};
 }
 
@@ -46,9 +56,12 @@ ModelCost gpt(const Config& c) {
   m.block_params.push_back((bias ? 2 * w : w) + (tied ? 0 : V * w));
   for (double p : m.block_params) m.params += p;
   m.flops_per_sample = T * (L * b.flops_per_token + 3 * 2 * w * V);
-  // Per token: embeddings (w), the blocks, the head's norm (2w) and logits
-  // with their softmax (2V).
-  m.activation_bytes = T * (4 * w + L * b.act_bytes_per_token + 4 * (2 * w + 2 * V));
+  // Per token: the blocks (each counting its input, the first the
+  // embeddings' sum), dropout's mask after the embeddings (w), the head's
+  // LayerNorm input (the last block's output), mean, rstd and output
+  // (2w + 2) and the log-softmax the loss keeps (V; not the logits).
+  const bool dropout = c.number("dropout") > 0;
+  m.activation_bytes = T * (L * b.act_bytes_per_token + 4 * ((dropout ? w : 0) + 2 * w + 2 + V));
   return m;
 }
 
@@ -73,12 +86,15 @@ ModelCost llama(const Config& c) {
   // Forward per token: the matmuls, QK^T and AV over T keys, the head.
   const double fwd_token = 2 * linear_w + 4 * T * q;
   m.flops_per_sample = 3 * T * (L * fwd_token + 2 * w * V);
-  // Saved for backward per token (floats): both norms' inputs and outputs
-  // (4w), q, k, v before and q, k after rotation (2q + 3kv), attention's
-  // log-sum-exp (H: no dropout, the fused kernels), attention output (q),
-  // gate, up, their SiLU and product (4I), residual branches (2w).
-  const double act = 6 * w + 3 * q + 3 * kv + attention_saved(H, T, false) + 4 * I;
-  m.activation_bytes = 4 * T * (w + L * act + 2 * w + 2 * V);
+  // Kept per token (floats): per RMSNorm its input, rsqrt (1) and
+  // normalised input (2w + 1), its output, the next projections' input (w);
+  // attention's, k and v repeated to all heads under grouped-query
+  // attention (the rotation keeps only its tables; o_proj's input is a view
+  // of attention's output); gate, SiLU, up and their product (4I). The head:
+  // its RMSNorm, whose input is the last block's output (3w + 1), and the
+  // log-softmax the loss keeps (V; not the logits).
+  const double act = 6 * w + 2 + attention_saved(q, KV == H ? kv : q, H, T, false) + 4 * I;
+  m.activation_bytes = 4 * T * (L * act + 3 * w + 1 + V);
   return m;
 }
 
@@ -94,7 +110,9 @@ ModelCost vit(const Config& c) {
   m.block_params.push_back(2 * w + w * classes + classes);
   for (double q : m.block_params) m.params += q;
   m.flops_per_sample = 3 * (2 * n * patch_w + 2 * w * classes) + T * d(c.integer("layers")) * b.flops_per_token;
-  m.activation_bytes = 4 * (n * ch * p * p + T * w) + T * d(c.integer("layers")) * b.act_bytes_per_token;
+  // The image, the patch embedding's output, dropout's mask after it, the blocks.
+  const double drop_mask = c.number("dropout") > 0 ? T * w : 0;
+  m.activation_bytes = 4 * (n * ch * p * p + T * w + drop_mask) + T * d(c.integer("layers")) * b.act_bytes_per_token;
   return m;
 }
 

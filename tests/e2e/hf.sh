@@ -2,10 +2,10 @@
 # End-to-end: a Hugging Face model folder (made by transformers:
 # tests/train/hf/reference.py) as a workload's `models[].from`: validation
 # reads only config.json, bad folders are one line with the right exit code,
-# and `saturn worker` starts from its weights (the first loss is
-# transformers' loss on the same batch) under single, DDP x2, FSDP x2,
-# pipeline x2 and spill, with the same losses (llama, qwen2 and gpt2; gpt2
-# also fused).
+# and `saturn worker` starts from its weights (not a random model's first
+# loss; train_tests "hf:*" check transformers' losses) under single, DDP x2,
+# FSDP x2, pipeline x2 and spill, with the same losses (llama with GQA, qwen2,
+# llama3 rope scaling, mistral and gpt2; gpt2 also fused).
 # Usage: tests/e2e/hf.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
 has() {  # has FILE TEXT
@@ -89,11 +89,14 @@ every_technique() {  # every_technique NAME WORKLOAD JOB: TMP/NAME-TECH.losses f
 }
 every_technique llama "$tmp/w.yaml" "$job"
 same_losses llama ddp fsdp pipeline spill
-# Qwen2 (q/k/v biases, a tied head) the same.
-"$py" "$src/tests/train/hf/reference.py" qwen2 "$tmp/q2" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
-sed 's/from: m/from: q2/' "$tmp/w.yaml" >"$tmp/q2.yaml"
-every_technique qwen2 "$tmp/q2.yaml" "$job"
-same_losses qwen2 ddp fsdp pipeline spill
+# Qwen2 (q/k/v biases, a tied head), Llama with llama3 rope scaling and
+# Mistral the same.
+for family in qwen2 llama3-rope mistral; do
+  "$py" "$src/tests/train/hf/reference.py" "$family" "$tmp/$family" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
+  sed "s/from: m/from: $family/" "$tmp/w.yaml" >"$tmp/$family.yaml"
+  every_technique "$family" "$tmp/$family.yaml" "$job"
+  same_losses "$family" ddp fsdp pipeline spill
+done
 
 # GPT-2 from its folder: the same under every technique, fused included
 # (two learning rates in one fused group, each as its own single run).
