@@ -21,6 +21,7 @@ struct ExportOptions {
   std::string run;   // the run directory
   std::string job;   // "" = the leaderboard's best
   std::string out;   // the folder to write
+  bool merge = false;  // LoRA: the merged model instead of the adapters
 };
 
 int run_export(const ExportOptions& o) {
@@ -48,9 +49,17 @@ int run_export(const ExportOptions& o) {
   const DataSpec d = w.data_for(m);
   s.tokenizer = d.tokenizer.empty() ? "" : w.resolve(d.tokenizer);
   s.job_dir = run_files::job_dir(o.run, id);
+  s.finetune = job->finetune;
+  s.seed = job->hp.seed;
+  s.merge = o.merge;
   const train::Exported e = train::export_hf(s, o.out);
-  std::cout << "exported " << id << " (step " << e.step << ", " << e.parameters << " parameters) to " << o.out
-            << ": load it with transformers.AutoModelForCausalLM.from_pretrained(\"" << o.out << "\")\n";
+  std::cout << "exported " << id << " (step " << e.step << ", " << e.parameters << (e.adapters ? " adapter" : "")
+            << " parameters) to " << o.out << ": load it with ";
+  if (e.adapters)
+    std::cout << "peft.PeftModel.from_pretrained(transformers.AutoModelForCausalLM.from_pretrained(\"" << s.from_dir
+              << "\"), \"" << o.out << "\")\n";
+  else
+    std::cout << "transformers.AutoModelForCausalLM.from_pretrained(\"" << o.out << "\")\n";
   return 0;
 }
 
@@ -62,6 +71,7 @@ void add_export(CLI::App& app, Action& action) {
   sub->add_option("run", o->run, "Run directory")->required();
   sub->add_option("job", o->job, "Job id (default: the leaderboard's best)");
   sub->add_option("--out", o->out, "Folder to write (new, or empty)")->required();
+  sub->add_flag("--merge", o->merge, "LoRA jobs: write the model with the adapters merged in (default: PEFT adapters)");
   sub->callback([o, &action] { action = [o] { return run_export(*o); }; });
 }
 

@@ -7,16 +7,18 @@
 namespace saturn {
 
 std::string JobShape::canonical() const {
+  const std::string ft = shape_canonical(finetune);
   return std::string("arch=") + arch_name(arch) + "|config=" + config.canonical() +
-         "|batch_size=" + std::to_string(batch_size);
+         "|batch_size=" + std::to_string(batch_size) + (ft.empty() ? "" : "|finetune=" + ft);
 }
 
 namespace {
 
 // The short name of a grid key in ids: "bs" for batch_size; config keys as they are.
 std::string abbrev(const std::string& key) {
-  const HyperparamKey* h = find_hyperparam_key(key);
-  return h ? h->abbrev : key;
+  if (const HyperparamKey* h = find_hyperparam_key(key)) return h->abbrev;
+  if (const FinetuneKey* f = find_finetune_key(key)) return f->abbrev;
+  return key;
 }
 
 std::string point_text(const std::vector<std::pair<std::string, Value>>& point) {
@@ -40,29 +42,33 @@ JobSet expand_jobs(const Workload& w) {
       Job job;
       job.model = mi;
       job.config = m.config;
+      job.finetune = m.finetune;
       for (size_t a = 0; a < g.axes.size(); ++a) {
         const GridAxis& axis = g.axes[a];
         const Value& v = axis.values[idx[a]];
         if (find_hyperparam_key(axis.key)) set_hyperparam(job.hp, axis.key, v);
+        else if (find_finetune_key(axis.key)) set_finetune_key(job.finetune, axis.key, v);
         else job.config.set(axis.key, v);
         if (axis.values.size() > 1) job.point.emplace_back(axis.key, v);
       }
       job.id = job.point.empty() ? m.name : m.name + "/" + point_text(job.point);
       // The starting weights are part of what a job is (the step cost is not:
       // shapes ignore them).
+      const std::string ft = canonical(job.finetune);
       job.hash = content_hash(fixed + "|config=" + job.config.canonical() + "|hp=" + canonical(job.hp) +
-                              (m.from.empty() ? "" : "|from=" + m.from));
+                              (m.from.empty() ? "" : "|from=" + m.from) + (ft.empty() ? "" : "|finetune=" + ft));
 
       JobShape shape;
       shape.arch = m.arch;
       shape.config = job.config;
       shape.batch_size = job.hp.batch_size;
+      shape.finetune = job.finetune;
       shape.hash = content_hash(shape.canonical() + (m.path.empty() ? "" : "|path=" + m.path));
       auto [it, fresh] = shape_by_hash.emplace(shape.hash, set.shapes.size());
       if (fresh) {
         std::vector<std::pair<std::string, Value>> dims;
         for (const auto& [k, v] : job.point)
-          if (k == "batch_size" || find_config_key(m.arch, k)) dims.emplace_back(k, v);
+          if (k == "batch_size" || k == "lora.rank" || k == "lora.dropout" || find_config_key(m.arch, k)) dims.emplace_back(k, v);
         if (!g.find("batch_size") || g.find("batch_size")->values.size() == 1)
           dims.emplace_back("batch_size", job.hp.batch_size);
         shape.id = m.name + "/" + point_text(dims);

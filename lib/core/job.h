@@ -20,6 +20,7 @@ struct JobShape {
   Arch arch = Arch::Gpt;
   Config config;
   int64_t batch_size = 0;
+  FinetuneSpec finetune;   // what trains (its rank and targets change the cost; alpha does not)
   std::vector<size_t> jobs;  // indexes into JobSet::jobs
 
   std::string canonical() const;  // what the hash is of
@@ -31,6 +32,7 @@ struct Job {
   size_t model = 0;        // index into Workload::models
   Hyperparams hp;
   Config config;           // the model's config with this point's config axes applied
+  FinetuneSpec finetune;   // the model's, with this point's lora.* axes applied
   size_t shape = 0;        // index into JobSet::shapes
   // The grid values of this job that vary across the model's grid, in grid
   // order: what the id is made of.

@@ -14,6 +14,17 @@ static nlohmann::json config_json(const Config& c) {
   return j;
 }
 
+static nlohmann::json finetune_json(const FinetuneSpec& f) {
+  nlohmann::json j = {{"method", finetune_method_name(f.method)}};
+  if (f.lora_on())
+    j["lora"] = {{"rank", f.lora.rank},
+                 {"alpha", f.lora.alpha},
+                 {"dropout", f.lora.dropout},
+                 {"targets", f.lora.targets},
+                 {"train_embeddings", f.lora.train_embeddings}};
+  return j;
+}
+
 nlohmann::json job_json(const Workload& w, const JobSet& set, const Job& job) {
   const ModelSpec& m = w.models[job.model];
   nlohmann::json hp = nlohmann::json::object();
@@ -28,7 +39,8 @@ nlohmann::json job_json(const Workload& w, const JobSet& set, const Job& job) {
           {"shape_hash", set.shapes[job.shape].hash},
           {"point", point},
           {"hyperparams", hp},
-          {"config", config_json(job.config)}};
+          {"config", config_json(job.config)},
+          {"finetune", finetune_json(job.finetune)}};
 }
 
 nlohmann::json shape_json(const Workload& w, const JobSet& set, const JobShape& shape) {
@@ -39,6 +51,7 @@ nlohmann::json shape_json(const Workload& w, const JobSet& set, const JobShape& 
           {"arch", arch_name(shape.arch)},
           {"batch_size", shape.batch_size},
           {"config", config_json(shape.config)},
+          {"finetune", finetune_json(shape.finetune)},
           {"jobs", jobs}};
 }
 

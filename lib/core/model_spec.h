@@ -7,6 +7,7 @@
 
 #include "arch.h"
 #include "data_spec.h"
+#include "finetune.h"
 #include "grid.h"
 #include "value.h"
 
@@ -21,6 +22,7 @@ struct ModelSpec {
                                   // config.json, initial weights from its safetensors (core/hf_config.h)
   Grid grid;                      // axes that replace or extend the workload grid for this model
   std::optional<DataSpec> data;   // replaces the workload's data for this model
+  FinetuneSpec finetune;          // the workload's finetune with this model's keys replaced, targets filled in
 
   bool operator==(const ModelSpec&) const = default;
 };

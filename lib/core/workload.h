@@ -33,6 +33,7 @@ struct Workload {
   std::vector<ModelSpec> models;        // at least one
   DataSpec data;                        // for models that do not override it
   Grid grid;                            // search.grid
+  FinetuneSpec finetune;                // workload-wide; models[].finetune replaces its keys
   TrainSpec train;
   std::vector<Technique> techniques;    // allowed; at least one
   PlannerSpec planner;

@@ -65,7 +65,22 @@ void emit_node(YAML::Emitter& out, const Node& n) {
   out << YAML::EndMap;
 }
 
-void emit_model(YAML::Emitter& out, const ModelSpec& m) {
+void emit_finetune(YAML::Emitter& out, const FinetuneSpec& f) {
+  out << YAML::BeginMap << YAML::Key << "method" << YAML::Value << finetune_method_name(f.method);
+  out << YAML::Key << "lora" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "rank" << YAML::Value << f.lora.rank;
+  out << YAML::Key << "alpha" << YAML::Value << format_number(f.lora.alpha);
+  out << YAML::Key << "dropout" << YAML::Value << format_number(f.lora.dropout);
+  if (!f.lora.targets.empty()) {
+    out << YAML::Key << "targets" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& t : f.lora.targets) out << t;
+    out << YAML::EndSeq;
+  }
+  out << YAML::Key << "train_embeddings" << YAML::Value << f.lora.train_embeddings;
+  out << YAML::EndMap << YAML::EndMap;
+}
+
+void emit_model(YAML::Emitter& out, const ModelSpec& m, const FinetuneSpec& workload_ft) {
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << m.name;
   out << YAML::Key << "arch" << YAML::Value << arch_name(m.arch);
   if (!m.config.entries().empty()) {
@@ -85,6 +100,10 @@ void emit_model(YAML::Emitter& out, const ModelSpec& m) {
   if (m.data) {
     out << YAML::Key << "data" << YAML::Value;
     emit_data(out, *m.data);
+  }
+  if (m.finetune != with_default_targets(workload_ft, m.arch)) {
+    out << YAML::Key << "finetune" << YAML::Value;
+    emit_finetune(out, m.finetune);
   }
   out << YAML::EndMap;
 }
@@ -131,8 +150,12 @@ std::string to_yaml(const Workload& w) {
     emit_data(out, w.data);
   }
   out << YAML::Key << "models" << YAML::Value << YAML::BeginSeq;
-  for (const auto& m : w.models) emit_model(out, m);
+  for (const auto& m : w.models) emit_model(out, m, w.finetune);
   out << YAML::EndSeq;
+  if (w.finetune != FinetuneSpec{}) {
+    out << YAML::Key << "finetune" << YAML::Value;
+    emit_finetune(out, w.finetune);
+  }
   if (!w.grid.axes.empty()) {
     out << YAML::Key << "search" << YAML::Value << YAML::BeginMap << YAML::Key << "grid" << YAML::Value;
     emit_grid(out, w.grid);

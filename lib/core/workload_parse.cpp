@@ -2,6 +2,7 @@
 // fails with one positioned line; nothing here writes anywhere.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -71,7 +72,10 @@ class Parser {
   Cluster cluster(const Field& f) const;
   void devices(const Field& d, Node& n, bool slurm) const;
   Node node(const Field& f) const;
-  ModelSpec model(const Field& f, const DataSpec* workload_data) const;
+  ModelSpec model(const Field& f, const DataSpec* workload_data, const FinetuneSpec& workload_ft,
+                  const std::optional<Field>& workload_ft_field) const;
+  FinetuneSpec finetune(const Field& f, FinetuneSpec base) const;
+  void check_finetune(const Field& where, const ModelSpec& m) const;
   HfModel pretrained(const Field& f, ModelSpec* m) const;
   DataSpec data(const Field& f) const;
   DataSource source(const Field& f) const;
@@ -264,8 +268,9 @@ HfModel Parser::pretrained(const Field& f, ModelSpec* m) const {
   }
 }
 
-ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
-  f.check_keys({"name", "arch", "config", "path", "from", "grid", "data"});
+ModelSpec Parser::model(const Field& f, const DataSpec* workload_data, const FinetuneSpec& workload_ft,
+                        const std::optional<Field>& workload_ft_field) const {
+  f.check_keys({"name", "arch", "config", "path", "from", "grid", "data", "finetune"});
   ModelSpec m;
   m.name = f.required("name").name();
   auto from = f.get("from");
@@ -312,8 +317,58 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data) const {
                     ", but its data is " + data_format_name(d->train.format));
   std::string bad = check_point(m, m.config, with_folder_tokenizer(*d, m.from, base_dir_));
   if (!bad.empty()) (config_field ? *config_field : where).fail(bad);
+  m.finetune = workload_ft;
+  if (auto ft = f.get("finetune")) {
+    m.finetune = finetune(*ft, workload_ft);
+    check_finetune(*ft, m);
+  } else if (workload_ft_field) {
+    check_finetune(*workload_ft_field, m);
+  }
+  m.finetune = with_default_targets(m.finetune, m.arch);
   if (auto g = f.get("grid")) m.grid = grid(*g, {m});
   return m;
+}
+
+// finetune: {method, lora: {rank, alpha, dropout, targets, train_embeddings}},
+// the keys it names replacing `base`'s.
+FinetuneSpec Parser::finetune(const Field& f, FinetuneSpec base) const {
+  f.check_keys({"method", "lora"});
+  if (auto m = f.get("method")) base.method = static_cast<FinetuneMethod>(m->index_of({"full", "lora"}));
+  if (auto l = f.get("lora")) {
+    l->check_keys({"rank", "alpha", "dropout", "targets", "train_embeddings"});
+    for (const char* key : {"rank", "alpha", "dropout"})
+      if (auto v = l->get(key)) {
+        const FinetuneKey& k = *find_finetune_key(std::string("lora.") + key);
+        set_finetune_key(base, k.key, read_value(*v, k.type, k.min, k.max, k.min_open, k.max_open));
+      }
+    if (auto t = l->get("targets")) {
+      base.lora.targets.clear();
+      auto items = t->items_or_scalar();
+      if (items.empty()) t->expected("at least one projection name");
+      for (const Field& item : items) {
+        const std::string name = item.text();
+        for (const auto& prev : base.lora.targets)
+          if (prev == name) item.fail("duplicate target " + quoted(name));
+        base.lora.targets.push_back(name);
+      }
+    }
+    if (auto e = l->get("train_embeddings")) base.lora.train_embeddings = e->boolean();
+  }
+  return base;
+}
+
+// LoRA needs an architecture with projections to adapt, named as its own.
+void Parser::check_finetune(const Field& where, const ModelSpec& m) const {
+  if (!m.finetune.lora_on()) return;
+  if (!lora_supported(m.arch))
+    where.fail("method lora applies to gpt and llama models; model " + quoted(m.name) + " is " + arch_name(m.arch));
+  const auto& names = lora_target_names(m.arch);
+  for (const auto& t : m.finetune.lora.targets)
+    if (std::find(names.begin(), names.end(), t) == names.end()) {
+      std::string sug = did_you_mean(t, names);
+      where.fail("lora target " + quoted(t) + " is not a projection of model " + quoted(m.name) + " (arch " +
+                 arch_name(m.arch) + ": " + join(names, ", ") + ")" + (sug.empty() ? "" : "; did you mean " + quoted(sug) + "?"));
+    }
 }
 
 // Reads a grid; config-key axes must be keys of every model in `models`.
@@ -326,13 +381,19 @@ Grid Parser::grid(const Field& f, const std::vector<ModelSpec>& models) const {
     if (!seen.insert(k).second) key.fail("duplicate key " + quoted(excerpt(k, 64)));
     GridAxis axis{k, {}};
     const HyperparamKey* hk = find_hyperparam_key(k);
+    const FinetuneKey* fk = find_finetune_key(k);
     const ConfigKey* ck = nullptr;
-    if (!hk) {
+    if (fk) {
+      for (const auto& m : models)
+        if (!m.finetune.lora_on())
+          key.fail("model " + quoted(m.name) + " fine-tunes in full; " + k + " is searched with finetune.method: lora");
+    } else if (!hk) {
       for (const auto& m : models) {
         const ConfigKey* c = find_config_key(m.arch, k);
         if (!c) {
           std::vector<std::string> known;
           for (const auto& h : hyperparam_keys()) known.push_back(h.key);
+          for (const auto& h : finetune_keys()) known.push_back(h.key);
           for (const auto& c2 : arch_config_keys(m.arch)) known.push_back(c2.key);
           std::string sug = did_you_mean(k, known);
           key.fail(std::string("not a hyperparameter nor a config key of model ") + quoted(m.name) +
@@ -345,9 +406,10 @@ Grid Parser::grid(const Field& f, const std::vector<ModelSpec>& models) const {
     auto items = values.items_or_scalar();
     if (items.empty()) values.expected("at least one value");
     for (const Field& item : items) {
-      Value v = hk ? read_value(item, hk->type, hk->min, hk->max, hk->min_open, hk->max_open)
-                   : read_value(item, ck->type, ck->min, ck->max);
-      if (!hk)  // bounds of every model's own key
+      Value v = hk   ? read_value(item, hk->type, hk->min, hk->max, hk->min_open, hk->max_open)
+                : fk ? read_value(item, fk->type, fk->min, fk->max, fk->min_open, fk->max_open)
+                     : read_value(item, ck->type, ck->min, ck->max);
+      if (!hk && !fk)  // bounds of every model's own key
         for (const auto& m : models) {
           const ConfigKey* c = find_config_key(m.arch, k);
           read_value(item, c->type, c->min, c->max);
@@ -442,20 +504,22 @@ std::vector<Technique> Parser::techniques(const Field& f) const {
 // ---- the whole document ------------------------------------------------------
 
 Workload Parser::workload(const Field& root) const {
-  root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner"});
+  root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner", "finetune"});
   Workload w;
   w.base_dir = base_dir_;
   w.name = root.required("name").name();
   w.cluster = cluster(root.required("cluster"));
   auto data_field = root.get("data");
   if (data_field) w.data = data(*data_field);
+  auto ft_field = root.get("finetune");
+  if (ft_field) w.finetune = finetune(*ft_field, {});
 
   Field models_field = root.required("models");
   auto items = models_field.items();
   if (items.empty()) models_field.expected("at least one model");
   std::set<std::string> names;
   for (const Field& item : items) {
-    ModelSpec m = model(item, data_field ? &w.data : nullptr);
+    ModelSpec m = model(item, data_field ? &w.data : nullptr, w.finetune, ft_field);
     if (!names.insert(m.name).second) item.required("name").fail("duplicate model name " + quoted(m.name));
     w.models.push_back(std::move(m));
   }

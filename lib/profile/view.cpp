@@ -96,7 +96,9 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           } else {
             continue;
           }
-          if (auto why = arch_refuses(shape.arch, t); why && row.entry.feasible) {
+          auto why = arch_refuses(shape.arch, t);
+          if (!why) why = finetune_refuses(shape.finetune, t);
+          if (why && row.entry.feasible) {
             row.entry.feasible = false;
             row.entry.reason = *why;
           }

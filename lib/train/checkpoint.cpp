@@ -46,6 +46,33 @@ std::string read_all(const std::string& path) {
 std::string stem(int64_t step) { return run_files::checkpoint_stem(step); }
 std::vector<int64_t> manifests(const std::string& dir) { return run_files::checkpoint_steps(dir); }
 
+// Module::save and Module::load for the parameters that train and the
+// buffers: a frozen parameter (a LoRA job's base, a bias-free LayerNorm's
+// zero bias) is rebuilt from the model's source, never stored.
+void save_trainable(const torch::nn::Module& m, torch::serialize::OutputArchive& out) {
+  for (const auto& p : m.named_parameters(/*recurse=*/false))
+    if (p.value().requires_grad()) out.write(p.key(), p.value());
+  for (const auto& b : m.named_buffers(/*recurse=*/false))
+    if (b.value().defined()) out.write(b.key(), b.value(), /*is_buffer=*/true);
+  for (const auto& c : m.named_children()) {
+    torch::serialize::OutputArchive sub;
+    save_trainable(*c.value(), sub);
+    out.write(c.key(), sub);
+  }
+}
+
+void load_trainable(torch::nn::Module& m, torch::serialize::InputArchive& in) {
+  for (auto& p : m.named_parameters(/*recurse=*/false))
+    if (p.value().requires_grad()) in.read(p.key(), p.value());
+  for (auto& b : m.named_buffers(/*recurse=*/false))
+    if (b.value().defined()) in.read(b.key(), b.value(), /*is_buffer=*/true);
+  for (auto& c : m.named_children()) {
+    torch::serialize::InputArchive sub;
+    in.read(c.key(), sub);
+    load_trainable(*c.value(), sub);
+  }
+}
+
 }  // namespace
 
 void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer& opt, const nlohmann::json& meta) {
@@ -53,7 +80,7 @@ void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer
   torch::serialize::OutputArchive archive;
   {
     torch::serialize::OutputArchive m;
-    model->save(m);
+    save_trainable(*model, m);
     archive.write("model", m);
   }
   {
@@ -122,7 +149,7 @@ std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch
           archive.load_from(in);
           torch::serialize::InputArchive m, o;
           archive.read("model", m);
-          model->load(m);
+          load_trainable(*model, m);
           archive.read("optimizer", o);
           opt.load(o);
           torch::Tensor rng;
@@ -147,7 +174,7 @@ std::optional<nlohmann::json> Checkpointer::load_weights(BlockModel& model,
           std::istringstream in(data);
           archive.load_from(in);
           archive.read("model", m);
-          model->load(m);
+          load_trainable(*model, m);
         } catch (const c10::Error& e) {
           *why = e.msg().substr(0, e.msg().find('\n'));
           return false;

@@ -1,6 +1,7 @@
-// Checkpoints of one job: model parameters and buffers, optimizer state, the
-// torch CPU RNG, and the step (which fixes the data position and the
-// learning-rate schedule). Each checkpoint is two files in the job's ckpt/
+// Checkpoints of one job: the model's trained parameters (frozen ones are
+// rebuilt from the job's source: a LoRA checkpoint holds adapters only) and
+// buffers, optimizer state, the torch CPU RNG, and the step (which fixes the
+// data position and the learning-rate schedule). Each checkpoint is two files in the job's ckpt/
 // folder: step-<N>.pt (a torch archive) and step-<N>.json (its manifest: step,
 // size and FNV-1a checksum of the .pt, and caller metadata), each written to
 // a temporary name, fsynced and renamed, the folder fsynced after. The

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,8 @@
 #include "train/data/dataset.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
+#include "train/models/lora.h"
+#include "train/models/dense.h"
 
 namespace saturn::train {
 namespace fs = std::filesystem;
@@ -70,13 +73,64 @@ json written_config(Arch arch, const Config& c) {
   return j;
 }
 
+// PEFT's adapter_config.json for the job's adapters on `base`.
+json adapter_config(Arch arch, const FinetuneSpec& f, const std::string& base) {
+  json modules = nullptr;
+  if (f.lora.train_embeddings) modules = json::array({arch == Arch::Gpt ? "wte" : "embed_tokens"});
+  return {{"peft_type", "LORA"},
+          {"task_type", "CAUSAL_LM"},
+          {"base_model_name_or_path", base},
+          {"r", f.lora.rank},
+          {"lora_alpha", f.lora.alpha},
+          {"lora_dropout", f.lora.dropout},
+          {"target_modules", f.lora.targets},
+          {"fan_in_fan_out", arch == Arch::Gpt},  // GPT-2's Conv1D weights are [in, out]
+          {"bias", "none"},
+          {"modules_to_save", modules},
+          {"init_lora_weights", true},
+          {"inference_mode", true},
+          {"use_rslora", false},
+          {"use_dora", false}};
+}
+
+// Folds every adapter into its weight: W += alpha / rank B A.
+void merge_adapters(BlockModel& model, const FinetuneSpec& f) {
+  torch::NoGradGuard g;
+  const double scale = f.lora.alpha / static_cast<double>(f.lora.rank);
+  for (const auto& item : model->named_modules("", false))
+    if (auto* d = dynamic_cast<DenseImpl*>(item.value().get()); d && d->lora_A.defined())
+      d->weight.add_(torch::matmul(d->lora_B, d->lora_A) * scale);
+}
+
+void write_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& named, Exported* r) {
+  std::vector<StWrite> tensors;
+  for (const auto& [name, p] : named) {
+    const torch::Tensor t = p.detach().to(torch::kFloat).contiguous();
+    r->parameters += t.numel();
+    tensors.push_back({name, StDtype::F32, t.sizes().vec(), [t](char* dst) {
+                         std::memcpy(dst, t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float));
+                       }});
+  }
+  write_safetensors(path, tensors, {{"format", "pt"}});
+}
+
 }  // namespace
 
 Exported export_hf(const ExportSource& s, const std::string& out) {
   std::error_code ec;
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
     throw usage_error(out + ": exists and is not an empty folder (export writes a new one)");
-  BlockModel model = build_model(s.arch, s.config, "", /*init=*/false);  // the checkpoint's weights go in
+  const bool lora = s.finetune.lora_on();
+  if (s.merge && !lora) throw usage_error("--merge: the job fine-tuned every weight (merge folds LoRA adapters in)");
+  if (lora && !s.merge && s.from_dir.empty())
+    throw data_error("the job's LoRA adapters have no base folder to load onto (the model has no from); export --merge "
+                     "writes the whole model");
+  // The checkpoint's weights go in; a LoRA job's frozen base comes from its
+  // folder, or its seed, as in training.
+  torch::manual_seed(s.seed);
+  BlockModel model = build_model(s.arch, s.config, "", /*init=*/lora && s.from_dir.empty());
+  if (lora && !s.from_dir.empty()) load_pretrained(s.arch, model, s.from_dir);
+  apply_lora(s.arch, model, s.finetune);
   Checkpointer ckpt(run_files::checkpoint_dir(s.job_dir));
   std::string skipped;
   const auto manifest = ckpt.load_weights(model, [&](const std::string& w) { skipped += "; " + w; });
@@ -96,18 +150,21 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
   fs::create_directories(tmp, ec);
   if (ec) throw no_input_error(tmp.string() + ": cannot create (" + ec.message() + ")");
   try {
-    std::vector<StWrite> tensors;
-    std::vector<torch::Tensor> keep;
-    for (const auto& [name, p] : hf_parameters(s.arch, model)) {
-      keep.push_back(p.detach().to(torch::kFloat).contiguous());
-      const torch::Tensor& t = keep.back();
-      r.parameters += t.numel();
-      tensors.push_back({name, StDtype::F32, t.sizes().vec(), [t](char* dst) {
-                           std::memcpy(dst, t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float));
-                         }});
+    if (lora && !s.merge) {
+      auto named = peft_parameters(s.arch, model);
+      if (s.finetune.lora.train_embeddings)
+        for (const auto& [name, p] : hf_parameters(s.arch, model))
+          if (name == "model.embed_tokens.weight" || name == "transformer.wte.weight")
+            named["base_model.model." + name] = p;
+      write_tensors((tmp / "adapter_model.safetensors").string(), named, &r);
+      const std::string base = fs::absolute(s.from_dir).lexically_normal().string();
+      write_file_atomic((tmp / "adapter_config.json").string(), adapter_config(s.arch, s.finetune, base).dump(2) + "\n");
+      r.adapters = true;
+    } else {
+      if (lora) merge_adapters(model, s.finetune);
+      write_tensors((tmp / "model.safetensors").string(), hf_parameters(s.arch, model), &r);
+      write_file_atomic((tmp / "config.json").string(), config.dump(2) + "\n");
     }
-    write_safetensors((tmp / "model.safetensors").string(), tensors, {{"format", "pt"}});
-    write_file_atomic((tmp / "config.json").string(), config.dump(2) + "\n");
     if (!s.tokenizer.empty()) {
       fs::copy_file(s.tokenizer, tmp / "tokenizer.json");
       for (const char* side : {"tokenizer_config.json", "special_tokens_map.json"}) {
@@ -115,7 +172,7 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
         if (fs::is_regular_file(p, ec)) fs::copy_file(p, tmp / side);
       }
     }
-    if (!s.from_dir.empty() && fs::is_regular_file(fs::path(s.from_dir) / "generation_config.json", ec))
+    if (!r.adapters && !s.from_dir.empty() && fs::is_regular_file(fs::path(s.from_dir) / "generation_config.json", ec))
       fs::copy_file(fs::path(s.from_dir) / "generation_config.json", tmp / "generation_config.json");
     if (fs::exists(out, ec)) fs::remove(out);  // the empty folder
     fs::rename(tmp, out);

@@ -82,7 +82,8 @@ struct BlockFn : torch::autograd::Function<BlockFn> {
     {
       torch::AutoGradMode on(true);
       torch::Tensor y = f->model()->forward_range(x, begin, end);
-      torch::autograd::backward({y}, {grads[0]});
+      // A frozen group on integer input (a LoRA job's embedding) has nothing to differentiate.
+      if (y.requires_grad()) torch::autograd::backward({y}, {grads[0]});
     }
     gen.set_state(now);
     variable_list out;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/data_spec.h"
+#include "core/finetune.h"
 #include "core/hyperparams.h"
 #include "core/model_spec.h"
 #include "core/technique.h"
@@ -35,6 +36,7 @@ struct TrainJob {
   std::string module_path;        // torchscript: resolved path
   std::string from_dir;           // a Hugging Face folder (resolved): initial weights; "" = random
   Hyperparams hp;
+  FinetuneSpec finetune;          // full, or LoRA adapters on a frozen base
   TrainSpec train;
   DataSpec data;
   std::function<std::string(const std::string&)> resolve;  // workload-relative path -> usable path

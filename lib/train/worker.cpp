@@ -161,9 +161,11 @@ void check_technique(const WorkerOptions& o, const ModelSpec& model) {
   if ((technique == Technique::Single || technique == Technique::Spill || fused) && world > 1)
     throw usage_error("--technique " + std::string(technique_name(*technique)) + ": takes one device, got " +
                       std::to_string(world));
-  if (technique)
-    if (auto why = arch_refuses(model.arch, *technique))
-      throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
+  if (technique) {
+    auto why = arch_refuses(model.arch, *technique);
+    if (!why) why = finetune_refuses(model.finetune, *technique);
+    if (why) throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
+  }
   if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
   if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
 }
@@ -250,6 +252,7 @@ int run_worker(const WorkerOptions& given) {
     tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
     tj.from_dir = model.from.empty() ? "" : w.resolve(model.from);
     tj.hp = j.hp;
+    tj.finetune = j.finetune;
     tj.train = w.train;
     tj.data = w.data_for(model);
     tj.resolve = [&w](const std::string& p) { return w.resolve(p); };

@@ -16,6 +16,23 @@ DenseImpl::DenseImpl(int64_t in, int64_t out, bool with_bias, bool init) {
   }
 }
 
+void DenseImpl::add_lora(int64_t rank, double alpha, double dropout) {
+  weight.requires_grad_(false);
+  if (bias.defined()) bias.requires_grad_(false);
+  const auto o = weight.options().requires_grad(false);
+  lora_A = register_parameter("lora_A", torch::empty({rank, weight.size(1)}, o));
+  lora_B = register_parameter("lora_B", torch::zeros({weight.size(0), rank}, o));
+  torch::nn::init::kaiming_uniform_(lora_A, std::sqrt(5.0));
+  lora_scale_ = alpha / static_cast<double>(rank);
+  lora_dropout_ = dropout;
+}
+
+// PEFT's order: B(A(dropout(x))) * scaling, added to the base output.
+torch::Tensor DenseImpl::lora(const torch::Tensor& x) {
+  const auto h = lora_dropout_ > 0 && is_training() ? torch::dropout(x, lora_dropout_, true) : x;
+  return torch::nn::functional::linear(torch::nn::functional::linear(h, lora_A), lora_B) * lora_scale_;
+}
+
 TableImpl::TableImpl(int64_t rows, int64_t width, bool init) {
   weight = register_parameter("weight", torch::empty({rows, width}));
   if (init) torch::nn::init::normal_(weight);  // LibTorch's EmbeddingImpl::reset_parameters

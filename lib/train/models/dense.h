@@ -7,6 +7,10 @@
 // without, the parameters are allocated and left unwritten, for weights
 // about to be loaded (a 1B-parameter model builds in milliseconds instead
 // of seconds).
+//
+// A Dense may carry a LoRA adapter (add_lora): its output gains
+// (alpha / rank) B A dropout(x), Hugging Face PEFT's, with "lora_A" [rank,
+// in] and "lora_B" [out, rank] the only parameters of it that train.
 #pragma once
 
 #include <torch/torch.h>
@@ -16,8 +20,20 @@ namespace saturn::train {
 class DenseImpl : public torch::nn::Module {
  public:
   DenseImpl(int64_t in, int64_t out, bool bias, bool init);
-  torch::Tensor forward(const torch::Tensor& x) { return torch::nn::functional::linear(x, weight, bias); }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto y = torch::nn::functional::linear(x, weight, bias);
+    return lora_A.defined() ? y + lora(x) : y;
+  }
+  // Freezes weight and bias and adds an adapter: A drawn as a Linear's
+  // weight (kaiming-uniform, a = sqrt(5)), B zeros, so the output is
+  // unchanged until B trains.
+  void add_lora(int64_t rank, double alpha, double dropout);
   torch::Tensor weight, bias;
+  torch::Tensor lora_A, lora_B;  // undefined without an adapter
+
+ private:
+  torch::Tensor lora(const torch::Tensor& x);
+  double lora_scale_ = 0, lora_dropout_ = 0;
 };
 TORCH_MODULE(Dense);
 

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <cstring>
 #include <set>
 
 #include "core/error.h"
@@ -42,9 +43,17 @@ std::pair<std::string, bool> gpt2_name(size_t block, size_t blocks, const std::s
   return {"transformer.h." + std::to_string(block - 1) + "." + part + "." + leaf, conv1d};
 }
 
-}  // namespace
+bool is_adapter(const std::string& local) {
+  auto ends = [&](const char* tail) {
+    const size_t n = std::strlen(tail);
+    return local.size() >= n && local.compare(local.size() - n, n, tail) == 0;
+  };
+  return ends(".lora_A") || ends(".lora_B");
+}
 
-std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model) {
+// Every parameter of the model under its Hugging Face name, adapters
+// ("q_proj.lora_A") or base weights.
+std::map<std::string, torch::Tensor> named(Arch arch, BlockModel& model, bool adapters) {
   if (arch != Arch::Llama && arch != Arch::Gpt)
     throw Error(ErrorKind::Unavailable,
                 std::string("arch ") + arch_name(arch) + ": no Hugging Face weight layout (gpt and llama have one)");
@@ -54,6 +63,7 @@ std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model)
     auto* module = model->block(b).ptr().get();
     for (const auto& p : module->named_parameters(/*recurse=*/true)) {
       const std::string& local = p.key();
+      if (is_adapter(local) != adapters) continue;
       if (arch == Arch::Gpt) {
         auto [name, transposed] = gpt2_name(b, blocks, local);
         out[name] = transposed ? p.value().t() : p.value();
@@ -66,6 +76,16 @@ std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model)
       out[name] = p.value();
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model) { return named(arch, model, false); }
+
+std::map<std::string, torch::Tensor> peft_parameters(Arch arch, BlockModel& model) {
+  std::map<std::string, torch::Tensor> out;
+  for (auto& [name, p] : named(arch, model, true)) out["base_model.model." + name + ".weight"] = p;
   return out;
 }
 

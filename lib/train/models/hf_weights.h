@@ -21,9 +21,16 @@
 namespace saturn::train {
 
 // Hugging Face name -> the model's parameter (shared storage), every
-// trainable tensor of `model` once. Throws saturn::Error (Unavailable) for
+// tensor of `model` once but LoRA adapters. Throws saturn::Error (Unavailable) for
 // an arch without a Hugging Face layout (gpt and llama have one).
 std::map<std::string, torch::Tensor> hf_parameters(Arch arch, BlockModel& model);
+
+// PEFT's name -> a LoRA adapter of the model (shared storage), as
+// adapter_model.safetensors stores them:
+// "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight" (gpt:
+// "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight"). Empty
+// without adapters.
+std::map<std::string, torch::Tensor> peft_parameters(Arch arch, BlockModel& model);
 
 // Copies every tensor of hf_parameters from `files` (a model's shards),
 // converted to float32 (GPT2Model names without "transformer." too;

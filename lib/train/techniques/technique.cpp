@@ -4,6 +4,7 @@
 
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
+#include "train/models/lora.h"
 #include "train/precision.h"
 
 namespace saturn::train {
@@ -22,6 +23,8 @@ BlockModel build_job_model(const TechniqueSetup& t) {
   BlockModel model = build_model(job.arch, job.config, job.module_path, /*init=*/job.from_dir.empty());
   // Pretrained weights: read once, by rank 0; the broadcast below gives them to the others.
   if (!job.from_dir.empty() && (!t.comm || t.comm->rank() == 0)) load_pretrained(job.arch, model, job.from_dir);
+  // Adapters after the base weights: drawn from the seed on every rank alike.
+  apply_lora(job.arch, model, job.finetune);
   model->to(t.device);
   if (t.comm)
     for (auto& p : model->parameters()) {

@@ -29,18 +29,14 @@ CONFIGS = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("family", choices=sorted(CONFIGS) + ["gpt2"])
-    ap.add_argument("out")
-    ap.add_argument("--shard", type=int, default=0)
-    a = ap.parse_args()
-    if a.family == "gpt2":  # GPT-2's own names; no dropout, a non-default epsilon
+def make_model(family):
+    """The family's small random model (seed 0), in eval mode."""
+    if family == "gpt2":  # GPT-2's own names; no dropout, a non-default epsilon
         config = transformers.GPT2Config(vocab_size=96, n_embd=64, n_layer=2, n_head=4, n_positions=64,
                                          resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                                          layer_norm_epsilon=1e-4)
     else:
-        cls, extra = CONFIGS[a.family]
+        cls, extra = CONFIGS[family]
         config = cls(vocab_size=96, hidden_size=64, intermediate_size=112, num_hidden_layers=2,
                      num_attention_heads=4, max_position_embeddings=64, rms_norm_eps=1e-5, **extra)
     torch.manual_seed(0)
@@ -50,6 +46,16 @@ def main():
             norm = "norm" in name or ".ln_" in name
             if name.endswith("bias") or norm:
                 p.copy_(torch.randn_like(p) * 0.1 + (1.0 if norm and name.endswith("weight") else 0.0))
+    return model
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("family", choices=sorted(CONFIGS) + ["gpt2"])
+    ap.add_argument("out")
+    ap.add_argument("--shard", type=int, default=0)
+    a = ap.parse_args()
+    model = make_model(a.family)
     kwargs = {"max_shard_size": a.shard} if a.shard else {}
     model.save_pretrained(a.out, **kwargs)
     tokens = torch.randint(0, 96, (2, 12), generator=torch.Generator().manual_seed(1))

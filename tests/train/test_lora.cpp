@@ -1,0 +1,260 @@
+// LoRA against Hugging Face PEFT: adapters on a transformers model's
+// projections (tests/train/hf/lora_reference.py), trained in saturn from
+// PEFT's own initial adapters, give PEFT's losses; only the adapters train
+// and only they are checkpointed.
+#include <catch2/catch.hpp>
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "core/hf_config.h"
+#include "core/run_files.h"
+#include "core/safetensors.h"
+#include "train/checkpoint.h"
+#include "train/hf_export.h"
+#include "train/models/build.h"
+#include "train/models/hf_weights.h"
+#include "train/models/lora.h"
+#include "train/optim.h"
+#include "train/techniques/technique.h"
+
+namespace fs = std::filesystem;
+using namespace saturn;
+
+namespace {
+
+std::string python() {
+  const char* py = std::getenv("SATURN_PYTHON");
+  return std::string("'") + (py && *py ? py : "python3") + "'";
+}
+
+struct LoraFolder {
+  fs::path path;
+  explicit LoraFolder(const std::string& family) {
+    path = fs::temp_directory_path() / ("saturn-lora-" + family + "-" + std::to_string(::getpid()));
+    fs::remove_all(path);
+    const std::string cmd = python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' " + family + " '" +
+                            path.string() + "' >/dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+  }
+  ~LoraFolder() { fs::remove_all(path); }
+};
+
+torch::Tensor read_tensor(const SafetensorsFile& f, const std::string& name) {
+  const StTensor& t = *f.find(name);
+  if (t.dtype == StDtype::I64 || t.dtype == StDtype::F64) {
+    auto out = torch::empty(t.shape, t.dtype == StDtype::I64 ? torch::kLong : torch::kDouble);
+    std::memcpy(out.data_ptr(), f.bytes(t).data(), f.bytes(t).size());
+    return out;
+  }
+  auto out = torch::empty(t.shape, torch::kFloat);
+  f.read_f32(t, out.data_ptr<float>());
+  return out;
+}
+
+FinetuneSpec lora_spec(Arch arch) {
+  FinetuneSpec s;
+  s.method = FinetuneMethod::Lora;
+  s.lora.rank = 4;
+  s.lora.alpha = 8;
+  return with_default_targets(s, arch);
+}
+
+// The folder's base model with adapters, PEFT's initial ones loaded.
+train::BlockModel lora_model(const LoraFolder& d, Arch* arch) {
+  const HfModel m = read_hf_config(d.path.string());
+  *arch = m.arch;
+  train::BlockModel model = train::build_model(m.arch, m.config, "", /*init=*/false);
+  train::load_pretrained(m.arch, model, d.path.string());
+  torch::manual_seed(0);
+  train::apply_lora(m.arch, model, lora_spec(m.arch));
+  auto adapters = train::peft_parameters(m.arch, model);
+  SafetensorsFile f((d.path / "adapter-init" / "adapter_model.safetensors").string());
+  REQUIRE(f.tensors().size() == adapters.size());
+  torch::NoGradGuard g;
+  for (auto& [name, p] : adapters) {
+    INFO(name);
+    REQUIRE(f.find(name));
+    p.copy_(read_tensor(f, name));
+  }
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("lora: 20 steps from PEFT's adapters give PEFT's losses under torch AdamW (llama with GQA, gpt2)", "[hf]") {
+  torch::set_num_threads(1);
+  for (const char* family : {"llama-gqa", "gpt2"}) {
+    INFO(family);
+    LoraFolder d(family);
+    Arch arch{};
+    train::BlockModel model = lora_model(d, &arch);
+    model->train();
+    // Only the adapters train: the optimizer's parameters are exactly them.
+    auto params = train::trainable(*model);
+    const auto adapters = train::peft_parameters(arch, model);
+    REQUIRE(params.size() == adapters.size());
+    for (const auto& p : params) {
+      bool found = false;
+      for (const auto& [name, a] : adapters) found = found || a.is_same(p);
+      CHECK(found);
+    }
+    Hyperparams hp;
+    hp.lr = 1e-3;
+    hp.weight_decay = 0.01;
+    auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+    SafetensorsFile ref((d.path / "lora_reference.safetensors").string());
+    const torch::Tensor batches = read_tensor(ref, "train_tokens"), want = read_tensor(ref, "train_losses");
+    double worst = 0;
+    for (int64_t s = 0; s < batches.size(0); ++s) {
+      train::clear_grads(params);
+      auto b = batches[s];
+      auto loss = train::BlockModelImpl::loss(model->forward(b.slice(1, 0, -1)), b.slice(1, 1));
+      loss.backward();
+      opt->step();
+      const double w = want[s].item<double>();
+      worst = std::max(worst, std::abs(loss.item<double>() - w) / std::abs(w));
+    }
+    INFO("worst relative loss difference over 20 steps = " << worst);
+    CHECK(worst < 1e-4);
+    // Frozen weights got no gradient.
+    for (const auto& [name, p] : train::hf_parameters(arch, model)) {
+      INFO(name);
+      CHECK(!p.grad().defined());
+    }
+  }
+}
+
+TEST_CASE("lora: a checkpoint holds the adapters and their optimizer state, no base weight, and restores them") {
+  torch::set_num_threads(1);
+  LoraFolder d("llama-gqa");
+  Arch arch{};
+  train::BlockModel model = lora_model(d, &arch);
+  auto params = train::trainable(*model);
+  Hyperparams hp;
+  auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+  auto tokens = torch::randint(0, 96, {2, 9}, torch::kLong);
+  train::BlockModelImpl::loss(model->forward(tokens.slice(1, 0, -1)), tokens.slice(1, 1)).backward();
+  opt->step();
+  const fs::path dir = d.path / "ckpt";
+  train::Checkpointer(dir.string()).save(1, model, *opt, nlohmann::json::object());
+  // Every tensor in the model archive is an adapter (lora_A / lora_B).
+  torch::serialize::InputArchive archive, m;
+  archive.load_from((dir / (run_files::checkpoint_stem(1) + ".pt")).string());
+  archive.read("model", m);
+  int64_t adapters = 0;
+  std::function<void(torch::serialize::InputArchive&, const std::string&)> walk =
+      [&](torch::serialize::InputArchive& a, const std::string& prefix) {
+        for (const auto& key : a.keys()) {
+          torch::serialize::InputArchive sub;
+          if (a.try_read(key, sub)) {
+            walk(sub, prefix + key + ".");
+            continue;
+          }
+          INFO(prefix + key);
+          CHECK((key == "lora_A" || key == "lora_B"));
+          ++adapters;
+        }
+      };
+  walk(m, "");
+  CHECK(adapters == static_cast<int64_t>(params.size()));
+  // A fresh model with the folder's base loads it and gives the same logits.
+  Arch arch2{};
+  train::BlockModel other = lora_model(d, &arch2);
+  auto params2 = train::trainable(*other);
+  auto opt2 = train::make_optimizer(params2, Optimizer::AdamW, hp);
+  REQUIRE(train::Checkpointer(dir.string()).load_latest(other, *opt2, [](const std::string& w) { FAIL(w); }));
+  model->eval();
+  other->eval();
+  torch::NoGradGuard g;
+  CHECK(torch::equal(model->forward(tokens), other->forward(tokens)));
+}
+
+namespace {
+
+// Runs a Python helper; its output file's tensors.
+void run_python(const std::string& args) {
+  const std::string cmd = python() + " " + args + " >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+void write_tokens(const fs::path& path, const torch::Tensor& tokens) {
+  auto t = tokens.contiguous();
+  write_safetensors(path.string(), {{"tokens", StDtype::I64, t.sizes().vec(), [t](char* dst) {
+                                       std::memcpy(dst, t.data_ptr<int64_t>(), static_cast<size_t>(t.numel()) * 8);
+                                     }}});
+}
+
+double relative_error(const torch::Tensor& ours, const torch::Tensor& theirs) {
+  REQUIRE(ours.sizes() == theirs.sizes());
+  return ((ours - theirs).abs().max() / theirs.abs().max()).item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("lora: saturn export writes adapters PEFT loads with saturn's logits, and --merge equals merge_and_unload", "[hf]") {
+  torch::set_num_threads(1);
+  for (const char* family : {"llama-gqa", "gpt2"}) {
+    INFO(family);
+    LoraFolder d(family);
+    Arch arch{};
+    train::BlockModel model = lora_model(d, &arch);  // PEFT's adapters, lora_B drawn: they change the output
+    const fs::path job = d.path / "run" / "jobs" / "j";
+    {
+      auto params = train::trainable(*model);
+      Hyperparams hp;
+      auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+      train::Checkpointer(run_files::checkpoint_dir(job.string())).save(3, model, *opt, nlohmann::json::object());
+    }
+    train::ExportSource s;
+    s.arch = arch;
+    s.config = read_hf_config(d.path.string()).config;
+    s.from_dir = d.path.string();
+    s.job_dir = job.string();
+    s.finetune = lora_spec(arch);
+    const train::Exported a = train::export_hf(s, (d.path / "adapter").string());
+    CHECK(a.adapters);
+    CHECK(fs::exists(d.path / "adapter" / "adapter_config.json"));
+    CHECK(!fs::exists(d.path / "adapter" / "model.safetensors"));
+    s.merge = true;
+    const train::Exported m = train::export_hf(s, (d.path / "merged").string());
+    CHECK(!m.adapters);
+
+    const auto tokens = torch::randint(0, 96, {2, 12}, torch::kLong);
+    write_tokens(d.path / "tokens.safetensors", tokens);
+    model->eval();
+    torch::Tensor ours;
+    {
+      torch::NoGradGuard g;
+      ours = model->forward(tokens);
+    }
+    const std::string dir = d.path.string();
+    run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' --logits '" + dir + "' '" + dir + "/adapter' '" +
+               dir + "/tokens.safetensors' '" + dir + "/peft.safetensors'");
+    SafetensorsFile peft_out(dir + "/peft.safetensors");
+    CHECK(relative_error(ours, read_tensor(peft_out, "logits")) < 1e-5);
+    run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/exported_logits.py' '" + dir + "/merged' '" + dir +
+               "/tokens.safetensors' '" + dir + "/merged.safetensors'");
+    SafetensorsFile merged_out(dir + "/merged.safetensors");
+    CHECK(relative_error(read_tensor(merged_out, "logits"), read_tensor(peft_out, "merged_logits")) < 1e-5);
+  }
+}
+
+TEST_CASE("lora: export refuses what it cannot write, in one line") {
+  train::ExportSource s;
+  s.arch = Arch::Llama;
+  s.config = default_config(Arch::Llama);
+  s.job_dir = "/nonexistent";
+  s.merge = true;
+  CHECK_THROWS_WITH(train::export_hf(s, "/tmp/unused"),
+                    "--merge: the job fine-tuned every weight (merge folds LoRA adapters in)");
+  s.merge = false;
+  s.finetune = lora_spec(Arch::Llama);
+  CHECK_THROWS_WITH(train::export_hf(s, "/tmp/unused"),
+                    "the job's LoRA adapters have no base folder to load onto (the model has no from); export "
+                    "--merge writes the whole model");
+}
