@@ -49,15 +49,18 @@ double Estimator::efficiency(Technique t, const std::string& device, bool* calib
 }
 
 std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileKey& key) const {
-  const auto cost = model_cost(shape.arch, shape.config);
+  const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
   if (!cost) return std::nullopt;
-  const double n = static_cast<double>(key.devices), P = cost->params;
+  // P: every parameter; W: those that train (all, or LoRA's adapters), the
+  // only ones with gradients and optimizer state, and the only ones FSDP
+  // shards and spilling moves: a frozen base stays whole on each device.
+  const double n = static_cast<double>(key.devices), P = cost->params, W = cost->trainable, F = P - W;
   const bool bf16 = o_.precision == Precision::Bf16 || (o_.precision == Precision::Auto && !is_cpu(key.device));
   const double state = o_.optimizer == Optimizer::AdamW ? 8 : 4;
   const double act_scale = bf16 ? 0.5 : 1.0;
   const double batch = static_cast<double>(shape.batch_size);
   double largest = 0;
-  for (double b : cost->block_params) largest = std::max(largest, b);
+  for (double b : cost->block_trainable) largest = std::max(largest, b);
   MemoryUse m;
   switch (key.technique) {
     case Technique::Single:
@@ -65,17 +68,17 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       // A fused group holds K models (and K batches of activations).
       const double k = knob(key.knobs, "k", 1);
       m.weights = k * (4 * P + (bf16 ? 2 * P : 0));  // float32 master + autocast's bf16 copies
-      m.gradients = k * 4 * P;
-      m.optimizer = k * state * P;
+      m.gradients = k * 4 * W;
+      m.optimizer = k * state * W;
       m.activations = k * act_scale * cost->activation_bytes * batch;
       break;
     }
     case Technique::Ddp:
       m.weights = 4 * P + (bf16 ? 2 * P : 0);
-      m.gradients = 4 * P;
-      m.optimizer = state * P;
+      m.gradients = 4 * W;
+      m.optimizer = state * W;
       m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
-      m.buffers = 4 * std::min(P, double(1 << 24));  // one flattened all-reduce bucket
+      m.buffers = 4 * std::min(W, double(1 << 24));  // one flattened all-reduce bucket
       break;
     case Technique::Fsdp: {
       // Shards of everything, plus one block gathered in full (two while the
@@ -84,9 +87,9 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       // activations; without, every block's.
       const bool offload = knob(key.knobs, "offload", 0) != 0;
       const double blocks = static_cast<double>(std::max<size_t>(1, cost->block_params.size()));
-      m.weights = (offload ? 0 : 4 * P / n) + 2 * 4 * largest;
-      m.gradients = (offload ? 0 : 4 * P / n) + 4 * largest;
-      m.optimizer = offload ? 0 : state * P / n;
+      m.weights = 4 * F + (offload ? 0 : 4 * W / n) + 2 * 4 * largest;
+      m.gradients = (offload ? 0 : 4 * W / n) + 4 * largest;
+      m.optimizer = offload ? 0 : state * W / n;
       m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
       if (knob(key.knobs, "recompute", 1) != 0) m.activations *= 2.0 / blocks;
       break;
@@ -95,8 +98,8 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       // One stage of blocks per device; the activations of every micro-batch
       // in flight (GPipe), or of at most n of the M (1F1B, the first stage).
       m.weights = 4 * P / n + 2 * 4 * largest;
-      m.gradients = 4 * P / n + 4 * largest;
-      m.optimizer = state * P / n + state * largest;
+      m.gradients = 4 * W / n + 4 * largest;
+      m.optimizer = state * W / n + state * largest;
       m.activations = act_scale * cost->activation_bytes * batch / n;
       const double micro = knob(key.knobs, "micro", 4 * n);
       if (knob_value(key.knobs, "schedule") != "gpipe") m.activations *= std::min(n, micro) / micro;
@@ -105,7 +108,7 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
     case Technique::Spill: {
       // Blocks live in host memory; a group and the prefetched next one on the device.
       const double group = knob(key.knobs, "group", 1) * largest;
-      m.weights = 2 * 4 * group;
+      m.weights = 4 * F + 2 * 4 * group;
       m.gradients = 2 * 4 * group;
       m.optimizer = 0;  // updated on the host
       // Boundary activations of every group, and one group's full activations (recompute).
@@ -118,10 +121,11 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
 }
 
 std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const ProfileKey& key) const {
-  const auto cost = model_cost(shape.arch, shape.config);
+  const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
   const GpuModel* dev = o_.catalog->find(key.device);
   if (!cost || !dev) return std::nullopt;
-  const double n = static_cast<double>(key.devices), P = cost->params;
+  // Only the trainable parameters (W) are reduced, gathered or copied.
+  const double n = static_cast<double>(key.devices), P = cost->trainable;
   const bool bf16 = o_.precision == Precision::Bf16 || (o_.precision == Precision::Auto && !is_cpu(key.device));
   double peak = bf16 ? dev->bf16_flops : dev->fp32_flops;
   if (is_cpu(key.device)) peak *= static_cast<double>(std::max<int64_t>(key.threads, 1));
@@ -179,7 +183,7 @@ std::optional<ProfileEntry> Estimator::estimate(const JobShape& shape, const Pro
     e.feasible = false;
     e.reason = std::string(technique_name(key.technique)) + " needs at least 2 devices";
   } else if (key.technique == Technique::Pipeline &&
-             key.devices > static_cast<int64_t>(model_cost(shape.arch, shape.config)->block_params.size())) {
+             key.devices > static_cast<int64_t>(model_cost(shape.arch, shape.config, shape.finetune)->block_params.size())) {
     e.feasible = false;
     e.reason = "more pipeline stages than the model has blocks";
   } else if (mem->total() > static_cast<double>(budget)) {

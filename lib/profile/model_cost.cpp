@@ -186,18 +186,150 @@ ModelCost resnet(const Config& c) {
   return m;
 }
 
+// One projection of a block, under its Hugging Face name.
+struct Projection {
+  const char* name;
+  double in, out;
+};
+
+std::vector<Projection> projections(Arch arch, const Config& c) {
+  const double w = d(c.integer("width"));
+  if (arch == Arch::Gpt) {
+    const double h = d(c.integer("mlp_ratio")) * w;
+    return {{"c_attn", w, 3 * w}, {"c_proj", w, w}, {"c_fc", w, h}, {"c_proj", h, w}};
+  }
+  const double q = d(c.integer("heads")) * d(llama_head_dim(c)), kv = d(llama_kv_heads(c)) * d(llama_head_dim(c)),
+               I = d(llama_intermediate(c));
+  return {{"q_proj", w, q},     {"k_proj", w, kv},  {"v_proj", w, kv},  {"o_proj", q, w},
+          {"gate_proj", w, I},  {"up_proj", w, I},  {"down_proj", I, w}};
+}
+
+// `full` (the model's cost when every weight trains) under LoRA.
+ModelCost lora(Arch arch, const Config& c, const FinetuneSpec& f, ModelCost m) {
+  const double L = d(c.integer("layers")), w = d(c.integer("width")), V = d(c.integer("vocab")),
+               T = d(c.integer("seq_len")), r = d(f.lora.rank);
+  const bool emb = f.lora.train_embeddings, tied = c.flag("tied_head");
+  auto targeted = [&](const std::string& name) {
+    return std::find(f.lora.targets.begin(), f.lora.targets.end(), name) != f.lora.targets.end();
+  };
+  double adapter = 0;  // parameters per layer
+  for (const auto& p : projections(arch, c))
+    if (targeted(p.name)) adapter += r * (p.in + p.out);
+  m.block_trainable.assign(m.block_params.size(), 0);
+  if (emb) m.block_trainable.front() = V * w;  // a tied head shares it
+  for (size_t b = 1; b + 1 < m.block_params.size(); ++b) {
+    m.block_params[b] += adapter;
+    m.block_trainable[b] = adapter;
+  }
+  m.params = m.trainable = 0;
+  for (double p : m.block_params) m.params += p;
+  for (double p : m.block_trainable) m.trainable += p;
+  // The base: forward and the activations' gradients; the adapters: all three.
+  m.flops_per_sample = 2 * (m.flops_per_sample / 3) + 3 * T * L * 2 * adapter;
+  // Kept per token (floats), following which tensors need a gradient: the
+  // embedding's output does only when the embedding trains, a frozen
+  // projection's output when its input does or it has an adapter. A frozen
+  // norm keeps its input and statistics where its input needs a gradient,
+  // not its normalised input; a frozen projection keeps nothing, its input
+  // stays only for an adapter (or, with adapter dropout, the dropped input
+  // and, where the input needs a gradient, the mask). Each adapter keeps A's
+  // output (rank).
+  const bool drop = f.lora.dropout > 0;
+  // What an adapter on a projection with input width `in` keeps beyond its
+  // input, and whether its input is kept.
+  auto adapter_keeps = [&](double in, bool in_grad) { return r + (drop ? in + (in_grad ? in : 0) : 0); };
+  double kept = 0;
+  bool grad = emb;  // the block input's
+  if (arch == Arch::Llama) {
+    const double H = d(c.integer("heads")), KV = d(llama_kv_heads(c)), hd = d(llama_head_dim(c)),
+                 I = d(llama_intermediate(c));
+    const double q = H * hd, kv = KV * hd;
+    for (int64_t layer = 0; layer < c.integer("layers"); ++layer) {
+      if (grad) kept += w + 1;  // RMSNorm: input, rsqrt
+      bool any = false, qkv_grad = false;
+      for (const char* p : {"q_proj", "k_proj", "v_proj"})
+        if (targeted(p)) {
+          kept += adapter_keeps(w, grad);
+          any = true;
+        }
+      if (any && !drop) kept += w;  // the norm's output, the adapters' input
+      qkv_grad = grad || any;
+      if (qkv_grad) kept += attention_saved(q, KV == H ? kv : q, H, T, false);
+      bool o_grad = qkv_grad;
+      if (targeted("o_proj")) {
+        kept += adapter_keeps(q, qkv_grad) + (!drop && !qkv_grad ? q : 0);  // attention's output, kept by it when it needs a gradient
+        o_grad = true;
+      }
+      const bool x1 = grad || o_grad;
+      if (x1) kept += w + 1;
+      const bool gate = x1 || targeted("gate_proj"), up = x1 || targeted("up_proj");
+      if (targeted("gate_proj")) kept += adapter_keeps(w, x1);
+      if (targeted("up_proj")) kept += adapter_keeps(w, x1);
+      if ((targeted("gate_proj") || targeted("up_proj")) && !drop) kept += w;
+      if (gate) kept += 2 * I;  // SiLU's input, and up's output for the product's gradient
+      if (up) kept += I;        // SiLU's output, for the product's gradient
+      const bool p_grad = gate || up;
+      if (targeted("down_proj")) kept += adapter_keeps(I, p_grad) + (drop ? 0 : I);
+      grad = x1 || p_grad || targeted("down_proj");
+    }
+    if (grad) kept += w + 1;
+    kept += V + (tied && emb ? w : 0);
+  } else {
+    const double H = d(c.integer("heads")), h = d(c.integer("mlp_ratio")) * w;
+    const bool dropout = c.number("dropout") > 0;
+    if (dropout && emb) kept += w;  // the embeddings' dropout mask
+    for (int64_t layer = 0; layer < c.integer("layers"); ++layer) {
+      if (grad) kept += w + 2;  // LayerNorm: input, mean, rstd
+      if (targeted("c_attn")) kept += adapter_keeps(w, grad) + (drop ? 0 : w);
+      const bool qkv = grad || targeted("c_attn");
+      // Attention's inputs, state and output (with dropout, but for the
+      // transposed copy of its output, which only an adapter keeps).
+      if (qkv) kept += dropout ? attention_saved(w, w, H, T, true) - w : attention_saved(w, w, H, T, false);
+      if (targeted("c_proj")) kept += adapter_keeps(w, qkv) + (!drop && (dropout || !qkv) ? w : 0);
+      const bool a = qkv || targeted("c_proj");
+      if (dropout && a) kept += w;
+      const bool x1 = grad || a;
+      if (x1) kept += w + 2;
+      if (targeted("c_fc")) kept += adapter_keeps(w, x1) + (drop ? 0 : w);
+      const bool fc = x1 || targeted("c_fc");
+      if (fc) kept += h;  // gelu's input
+      if (targeted("c_proj")) kept += adapter_keeps(h, fc) + (drop ? 0 : h);
+      const bool mlp = fc || targeted("c_proj");
+      if (dropout && mlp) kept += w;
+      grad = x1 || mlp;
+    }
+    if (grad) kept += w + 2;
+    kept += V + (tied && emb ? w : 0);
+  }
+  m.activation_bytes = 4 * T * kept;
+  return m;
+}
+
+std::optional<ModelCost> full_cost(Arch arch, const Config& config) {
+  std::optional<ModelCost> m;
+  switch (arch) {
+    case Arch::Gpt: m = gpt(config); break;
+    case Arch::Vit: m = vit(config); break;
+    case Arch::Mlp: m = mlp(config); break;
+    case Arch::Resnet: m = resnet(config); break;
+    case Arch::Torchscript: return std::nullopt;
+    case Arch::Llama: m = llama(config); break;
+  }
+  if (m) {
+    m->trainable = m->params;
+    m->block_trainable = m->block_params;
+  }
+  return m;
+}
+
 }  // namespace
 
-std::optional<ModelCost> model_cost(Arch arch, const Config& config) {
-  switch (arch) {
-    case Arch::Gpt: return gpt(config);
-    case Arch::Vit: return vit(config);
-    case Arch::Mlp: return mlp(config);
-    case Arch::Resnet: return resnet(config);
-    case Arch::Torchscript: return std::nullopt;
-    case Arch::Llama: return llama(config);
-  }
-  return std::nullopt;
+std::optional<ModelCost> model_cost(Arch arch, const Config& config) { return full_cost(arch, config); }
+
+std::optional<ModelCost> model_cost(Arch arch, const Config& config, const FinetuneSpec& finetune) {
+  auto m = full_cost(arch, config);
+  if (m && finetune.lora_on() && lora_supported(arch)) return lora(arch, config, finetune, *m);
+  return m;
 }
 
 }  // namespace saturn

@@ -60,8 +60,9 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
   for (size_t s = 0; s < jobs.shapes.size(); ++s) {
     const JobShape& shape = jobs.shapes[s];
     const Job& first = jobs.jobs[shape.jobs.front()];
-    const auto cost = model_cost(shape.arch, shape.config);
-    const double state_bytes = cost ? cost->params * (4 + (w.train.optimizer == Optimizer::AdamW ? 8 : 4)) : 0;
+    // A checkpoint: the trained parameters and their optimizer state (a LoRA job's adapters only).
+    const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
+    const double state_bytes = cost ? cost->trainable * (4 + (w.train.optimizer == Optimizer::AdamW ? 8 : 4)) : 0;
     for (size_t g = 0; g < groups.size(); ++g) {
       EstimateOptions go = eo;
       go.memory_budget = groups[g].memory;

@@ -4,8 +4,10 @@
                              intermediate 5504, vocab 32000; LAYERS 20 is 1.07B parameters), float32
   load DIR                   seconds for transformers' AutoModelForCausalLM.from_pretrained (float32)
   tokenize TOKENIZER TEXT    seconds and MB/s for tokenizers' Tokenizer.encode on one thread
-  step DIR BATCH STEPS       median seconds per AdamW step of the folder's model in PyTorch eager,
-                             one thread, random tokens [BATCH, max_position_embeddings]
+  step DIR BATCH STEPS [RANK]  median seconds per AdamW step of the folder's model in PyTorch eager,
+                             one thread, random tokens [BATCH, max_position_embeddings], and the
+                             process's peak RSS; with RANK, peft LoRA adapters of that rank
+                             (lora_alpha 2 RANK) on every projection
 """
 import json
 import os
@@ -49,9 +51,15 @@ def main():
         folder, batch, steps = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).train()
         seq, vocab = model.config.max_position_embeddings, model.config.vocab_size
+        if len(sys.argv) > 5:
+            import peft
+            rank = int(sys.argv[5])
+            model = peft.get_peft_model(model, peft.LoraConfig(
+                r=rank, lora_alpha=2 * rank, lora_dropout=0.0,
+                target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])).train()
         torch.manual_seed(0)
         tokens = torch.randint(0, vocab, (batch, seq + 1))
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
         times = []
         for s in range(steps + 3):
             t0 = time.perf_counter()
@@ -63,7 +71,9 @@ def main():
             if s >= 3:
                 times.append(time.perf_counter() - t0)
         times.sort()
-        print(json.dumps({"step_s": times[len(times) // 2]}))
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"step_s": times[len(times) // 2], "peak_rss_mb": peak}))
 
 
 if __name__ == "__main__":

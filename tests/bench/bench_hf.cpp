@@ -3,8 +3,10 @@
 //   load DIR                 time to build the model of a Hugging Face folder and load
 //                            its safetensors (float32), and the peak RSS growth while loading
 //   tokenize TOKENIZER TEXT  encode TEXT once on one thread: seconds and MB/s
-//   step DIR BATCH STEPS     median seconds per AdamW training step of the folder's
-//                            model on random tokens [BATCH, seq_len], one thread
+//   step DIR BATCH STEPS [RANK]  median seconds per AdamW training step of the folder's
+//                            model on random tokens [BATCH, seq_len], one thread, and the
+//                            process's peak RSS; with RANK, LoRA adapters of that rank
+//                            (alpha 2 RANK) on every projection, the base frozen
 //   activations DIR BATCH    bytes the forward pass and loss keep for backward (malloc's
 //                            in-use bytes before and after, graph alive) against model_cost's
 #include <malloc.h>
@@ -25,6 +27,7 @@
 #include "tokenize/tokenizer.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
+#include "train/models/lora.h"
 #include "train/optim.h"
 #include "train/techniques/technique.h"
 
@@ -74,11 +77,18 @@ int tokenize(const std::string& tokenizer, const std::string& text_path) {
   return 0;
 }
 
-int step(const std::string& dir, int64_t batch, int64_t steps) {
+int step(const std::string& dir, int64_t batch, int64_t steps, int64_t rank) {
   torch::set_num_threads(1);
   const HfModel m = read_hf_config(dir);
-  train::BlockModel model = train::build_model(m.arch, m.config, "");
+  train::BlockModel model = train::build_model(m.arch, m.config, "", /*init=*/false);
   train::load_pretrained(m.arch, model, dir);
+  if (rank > 0) {
+    FinetuneSpec f;
+    f.method = FinetuneMethod::Lora;
+    f.lora.rank = rank;
+    f.lora.alpha = 2.0 * static_cast<double>(rank);
+    train::apply_lora(m.arch, model, with_default_targets(f, m.arch));
+  }
   model->train();
   Hyperparams hp;
   hp.lr = 1e-4;
@@ -97,7 +107,10 @@ int step(const std::string& dir, int64_t batch, int64_t steps) {
     if (s >= 3) times.push_back(seconds_since(t0));  // after 3 warm-up steps
   }
   std::sort(times.begin(), times.end());
-  std::cout << "{\"step_s\": " << times[times.size() / 2] << "}\n";
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  std::cout << "{\"step_s\": " << times[times.size() / 2] << ", \"peak_rss_mb\": " << static_cast<double>(ru.ru_maxrss) / 1024
+            << "}\n";
   return 0;
 }
 
@@ -131,12 +144,13 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "load" && argc == 3) return load(argv[2]);
     if (mode == "tokenize" && argc == 4) return tokenize(argv[2], argv[3]);
-    if (mode == "step" && argc == 5) return step(argv[2], std::stoll(argv[3]), std::stoll(argv[4]));
+    if (mode == "step" && (argc == 5 || argc == 6))
+      return step(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), argc == 6 ? std::stoll(argv[5]) : 0);
     if (mode == "activations" && argc == 4) return activations(argv[2], std::stoll(argv[3]));
   } catch (const std::exception& e) {
     std::cerr << "saturn_bench_hf: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: saturn_bench_hf load DIR | tokenize TOKENIZER TEXT | step DIR BATCH STEPS\n";
+  std::cerr << "usage: saturn_bench_hf load DIR | tokenize TOKENIZER TEXT | step DIR BATCH STEPS [RANK] | activations DIR BATCH\n";
   return 64;
 }

@@ -124,5 +124,23 @@ assert m["mistral-7b"]["config"]["sliding_window"] == 4096 and m["mistral-7b"]["
 assert m["qwen2.5-7b"]["config"]["qkv_bias"] is True and m["qwen2.5-7b"]["config"]["rope_theta"] == 1e6
 PY
 
+# 7. The same models with LoRA (rank 16): the 7-8B jobs need less GPU time
+#    (no weight gradients for the frozen base, no optimizer state for it,
+#    adapter-sized all-reduces) and the workload finishes far sooner.
+mkdir -p "$tmp/hfl" && cp -r "$src/workloads/hf" "$tmp/hfl/"
+{ cat "$src/workloads/hf-plan.yaml"; printf 'finetune: {method: lora, lora: {rank: 16, alpha: 32}}\n'; } >"$tmp/hfl/lora.yaml"
+expect 0 "$saturn" plan "$tmp/hfl/lora.yaml" --store "$tmp/hf.db" --run-dir "$tmp/hfl/run" --json
+cp "$tmp/out" "$tmp/hfl/lora.json"
+expect 0 "$saturn" plan "$src/workloads/hf-plan.yaml" --store "$tmp/hf.db" --run-dir "$tmp/hf2" --json
+python3 - "$tmp/out" "$tmp/hfl/lora.json" <<'PY' && ok || bad "hf-plan LoRA vs full: $(head -c 900 "$tmp/hfl/lora.json")"
+import json, sys
+full, lora = (json.load(open(p)) for p in sys.argv[1:3])
+def gpu_seconds(plan):
+    return sum(j["devices"] * (j["end_s"] - j["start_s"]) for j in plan["jobs"] if not j["job"].startswith("gpt2-xl/"))
+assert len(lora["jobs"]) == 8, lora["jobs"]
+assert gpu_seconds(lora) < 0.7 * gpu_seconds(full), (gpu_seconds(lora), gpu_seconds(full))
+assert lora["makespan_s"] < 0.7 * full["makespan_s"], (lora["makespan_s"], full["makespan_s"])
+PY
+
 echo "plan: $pass passed, $fail failed"
 [ "$fail" = 0 ]

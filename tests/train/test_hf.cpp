@@ -25,6 +25,7 @@
 #include "train/hf_export.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
+#include "train/models/lora.h"
 #include "train/optim.h"
 #include "train/techniques/technique.h"
 
@@ -292,9 +293,10 @@ int64_t malloc_in_use() {
 
 // What a training forward and its loss keep for backward, per sample: the
 // growth of malloc's in-use bytes from `small` to `large` samples.
-double kept_per_sample(Arch arch, const Config& c, int64_t small, int64_t large) {
+double kept_per_sample(Arch arch, const Config& c, int64_t small, int64_t large, const FinetuneSpec& ft = {}) {
   torch::manual_seed(0);
   train::BlockModel model = train::build_model(arch, c, "");
+  train::apply_lora(arch, model, ft);
   model->train();
   auto kept = [&](int64_t batch) {
     torch::Tensor in, target;
@@ -349,6 +351,51 @@ TEST_CASE("model_cost: activation bytes per sample are what the forward pass kee
     const auto& [arch, c] = ac;
     INFO(name);
     const double measured = kept_per_sample(arch, c, 4, 12), estimated = model_cost(arch, c)->activation_bytes;
+    INFO("measured " << measured << " bytes per sample, model_cost " << estimated);
+    CHECK(estimated / measured == Approx(1.0).epsilon(0.01));
+  }
+}
+
+TEST_CASE("model_cost: under LoRA, activation bytes per sample are what the forward pass keeps (gpt, llama)") {
+  torch::set_num_threads(1);
+  struct Case {
+    std::string name;
+    Arch arch;
+    Config config;
+    FinetuneSpec ft;
+  };
+  auto lora = [](Arch a, std::vector<std::string> targets, double dropout, bool embeddings) {
+    FinetuneSpec f;
+    f.method = FinetuneMethod::Lora;
+    f.lora.rank = 8;
+    f.lora.targets = std::move(targets);
+    f.lora.dropout = dropout;
+    f.lora.train_embeddings = embeddings;
+    return with_default_targets(f, a);
+  };
+  Config llama = default_config(Arch::Llama);
+  llama.set("kv_heads", int64_t(2));
+  llama.set("seq_len", int64_t(256));
+  Config gpt = default_config(Arch::Gpt);
+  gpt.set("seq_len", int64_t(256));
+  Config gpt_untied = gpt;
+  gpt_untied.set("tied_head", false);
+  Config gpt_dropout = gpt;
+  gpt_dropout.set("dropout", 0.1);
+  std::vector<Case> cases = {
+      {"llama, every projection", Arch::Llama, llama, lora(Arch::Llama, {}, 0, false)},
+      {"llama, q and v, dropout", Arch::Llama, llama, lora(Arch::Llama, {"q_proj", "v_proj"}, 0.1, false)},
+      {"llama, up and down, embeddings", Arch::Llama, llama, lora(Arch::Llama, {"up_proj", "down_proj"}, 0, true)},
+      {"gpt, every projection", Arch::Gpt, gpt, lora(Arch::Gpt, {}, 0, false)},
+      {"gpt tied, c_attn, embeddings", Arch::Gpt, gpt, lora(Arch::Gpt, {"c_attn"}, 0, true)},
+      {"gpt untied, c_fc, dropout", Arch::Gpt, gpt_untied, lora(Arch::Gpt, {"c_fc"}, 0.1, false)},
+      {"gpt with dropout, c_proj", Arch::Gpt, gpt_dropout, lora(Arch::Gpt, {"c_proj"}, 0, false)},
+      {"gpt with dropout, every projection, embeddings", Arch::Gpt, gpt_dropout, lora(Arch::Gpt, {}, 0, true)},
+  };
+  for (const auto& k : cases) {
+    INFO(k.name);
+    const double measured = kept_per_sample(k.arch, k.config, 4, 12, k.ft);
+    const double estimated = model_cost(k.arch, k.config, k.ft)->activation_bytes;
     INFO("measured " << measured << " bytes per sample, model_cost " << estimated);
     CHECK(estimated / measured == Approx(1.0).epsilon(0.01));
   }

@@ -16,6 +16,7 @@
 #include "train/pipeline.h"
 #include "train/sharded_model.h"
 #include "train/models/build.h"
+#include "train/models/lora.h"
 #include "train/optim.h"
 #include "train/precision.h"
 
@@ -419,6 +420,47 @@ TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and opti
         std::fprintf(stderr, "rank %d: full %lld, shard %lld, grads %lld, state %lld, resident %lld\n", c.rank(),
                      (long long)full_bytes, (long long)f.shard_bytes(), (long long)grads, (long long)state,
                      (long long)resident);
+      return ok;
+    }));
+  }
+}
+
+TEST_CASE("fsdp with LoRA: each rank's shards, gradients and optimizer state are 1/N of the adapters alone") {
+  for (int world : {2, 3}) {
+    CAPTURE(world);
+    CHECK(on_ranks(world, [world](Communicator& c) {
+      torch::manual_seed(0);
+      auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(2)}, {"width", int64_t(32)},
+                                                            {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
+                                                            {"vocab", int64_t(64)}}), "");
+      FinetuneSpec ft;
+      ft.method = FinetuneMethod::Lora;
+      ft.lora.rank = 4;
+      apply_lora(Arch::Gpt, m, with_default_targets(ft, Arch::Gpt));
+      int64_t adapter_bytes = 0;
+      for (auto& p : m->parameters())
+        if (p.requires_grad()) adapter_bytes += p.numel() * 4;
+      ShardOptions so;
+      so.comm = &c;
+      ShardedModel f(m, so);
+      auto opt = make_optimizer(f.shards(), Optimizer::AdamW, Hyperparams{});
+      auto loss = BlockModelImpl::loss(f.forward(torch::randint(64, {4, 16})), torch::randint(64, {4, 16}));
+      loss.backward();
+      f.finish_backward();
+      opt->step();
+      int64_t grads = 0, state = 0;
+      for (const auto& s : f.shards())
+        if (s.grad().defined()) grads += s.grad().numel() * 4;
+      for (const auto& [key, st] : opt->state()) {
+        auto* a = dynamic_cast<torch::optim::AdamWParamState*>(st.get());
+        state += (a->exp_avg().numel() + a->exp_avg_sq().numel()) * 4;
+      }
+      const int64_t pad = static_cast<int64_t>(m->size()) * 4 * world;
+      bool ok = f.shard_bytes() >= adapter_bytes / world && f.shard_bytes() <= adapter_bytes / world + pad;
+      ok = ok && grads == f.shard_bytes() && state == 2 * f.shard_bytes();
+      if (!ok)
+        std::fprintf(stderr, "rank %d: adapters %lld, shard %lld, grads %lld, state %lld\n", c.rank(),
+                     (long long)adapter_bytes, (long long)f.shard_bytes(), (long long)grads, (long long)state);
       return ok;
     }));
   }

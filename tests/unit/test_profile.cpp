@@ -327,3 +327,37 @@ TEST_CASE("model cost: the shipped config.json files (workloads/hf) give Hugging
     CHECK(model_cost(m.arch, m.config)->params == params);
   }
 }
+
+TEST_CASE("estimator: LoRA of Llama-3-8B fits one H100-80GB where full fine-tuning needs FSDP, and steps faster") {
+  const HfModel m = read_hf_config(SATURN_SOURCE_DIR "/workloads/hf/llama-3-8b");
+  JobShape full;
+  full.arch = m.arch;
+  full.config = m.config;
+  full.config.set("seq_len", int64_t(2048));
+  full.batch_size = 2;  // activations of 2 x 2048 tokens fit beside the base
+  full.hash = "full";
+  JobShape lora = full;
+  lora.hash = "lora";
+  lora.finetune.method = FinetuneMethod::Lora;
+  lora.finetune.lora.rank = 16;
+  lora.finetune = with_default_targets(lora.finetune, m.arch);
+  // PEFT's print_trainable_parameters for r=16 on every projection.
+  const ModelCost c = *model_cost(lora.arch, lora.config, lora.finetune);
+  CHECK(c.trainable == 41943040.0);
+  CHECK(c.params == 8030261248.0 + 41943040.0);
+  EstimateOptions o;
+  o.precision = Precision::Bf16;
+  const Estimator est(o, {}, {});
+  auto key = [](const char* shape, Technique t, int64_t n) { return ProfileKey{shape, t, "", "H100-80GB", n, 0}; };
+  CHECK_FALSE(est.estimate(full, key("full", Technique::Single, 1))->feasible);
+  CHECK(est.estimate(lora, key("lora", Technique::Single, 1))->feasible);
+  CHECK(est.estimate(full, key("full", Technique::Fsdp, 4))->feasible);
+  // Gradients and optimizer state are the adapters' alone.
+  const auto lm = est.memory(lora, key("lora", Technique::Single, 1));
+  CHECK(lm->optimizer == Approx(8 * 41943040.0));
+  CHECK(lm->gradients == Approx(4 * 41943040.0));
+  // No weight gradients for the frozen base: about 2/3 of the work.
+  const double tl = *est.ideal_step_time(lora, key("lora", Technique::Single, 1)),
+               tf = *est.ideal_step_time(full, key("full", Technique::Single, 1));
+  CHECK(tl / tf == Approx(2.0 / 3).epsilon(0.02));
+}
