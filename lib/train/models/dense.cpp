@@ -27,10 +27,11 @@ void DenseImpl::add_lora(int64_t rank, double alpha, double dropout) {
   lora_dropout_ = dropout;
 }
 
-// PEFT's order: B(A(dropout(x))) * scaling, added to the base output.
-torch::Tensor DenseImpl::lora(const torch::Tensor& x) {
+// y += scaling B(A(dropout(x))), PEFT's sum, in place: the base output is
+// kept by nothing, so one kernel adds the scaled adapter output to it.
+void DenseImpl::adapt(torch::Tensor& y, const torch::Tensor& x) {
   const auto h = lora_dropout_ > 0 && is_training() ? torch::dropout(x, lora_dropout_, true) : x;
-  return torch::nn::functional::linear(torch::nn::functional::linear(h, lora_A), lora_B) * lora_scale_;
+  y.add_(torch::nn::functional::linear(torch::nn::functional::linear(h, lora_A), lora_B), lora_scale_);
 }
 
 TableImpl::TableImpl(int64_t rows, int64_t width, bool init) {

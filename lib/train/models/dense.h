@@ -22,7 +22,8 @@ class DenseImpl : public torch::nn::Module {
   DenseImpl(int64_t in, int64_t out, bool bias, bool init);
   torch::Tensor forward(const torch::Tensor& x) {
     auto y = torch::nn::functional::linear(x, weight, bias);
-    return lora_A.defined() ? y + lora(x) : y;
+    if (lora_A.defined()) adapt(y, x);
+    return y;
   }
   // Freezes weight and bias and adds an adapter: A drawn as a Linear's
   // weight (kaiming-uniform, a = sqrt(5)), B zeros, so the output is
@@ -32,7 +33,7 @@ class DenseImpl : public torch::nn::Module {
   torch::Tensor lora_A, lora_B;  // undefined without an adapter
 
  private:
-  torch::Tensor lora(const torch::Tensor& x);
+  void adapt(torch::Tensor& y, const torch::Tensor& x);  // y += the adapter's output
   double lora_scale_ = 0, lora_dropout_ = 0;
 };
 TORCH_MODULE(Dense);
