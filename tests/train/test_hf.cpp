@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "../unit/temp_dir.h"
+#include "reference_files.h"
 #include "core/error.h"
 #include "core/hf_config.h"
 #include "core/run_files.h"
@@ -31,6 +32,8 @@
 
 namespace fs = std::filesystem;
 using namespace saturn;
+using saturn::test::read_tensor;
+using saturn::test::test_python;
 
 namespace {
 
@@ -39,25 +42,13 @@ struct Folder {
   Folder(const std::string& family, int64_t shard) {
     path = fs::temp_directory_path() / ("saturn-hf-" + family + "-" + std::to_string(::getpid()) + "-" + std::to_string(shard));
     fs::remove_all(path);
-    const char* py = std::getenv("SATURN_PYTHON");
-    const std::string cmd = std::string("'") + (py && *py ? py : "python3") + "' '" SATURN_SOURCE_DIR "/tests/train/hf/reference.py' " +
+    const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/reference.py' " +
                             family + " '" + path.string() + "'" + (shard ? " --shard " + std::to_string(shard) : "") + " >/dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
   }
   ~Folder() { fs::remove_all(path); }
 };
 
-torch::Tensor to_tensor(const SafetensorsFile& f, const std::string& name) {
-  const StTensor& t = *f.find(name);
-  if (t.dtype == StDtype::I64 || t.dtype == StDtype::F64) {
-    auto out = torch::empty(t.shape, t.dtype == StDtype::I64 ? torch::kLong : torch::kDouble);
-    std::memcpy(out.data_ptr(), f.bytes(t).data(), f.bytes(t).size());
-    return out;
-  }
-  auto out = torch::empty(t.shape, torch::kFloat);
-  f.read_f32(t, out.data_ptr<float>());
-  return out;
-}
 
 // The folder's model in saturn, its logits on the reference tokens, and
 // transformers' logits.
@@ -74,7 +65,7 @@ std::pair<torch::Tensor, torch::Tensor> logits(const Folder& d) {
   model->eval();
   SafetensorsFile ref((d.path / "reference.safetensors").string());
   torch::NoGradGuard g;
-  return {model->forward(to_tensor(ref, "tokens")), to_tensor(ref, "logits")};
+  return {model->forward(read_tensor(ref, "tokens")), read_tensor(ref, "logits")};
 }
 
 void check_close(const torch::Tensor& ours, const torch::Tensor& theirs) {
@@ -142,7 +133,7 @@ TEST_CASE("hf: 20 steps of full fine-tuning give transformers' losses under torc
     auto params = train::trainable(*model);
     auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
     SafetensorsFile ref((d.path / "reference.safetensors").string());
-    const torch::Tensor batches = to_tensor(ref, "train_tokens"), want = to_tensor(ref, "train_losses");
+    const torch::Tensor batches = read_tensor(ref, "train_tokens"), want = read_tensor(ref, "train_losses");
     double worst = 0;
     for (int64_t s = 0; s < batches.size(0); ++s) {
       train::clear_grads(params);
@@ -206,14 +197,13 @@ torch::Tensor transformers_logits(const fs::path& folder, const torch::Tensor& t
   write_safetensors(in.string(), {{"tokens", StDtype::I64, t.sizes().vec(), [t](char* dst) {
                                      std::memcpy(dst, t.data_ptr<int64_t>(), static_cast<size_t>(t.numel()) * 8);
                                    }}});
-  const char* py = std::getenv("SATURN_PYTHON");
-  const std::string cmd = std::string("'") + (py && *py ? py : "python3") + "' '" SATURN_SOURCE_DIR
+  const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR
                           "/tests/train/hf/exported_logits.py' '" + folder.string() + "' '" + in.string() + "' '" +
                           out.string() + "' 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   SafetensorsFile f(out.string());
   *cls = f.metadata().at("class");
-  return to_tensor(f, "logits");
+  return read_tensor(f, "logits");
 }
 
 }  // namespace

@@ -21,40 +21,28 @@
 #include "train/models/lora.h"
 #include "train/optim.h"
 #include "train/techniques/technique.h"
+#include "reference_files.h"
 
 namespace fs = std::filesystem;
 using namespace saturn;
+using saturn::test::read_tensor;
+using saturn::test::test_python;
 
 namespace {
 
-std::string python() {
-  const char* py = std::getenv("SATURN_PYTHON");
-  return std::string("'") + (py && *py ? py : "python3") + "'";
-}
 
 struct LoraFolder {
   fs::path path;
   explicit LoraFolder(const std::string& family) {
     path = fs::temp_directory_path() / ("saturn-lora-" + family + "-" + std::to_string(::getpid()));
     fs::remove_all(path);
-    const std::string cmd = python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' " + family + " '" +
+    const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' " + family + " '" +
                             path.string() + "' >/dev/null 2>&1";
     REQUIRE(std::system(cmd.c_str()) == 0);
   }
   ~LoraFolder() { fs::remove_all(path); }
 };
 
-torch::Tensor read_tensor(const SafetensorsFile& f, const std::string& name) {
-  const StTensor& t = *f.find(name);
-  if (t.dtype == StDtype::I64 || t.dtype == StDtype::F64) {
-    auto out = torch::empty(t.shape, t.dtype == StDtype::I64 ? torch::kLong : torch::kDouble);
-    std::memcpy(out.data_ptr(), f.bytes(t).data(), f.bytes(t).size());
-    return out;
-  }
-  auto out = torch::empty(t.shape, torch::kFloat);
-  f.read_f32(t, out.data_ptr<float>());
-  return out;
-}
 
 FinetuneSpec lora_spec(Arch arch) {
   FinetuneSpec s;
@@ -178,7 +166,7 @@ namespace {
 
 // Runs a Python helper; its output file's tensors.
 void run_python(const std::string& args) {
-  const std::string cmd = python() + " " + args + " >/dev/null 2>&1";
+  const std::string cmd = test_python() + " " + args + " >/dev/null 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
 }
 
