@@ -1,15 +1,21 @@
 // Test helpers for the reference files the Python scripts under
-// tests/train/hf write: a safetensors tensor as a torch tensor, and the test
-// Python to run them with.
+// tests/train/hf write: a safetensors tensor as a torch tensor, the test
+// Python to run them with, and the fine-tune a reference's losses come from.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "core/hyperparams.h"
 #include "core/safetensors.h"
+#include "train/models/block_model.h"
+#include "train/optim.h"
+#include "train/techniques/technique.h"
 
 namespace saturn::test {
 
@@ -30,6 +36,30 @@ inline torch::Tensor read_tensor(const SafetensorsFile& f, const std::string& na
 inline std::string test_python() {
   const char* py = std::getenv("SATURN_PYTHON");
   return std::string("'") + (py && *py ? py : "python3") + "'";
+}
+
+// Fine-tunes `model`'s trainable parameters as the references do (torch
+// AdamW, lr 1e-3, weight decay 0.01) on `batches` [steps, batch, tokens + 1]
+// (inputs all but the last token, targets all but the first); the largest
+// relative difference of a step's loss (before its update) from `want`.
+inline double worst_loss_difference(train::BlockModel& model, const torch::Tensor& batches, const torch::Tensor& want) {
+  Hyperparams hp;
+  hp.lr = 1e-3;
+  hp.weight_decay = 0.01;
+  auto params = train::trainable(*model);
+  auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+  model->train();
+  double worst = 0;
+  for (int64_t s = 0; s < batches.size(0); ++s) {
+    train::clear_grads(params);
+    auto b = batches[s];
+    auto loss = train::BlockModelImpl::loss(model->forward(b.slice(1, 0, -1)), b.slice(1, 1));
+    loss.backward();
+    opt->step();
+    const double w = want[s].item<double>();
+    worst = std::max(worst, std::abs(loss.item<double>() - w) / std::abs(w));
+  }
+  return worst;
 }
 
 }  // namespace saturn::test

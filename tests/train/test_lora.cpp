@@ -91,22 +91,9 @@ TEST_CASE("lora: 20 steps from PEFT's adapters give PEFT's losses under torch Ad
       for (const auto& [name, a] : adapters) found = found || a.is_same(p);
       CHECK(found);
     }
-    Hyperparams hp;
-    hp.lr = 1e-3;
-    hp.weight_decay = 0.01;
-    auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
     SafetensorsFile ref((d.path / "lora_reference.safetensors").string());
-    const torch::Tensor batches = read_tensor(ref, "train_tokens"), want = read_tensor(ref, "train_losses");
-    double worst = 0;
-    for (int64_t s = 0; s < batches.size(0); ++s) {
-      train::clear_grads(params);
-      auto b = batches[s];
-      auto loss = train::BlockModelImpl::loss(model->forward(b.slice(1, 0, -1)), b.slice(1, 1));
-      loss.backward();
-      opt->step();
-      const double w = want[s].item<double>();
-      worst = std::max(worst, std::abs(loss.item<double>() - w) / std::abs(w));
-    }
+    const double worst =
+        saturn::test::worst_loss_difference(model, read_tensor(ref, "train_tokens"), read_tensor(ref, "train_losses"));
     INFO("worst relative loss difference over 20 steps = " << worst);
     CHECK(worst < 1e-4);
     // Frozen weights got no gradient.
