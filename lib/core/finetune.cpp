@@ -23,7 +23,8 @@ FinetuneSpec with_default_targets(FinetuneSpec s, Arch a) {
   return s;
 }
 
-std::optional<std::string> finetune_refuses(const FinetuneSpec& s, Technique t) {
+std::optional<std::string> job_refuses(Arch a, const FinetuneSpec& s, Technique t) {
+  if (auto why = arch_refuses(a, t)) return why;
   if (s.lora_on() && t == Technique::Fused)
     return std::string("LoRA jobs are not fused (one shared base for K adapter sets is not built); they train side by side");
   return std::nullopt;

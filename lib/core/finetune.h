@@ -49,9 +49,10 @@ const std::vector<std::string>& lora_default_targets(Arch a);
 // `s` with the default targets filled in for `a` when it names none.
 FinetuneSpec with_default_targets(FinetuneSpec s, Arch a);
 
-// Why jobs fine-tuned so cannot train under `t`, or nullopt: fused LoRA
-// groups (one shared frozen base) are not built.
-std::optional<std::string> finetune_refuses(const FinetuneSpec& s, Technique t);
+// Why a job of arch `a` fine-tuned as `s` cannot train under `t`, or
+// nullopt: arch_refuses's reasons, and fused LoRA groups (one shared frozen
+// base) are not built.
+std::optional<std::string> job_refuses(Arch a, const FinetuneSpec& s, Technique t);
 
 // Grid axes over a LoRA spec: "lora.rank", "lora.alpha", "lora.dropout".
 struct FinetuneKey {

@@ -553,25 +553,6 @@ Workload Parser::workload(const Field& root) const {
 
 }  // namespace
 
-DataSpec with_folder_tokenizer(DataSpec d, const std::string& from, const std::string& base_dir) {
-  const bool text = d.train.format == DataFormat::Text || (d.valid && d.valid->format == DataFormat::Text);
-  if (text && d.tokenizer.empty() && !from.empty()) {
-    const std::string t = from + "/tokenizer.json";
-    struct stat st {};
-    if (::stat(resolve_path(base_dir, t).c_str(), &st) == 0 && S_ISREG(st.st_mode)) d.tokenizer = t;
-  }
-  return d;
-}
-
-DataSpec Workload::data_for(const ModelSpec& m) const {
-  return with_folder_tokenizer(m.data ? *m.data : data, m.from, base_dir);
-}
-
-std::string resolve_path(const std::string& base_dir, const std::string& p) {
-  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
-  return base_dir + "/" + p;
-}
-
 Workload parse_workload(const std::string& text, const std::string& file, const std::string& base_dir,
                         const LoadOptions& options) {
   if (text.size() > kMaxWorkloadBytes)

@@ -70,7 +70,7 @@ std::vector<Trial> enumerate_trials(const Workload& w, const JobSet& jobs, const
     const JobShape& shape = jobs.shapes[s];
     for (size_t g = 0; g < groups.size(); ++g)
       for (Technique t : w.techniques) {
-        if (!engine_implements(t) || arch_refuses(shape.arch, t) || finetune_refuses(shape.finetune, t)) continue;
+        if (!engine_implements(t) || job_refuses(shape.arch, shape.finetune, t)) continue;
         for (int64_t n : technique_device_counts(t, groups[g].count)) {
           if (n > shape.batch_size) continue;  // every rank needs a sample
           for (const auto& knobs : technique_knobs(t, n, shape.batch_size, groups[g].kind == DeviceKind::Cuda,

@@ -97,9 +97,7 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           } else {
             continue;
           }
-          auto why = arch_refuses(shape.arch, t);
-          if (!why) why = finetune_refuses(shape.finetune, t);
-          if (why && row.entry.feasible) {
+          if (auto why = job_refuses(shape.arch, shape.finetune, t); why && row.entry.feasible) {
             row.entry.feasible = false;
             row.entry.reason = *why;
           }

@@ -161,11 +161,9 @@ void check_technique(const WorkerOptions& o, const ModelSpec& model) {
   if ((technique == Technique::Single || technique == Technique::Spill || fused) && world > 1)
     throw usage_error("--technique " + std::string(technique_name(*technique)) + ": takes one device, got " +
                       std::to_string(world));
-  if (technique) {
-    auto why = arch_refuses(model.arch, *technique);
-    if (!why) why = finetune_refuses(model.finetune, *technique);
-    if (why) throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
-  }
+  if (technique)
+    if (auto why = job_refuses(model.arch, model.finetune, *technique))
+      throw usage_error("--technique " + std::string(technique_name(*technique)) + ": " + *why);
   if (o.group_blocks < 1) throw usage_error("--group-blocks: expected 1 or more");
   if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
 }
