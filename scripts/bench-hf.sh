@@ -15,14 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 . scripts/lib/env.sh
+. scripts/lib/bench.sh
 py=$saturn_python
 scripts/build.sh >/dev/null
 cmake --build build --target saturn_bench_hf >/dev/null
 bench=$PWD/build/bin/saturn_bench_hf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
 
 echo "bench-hf: generating the checkpoint, the corpus and the small model ..." >&2
 "$py" scripts/bench/hf_reference.py make "$tmp/big" "${LAYERS:-20}" >"$tmp/big.json" 2>/dev/null
@@ -40,8 +39,6 @@ for i in $(seq "$runs"); do
   "$bench" step "$tmp/small" "${BATCH:-8}" 10 >>"$tmp/saturn-step"
   "$py" scripts/bench/hf_reference.py step "$tmp/small" "${BATCH:-8}" 10 2>/dev/null >>"$tmp/hf-step"
 done
-col() { while read -r l; do echo "$l" | field "$1"; done <"$2" | median; }
-ratio() { python3 -c 'import sys; print("%.2fx" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
 s_load=$(col seconds "$tmp/saturn-load") h_load=$(col seconds "$tmp/hf-load")
 peak=$(col peak_rss_growth "$tmp/saturn-load") size=$(col model_bytes "$tmp/saturn-load")

@@ -12,16 +12,13 @@ runs=${1:-3}
 rank=${RANK:-16}
 batch=${BATCH:-8}
 . scripts/lib/env.sh
+. scripts/lib/bench.sh
 py=$saturn_python
 scripts/build.sh >/dev/null
 cmake --build build --target saturn_bench_hf >/dev/null
 bench=$PWD/build/bin/saturn_bench_hf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
-col() { while read -r l; do echo "$l" | field "$1"; done <"$2" | median; }
-ratio() { python3 -c 'import sys; print("%.2fx" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
 echo "bench-lora: making the small model ..." >&2
 "$py" scripts/make-finetune-model.py "$tmp/small" >/dev/null 2>&1

@@ -9,10 +9,6 @@
 # here from the seed, as a user makes them.
 # Usage: tests/e2e/finetune.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
-has() {  # has FILE TEXT
-  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
-}
-one_line() { [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"; }
 py=${SATURN_PYTHON:-python3}
 export XDG_CACHE_HOME=$tmp/cache
 mkdir -p "$tmp/w" && cp -r "$src/workloads/data" "$src/workloads/finetune" "$tmp/w/"

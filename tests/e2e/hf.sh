@@ -8,9 +8,6 @@
 # llama3 rope scaling, mistral and gpt2; gpt2 also fused).
 # Usage: tests/e2e/hf.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
-has() {  # has FILE TEXT
-  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
-}
 py=${SATURN_PYTHON:-python3}
 "$py" "$src/tests/train/hf/reference.py" llama-gqa "$tmp/m" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
 

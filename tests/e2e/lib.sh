@@ -12,6 +12,14 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
+# has FILE TEXT: FILE contains TEXT.
+has() {
+  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
+}
+
+# one_line: $tmp/err is one line (a refusal says one thing).
+one_line() { [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"; }
+
 # expect CODE CMD...: runs CMD, checks its exit code; stdout in $tmp/out, stderr in $tmp/err.
 expect() {
   local want=$1; shift

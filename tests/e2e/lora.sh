@@ -8,10 +8,6 @@
 # onto the base and, with --merge, a model transformers loads.
 # Usage: tests/e2e/lora.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
-has() {  # has FILE TEXT
-  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
-}
-one_line() { [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "more than one line: $(cat "$tmp/err")"; }
 py=${SATURN_PYTHON:-python3}
 export XDG_CACHE_HOME=$tmp/cache
 "$py" "$src/tests/train/hf/reference.py" llama-gqa "$tmp/m" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }

@@ -4,9 +4,6 @@
 # heterogeneous nodes, and bad input refused with one line and nothing written.
 # Usage: tests/e2e/plan.sh SATURN_BINARY SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
-has() {  # has FILE TEXT
-  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
-}
 # check_plan PLAN.JSON: every job once, devices on their node and not shared
 # in time, durations positive, makespan = latest end, bound <= makespan.
 check_plan() {

@@ -4,9 +4,6 @@
 # their reasons, devices not present, estimates for the rest, bad stores.
 # Usage: tests/e2e/profile.sh SATURN_BINARY SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
-has() {  # has FILE TEXT
-  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 600 "$1")"; fi
-}
 py() { python3 -c "$1" "${@:2}"; }
 
 store=$tmp/profiles.db

@@ -7,9 +7,6 @@
 # introspection around a deliberately wrong profile; bad input.
 # Usage: tests/e2e/run.sh SATURN_BINARY SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
-has() {  # has FILE TEXT
-  if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks <$2>: $(head -c 800 "$1")"; fi
-}
 export XDG_CACHE_HOME=$tmp/cache
 export NO_COLOR=1
 q=$src/workloads/quickstart.yaml
