@@ -25,8 +25,21 @@ FinetuneSpec with_default_targets(FinetuneSpec s, Arch a) {
 
 std::optional<std::string> job_refuses(Arch a, const FinetuneSpec& s, Technique t) {
   if (auto why = arch_refuses(a, t)) return why;
-  if (s.lora_on() && t == Technique::Fused)
-    return std::string("LoRA jobs are not fused (one shared base for K adapter sets is not built); they train side by side");
+  if (s.lora_on() && s.lora.train_embeddings && t == Technique::Fused)
+    return std::string("LoRA jobs with train_embeddings are not fused (each trains its own embedding)");
+  return std::nullopt;
+}
+
+std::optional<std::string> fused_unshared(const FusedMember& a, const FusedMember& b) {
+  if (!a.finetune.lora_on() && !b.finetune.lora_on()) return std::nullopt;
+  const std::string pair = b.id + " and " + a.id;
+  if (a.finetune.lora_on() != b.finetune.lora_on())
+    return pair + " fine-tune differently (LoRA and full); a fused group trains one way";
+  if (b.from != a.from) return pair + " start from different folders; a fused LoRA group shares one base";
+  if (b.from.empty() && b.seed != a.seed)
+    return pair + " draw their random bases from different seeds; a fused LoRA group shares one base";
+  if (b.finetune.lora.rank != a.finetune.lora.rank || b.finetune.lora.targets != a.finetune.lora.targets)
+    return pair + " adapt with different ranks or targets; a fused LoRA group shares one shape";
   return std::nullopt;
 }
 

@@ -50,9 +50,21 @@ const std::vector<std::string>& lora_default_targets(Arch a);
 FinetuneSpec with_default_targets(FinetuneSpec s, Arch a);
 
 // Why a job of arch `a` fine-tuned as `s` cannot train under `t`, or
-// nullopt: arch_refuses's reasons, and fused LoRA groups (one shared frozen
-// base) are not built.
+// nullopt: arch_refuses's reasons, and fused LoRA jobs that train their
+// embedding (a fused LoRA group shares one frozen base, embedding included).
 std::optional<std::string> job_refuses(Arch a, const FinetuneSpec& s, Technique t);
+
+// A job as a fused group sees it: LoRA jobs fused share one frozen base.
+struct FusedMember {
+  std::string id;
+  FinetuneSpec finetune;
+  int64_t seed = 0;
+  std::string from;  // the pretrained folder; empty: a random base drawn from `seed`
+};
+// Why `b` cannot join `a`'s fused group (b is not LoRA while a is, or the
+// other way; another base folder, or another seed of a random base; another
+// rank or targets), or nullopt. Full fine-tuning jobs always can.
+std::optional<std::string> fused_unshared(const FusedMember& a, const FusedMember& b);
 
 // Grid axes over a LoRA spec: "lora.rank", "lora.alpha", "lora.dropout".
 struct FinetuneKey {

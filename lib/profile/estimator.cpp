@@ -52,22 +52,27 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
   const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
   if (!cost) return std::nullopt;
   // P: every parameter; W: those that train (all, or LoRA's adapters), the
-  // only ones with gradients and optimizer state, and the only ones FSDP
-  // shards and spilling moves: a frozen base stays whole on each device.
-  const double n = static_cast<double>(key.devices), P = cost->params, W = cost->trainable, F = P - W;
+  // only ones with gradients and optimizer state. FSDP shards the frozen
+  // base (P - W) too, and spilling keeps it in host memory with the rest.
+  const double n = static_cast<double>(key.devices), P = cost->params, W = cost->trainable;
   const bool bf16 = o_.precision == Precision::Bf16 || (o_.precision == Precision::Auto && !is_cpu(key.device));
   const double state = o_.optimizer == Optimizer::AdamW ? 8 : 4;
   const double act_scale = bf16 ? 0.5 : 1.0;
   const double batch = static_cast<double>(shape.batch_size);
-  double largest = 0;
-  for (double b : cost->block_trainable) largest = std::max(largest, b);
+  // The largest block: all its parameters (gathered or copied in), and its
+  // trainable ones (gradients).
+  double largest = 0, largest_trainable = 0;
+  for (double b : cost->block_params) largest = std::max(largest, b);
+  for (double b : cost->block_trainable) largest_trainable = std::max(largest_trainable, b);
   MemoryUse m;
   switch (key.technique) {
     case Technique::Single:
     case Technique::Fused: {
-      // A fused group holds K models (and K batches of activations).
+      // A fused group holds K models (and K batches of activations); fused
+      // LoRA jobs share one frozen base (P - W) and hold K adapter sets.
       const double k = knob(key.knobs, "k", 1);
-      m.weights = k * (4 * P + (bf16 ? 2 * P : 0));  // float32 master + autocast's bf16 copies
+      const double shared = shape.finetune.lora_on() ? P - W : 0;
+      m.weights = (shared + k * (P - shared)) * (bf16 ? 6 : 4);  // float32 master + autocast's bf16 copies
       m.gradients = k * 4 * W;
       m.optimizer = k * state * W;
       m.activations = k * act_scale * cost->activation_bytes * batch;
@@ -87,8 +92,8 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       // activations; without, every block's.
       const bool offload = knob(key.knobs, "offload", 0) != 0;
       const double blocks = static_cast<double>(std::max<size_t>(1, cost->block_params.size()));
-      m.weights = 4 * F + (offload ? 0 : 4 * W / n) + 2 * 4 * largest;
-      m.gradients = (offload ? 0 : 4 * W / n) + 4 * largest;
+      m.weights = (offload ? 0 : 4 * P / n) + 2 * 4 * largest;
+      m.gradients = (offload ? 0 : 4 * W / n) + 4 * largest_trainable;
       m.optimizer = offload ? 0 : state * W / n;
       m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
       if (knob(key.knobs, "recompute", 1) != 0) m.activations *= 2.0 / blocks;
@@ -98,18 +103,19 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       // One stage of blocks per device; the activations of every micro-batch
       // in flight (GPipe), or of at most n of the M (1F1B, the first stage).
       m.weights = 4 * P / n + 2 * 4 * largest;
-      m.gradients = 4 * W / n + 4 * largest;
-      m.optimizer = state * W / n + state * largest;
+      m.gradients = 4 * W / n + 4 * largest_trainable;
+      m.optimizer = state * W / n + state * largest_trainable;
       m.activations = act_scale * cost->activation_bytes * batch / n;
       const double micro = knob(key.knobs, "micro", 4 * n);
       if (knob_value(key.knobs, "schedule") != "gpipe") m.activations *= std::min(n, micro) / micro;
       break;
     }
     case Technique::Spill: {
-      // Blocks live in host memory; a group and the prefetched next one on the device.
-      const double group = knob(key.knobs, "group", 1) * largest;
-      m.weights = 4 * F + 2 * 4 * group;
-      m.gradients = 2 * 4 * group;
+      // Blocks (a frozen base too) live in host memory; a group and the
+      // prefetched next one on the device.
+      const double group = knob(key.knobs, "group", 1);
+      m.weights = 2 * 4 * group * largest;
+      m.gradients = 2 * 4 * group * largest_trainable;
       m.optimizer = 0;  // updated on the host
       // Boundary activations of every group, and one group's full activations (recompute).
       const double blocks = static_cast<double>(cost->block_params.size());
@@ -124,13 +130,14 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
   const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
   const GpuModel* dev = o_.catalog->find(key.device);
   if (!cost || !dev) return std::nullopt;
-  // Only the trainable parameters (W) are reduced, gathered or copied.
-  const double n = static_cast<double>(key.devices), P = cost->trainable;
+  // Gradients of the trainable parameters (W) are reduced or copied back;
+  // FSDP gathers and spilling copies in every parameter (P, a frozen base too).
+  const double n = static_cast<double>(key.devices), W = cost->trainable, P = cost->params;
   const bool bf16 = o_.precision == Precision::Bf16 || (o_.precision == Precision::Auto && !is_cpu(key.device));
   double peak = bf16 ? dev->bf16_flops : dev->fp32_flops;
   if (is_cpu(key.device)) peak *= static_cast<double>(std::max<int64_t>(key.threads, 1));
   const double flops = cost->flops_per_sample * static_cast<double>(shape.batch_size);
-  const double grad_bytes = 4 * P;
+  const double grad_bytes = 4 * W;
   const double link = dev->link_bandwidth, host = dev->host_bandwidth;
   switch (key.technique) {
     case Technique::Single: return flops / peak;
@@ -144,8 +151,8 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
       // gradients; recompute adds a forward pass (1/3 of the step); offload
       // moves the shard to the device twice and its gradients back once.
       const double compute = flops / (n * peak) * (knob(key.knobs, "recompute", 1) != 0 ? 4.0 / 3.0 : 1.0);
-      const double host_copies = knob(key.knobs, "offload", 0) != 0 ? 3 * 4 * P / n / host : 0;
-      return compute + 3 * (n - 1) / n * grad_bytes / link + host_copies;
+      const double host_copies = knob(key.knobs, "offload", 0) != 0 ? (2 * 4 * P + 4 * W) / n / host : 0;
+      return compute + (n - 1) / n * (2 * 4 * P + grad_bytes) / link + host_copies;
     }
     case Technique::Pipeline: {
       const double m = knob(key.knobs, "micro", 4 * n);
@@ -159,7 +166,7 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
       // its gradients come back once; copies overlap compute, recompute adds
       // a forward pass (1/3 of the step).
       const double compute = flops * (4.0 / 3.0) / peak;
-      const double copies = (2 * (bf16 ? 2.0 : 4.0) * P + 4 * P) / host;
+      const double copies = (2 * (bf16 ? 2.0 : 4.0) * P + grad_bytes) / host;
       return std::max(compute, copies);
     }
   }

@@ -60,12 +60,17 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
   }
   // Fused groups: a shape's jobs of one model, in grid order, cut into
   // consecutive groups of K (full groups only); each group one option per
-  // node, covering its K jobs.
+  // node, covering its K jobs. LoRA jobs fused share one frozen base: of a
+  // random base (no `from`), only jobs of one seed.
   for (const auto& r : rows) {
     if (r.entry.key.technique != Technique::Fused || !r.entry.feasible || !(r.runtime.total() > 0)) continue;
     const auto k = static_cast<size_t>(fused_k(r.entry.key.knobs));
-    std::map<size_t, std::vector<size_t>> by_model;
-    for (size_t j : jobs.shapes[r.shape].jobs) by_model[jobs.jobs[j].model].push_back(j);
+    std::map<std::pair<size_t, int64_t>, std::vector<size_t>> by_model;
+    for (size_t j : jobs.shapes[r.shape].jobs) {
+      const Job& job = jobs.jobs[j];
+      const bool random_base = job.finetune.lora_on() && w.models[job.model].from.empty();
+      by_model[{job.model, random_base ? job.hp.seed : 0}].push_back(j);
+    }
     for (const auto& [model, members] : by_model)
       for (size_t first = 0; first + k <= members.size(); first += k)
         for (size_t n : group_nodes[r.group]) {

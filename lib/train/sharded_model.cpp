@@ -118,33 +118,21 @@ ShardedModel::ShardedModel(BlockModel model, const ShardOptions& o)
     world_ = comm_->world();
     rank_ = comm_->rank();
   }
-  const int64_t world = world_, rank = rank_;
   for (size_t b = 0; b < model_->size(); ++b) {
     Block blk;
-    for (auto& p : model_->block(b).ptr()->parameters())
-      if (p.requires_grad()) {
-        blk.offsets.push_back(blk.numel);
-        blk.numel += p.numel();
-        blk.params.push_back(p);
-      }
-    blk.shard = (blk.numel + world - 1) / world;
-    if (!blk.params.empty()) device_ = blk.params[0].options().requires_grad(false);
-    blk.flat = torch::zeros({blk.shard * world}, device_);
-    {
-      torch::NoGradGuard g;
-      for (size_t i = 0; i < blk.params.size(); ++i)
-        blk.flat.narrow(0, blk.offsets[i], blk.params[i].numel()).copy_(blk.params[i].reshape({-1}));
-      for (size_t i = 0; i < blk.params.size(); ++i)  // the module's own copies are freed
-        blk.params[i].set_data(blk.flat.narrow(0, blk.offsets[i], blk.params[i].numel()).view(blk.params[i].sizes()));
+    for (auto& p : model_->block(b).ptr()->parameters()) {
+      Part& part = p.requires_grad() ? blk.train : blk.frozen;
+      if (!part.params.empty() && part.params[0].scalar_type() != p.scalar_type())
+        throw internal_error("sharding: a block's parameters of one kind must share a dtype");
+      part.offsets.push_back(part.numel);
+      part.numel += p.numel();
+      part.params.push_back(p);
+      if (!device_.has_device()) device_ = p.options().requires_grad(false);
     }
-    torch::Tensor mine = blk.flat.narrow(0, rank * blk.shard, blk.shard).clone();
-    if (host_shards_) {  // spilling, offload: the parameters live in host memory
-      mine = mine.to(torch::kCPU);
-      if (torch::cuda::is_available()) mine = mine.pin_memory();
-    }
-    shards_.push_back(mine.requires_grad_(true));
-    blk.gathered = !blk.params.empty();
-    if (blk.gathered) resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    shards_.push_back(take_apart(blk.train).requires_grad_(true));
+    frozen_.push_back(take_apart(blk.frozen));
+    blk.gathered = blk.train.numel + blk.frozen.numel > 0;
+    if (blk.gathered) resident_ += bytes_of(blk);
     blocks_.push_back(std::move(blk));
   }
 #ifdef SATURN_TORCH_CUDA
@@ -157,11 +145,50 @@ ShardedModel::ShardedModel(BlockModel model, const ShardOptions& o)
   peak_resident_ = 0;
 }
 
+// Moves a part's parameters into one flat buffer (the module's own copies
+// are freed) and returns this rank's slice of it, in host memory when the
+// shards live there.
+torch::Tensor ShardedModel::take_apart(Part& part) {
+  part.shard = (part.numel + world_ - 1) / world_;
+  const auto on = part.params.empty() ? device_ : part.params[0].options().requires_grad(false);
+  part.flat = torch::zeros({part.shard * world_}, on);
+  {
+    torch::NoGradGuard g;
+    for (size_t i = 0; i < part.params.size(); ++i)
+      part.flat.narrow(0, part.offsets[i], part.params[i].numel()).copy_(part.params[i].reshape({-1}));
+    bind(part);
+  }
+  torch::Tensor mine = part.flat.narrow(0, rank_ * part.shard, part.shard).clone();
+  if (host_shards_) {  // spilling, offload: the parameters live in host memory
+    mine = mine.to(torch::kCPU);
+    if (torch::cuda::is_available()) mine = mine.pin_memory();
+  }
+  return mine;
+}
+
+void ShardedModel::bind(Part& part) {
+  for (size_t i = 0; i < part.params.size(); ++i) {
+    auto& p = part.params[i];
+    p.set_data(part.flat.narrow(0, part.offsets[i], p.numel()).view(p.sizes()));
+  }
+}
+
+int64_t ShardedModel::bytes_of(const Block& blk) {
+  return blk.train.numel * static_cast<int64_t>(blk.train.flat.element_size()) +
+         blk.frozen.numel * static_cast<int64_t>(blk.frozen.flat.element_size());
+}
+
 ShardedModel::~ShardedModel() = default;
 
 int64_t ShardedModel::shard_bytes() const {
   int64_t n = 0;
   for (const auto& s : shards_) n += s.numel() * static_cast<int64_t>(s.element_size());
+  return n;
+}
+
+int64_t ShardedModel::frozen_shard_bytes() const {
+  int64_t n = 0;
+  for (const auto& s : frozen_) n += s.numel() * static_cast<int64_t>(s.element_size());
   return n;
 }
 
@@ -182,19 +209,13 @@ std::vector<size_t> ShardedModel::group_units(size_t g) const {
 
 void ShardedModel::gather_block(size_t b) {
   Block& blk = blocks_[b];
-  if (blk.params.empty()) return;
+  if (blk.train.params.empty() && blk.frozen.params.empty()) return;
   torch::NoGradGuard g;
   if (!blk.gathered) {
-    allocate_storage(blk.flat);
-    torch::Tensor shard = shards_[b].detach();
-    if (comm_) {
-      if (shard.device() != device_.device()) shard = shard.to(device_.device(), /*non_blocking=*/true);
-      comm_->all_gather(shard, blk.flat);
-    } else {
-      blk.flat.copy_(shard, /*non_blocking=*/true);
-    }
+    fill(blk.train, shards_[b].detach());
+    fill(blk.frozen, frozen_[b]);
     blk.gathered = true;
-    resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    resident_ += bytes_of(blk);
     peak_resident_ = std::max(peak_resident_, resident_);
   }
 #ifdef SATURN_TORCH_CUDA
@@ -206,22 +227,34 @@ void ShardedModel::gather_block(size_t b) {
     }
   }
 #endif
-  // (Re)bind the parameters to the buffer: a checkpoint load may have
+  // (Re)bind the parameters to the buffers: a checkpoint load may have
   // pointed them elsewhere. Their version counters stay their own.
-  for (size_t i = 0; i < blk.params.size(); ++i) {
-    auto& p = blk.params[i];
-    p.set_data(blk.flat.narrow(0, blk.offsets[i], p.numel()).view(p.sizes()));
+  bind(blk.train);
+  bind(blk.frozen);
+}
+
+// Allocates a part's flat buffer and fills it from the shards: all-gathered
+// over the ranks (FSDP) or copied from host memory (spilling).
+void ShardedModel::fill(Part& part, torch::Tensor shard) {
+  if (part.params.empty()) return;
+  allocate_storage(part.flat);
+  if (comm_) {
+    if (shard.device() != part.flat.device()) shard = shard.to(part.flat.device(), /*non_blocking=*/true);
+    comm_->all_gather(shard, part.flat);
+  } else {
+    part.flat.copy_(shard, /*non_blocking=*/true);
   }
 }
 
 void ShardedModel::free_block(size_t b) {
   Block& blk = blocks_[b];
   if (blk.gathered) {
-    resident_ -= blk.numel * static_cast<int64_t>(blk.flat.element_size());
-    drop_storage_bytes(blk.flat);
+    resident_ -= bytes_of(blk);
+    drop_storage_bytes(blk.train.flat);
+    drop_storage_bytes(blk.frozen.flat);
   }
   blk.gathered = false;
-  for (auto& p : blk.params) p.mutable_grad() = torch::Tensor();
+  for (auto& p : blk.train.params) p.mutable_grad() = torch::Tensor();
 }
 
 void ShardedModel::start_prefetch(size_t g) {
@@ -235,11 +268,11 @@ void ShardedModel::start_prefetch(size_t g) {
   torch::NoGradGuard no_grad;
   for (size_t u : group_units(g)) {
     Block& blk = blocks_[u];
-    if (blk.params.empty() || blk.gathered) continue;
-    allocate_storage(blk.flat);
-    blk.flat.copy_(shards_[u].detach(), /*non_blocking=*/true);
+    if ((blk.train.params.empty() && blk.frozen.params.empty()) || blk.gathered) continue;
+    fill(blk.train, shards_[u].detach());
+    fill(blk.frozen, frozen_[u]);
     blk.gathered = true;
-    resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
+    resident_ += bytes_of(blk);
     prefetch_->ready[u].record(prefetch_->stream);
   }
   peak_resident_ = std::max(peak_resident_, resident_);
@@ -280,14 +313,14 @@ torch::Tensor ShardedModel::reduce_flat(const torch::Tensor& flat, int64_t shard
 }
 
 torch::Tensor ShardedModel::reduce_block_grads(size_t b) {
-  Block& blk = blocks_[b];
+  Part& part = blocks_[b].train;
   torch::NoGradGuard g;
-  torch::Tensor flat = torch::zeros({blk.shard * world_}, device_);
-  for (size_t i = 0; i < blk.params.size(); ++i)
-    if (blk.params[i].grad().defined())
-      flat.narrow(0, blk.offsets[i], blk.params[i].numel()).copy_(blk.params[i].grad().reshape({-1}));
-  torch::Tensor mine = reduce_flat(flat, blk.shard);
-  for (auto& p : blk.params) p.mutable_grad() = torch::Tensor();
+  torch::Tensor flat = torch::zeros({part.shard * world_}, device_);
+  for (size_t i = 0; i < part.params.size(); ++i)
+    if (part.params[i].grad().defined())
+      flat.narrow(0, part.offsets[i], part.params[i].numel()).copy_(part.params[i].grad().reshape({-1}));
+  torch::Tensor mine = reduce_flat(flat, part.shard);
+  for (auto& p : part.params) p.mutable_grad() = torch::Tensor();
   return mine;
 }
 
@@ -345,7 +378,7 @@ void ShardedModel::finish_backward() {
   if (recompute_) return;
   for (size_t b = 0; b < blocks_.size(); ++b) {
     bool any = false;
-    for (auto& p : blocks_[b].params) any = any || p.grad().defined();
+    for (auto& p : blocks_[b].train.params) any = any || p.grad().defined();
     if (any) reduce_into_shard(b);
     free_block(b);
   }
@@ -371,17 +404,9 @@ double ShardedModel::clip_grad_norm(double max_norm) {
 }
 
 void ShardedModel::materialise() {
-  for (size_t b = 0; b < blocks_.size(); ++b) {
-    Block& blk = blocks_[b];
-    if (blk.params.empty()) continue;
-    if (!blk.gathered) {
-      allocate_storage(blk.flat);
-      blk.gathered = true;
-      resident_ += blk.numel * static_cast<int64_t>(blk.flat.element_size());
-    }
-    for (size_t i = 0; i < blk.params.size(); ++i)
-      blk.params[i].set_data(blk.flat.narrow(0, blk.offsets[i], blk.params[i].numel()).view(blk.params[i].sizes()));
-  }
+  // The frozen parameters are in no checkpoint: gathered with their values
+  // (the trainable ones too, which the loaded checkpoint then replaces).
+  for (size_t b = 0; b < blocks_.size(); ++b) gather_block(b);
 }
 
 void ShardedModel::release() {
@@ -394,23 +419,23 @@ std::unique_ptr<torch::optim::Optimizer> ShardedModel::gather_full(
   std::vector<torch::Tensor> all;
   for (size_t b = 0; b < blocks_.size(); ++b) {
     gather_block(b);
-    for (auto& p : blocks_[b].params) all.push_back(p);
+    for (auto& p : blocks_[b].train.params) all.push_back(p);
   }
   auto full = make(all);
   torch::NoGradGuard g;
   for (size_t b = 0; b < blocks_.size(); ++b) {
-    Block& blk = blocks_[b];
+    Part& part = blocks_[b].train;
     const StateView mine = state_of(sharded, shards_[b]);
-    if (mine.tensors.empty() || blk.params.empty()) continue;
-    std::vector<StateView> per(blk.params.size());
+    if (mine.tensors.empty() || part.params.empty()) continue;
+    std::vector<StateView> per(part.params.size());
     for (const auto& [name, t] : mine.tensors) {
-      const torch::Tensor whole = gather_state(t, blk.shard);
-      for (size_t i = 0; i < blk.params.size(); ++i) {
+      const torch::Tensor whole = gather_state(t, part.shard);
+      for (size_t i = 0; i < part.params.size(); ++i) {
         per[i].step = mine.step;
-        per[i].tensors.emplace_back(name, whole.narrow(0, blk.offsets[i], blk.params[i].numel()).view(blk.params[i].sizes()).clone());
+        per[i].tensors.emplace_back(name, whole.narrow(0, part.offsets[i], part.params[i].numel()).view(part.params[i].sizes()).clone());
       }
     }
-    for (size_t i = 0; i < blk.params.size(); ++i) set_state(*full, blk.params[i], per[i]);
+    for (size_t i = 0; i < part.params.size(); ++i) set_state(*full, part.params[i], per[i]);
   }
   return full;
 }
@@ -419,17 +444,17 @@ void ShardedModel::load_full(torch::optim::Optimizer& full, torch::optim::Optimi
   const int64_t rank = rank_;
   torch::NoGradGuard g;
   for (size_t b = 0; b < blocks_.size(); ++b) {
-    Block& blk = blocks_[b];
-    if (blk.params.empty()) continue;
+    Part& part = blocks_[b].train;  // the frozen part keeps what materialise() gathered
+    if (part.params.empty()) continue;
     auto slice = [&](const std::vector<torch::Tensor>& parts) {
-      torch::Tensor flat = torch::zeros({blk.shard * world_}, parts[0].options());
-      for (size_t i = 0; i < parts.size(); ++i) flat.narrow(0, blk.offsets[i], parts[i].numel()).copy_(parts[i].reshape({-1}));
-      torch::Tensor mine = flat.narrow(0, rank * blk.shard, blk.shard).to(shards_[b].device(), /*non_blocking=*/false, /*copy=*/true);
+      torch::Tensor flat = torch::zeros({part.shard * world_}, parts[0].options());
+      for (size_t i = 0; i < parts.size(); ++i) flat.narrow(0, part.offsets[i], parts[i].numel()).copy_(parts[i].reshape({-1}));
+      torch::Tensor mine = flat.narrow(0, rank * part.shard, part.shard).to(shards_[b].device(), /*non_blocking=*/false, /*copy=*/true);
       return host_shards_ && torch::cuda::is_available() ? mine.pin_memory() : mine;
     };
-    shards_[b].set_data(slice(blk.params));
+    shards_[b].set_data(slice(part.params));
     std::vector<StateView> per;
-    for (auto& p : blk.params) per.push_back(state_of(full, p));
+    for (auto& p : part.params) per.push_back(state_of(full, p));
     if (per[0].tensors.empty()) continue;
     StateView mine;
     mine.step = per[0].step;

@@ -26,8 +26,16 @@
 // the first group's). `offload` keeps FSDP's shards, their gradients and the
 // optimizer state in host memory (pinned with CUDA), as spilling always does.
 // Spilling on CUDA prefetches the next group on a side stream while the
-// current one computes (so two groups may be resident). Non-trainable
-// buffers stay in the module.
+// current one computes (so two groups may be resident). Buffers stay in
+// the module.
+//
+// Frozen parameters (a LoRA job's base weights) are split the same way but
+// apart from the trainable ones: FSDP shards them over the ranks (1/N of
+// the base per rank, gathered with their block), spilling keeps them in
+// host memory and moves them with their group; they get no gradient, no
+// reduction and no optimizer state. Trainable parameters (the adapters) are
+// sharded too: their gradients are produced block by block as backward
+// runs, and a reduce-scatter onto shards costs what DDP's all-reduce would.
 //
 // Checkpoints keep the single-device format: gather_full() materialises the
 // whole model and a full optimizer whose state is gathered from the shards
@@ -66,8 +74,11 @@ class ShardedModel {
   // Bytes of trainable parameters this rank holds between steps (its shards;
   // for spilling, in host memory).
   int64_t shard_bytes() const;
-  // Largest bytes of full parameters resident in the module at once so far
-  // (spilling: on the device).
+  // Bytes of frozen parameters this rank holds between steps (1/N of them
+  // with N ranks; for spilling, all of them, in host memory).
+  int64_t frozen_shard_bytes() const;
+  // Largest bytes of full parameters, trainable and frozen, resident in the
+  // module at once so far (spilling: on the device).
   int64_t peak_resident_bytes() const { return peak_resident_; }
 
   // The model's forward, block by block with gathered parameters.
@@ -109,14 +120,22 @@ class ShardedModel {
   BlockModel& model() { return model_; }
 
  private:
-  struct Block {
-    std::vector<torch::Tensor> params;   // the module's trainable parameters: views of `flat`
+  struct Part {
+    std::vector<torch::Tensor> params;   // the module's parameters of this kind: views of `flat`
     std::vector<int64_t> offsets;        // into the flat vector
     int64_t numel = 0, shard = 0;        // elements in all; per rank (padded)
     torch::Tensor flat;                  // shard * world elements on the device; storage only while gathered
-    bool gathered = false;               // `flat` holds the full parameters
+  };
+  struct Block {
+    Part train;                          // trainable: shards_[b] is this rank's slice
+    Part frozen;                         // frozen: frozen_[b] is this rank's slice
+    bool gathered = false;               // both flats hold the full parameters
   };
   struct Prefetch;                       // CUDA side stream and events (spilling)
+  torch::Tensor take_apart(Part& part);  // flattens; returns this rank's slice
+  static void bind(Part& part);          // the parameters become views of `flat`
+  static int64_t bytes_of(const Block& blk);
+  void fill(Part& part, torch::Tensor shard);  // allocates `flat`, gathers or copies it in
   void gather_block(size_t b);
   void free_block(size_t b);
   void start_prefetch(size_t g);
@@ -129,7 +148,8 @@ class ShardedModel {
   torch::TensorOptions device_;                // where the module computes
   int64_t resident_ = 0, peak_resident_ = 0;
   std::vector<Block> blocks_;
-  std::vector<torch::Tensor> shards_;
+  std::vector<torch::Tensor> shards_;          // trainable, per block: the optimizer's
+  std::vector<torch::Tensor> frozen_;          // frozen, per block: no gradient
   std::unique_ptr<Prefetch> prefetch_;
 };
 

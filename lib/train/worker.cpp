@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "core/finetune.h"
 #include "core/job.h"
 #include "core/run_files.h"
 #include "core/slurm_env.h"
@@ -168,8 +169,12 @@ void check_technique(const WorkerOptions& o, const ModelSpec& model) {
   if (o.offload && technique != Technique::Fsdp) throw usage_error("--offload: only with --technique fsdp");
 }
 
-// Every job of a fused group: one model of the workload, each once.
-std::vector<const Job*> fused_group(const JobSet& set, const std::vector<std::string>& ids, const Job& job) {
+// Every job of a fused group: one model of the workload, each once, and
+// LoRA jobs sharing one base.
+std::vector<const Job*> fused_group(const Workload& w, const JobSet& set, const std::vector<std::string>& ids,
+                                    const Job& job) {
+  const std::string from = w.models[job.model].from.empty() ? "" : w.resolve(w.models[job.model].from);
+  auto member = [&](const Job& j) { return FusedMember{j.id, j.finetune, j.hp.seed, from}; };
   std::vector<const Job*> group;
   for (const auto& id : ids) {
     const Job& j = find_job(set, id);
@@ -177,6 +182,7 @@ std::vector<const Job*> fused_group(const JobSet& set, const std::vector<std::st
       throw usage_error("--technique fused: " + j.id + " and " + job.id + " are different models; fused jobs share one");
     for (const Job* g : group)
       if (g->id == j.id) throw usage_error("--job " + j.id + ": given twice");
+    if (auto why = fused_unshared(member(job), member(j))) throw usage_error("--technique fused: " + *why);
     group.push_back(&j);
   }
   return group;
@@ -204,7 +210,7 @@ int run_worker(const WorkerOptions& given) {
   const bool fused = technique == Technique::Fused;
   check_technique(o, model);
   const std::string job_dir = o.trial ? run_files::trial_dir(o.run_dir) : run_files::job_dir(o.run_dir, job.id);
-  const std::vector<const Job*> group = fused ? fused_group(set, o.jobs, job) : std::vector<const Job*>{};
+  const std::vector<const Job*> group = fused ? fused_group(w, set, o.jobs, job) : std::vector<const Job*>{};
   install_handlers();
   const bool locks = o.rank < 0 || (o.slurm_step && o.rank == 0);  // the process that speaks for the group
   if (fused && !o.trial && locks)
@@ -274,10 +280,12 @@ int run_worker(const WorkerOptions& given) {
     if (fused) {
       std::vector<TrainJob> jobs;
       for (const Job* j : group) jobs.push_back(train_job_of(*j, run_files::job_dir(o.run_dir, j->id)));
-      for (int64_t c = 1; c < o.copies; ++c) {  // a trial's extra copies: the same job, other seeds
+      // A trial's extra copies: the same job, other seeds (of a random LoRA
+      // base, one: a fused LoRA group shares it).
+      for (int64_t c = 1; c < o.copies; ++c) {
         TrainJob copy = jobs.front();
         copy.id += "#" + std::to_string(c);
-        copy.hp.seed += c;
+        if (!(copy.finetune.lora_on() && copy.from_dir.empty())) copy.hp.seed += c;
         jobs.push_back(copy);
       }
       return train(jobs, nullptr, &g_stop, log);

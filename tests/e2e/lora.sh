@@ -3,8 +3,9 @@
 # and its errors; a transformers llama folder (tests/train/hf/reference.py)
 # under single, DDP x2, FSDP x2, pipeline x2 and spill gives the same
 # losses, with checkpoints a fraction of the base's size that resume
-# bit-identically after SIGTERM; then workloads/finetune-lora.yaml (lr x
-# rank) as a user runs it, and `saturn export` writes adapters PEFT loads
+# bit-identically after SIGTERM; 4 jobs fused on one shared base give the
+# losses each gives alone; then workloads/finetune-lora.yaml (lr x rank) as
+# a user runs it, and `saturn export` writes adapters PEFT loads
 # onto the base and, with --merge, a model transformers loads.
 # Usage: tests/e2e/lora.sh SATURN_BINARY SOURCE_DIR     env: SATURN_PYTHON (the test Python)
 . "$(dirname "$0")/lib.sh"
@@ -88,9 +89,11 @@ YAML
 expect 65 "$saturn" validate "$tmp/mlp.yaml"
 has "$tmp/err" "finetune: method lora applies to gpt and llama models; model \"small\" is mlp"
 one_line
-expect 64 "$saturn" worker "$tmp/w.yaml" --job m --run-dir "$tmp/fz" --devices cpu --technique fused
-has "$tmp/err" "--technique fused: LoRA jobs are not fused"
-[ ! -e "$tmp/fz" ] && ok || bad "a refused worker wrote its run folder"
+workload "$tmp/emb.yaml" "{method: lora, lora: {rank: 4, train_embeddings: true}}"
+expect 64 "$saturn" worker "$tmp/emb.yaml" --job m --run-dir "$tmp/emb" --devices cpu --technique fused
+has "$tmp/err" "--technique fused: LoRA jobs with train_embeddings are not fused (each trains its own embedding)"
+one_line
+[ ! -e "$tmp/emb" ] && ok || bad "a refused worker wrote its run folder"
 
 # --- every technique, checkpoints, resume ---------------------------------
 losses() { python3 -c 'import json,sys; print(" ".join("%.6f" % json.loads(l)["loss"] for l in open(sys.argv[1]) if "loss" in json.loads(l)))' "$1"; }
@@ -121,22 +124,57 @@ python3 -c 'import os,sys; a,b,m=(os.path.getsize(p) for p in sys.argv[1:4]); sy
   bad "LoRA checkpoint $(stat -c %s "$ckpt") bytes vs full $(stat -c %s "$full_ckpt") and base $(stat -c %s "$tmp/m/model.safetensors")"
 # SIGTERM and resume: bit-identical to the uninterrupted run.
 sed -e 's/steps: 6/steps: 200/' "$tmp/w.yaml" >"$tmp/long.yaml"
-for devs in cpu cpu,cpu; do
-  expect 0 "$saturn" worker "$tmp/long.yaml" --job m --run-dir "$tmp/whole-$devs" --devices "$devs"
-  "$saturn" worker "$tmp/long.yaml" --job m --run-dir "$tmp/cut-$devs" --devices "$devs" >"$tmp/cut.log" 2>&1 &
+for t in single:cpu fsdp:cpu,cpu spill:cpu; do
+  tech=${t%%:*} devs=${t#*:}
+  expect 0 "$saturn" worker "$tmp/long.yaml" --job m --run-dir "$tmp/whole-$tech" --devices "$devs" --technique "$tech"
+  "$saturn" worker "$tmp/long.yaml" --job m --run-dir "$tmp/cut-$tech" --devices "$devs" --technique "$tech" >"$tmp/cut.log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do
-    [ -f "$tmp/cut-$devs/jobs/m/metrics.jsonl" ] && [ "$(wc -l <"$tmp/cut-$devs/jobs/m/metrics.jsonl")" -ge 40 ] && break
+    [ -f "$tmp/cut-$tech/jobs/m/metrics.jsonl" ] && [ "$(wc -l <"$tmp/cut-$tech/jobs/m/metrics.jsonl")" -ge 40 ] && break
     sleep 0.1
   done
   kill -TERM $pid
   wait $pid
-  [ $? = 143 ] && ok || bad "$devs: SIGTERM did not exit 143: $(cat "$tmp/cut.log")"
-  expect 0 "$saturn" worker "$tmp/long.yaml" --job m --run-dir "$tmp/cut-$devs" --devices "$devs"
+  [ $? = 143 ] && ok || bad "$tech: SIGTERM did not exit 143: $(cat "$tmp/cut.log")"
+  expect 0 "$saturn" worker "$tmp/long.yaml" --job m --run-dir "$tmp/cut-$tech" --devices "$devs" --technique "$tech"
   has "$tmp/err" "resumed m from step"
-  cmp -s <(losses "$tmp/whole-$devs/jobs/m/metrics.jsonl") <(losses "$tmp/cut-$devs/jobs/m/metrics.jsonl") && ok ||
-    bad "$devs: resumed LoRA losses differ from the uninterrupted run"
+  cmp -s <(losses "$tmp/whole-$tech/jobs/m/metrics.jsonl") <(losses "$tmp/cut-$tech/jobs/m/metrics.jsonl") && ok ||
+    bad "$tech: resumed LoRA losses differ from the uninterrupted run"
 done
+
+# --- fused: 4 LoRA jobs (alpha x seed) share one base ----------------------
+workload "$tmp/fz.yaml" "{method: lora, lora: {rank: 4}}" "" "    lora.alpha: [8, 16]
+    seed: [1, 2]"
+expect 0 "$saturn" jobs "$tmp/fz.yaml" --json
+mapfile -t ids < <(python3 -c 'import json,sys; [print(j["id"]) for j in json.load(open(sys.argv[1]))["jobs"]]' "$tmp/out")
+[ "${#ids[@]}" = 4 ] && ok || bad "fused grid: ${ids[*]}"
+args=()
+for id in "${ids[@]}"; do args+=(--job "$id"); done
+expect 0 "$saturn" worker "$tmp/fz.yaml" "${args[@]}" --run-dir "$tmp/fz" --devices cpu --technique fused
+close() {  # close A B: two loss lists agree within 1e-5 (relative), both 6 long
+  python3 -c 'import sys
+a, b = ([float(x) for x in s.split()] for s in sys.argv[1:3])
+sys.exit(0 if len(a) == len(b) == int(sys.argv[3]) and all(abs(x - y) <= 1e-5 * max(1, abs(y)) for x, y in zip(a, b)) else 1)' "$1" "$2" "$3"
+}
+for id in "${ids[@]}"; do
+  expect 0 "$saturn" worker "$tmp/fz.yaml" --job "$id" --run-dir "$tmp/alone" --devices cpu --technique single
+  close "$(losses "$tmp/fz/jobs/$id/metrics.jsonl")" "$(losses "$tmp/alone/jobs/$id/metrics.jsonl")" 6 && ok ||
+    bad "$id: fused LoRA losses differ from its run alone: $(losses "$tmp/fz/jobs/$id/metrics.jsonl") vs $(losses "$tmp/alone/jobs/$id/metrics.jsonl")"
+done
+# A fused job's checkpoint (its adapters) continues alone as its own does.
+for dir in fz alone; do
+  expect 0 "$saturn" worker "$tmp/fz.yaml" --job "${ids[3]}" --run-dir "$tmp/$dir" --devices cpu --steps 10
+  has "$tmp/err" "resumed ${ids[3]} from step 6"
+done
+close "$(losses "$tmp/fz/jobs/${ids[3]}/metrics.jsonl")" "$(losses "$tmp/alone/jobs/${ids[3]}/metrics.jsonl")" 10 && ok ||
+  bad "a fused LoRA checkpoint continued alone differs from the job's own"
+# A random base is drawn from a job's seed: jobs of two seeds share none.
+sed -e 's/^    from: m$/    arch: llama/' -e 's/config: {seq_len: 16}/config: {layers: 1, width: 16, heads: 2, intermediate: 32, seq_len: 16, vocab: 64}/' \
+  "$tmp/fz.yaml" >"$tmp/rand.yaml"
+expect 64 "$saturn" worker "$tmp/rand.yaml" "${args[@]}" --run-dir "$tmp/rand" --devices cpu --technique fused
+has "$tmp/err" "--technique fused: ${ids[1]} and ${ids[0]} draw their random bases from different seeds; a fused LoRA group shares one base"
+one_line
+[ ! -e "$tmp/rand" ] && ok || bad "a refused fused group wrote its run folder"
 
 # --- workloads/finetune-lora.yaml as a user runs it -----------------------
 mkdir -p "$tmp/w" && cp -r "$src/workloads/data" "$src/workloads/finetune" "$tmp/w/"

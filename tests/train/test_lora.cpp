@@ -11,11 +11,14 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/error.h"
 #include "core/hf_config.h"
 #include "core/run_files.h"
 #include "core/safetensors.h"
 #include "train/checkpoint.h"
+#include "train/fused_model.h"
 #include "train/hf_export.h"
+#include "train/lora_group.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
 #include "train/models/lora.h"
@@ -232,4 +235,103 @@ TEST_CASE("lora: export refuses what it cannot write, in one line") {
   CHECK_THROWS_WITH(train::export_hf(s, "/tmp/unused"),
                     "the job's LoRA adapters have no base folder to load onto (the model has no from); export "
                     "--merge writes the whole model");
+}
+
+namespace {
+
+double worst_relative(const torch::Tensor& ours, const torch::Tensor& theirs) {
+  return ((ours - theirs).abs().max() / theirs.abs().max().clamp_min(1e-12)).item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("lora: a fused group holds one base and K adapter sets, and job k's adapters, logits and gradients are its unfused model's") {
+  torch::set_num_threads(1);
+  LoraFolder d("llama-gqa");
+  const HfModel hf = read_hf_config(d.path.string());
+  // Four jobs on one folder: other seeds (other initial A) and alphas.
+  const std::vector<int64_t> seeds = {1, 2, 1, 3};
+  const std::vector<double> alphas = {8, 16, 8, 4};
+  std::vector<train::TrainJob> jobs(seeds.size());
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    jobs[k].id = "m/" + std::to_string(k);
+    jobs[k].arch = hf.arch;
+    jobs[k].config = hf.config;
+    jobs[k].from_dir = d.path.string();
+    jobs[k].hp.seed = seeds[k];
+    jobs[k].finetune = lora_spec(hf.arch);
+    jobs[k].finetune.lora.alpha = alphas[k];
+  }
+  const auto K = static_cast<int64_t>(jobs.size());
+  train::LoraGroup group(jobs, torch::kCPU);
+  // Each job alone, as build_job_model makes it.
+  std::vector<train::BlockModel> alone;
+  for (const auto& job : jobs) {
+    torch::manual_seed(job.hp.seed);
+    auto m = train::build_model(job.arch, job.config, "", /*init=*/false);
+    train::load_pretrained(job.arch, m, job.from_dir);
+    train::apply_lora(job.arch, m, job.finetune);
+    m->train();
+    alone.push_back(m);
+  }
+  int64_t base = 0, adapters = 0;
+  for (auto& p : alone[0]->parameters()) (p.requires_grad() ? adapters : base) += p.numel() * 4;
+  CHECK(group.base_bytes() == base);          // one copy of the base
+  CHECK(group.adapter_bytes() == K * adapters);  // K adapter sets
+  // Initial adapters: job k's own draw.
+  for (int64_t k = 0; k < K; ++k) {
+    auto plain = group.plain();
+    group.extract(k, plain);
+    const auto mine = train::trainable(*plain), theirs = train::trainable(*alone[static_cast<size_t>(k)]);
+    REQUIRE(mine.size() == theirs.size());
+    for (size_t i = 0; i < mine.size(); ++i) CHECK(torch::equal(mine[i], theirs[i]));
+  }
+  CHECK_FALSE(torch::equal(group.params()[0][0], group.params()[0][1]));  // seeds 1 and 2 draw other A
+  // B drawn so the adapters matter, then the same adapters in each model alone.
+  {
+    torch::NoGradGuard g;
+    torch::manual_seed(7);
+    for (torch::Tensor p : group.params()) p.copy_(torch::randn_like(p) * 0.05);
+  }
+  for (int64_t k = 0; k < K; ++k) group.extract(k, alone[static_cast<size_t>(k)]);
+  auto tokens = torch::randint(0, hf.config.integer("vocab"), {K, 3, 9}, torch::kLong);
+  auto x = tokens.slice(2, 0, -1), y = tokens.slice(2, 1);
+  auto logits = group.forward(x);
+  train::FusedModel::losses(logits, y).sum().backward();
+  for (int64_t k = 0; k < K; ++k) {
+    CAPTURE(k);
+    auto& m = alone[static_cast<size_t>(k)];
+    auto out = m->forward(x[k]);
+    CHECK(worst_relative(logits[k].detach(), out.detach()) < 1e-5);
+    train::BlockModelImpl::loss(out, y[k]).backward();
+    const auto theirs = train::trainable(*m);
+    for (size_t i = 0; i < theirs.size(); ++i) CHECK(worst_relative(group.params()[i].grad()[k], theirs[i].grad()) < 1e-5);
+  }
+}
+
+TEST_CASE("lora: a fused group refuses jobs that do not share a base, in one line") {
+  train::TrainJob a;
+  a.id = "m/seed=1";
+  a.arch = Arch::Gpt;
+  a.config = default_config(Arch::Gpt);
+  for (auto [k, v] : std::vector<std::pair<std::string, int64_t>>{{"layers", 1}, {"width", 16}, {"heads", 2}, {"seq_len", 8}, {"vocab", 32}})
+    a.config.set(k, v);
+  a.hp.seed = 1;
+  a.finetune = lora_spec(Arch::Gpt);
+  train::TrainJob b = a;
+  b.id = "m/seed=2";
+  b.hp.seed = 2;
+  try {
+    train::LoraGroup g({a, b}, torch::kCPU);
+    FAIL("two random bases fused");
+  } catch (const saturn::Error& e) {
+    CHECK(e.kind() == ErrorKind::Usage);
+    CHECK(std::string(e.what()) == "--technique fused: m/seed=2 and m/seed=1 draw their random bases from different seeds; "
+                                   "a fused LoRA group shares one base");
+  }
+  b.hp.seed = 1;
+  b.finetune.lora.rank = 8;
+  CHECK_THROWS_WITH(train::LoraGroup({a, b}, torch::kCPU),
+                    "--technique fused: m/seed=2 and m/seed=1 adapt with different ranks or targets; a fused LoRA group "
+                    "shares one shape");
 }

@@ -425,7 +425,7 @@ TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and opti
   }
 }
 
-TEST_CASE("fsdp with LoRA: each rank's shards, gradients and optimizer state are 1/N of the adapters alone") {
+TEST_CASE("fsdp with LoRA: each rank holds 1/N of the frozen base, and its shards, gradients and optimizer state are 1/N of the adapters alone") {
   for (int world : {2, 3}) {
     CAPTURE(world);
     CHECK(on_ranks(world, [world](Communicator& c) {
@@ -437,12 +437,14 @@ TEST_CASE("fsdp with LoRA: each rank's shards, gradients and optimizer state are
       ft.method = FinetuneMethod::Lora;
       ft.lora.rank = 4;
       apply_lora(Arch::Gpt, m, with_default_targets(ft, Arch::Gpt));
-      int64_t adapter_bytes = 0;
-      for (auto& p : m->parameters())
-        if (p.requires_grad()) adapter_bytes += p.numel() * 4;
+      int64_t adapter_bytes = 0, base_bytes = 0;
+      for (auto& p : m->parameters()) (p.requires_grad() ? adapter_bytes : base_bytes) += p.numel() * 4;
       ShardOptions so;
       so.comm = &c;
       ShardedModel f(m, so);
+      // Between steps the module's own parameters, base and adapters, hold no storage.
+      int64_t resident = 0;
+      for (auto& p : m->parameters()) resident += p.storage().nbytes();
       auto opt = make_optimizer(f.shards(), Optimizer::AdamW, Hyperparams{});
       auto loss = BlockModelImpl::loss(f.forward(torch::randint(64, {4, 16})), torch::randint(64, {4, 16}));
       loss.backward();
@@ -458,9 +460,12 @@ TEST_CASE("fsdp with LoRA: each rank's shards, gradients and optimizer state are
       const int64_t pad = static_cast<int64_t>(m->size()) * 4 * world;
       bool ok = f.shard_bytes() >= adapter_bytes / world && f.shard_bytes() <= adapter_bytes / world + pad;
       ok = ok && grads == f.shard_bytes() && state == 2 * f.shard_bytes();
+      ok = ok && f.frozen_shard_bytes() >= base_bytes / world && f.frozen_shard_bytes() <= base_bytes / world + pad;
+      ok = ok && resident == 0;
       if (!ok)
-        std::fprintf(stderr, "rank %d: adapters %lld, shard %lld, grads %lld, state %lld\n", c.rank(),
-                     (long long)adapter_bytes, (long long)f.shard_bytes(), (long long)grads, (long long)state);
+        std::fprintf(stderr, "rank %d: adapters %lld, shard %lld, grads %lld, state %lld, base %lld, base shard %lld, resident %lld\n",
+                     c.rank(), (long long)adapter_bytes, (long long)f.shard_bytes(), (long long)grads, (long long)state,
+                     (long long)base_bytes, (long long)f.frozen_shard_bytes(), (long long)resident);
       return ok;
     }));
   }
@@ -508,6 +513,45 @@ TEST_CASE("spill: parameters live on the host, at most one block group is reside
     CHECK(s.peak_resident_bytes() < full_bytes);
     for (const auto& t : s.shards()) CHECK(t.grad().defined());
   }
+}
+
+TEST_CASE("spill with LoRA: the frozen base lives on the host with the adapters, one block group at a time on the device") {
+  torch::manual_seed(0);
+  auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(4)}, {"width", int64_t(32)},
+                                                        {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
+                                                        {"vocab", int64_t(64)}}), "");
+  FinetuneSpec ft;
+  ft.method = FinetuneMethod::Lora;
+  ft.lora.rank = 4;
+  apply_lora(Arch::Gpt, m, with_default_targets(ft, Arch::Gpt));
+  int64_t adapter_bytes = 0, base_bytes = 0, largest = 0;
+  for (auto& p : m->parameters()) (p.requires_grad() ? adapter_bytes : base_bytes) += p.numel() * 4;
+  for (size_t b = 1; b + 1 < m->size(); ++b) {  // the layers; the embedding is read again by the tied head
+    int64_t n = 0;
+    for (auto& p : m->block(b).ptr()->parameters()) n += p.numel() * 4;
+    largest = std::max(largest, n);
+  }
+  int64_t embed = 0, head = 0;
+  for (auto& p : m->block(0).ptr()->parameters()) embed += p.numel() * 4;
+  for (auto& p : m->block(m->size() - 1).ptr()->parameters()) head += p.numel() * 4;
+  ShardOptions so;
+  ShardedModel s(m, so);
+  CHECK(s.shard_bytes() == adapter_bytes);
+  CHECK(s.frozen_shard_bytes() == base_bytes);
+  int64_t resident = 0;
+  for (auto& p : m->parameters()) resident += p.storage().nbytes();
+  CHECK(resident == 0);
+  auto opt = make_optimizer(s.shards(), Optimizer::AdamW, Hyperparams{});
+  auto loss = BlockModelImpl::loss(s.forward(torch::randint(64, {4, 16})), torch::randint(64, {4, 16}));
+  loss.backward();
+  s.finish_backward();
+  opt->step();
+  CHECK(s.peak_resident_bytes() <= std::max({embed, largest, head + embed}));
+  CHECK(s.peak_resident_bytes() < (adapter_bytes + base_bytes) / 2);
+  int64_t grads = 0;
+  for (const auto& t : s.shards())
+    if (t.grad().defined()) grads += t.grad().numel() * 4;
+  CHECK(grads == adapter_bytes);
 }
 
 TEST_CASE("pipeline: stages balanced by block times") {

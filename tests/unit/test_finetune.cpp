@@ -57,7 +57,7 @@ TEST_CASE("finetune: a model's section replaces the keys it names, the rest is t
   for (const Workload* x : {&w, &m}) CHECK(parse_workload(to_yaml(*x), "e.yaml", "", o) == *x);
 }
 
-TEST_CASE("finetune: lora.rank and lora.alpha are grid axes; rank makes shapes, alpha does not") {
+TEST_CASE("finetune: lora.rank and lora.alpha are grid axes, and rank makes shapes, alpha does not") {
   const std::string text =
       with_lines(10, 13, "    arch: llama\nfinetune: {method: lora}\nsearch:\n  grid:\n    lora.rank: [4, 16]\n    lora.alpha: [8, 32]");
   const JobSet s = expand_jobs(parse(text));

@@ -26,12 +26,25 @@ const char* kSweep =
     "train: {steps: 200}\n"
     "techniques: [single, fused]\n";
 
+// LoRA on a random base: 4 learning rates x 2 seeds (two bases).
+const char* kLoraSeeds =
+    "name: lora\n"
+    "cluster: {nodes: [{name: local, devices: {kind: cpu, count: 1, memory: 1GiB, threads: 1}}]}\n"
+    "data: {train: {format: synthetic, samples: 256}}\n"
+    "models: [{name: gpt, arch: gpt, config: {layers: 2, width: 32, heads: 2, seq_len: 32}}]\n"
+    "finetune: {method: lora, lora: {rank: 4}}\n"
+    "search: {grid: {lr: [1e-4, 2e-4, 5e-4, 1e-3], seed: [1, 2], batch_size: 8}}\n"
+    "train: {steps: 200}\n"
+    "techniques: [single, fused]\n";
+
 // A store with single at `single` s/step and fused groups of K = 2, 4, 8 at
-// `fused[K]` s/step, all measured; returns the plan's items' techniques.
-std::vector<std::string> plan_with(double single, std::map<int64_t, double> fused, size_t* fused_jobs) {
+// `fused[K]` s/step, all measured; returns the plan's items' techniques and
+// the fused groups' job ids.
+std::vector<std::string> plan_with(double single, std::map<int64_t, double> fused, size_t* fused_jobs,
+                                   const char* workload = kSweep, std::vector<std::vector<std::string>>* groups_out = nullptr) {
   LoadOptions lo;
   lo.check_files = false;
-  const Workload w = parse_workload(kSweep, "w.yaml", "", lo);
+  const Workload w = parse_workload(workload, "w.yaml", "", lo);
   const JobSet jobs = expand_jobs(w);
   const auto groups = device_groups(w, false);
   const std::string path = (std::filesystem::temp_directory_path() /
@@ -59,6 +72,10 @@ std::vector<std::string> plan_with(double single, std::map<int64_t, double> fuse
       const auto& opt = wp.problem.options[item.option];
       out.push_back(opt.technique);
       if (opt.technique == "fused") *fused_jobs += opt.jobs.size();
+      if (opt.technique == "fused" && groups_out) {
+        groups_out->emplace_back();
+        for (size_t j : opt.jobs) groups_out->back().push_back(wp.problem.jobs[j]);
+      }
     }
   }
   std::filesystem::remove(path);
@@ -81,4 +98,20 @@ TEST_CASE("fusion plan: 8 learning rates are fused when the profile says it pays
   items = plan_with(0.005, {{2, 0.008}, {4, 0.021}, {8, 0.044}}, &fused_jobs);
   CHECK(items == std::vector<std::string>(4, "fused"));
   CHECK(fused_jobs == 8);
+}
+
+TEST_CASE("fusion plan: LoRA jobs of a random base are fused only with jobs of their seed (one shared base)") {
+  size_t fused_jobs = 0;
+  std::vector<std::vector<std::string>> groups;
+  // A group of 8 would pay most, but 8 jobs span two seeds: two groups of 4.
+  auto items = plan_with(0.005, {{2, 0.009}, {4, 0.010}, {8, 0.011}}, &fused_jobs, kLoraSeeds, &groups);
+  CHECK(items == std::vector<std::string>{"fused", "fused"});
+  CHECK(fused_jobs == 8);
+  REQUIRE(groups.size() == 2);
+  for (const auto& g : groups) {
+    CAPTURE(g);
+    REQUIRE(g.size() == 4);
+    const std::string seed = g[0].substr(g[0].find("seed="));
+    for (const auto& id : g) CHECK(id.substr(id.find("seed=")) == seed);
+  }
 }

@@ -260,7 +260,7 @@ TEST_CASE("trials: one per shape and strategy, not per learning rate") {
   CHECK(technique_device_counts(Technique::Pipeline, 4) == std::vector<int64_t>{2, 3, 4});
 }
 
-TEST_CASE("trials: none for what a model cannot do (torchscript: no pipeline, no fusion; resnet: no fusion)") {
+TEST_CASE("trials: none for what a model cannot do (torchscript: no pipeline or fusion, resnet: no fusion)") {
   Workload w = parse(
       "name: t\n"
       "cluster: {nodes: [{name: local, devices: {kind: cpu, count: 2}}]}\n"

@@ -214,7 +214,7 @@ TEST_CASE("profiler: trials run at once on disjoint devices, largest first, each
   }
 }
 
-TEST_CASE("profiler: a group that is not here is skipped at its first trial; failures keep their logs") {
+TEST_CASE("profiler: a group that is not here is skipped at its first trial, and failures keep their logs") {
   Setup s(cuda_workload(2));
   ProfileStore store((s.dir.path / "profiles.db").string());
   SECTION("exit 69 skips the rest of the group") {

@@ -47,7 +47,7 @@ TEST_CASE("run files: paths of a run directory") {
   CHECK(run_files::checkpoint_stem(50) == "step-0000000050");
 }
 
-TEST_CASE("run files: checkpoint manifests, newest first; other files ignored") {
+TEST_CASE("run files: checkpoint manifests, newest first, other files ignored") {
   TempDir d;
   const std::string ckpt = run_files::checkpoint_dir(d.path);
   CHECK(run_files::newest_checkpoint(d.path) == 0);  // no ckpt/ at all

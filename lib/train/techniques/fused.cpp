@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "train/fused_model.h"
 #include "train/fused_optim.h"
+#include "train/lora_group.h"
 #include "train/models/hf_weights.h"
 #include "train/optim.h"
 #include "train/optim_state.h"
@@ -32,13 +33,36 @@ std::vector<Hyperparams> hps_of(const std::vector<TrainJob>& jobs) {
   return out;
 }
 
+// K full models side by side: each job from its seed or its model folder
+// (jobs of one shape may come from different folders, or from none).
+FusedModel fused_model(const TechniqueSetup& t) {
+  const auto& jobs = *t.jobs;
+  FusedModel model(jobs.front().arch, jobs.front().config, seeds_of(jobs), t.device);
+  std::map<std::string, BlockModel> pretrained;
+  for (int64_t k = 0; k < model.k(); ++k) {
+    const std::string& dir = jobs[static_cast<size_t>(k)].from_dir;
+    if (dir.empty()) continue;
+    auto it = pretrained.find(dir);
+    if (it == pretrained.end()) {
+      it = pretrained.emplace(dir, model.plain()).first;
+      load_pretrained(jobs.front().arch, it->second, dir);
+    }
+    model.load(k, it->second);
+  }
+  return model;
+}
+
+// Trains a fused group through its Model: FusedModel (K full models) or
+// LoraGroup (K adapter sets on one shared base). Each job's checkpoint goes
+// through a plain model and a plain optimizer: the single-job format.
+template <class Model>
 class Fused final : public TechniqueImpl {
  public:
-  explicit Fused(const TechniqueSetup& t)
+  Fused(const TechniqueSetup& t, Model model)
       : t_(t),
         jobs_(*t.jobs),
         k_(static_cast<int64_t>(jobs_.size())),
-        model_(jobs_.front().arch, jobs_.front().config, seeds_of(jobs_), t.device),
+        model_(std::move(model)),
         opt_(model_.trainable(), jobs_.front().train.optimizer, hps_of(jobs_)),
         plain_(model_.plain()) {
     const TrainJob& first = jobs_.front();
@@ -47,19 +71,6 @@ class Fused final : public TechniqueImpl {
     const auto& params = model_.params();
     for (size_t i = 0; i < params.size(); ++i)
       if (params[i].requires_grad()) train_index_.push_back(i);
-    // A job from a model folder starts from its weights (jobs of one shape
-    // may come from different folders, or from none).
-    std::map<std::string, BlockModel> pretrained;
-    for (int64_t k = 0; k < k_; ++k) {
-      const std::string& dir = jobs_[static_cast<size_t>(k)].from_dir;
-      if (dir.empty()) continue;
-      auto it = pretrained.find(dir);
-      if (it == pretrained.end()) {
-        it = pretrained.emplace(dir, model_.plain()).first;
-        load_pretrained(first.arch, it->second, dir);
-      }
-      model_.load(k, it->second);
-    }
     plain_->to(t.device);
     plain_params_ = trainable(*plain_);
   }
@@ -158,7 +169,7 @@ class Fused final : public TechniqueImpl {
   TechniqueSetup t_;
   const std::vector<TrainJob>& jobs_;
   int64_t k_;
-  FusedModel model_;
+  Model model_;
   FusedOptimizer opt_;
   BlockModel plain_;
   std::vector<torch::Tensor> plain_params_;
@@ -170,7 +181,8 @@ class Fused final : public TechniqueImpl {
 
 std::unique_ptr<TechniqueImpl> make_fused(const TechniqueSetup& t) {
   if (t.comm) throw usage_error("--technique fused: takes one device, got " + std::to_string(t.comm->world()));
-  return std::make_unique<Fused>(t);
+  if (t.jobs->front().finetune.lora_on()) return std::make_unique<Fused<LoraGroup>>(t, LoraGroup(*t.jobs, t.device));
+  return std::make_unique<Fused<FusedModel>>(t, fused_model(t));
 }
 
 }  // namespace saturn::train

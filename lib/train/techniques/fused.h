@@ -1,5 +1,6 @@
 // Horizontal fusion (HFTA) on one device: the K jobs of a group trained as
-// one model (fused_model.h) with each job's own optimizer hyperparameters
+// one model (fused_model.h; LoRA jobs: K adapter sets on one shared frozen
+// base, lora_group.h) with each job's own optimizer hyperparameters
 // (fused_optim.h), batches from its own sampler, and its own gradient-norm
 // clipping. A job that is not active is computed but masked out of the loss
 // and the update. Each job's checkpoints are the single-job format, so it
