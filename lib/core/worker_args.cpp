@@ -9,6 +9,7 @@ namespace saturn {
 
 void WorkerArgs::apply_knobs(const std::string& knobs) {
   if (auto m = knob_value(knobs, "micro")) micro_batches = std::stoll(*m);
+  if (auto m = knob_value(knobs, "mb")) micro_batch = std::stoll(*m);
   if (auto g = knob_value(knobs, "group")) group_blocks = std::stoll(*g);
   if (knob_value(knobs, "recompute") == "0") no_recompute = true;
   if (knob_value(knobs, "offload") == "1") offload = true;

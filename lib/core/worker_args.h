@@ -44,7 +44,7 @@ struct WorkerArgs {
 
   const std::string& job() const { return jobs.front(); }  // the (first) job; jobs is never empty once parsed
 
-  // A strategy's knob settings ("micro=8,group=2,recompute=0,offload=1,
+  // A strategy's knob settings ("micro=8,mb=4,group=2,recompute=0,offload=1,
   // schedule=gpipe"; a fused group's "k=K" is its jobs, not a flag).
   void apply_knobs(const std::string& knobs);
 

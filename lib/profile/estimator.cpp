@@ -59,6 +59,10 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
   const double state = o_.optimizer == Optimizer::AdamW ? 8 : 4;
   const double act_scale = bf16 ? 0.5 : 1.0;
   const double batch = static_cast<double>(shape.batch_size);
+  // Samples per forward pass on a rank holding `share` of the batch (gradient
+  // accumulation over micro-batches of "mb").
+  const double mb = knob(key.knobs, "mb", 0);
+  auto pass = [mb](double share) { return mb > 0 ? std::min(mb, share) : share; };
   // The largest block: all its parameters (gathered or copied in), and its
   // trainable ones (gradients).
   double largest = 0, largest_trainable = 0;
@@ -75,14 +79,14 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       m.weights = (shared + k * (P - shared)) * (bf16 ? 6 : 4);  // float32 master + autocast's bf16 copies
       m.gradients = k * 4 * W;
       m.optimizer = k * state * W;
-      m.activations = k * act_scale * cost->activation_bytes * batch;
+      m.activations = k * act_scale * cost->activation_bytes * pass(batch);
       break;
     }
     case Technique::Ddp:
       m.weights = 4 * P + (bf16 ? 2 * P : 0);
       m.gradients = 4 * W;
       m.optimizer = state * W;
-      m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
+      m.activations = act_scale * cost->activation_bytes * pass(std::ceil(batch / n));
       m.buffers = 4 * std::min(W, double(1 << 24));  // one flattened all-reduce bucket
       break;
     case Technique::Fsdp: {
@@ -95,7 +99,7 @@ std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileK
       m.weights = (offload ? 0 : 4 * P / n) + 2 * 4 * largest;
       m.gradients = (offload ? 0 : 4 * W / n) + 4 * largest_trainable;
       m.optimizer = offload ? 0 : state * W / n;
-      m.activations = act_scale * cost->activation_bytes * std::ceil(batch / n);
+      m.activations = act_scale * cost->activation_bytes * pass(std::ceil(batch / n));
       if (knob(key.knobs, "recompute", 1) != 0) m.activations *= 2.0 / blocks;
       break;
     }
@@ -150,9 +154,13 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
       // Two all-gathers of the parameters and one reduce-scatter of the
       // gradients; recompute adds a forward pass (1/3 of the step); offload
       // moves the shard to the device twice and its gradients back once.
+      // Accumulating, each micro-batch gathers and reduce-scatters again.
+      const double mb = knob(key.knobs, "mb", 0);
+      const double share = std::ceil(static_cast<double>(shape.batch_size) / n);
+      const double passes = mb > 0 ? std::ceil(share / mb) : 1;
       const double compute = flops / (n * peak) * (knob(key.knobs, "recompute", 1) != 0 ? 4.0 / 3.0 : 1.0);
-      const double host_copies = knob(key.knobs, "offload", 0) != 0 ? (2 * 4 * P + 4 * W) / n / host : 0;
-      return compute + (n - 1) / n * (2 * 4 * P + grad_bytes) / link + host_copies;
+      const double host_copies = knob(key.knobs, "offload", 0) != 0 ? passes * (2 * 4 * P + 4 * W) / n / host : 0;
+      return compute + passes * (n - 1) / n * (2 * 4 * P + grad_bytes) / link + host_copies;
     }
     case Technique::Pipeline: {
       const double m = knob(key.knobs, "micro", 4 * n);

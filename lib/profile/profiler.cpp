@@ -81,10 +81,22 @@ struct Profiling {
 
 // Trials the store has are skipped; those over their devices' budget by
 // saturn's accounting are stored infeasible without running; the rest are
-// pending, largest first (the hardest to fit once devices are shared).
+// pending, largest first (the hardest to fit once devices are shared). A
+// gradient accumulation trial ("mb") is left out while the step with less
+// accumulation fits: it would only be slower.
 void Profiling::select() {
   for (size_t i = 0; i < trials.size(); ++i) {
     const Trial& t = trials[i];
+    if (const auto less = less_accumulation(t.key.knobs, t.key.devices, jobs.shapes[t.shape].batch_size)) {
+      ProfileKey k = t.key;
+      k.knobs = *less;
+      const auto mem = accounting.memory(jobs.shapes[t.shape], k);
+      const int64_t budget = groups[t.group].memory;
+      if (!mem || budget <= 0 || mem->total() <= static_cast<double>(budget)) {
+        --sum.trials;  // not a trial of this workload's
+        continue;
+      }
+    }
     const auto stored = store.get(t.key);
     const bool measured_before = stored && stored->source == ProfileSource::Measured;
     if (!o.refresh && measured_before) {

@@ -49,7 +49,7 @@ struct ProfileOptions {
 };
 
 struct ProfileSummary {
-  int64_t trials = 0;        // enumerated
+  int64_t trials = 0;        // enumerated and needed (accumulation only where less does not fit)
   int64_t stored = 0;        // skipped: already in the store
   int64_t measured = 0;      // ran and stored (feasible or out of memory)
   int64_t over_budget = 0;   // stored infeasible by accounting or peak RSS

@@ -13,7 +13,32 @@ int64_t fused_k(const std::string& knobs) {
   return k ? std::stoll(*k) : 1;
 }
 
+namespace {
+
+// Gradient accumulation: "mb=M" for M = half a rank's share, a quarter, ... 1.
+std::vector<std::string> accumulation_knobs(int64_t devices, int64_t batch) {
+  std::vector<std::string> out;
+  for (int64_t m = (batch + devices - 1) / devices / 2; m >= 1; m /= 2) out.push_back("mb=" + std::to_string(m));
+  return out;
+}
+
+std::vector<std::string> with_accumulation(std::vector<std::string> knobs, int64_t devices, int64_t batch) {
+  for (auto& k : accumulation_knobs(devices, batch)) knobs.push_back(std::move(k));
+  return knobs;
+}
+
+}  // namespace
+
+std::optional<std::string> less_accumulation(const std::string& knobs, int64_t devices, int64_t batch) {
+  const auto mb = knob_value(knobs, "mb");
+  if (!mb) return std::nullopt;
+  const int64_t m = std::stoll(*mb);
+  const int64_t share = (batch + devices - 1) / devices;
+  return 2 * m >= share ? std::string() : "mb=" + std::to_string(2 * m);
+}
+
 std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch, bool cuda, int64_t jobs) {
+  if (t == Technique::Single || t == Technique::Ddp) return with_accumulation({""}, devices, batch);
   if (t == Technique::Fused) {
     std::vector<std::string> out;
     for (int64_t k = 2; k <= jobs; k *= 2) out.push_back("k=" + std::to_string(k));
@@ -22,7 +47,7 @@ std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t b
   if (t == Technique::Fsdp) {
     std::vector<std::string> out = {"", "recompute=0"};
     if (cuda) out.push_back("offload=1");  // a CPU device's memory is the host's: nothing to gain
-    return out;
+    return with_accumulation(out, devices, batch);
   }
   if (t != Technique::Pipeline) return {""};
   std::vector<std::string> out;

@@ -11,6 +11,7 @@
 // them all. Plain functions and value types.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,16 @@ std::vector<int64_t> technique_device_counts(Technique t, int64_t per_node);
 // ("recompute=0"), and on CUDA with its optimizer state offloaded to the host
 // ("offload=1"); fused groups of K = 2, 4, 8, ... of the shape's `jobs`
 // ("k=K", each its own strategy: the view keeps them all, not the fastest);
-// one setting, "" (the defaults), for the others.
+// one setting, "" (the defaults), for the others. Single, DDP and FSDP also
+// accumulate gradients over micro-batches of M samples per rank ("mb=M",
+// M = half a rank's share of the batch, a quarter, ... 1): the same step in
+// less activation memory, for a job that does not fit otherwise.
 std::vector<std::string> technique_knobs(Technique t, int64_t devices, int64_t batch, bool cuda, int64_t jobs);
+
+// The next smaller accumulation of an "mb=M" setting ("mb=2M", or "" when
+// 2M is a rank's whole share), or nullopt for a setting without "mb". The
+// profiler runs an "mb" trial only when that one is over budget.
+std::optional<std::string> less_accumulation(const std::string& knobs, int64_t devices, int64_t batch);
 
 // A fused strategy's group size ("k=K" -> K; 1 when absent).
 int64_t fused_k(const std::string& knobs);

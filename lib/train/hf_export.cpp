@@ -73,10 +73,16 @@ json written_config(Arch arch, const Config& c) {
   return j;
 }
 
-// PEFT's adapter_config.json for the job's adapters on `base`.
-json adapter_config(Arch arch, const FinetuneSpec& f, const std::string& base) {
+// PEFT's adapter_config.json for the job's adapters on `base`. A trained
+// embedding is a module PEFT saves whole; a head tied to it is saved too
+// (PEFT keeps a saved embedding's copy apart from the head it was tied to,
+// which would otherwise keep the base's weight).
+json adapter_config(Arch arch, const FinetuneSpec& f, bool tied_head, const std::string& base) {
   json modules = nullptr;
-  if (f.lora.train_embeddings) modules = json::array({arch == Arch::Gpt ? "wte" : "embed_tokens"});
+  if (f.lora.train_embeddings) {
+    modules = json::array({arch == Arch::Gpt ? "wte" : "embed_tokens"});
+    if (tied_head) modules.push_back("lm_head");
+  }
   return {{"peft_type", "LORA"},
           {"task_type", "CAUSAL_LM"},
           {"base_model_name_or_path", base},
@@ -152,13 +158,17 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
   try {
     if (lora && !s.merge) {
       auto named = peft_parameters(s.arch, model);
+      const bool tied = s.config.flag("tied_head");
       if (s.finetune.lora.train_embeddings)
         for (const auto& [name, p] : hf_parameters(s.arch, model))
-          if (name == "model.embed_tokens.weight" || name == "transformer.wte.weight")
+          if (name == "model.embed_tokens.weight" || name == "transformer.wte.weight") {
             named["base_model.model." + name] = p;
+            if (tied) named["base_model.model.lm_head.weight"] = p;
+          }
       write_tensors((tmp / "adapter_model.safetensors").string(), named, &r);
       const std::string base = fs::absolute(s.from_dir).lexically_normal().string();
-      write_file_atomic((tmp / "adapter_config.json").string(), adapter_config(s.arch, s.finetune, base).dump(2) + "\n");
+      write_file_atomic((tmp / "adapter_config.json").string(),
+                        adapter_config(s.arch, s.finetune, tied, base).dump(2) + "\n");
       r.adapters = true;
     } else {
       if (lora) merge_adapters(model, s.finetune);

@@ -174,51 +174,66 @@ double relative_error(const torch::Tensor& ours, const torch::Tensor& theirs) {
 
 }  // namespace
 
-TEST_CASE("lora: saturn export writes adapters PEFT loads with saturn's logits, and --merge equals merge_and_unload", "[hf]") {
+TEST_CASE("lora: saturn export writes adapters PEFT loads with saturn's logits, and --merge equals merge_and_unload "
+          "(with train_embeddings too, the head tied)", "[hf]") {
   torch::set_num_threads(1);
   for (const char* family : {"llama-gqa", "gpt2"}) {
-    INFO(family);
     LoraFolder d(family);
-    Arch arch{};
-    train::BlockModel model = lora_model(d, &arch);  // PEFT's adapters, lora_B drawn: they change the output
-    const fs::path job = d.path / "run" / "jobs" / "j";
-    {
-      auto params = train::trainable(*model);
-      Hyperparams hp;
-      auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
-      train::Checkpointer(run_files::checkpoint_dir(job.string())).save(3, model, *opt, nlohmann::json::object());
-    }
-    train::ExportSource s;
-    s.arch = arch;
-    s.config = read_hf_config(d.path.string()).config;
-    s.from_dir = d.path.string();
-    s.job_dir = job.string();
-    s.finetune = lora_spec(arch);
-    const train::Exported a = train::export_hf(s, (d.path / "adapter").string());
-    CHECK(a.adapters);
-    CHECK(fs::exists(d.path / "adapter" / "adapter_config.json"));
-    CHECK(!fs::exists(d.path / "adapter" / "model.safetensors"));
-    s.merge = true;
-    const train::Exported m = train::export_hf(s, (d.path / "merged").string());
-    CHECK(!m.adapters);
+    for (bool embeddings : {false, true}) {
+      INFO(family << (embeddings ? ", train_embeddings" : ""));
+      Arch arch{};
+      train::BlockModel model = lora_model(d, &arch);  // PEFT's adapters, lora_B drawn: they change the output
+      if (embeddings) {  // the embedding (and the head tied to it) trained away from the base's
+        torch::NoGradGuard g;
+        for (auto& [name, p] : train::hf_parameters(arch, model))
+          if (name == "model.embed_tokens.weight" || name == "transformer.wte.weight") {
+            p.add_(torch::randn(p.sizes()) * 0.1);
+            p.requires_grad_(true);
+          }
+      }
+      const fs::path job = d.path / (embeddings ? "run-emb" : "run") / "jobs" / "j";
+      {
+        auto params = train::trainable(*model);
+        Hyperparams hp;
+        auto opt = train::make_optimizer(params, Optimizer::AdamW, hp);
+        train::Checkpointer(run_files::checkpoint_dir(job.string())).save(3, model, *opt, nlohmann::json::object());
+      }
+      train::ExportSource s;
+      s.arch = arch;
+      s.config = read_hf_config(d.path.string()).config;
+      s.from_dir = d.path.string();
+      s.job_dir = job.string();
+      s.finetune = lora_spec(arch);
+      s.finetune.lora.train_embeddings = embeddings;
+      const std::string adapter = (d.path / (embeddings ? "adapter-emb" : "adapter")).string();
+      const std::string merged = (d.path / (embeddings ? "merged-emb" : "merged")).string();
+      const train::Exported a = train::export_hf(s, adapter);
+      CHECK(a.adapters);
+      CHECK(fs::exists(adapter + "/adapter_config.json"));
+      CHECK(!fs::exists(adapter + "/model.safetensors"));
+      s.merge = true;
+      const train::Exported m = train::export_hf(s, merged);
+      CHECK(!m.adapters);
 
-    const auto tokens = torch::randint(0, 96, {2, 12}, torch::kLong);
-    write_tokens(d.path / "tokens.safetensors", tokens);
-    model->eval();
-    torch::Tensor ours;
-    {
-      torch::NoGradGuard g;
-      ours = model->forward(tokens);
+      const auto tokens = torch::randint(0, 96, {2, 12}, torch::kLong);
+      write_tokens(d.path / "tokens.safetensors", tokens);
+      model->eval();
+      torch::Tensor ours;
+      {
+        torch::NoGradGuard g;
+        ours = model->forward(tokens);
+      }
+      const std::string dir = d.path.string();
+      run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' --logits '" + dir + "' '" + adapter + "' '" +
+                 dir + "/tokens.safetensors' '" + dir + "/peft.safetensors'");
+      SafetensorsFile peft_out(dir + "/peft.safetensors");
+      CHECK(relative_error(ours, read_tensor(peft_out, "logits")) < 1e-5);
+      run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/exported_logits.py' '" + merged + "' '" + dir +
+                 "/tokens.safetensors' '" + dir + "/merged.safetensors'");
+      SafetensorsFile merged_out(dir + "/merged.safetensors");
+      CHECK(relative_error(read_tensor(merged_out, "logits"), read_tensor(peft_out, "merged_logits")) < 1e-5);
+      CHECK(relative_error(read_tensor(merged_out, "logits"), ours) < 1e-5);
     }
-    const std::string dir = d.path.string();
-    run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' --logits '" + dir + "' '" + dir + "/adapter' '" +
-               dir + "/tokens.safetensors' '" + dir + "/peft.safetensors'");
-    SafetensorsFile peft_out(dir + "/peft.safetensors");
-    CHECK(relative_error(ours, read_tensor(peft_out, "logits")) < 1e-5);
-    run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/exported_logits.py' '" + dir + "/merged' '" + dir +
-               "/tokens.safetensors' '" + dir + "/merged.safetensors'");
-    SafetensorsFile merged_out(dir + "/merged.safetensors");
-    CHECK(relative_error(read_tensor(merged_out, "logits"), read_tensor(peft_out, "merged_logits")) < 1e-5);
   }
 }
 

@@ -245,8 +245,14 @@ TEST_CASE("trials: one per shape and strategy, not per learning rate") {
   REQUIRE(groups.size() == 1);
   CHECK(groups[0].count == 2);
   CHECK(groups[0].model == "cpu");
-  auto trials = enumerate_trials(w, jobs, groups);
-  REQUIRE(trials.size() == 4);  // single x1, ddp x2, fsdp x2 with and without recompute
+  auto all = enumerate_trials(w, jobs, groups);
+  // Without gradient accumulation (the profiler runs "mb" trials only where
+  // less accumulation is over budget): single x1, ddp x2, fsdp x2 with and
+  // without recompute.
+  std::vector<Trial> trials;
+  for (const auto& t : all)
+    if (!knob_value(t.key.knobs, "mb")) trials.push_back(t);
+  REQUIRE(trials.size() == 4);
   CHECK(trials[0].key.technique == Technique::Single);
   CHECK(trials[1].key.technique == Technique::Ddp);
   CHECK(trials[1].key.devices == 2);
@@ -306,9 +312,19 @@ TEST_CASE("technique knobs: values and the worker flags they become") {
   CHECK_FALSE(knob_value("", "micro"));
   CHECK(technique_knobs(Technique::Pipeline, 2, 16, false, 1) == std::vector<std::string>{"micro=2", "micro=4", "micro=8"});
   CHECK(technique_knobs(Technique::Pipeline, 4, 6, true, 1) == std::vector<std::string>{"micro=4"});
-  CHECK(technique_knobs(Technique::Ddp, 2, 16, true, 1) == std::vector<std::string>{""});
-  CHECK(technique_knobs(Technique::Fsdp, 2, 16, false, 1) == std::vector<std::string>{"", "recompute=0"});
-  CHECK(technique_knobs(Technique::Fsdp, 4, 16, true, 1) == std::vector<std::string>{"", "recompute=0", "offload=1"});
+  CHECK(technique_knobs(Technique::Ddp, 2, 16, true, 1) == std::vector<std::string>{"", "mb=4", "mb=2", "mb=1"});
+  CHECK(technique_knobs(Technique::Single, 1, 6, true, 1) == std::vector<std::string>{"", "mb=3", "mb=1"});
+  CHECK(technique_knobs(Technique::Single, 1, 1, true, 1) == std::vector<std::string>{""});
+  CHECK(technique_knobs(Technique::Fsdp, 2, 16, false, 1) ==
+        std::vector<std::string>{"", "recompute=0", "mb=4", "mb=2", "mb=1"});
+  CHECK(technique_knobs(Technique::Fsdp, 4, 16, true, 1) ==
+        std::vector<std::string>{"", "recompute=0", "offload=1", "mb=2", "mb=1"});
+  CHECK(technique_knobs(Technique::Spill, 1, 16, true, 1) == std::vector<std::string>{""});
+  // The next step toward no accumulation (a rank's share of 16 over 2 is 8).
+  CHECK(less_accumulation("mb=4", 2, 16) == std::optional<std::string>(""));
+  CHECK(less_accumulation("mb=2", 2, 16) == std::optional<std::string>("mb=4"));
+  CHECK(less_accumulation("mb=3", 1, 6) == std::optional<std::string>(""));
+  CHECK_FALSE(less_accumulation("recompute=0", 2, 16));
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 8) == std::vector<std::string>{"k=2", "k=4", "k=8"});
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 5) == std::vector<std::string>{"k=2", "k=4"});
   CHECK(technique_knobs(Technique::Fused, 1, 16, false, 1).empty());
@@ -356,6 +372,24 @@ TEST_CASE("estimator: LoRA of Llama-3-8B fits one H100-80GB where full fine-tuni
   const auto lm = est.memory(lora, key("lora", Technique::Single, 1));
   CHECK(lm->optimizer == Approx(8 * 41943040.0));
   CHECK(lm->gradients == Approx(4 * 41943040.0));
+  // At hf-plan's batch (16 x 2048) LoRA fits one H100 only accumulating
+  // gradients over micro-batches of 2: the same step time, 1/8 of the activations.
+  JobShape lora16 = lora;
+  lora16.batch_size = 16;
+  auto mb = [](const char* shape, Technique t, int64_t n, const char* knobs) {
+    return ProfileKey{shape, t, knobs, "H100-80GB", n, 0};
+  };
+  CHECK_FALSE(est.estimate(lora16, mb("lora", Technique::Single, 1, ""))->feasible);
+  CHECK_FALSE(est.estimate(lora16, mb("lora", Technique::Single, 1, "mb=4"))->feasible);
+  const auto acc = est.estimate(lora16, mb("lora", Technique::Single, 1, "mb=2"));
+  CHECK(acc->feasible);
+  CHECK(*est.ideal_step_time(lora16, mb("lora", Technique::Single, 1, "mb=2")) ==
+        Approx(*est.ideal_step_time(lora16, mb("lora", Technique::Single, 1, ""))));
+  CHECK(est.memory(lora16, mb("lora", Technique::Single, 1, "mb=2"))->activations ==
+        Approx(est.memory(lora16, mb("lora", Technique::Single, 1, ""))->activations / 8));
+  // FSDP gathers the parameters again for each micro-batch.
+  CHECK(*est.ideal_step_time(lora16, mb("lora", Technique::Fsdp, 2, "mb=2")) >
+        *est.ideal_step_time(lora16, mb("lora", Technique::Fsdp, 2, "")));
   // No weight gradients for the frozen base: about 2/3 of the work.
   const double tl = *est.ideal_step_time(lora, key("lora", Technique::Single, 1)),
                tf = *est.ideal_step_time(full, key("full", Technique::Single, 1));

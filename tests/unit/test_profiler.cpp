@@ -13,6 +13,7 @@
 
 #include "core/job.h"
 #include "core/run_files.h"
+#include "profile/estimator.h"
 #include "profile/profiler.h"
 #include "profile/trial_outcome.h"
 #include "profile/trial_pool.h"
@@ -274,4 +275,32 @@ TEST_CASE("profiler: a stop kills the running trials and keeps what was measured
   CHECK(sum.interrupted);
   CHECK(sum.measured == 1);
   CHECK(store.entries().size() == 1);
+}
+
+TEST_CASE("profiler: gradient accumulation is tried only where less of it is over budget") {
+  // One device whose budget lies between what micro-batches of 4 and of 8 need.
+  const std::string base = test::with_line(13, "    lr: [1e-3]") + "techniques: [single]\n";
+  Setup probe(test::with_line(5, "      devices: {kind: cuda, count: 1, model: A100-80GB}", base));
+  const JobShape& shape = probe.jobs.shapes.at(0);
+  const Estimator est(EstimateOptions{}, {}, probe.jobs);
+  auto need = [&](const std::string& knobs) {
+    return est.memory(shape, ProfileKey{shape.hash, Technique::Single, knobs, "A100-80GB", 1, 0})->total();
+  };
+  const int64_t mib = static_cast<int64_t>((need("mb=4") + need("mb=8")) / 2) >> 20;
+  REQUIRE(need("mb=4") < static_cast<double>(mib << 20));
+  REQUIRE(need("mb=8") > static_cast<double>(mib << 20));
+  Setup s(test::with_line(5, "      devices: {kind: cuda, count: 1, model: A100-80GB, memory: " + std::to_string(mib) + "MiB}", base));
+  FakePool pool;
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
+  // Run: mb=4 alone (4 samples a pass); stored over budget: no accumulation,
+  // mb=16, mb=8; left out: mb=2 and mb=1 (mb=4 fits).
+  REQUIRE(pool.started.size() == 1);
+  CHECK(pool.started[0].micro_batch == 4);
+  CHECK(sum.measured == 1);
+  CHECK(sum.over_budget == 3);
+  CHECK(sum.trials == 4);
+  std::set<std::string> stored;
+  for (const auto& e : store.entries()) stored.insert(e.key.knobs + (e.feasible ? "" : " (over budget)"));
+  CHECK(stored == std::set<std::string>{" (over budget)", "mb=16 (over budget)", "mb=8 (over budget)", "mb=4"});
 }
