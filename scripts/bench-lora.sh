@@ -56,8 +56,7 @@ for i in $(seq "$runs"); do
     "$saturn" worker "$tmp/fused.yaml" --job m --run-dir "$tmp/f$k-$i" --trial --threads 1 \
       $([ "$k" -gt 1 ] && echo --technique fused --copies "$k") >/dev/null 2>"$tmp/f.err" ||
       { echo "bench-lora: fused trial K=$k failed: $(tail -1 "$tmp/f.err")" >&2; exit 1; }
-    cat "$tmp/f$k-$i/trial/rank-0.json" >>"$tmp/fused-$k"
-    echo >>"$tmp/fused-$k"
+    python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$tmp/f$k-$i/trial/rank-0.json" >>"$tmp/fused-$k"
   done
 done
 s1=$(col step_time "$tmp/fused-1") m1=$(col peak_memory "$tmp/fused-1")
