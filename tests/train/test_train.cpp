@@ -425,20 +425,30 @@ TEST_CASE("fsdp: each of N ranks holds 1/N of the parameters, gradients and opti
   }
 }
 
+namespace {
+
+// A small gpt (seed 0) with rank-4 adapters on every projection; the bytes
+// of its adapters and of its frozen base.
+BlockModel lora_gpt(int64_t layers, int64_t* adapter_bytes, int64_t* base_bytes) {
+  torch::manual_seed(0);
+  auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", layers}, {"width", int64_t(32)}, {"heads", int64_t(2)},
+                                                        {"seq_len", int64_t(16)}, {"vocab", int64_t(64)}}), "");
+  FinetuneSpec ft;
+  ft.method = FinetuneMethod::Lora;
+  ft.lora.rank = 4;
+  apply_lora(Arch::Gpt, m, with_default_targets(ft, Arch::Gpt));
+  for (auto& p : m->parameters()) (p.requires_grad() ? *adapter_bytes : *base_bytes) += p.numel() * 4;
+  return m;
+}
+
+}  // namespace
+
 TEST_CASE("fsdp with LoRA: each rank holds 1/N of the frozen base, and its shards, gradients and optimizer state are 1/N of the adapters alone") {
   for (int world : {2, 3}) {
     CAPTURE(world);
     CHECK(on_ranks(world, [world](Communicator& c) {
-      torch::manual_seed(0);
-      auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(2)}, {"width", int64_t(32)},
-                                                            {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
-                                                            {"vocab", int64_t(64)}}), "");
-      FinetuneSpec ft;
-      ft.method = FinetuneMethod::Lora;
-      ft.lora.rank = 4;
-      apply_lora(Arch::Gpt, m, with_default_targets(ft, Arch::Gpt));
       int64_t adapter_bytes = 0, base_bytes = 0;
-      for (auto& p : m->parameters()) (p.requires_grad() ? adapter_bytes : base_bytes) += p.numel() * 4;
+      auto m = lora_gpt(2, &adapter_bytes, &base_bytes);
       ShardOptions so;
       so.comm = &c;
       ShardedModel f(m, so);
@@ -516,16 +526,8 @@ TEST_CASE("spill: parameters live on the host, at most one block group is reside
 }
 
 TEST_CASE("spill with LoRA: the frozen base lives on the host with the adapters, one block group at a time on the device") {
-  torch::manual_seed(0);
-  auto m = build_model(Arch::Gpt, config_of(Arch::Gpt, {{"layers", int64_t(4)}, {"width", int64_t(32)},
-                                                        {"heads", int64_t(2)}, {"seq_len", int64_t(16)},
-                                                        {"vocab", int64_t(64)}}), "");
-  FinetuneSpec ft;
-  ft.method = FinetuneMethod::Lora;
-  ft.lora.rank = 4;
-  apply_lora(Arch::Gpt, m, with_default_targets(ft, Arch::Gpt));
   int64_t adapter_bytes = 0, base_bytes = 0, largest = 0;
-  for (auto& p : m->parameters()) (p.requires_grad() ? adapter_bytes : base_bytes) += p.numel() * 4;
+  auto m = lora_gpt(4, &adapter_bytes, &base_bytes);
   for (size_t b = 1; b + 1 < m->size(); ++b) {  // the layers; the embedding is read again by the tied head
     int64_t n = 0;
     for (auto& p : m->block(b).ptr()->parameters()) n += p.numel() * 4;
