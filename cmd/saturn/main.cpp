@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/usage_line.h"
 
 #ifndef SATURN_VERSION
 #define SATURN_VERSION "unknown"
@@ -51,8 +52,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "saturn: " << e.what() << "\n"
-              << "Run 'saturn --help' for usage.\n";
+    std::cerr << saturn::usage_line(app, e, std::vector<std::string>(argv + 1, argv + argc)) << "\n";
     return static_cast<int>(saturn::ErrorKind::Usage);
   }
 

@@ -10,6 +10,7 @@
 
 #include "app/plan_workload.h"
 #include "commands.h"
+#include "core/usage_line.h"
 #include "core/run_files.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -145,7 +146,7 @@ void add_plan(CLI::App& app, Action& action) {
   sub->add_option("--store", o->store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
   sub->add_option("--run-dir", o->run_dir, "Folder plan.json is written to (default runs/<workload name>)");
   sub->add_option("--time-limit", o->time_limit, "Solver time limit, e.g. 10s (default: planner.time_limit)");
-  sub->add_option("--threads", o->threads, "CBC threads (default: planner.threads)")->check(CLI::PositiveNumber);
+  sub->add_option("--threads", o->threads, "CBC threads (default: planner.threads)")->check(at_least(1));
   sub->add_option("--svg", o->svg, "Write a Gantt chart of the plan (SVG) to this file");
   sub->add_flag("--compare", o->compare, "Also plan the baselines and print saturn's makespan against each");
   sub->add_flag("--json", o->json, "Print plan.json on stdout");

@@ -11,6 +11,7 @@
 
 #include "app/run_session.h"
 #include "commands.h"
+#include "core/usage_line.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "core/units.h"
@@ -189,8 +190,10 @@ void add_run(CLI::App& app, Action& action) {
   sub->add_option("--run-dir", o->session.run_dir, "Run directory (default runs/<workload name>)");
   sub->add_option("--store", o->session.store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
   sub->add_option("--time-limit", o->session.time_limit, "Solver time limit (default: the workload's planner.time_limit)");
-  sub->add_option("--threads", o->session.threads, "Solver threads (default: the workload's planner.threads)");
-  sub->add_option("--max-restarts", o->session.max_restarts, "Relaunches of a job whose worker dies (default 2)");
+  sub->add_option("--threads", o->session.threads, "Solver threads (default: the workload's planner.threads)")
+      ->check(at_least(1));
+  sub->add_option("--max-restarts", o->session.max_restarts, "Relaunches of a job whose worker dies (default 2)")
+      ->check(at_least(0));
   sub->add_option("--baseline", o->session.baseline, "Execute a baseline's plan instead (e.g. current-practice)");
   sub->add_flag("--no-profile", o->session.no_profile, "Measure nothing; plan from the store and estimates");
   sub->add_flag("--dry-run", o->dry_run, "Show the plan that would run; run and write nothing");

@@ -20,10 +20,27 @@ expect 0 "$saturn" --help
 grep -q "validate" "$tmp/out" && ok || bad "--help does not list validate"
 expect 0 "$saturn" --version
 same "saturn 0.1.0" "$tmp/out"
-expect 64 "$saturn"
-expect 64 "$saturn" frobnicate
-expect 64 "$saturn" validate
-expect 64 "$saturn" jobs --no-such-flag "$src/workloads/quickstart.yaml"
+# Each usage error is one line naming the nearest real name and where to read.
+usage() {  # usage LINE ARGS...: exit 64 with exactly LINE on stderr, nothing written
+  local want=$1; shift
+  expect 64 "$saturn" "$@"
+  same "$want" "$tmp/err"
+}
+q=$src/workloads/quickstart.yaml
+usage "saturn: a command is required: validate, jobs, profile, plan, run, status, worker, export (saturn --help)"
+usage "saturn: unknown command \"frobnicate\" (saturn --help)" frobnicate
+usage "saturn: unknown command \"plam\"; did you mean plan? (saturn --help)" plam "$q"
+usage "saturn: unknown option --verison; did you mean --version? (saturn --help)" --verison
+usage "saturn validate: workload is required (saturn validate --help)" validate
+usage "saturn jobs: unknown option --no-such-flag (saturn jobs --help)" jobs --no-such-flag "$q"
+usage "saturn run: unknown option --dryrun; did you mean --dry-run? (saturn run --help)" run "$q" --dryrun
+usage "saturn run: unknown option --time-limt; did you mean --time-limit? (saturn run --help)" run "$q" --time-limt=3s
+usage "saturn plan: unexpected argument \"extra\" (saturn plan --help)" plan "$q" extra
+# Whole-number flags: one rule and one message, the same for plan and run.
+usage "saturn plan: --threads: expected a whole number of at least 1, got \"0\" (saturn plan --help)" plan "$q" --threads 0
+usage "saturn run: --threads: expected a whole number of at least 1, got \"0\" (saturn run --help)" run "$q" --threads 0 --dry-run
+usage "saturn run: --max-restarts: expected a whole number of at least 0, got \"-1\" (saturn run --help)" run "$q" --max-restarts -1 --dry-run
+usage "saturn plan: --threads: expected a whole number of at least 1, got \"two\" (saturn plan --help)" plan "$q" --threads two
 
 # every workload validates and lists its jobs as JSON
 for w in "$src"/workloads/*.yaml; do
