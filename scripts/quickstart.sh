@@ -12,5 +12,6 @@ build=${SATURN_BUILD_DIR:-build}
 # Profile what the store lacks (about 10 s the first time), plan the 8 jobs,
 # train them with real worker processes on the 2 cpu devices (about 20 s),
 # and print the leaderboard. Run again: the finished run is resumed (nothing
-# retrains) and the leaderboard printed; rm -rf runs/quickstart starts over.
+# retrains) and the leaderboard printed; rm -rf workloads/runs/quickstart
+# starts over.
 "$build/bin/saturn" run workloads/quickstart.yaml

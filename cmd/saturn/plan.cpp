@@ -75,6 +75,12 @@ Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string&
 }  // namespace
 
 static int run_plan_cmd(const PlanCmdOptions& o) {
+  // A run's plan.json is its runner's: planning again never rewrites it.
+  const std::string run_dir =
+      !o.run_dir.empty() ? o.run_dir : load_workload(o.workload, {nullptr, /*check_files=*/false}).default_run_dir();
+  if (std::filesystem::exists(run_files::state_path(run_dir)))
+    throw usage_error(run_dir + " holds a run (state.db): its plan is the run's; plan into another folder with "
+                      "--run-dir DIR, or see the run's plan with saturn status " + run_dir);
   PlanWorkloadOptions po;
   po.workload = o.workload;
   po.store = o.store;
@@ -90,7 +96,6 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
   const Plan& plan = r.plan;
   const nlohmann::json& doc = r.doc;
   const auto& baselines = r.baselines;
-  const std::string run_dir = o.run_dir.empty() ? "runs/" + w.name : o.run_dir;
   const std::string plan_path = run_files::plan_path(run_dir);
   write_file_atomic(plan_path, doc.dump(2) + "\n");
   const Gantt gantt = plan_gantt(wp, plan, w.name + ": makespan " + human_duration(plan.makespan));
@@ -144,7 +149,7 @@ void add_plan(CLI::App& app, Action& action) {
   auto* sub = app.add_subcommand("plan", "Choose a strategy, devices and start time for every job (CBC); write plan.json");
   sub->add_option("workload", o->workload, "Workload file (YAML, see saturn-workload(5))")->required();
   sub->add_option("--store", o->store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
-  sub->add_option("--run-dir", o->run_dir, "Folder plan.json is written to (default runs/<workload name>)");
+  sub->add_option("--run-dir", o->run_dir, "Folder plan.json is written to (default runs/<workload name> next to the workload file)");
   sub->add_option("--time-limit", o->time_limit, "Solver time limit, e.g. 10s (default: planner.time_limit)");
   sub->add_option("--threads", o->threads, "CBC threads (default: planner.threads)")->check(at_least(1));
   sub->add_option("--svg", o->svg, "Write a Gantt chart of the plan (SVG) to this file");

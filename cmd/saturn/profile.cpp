@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "app/machine_warnings.h"
 #include "app/text_data.h"
 #include "commands.h"
 #include "exec/signals.h"
@@ -96,6 +98,9 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   prepare_text_data(w, jobs);
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);
+  if (!o.show)  // measuring here
+    for (const auto& line : machine_warnings(w, std::thread::hardware_concurrency(), cuda_here))
+      std::cerr << "profile: warning: " << line << "\n";
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
   if (o.show) {
     print_view(w, jobs, groups, profile_view(w, jobs, groups, store), o.json);

@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "app/machine_warnings.h"
 #include "app/run_session.h"
 #include "commands.h"
 #include "core/usage_line.h"
@@ -111,7 +113,7 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
   if (pr.existing)
     std::cerr << run_dir << " holds a run with " << pr.done << " jobs done: `saturn run` would resume it\n";
   else
-    std::cerr << "nothing was written\n";
+    std::cerr << "it would write " << run_dir << "; nothing was written\n";
 }
 
 }  // namespace
@@ -123,6 +125,9 @@ static int run_run_cmd(RunCmdOptions o) {
   o.session.cuda_here = std::filesystem::exists("/dev/nvidiactl");
   RunSession session(o.session);
   const std::string& run_dir = session.run_dir();
+  if (!o.slurm_script)  // a script runs on the nodes Slurm gives it
+    for (const auto& line : machine_warnings(session.workload(), std::thread::hardware_concurrency(), o.session.cuda_here))
+      std::cerr << "run: warning: " << line << "\n";
   if (o.session.plan_only) {
     const PlannedRun p = session.plan();
     if (o.slurm_script) {
@@ -187,7 +192,7 @@ void add_run(CLI::App& app, Action& action) {
   auto o = std::make_shared<RunCmdOptions>();
   auto* sub = app.add_subcommand("run", "Profile, plan and train the whole workload; resume a stopped run");
   sub->add_option("workload", o->session.workload, "Workload file (YAML, see saturn-workload(5))")->required();
-  sub->add_option("--run-dir", o->session.run_dir, "Run directory (default runs/<workload name>)");
+  sub->add_option("--run-dir", o->session.run_dir, "Run directory (default runs/<workload name> next to the workload file)");
   sub->add_option("--store", o->session.store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
   sub->add_option("--time-limit", o->session.time_limit, "Solver time limit (default: the workload's planner.time_limit)");
   sub->add_option("--threads", o->session.threads, "Solver threads (default: the workload's planner.threads)")

@@ -27,7 +27,7 @@ std::string find_run_dir(const std::string& arg) {
     }
     if (fs::is_regular_file(arg)) {
       const Workload w = load_workload(arg, {nullptr, false});
-      const std::string dir = "runs/" + w.name;
+      const std::string dir = w.default_run_dir();
       if (!fs::exists(run_files::state_path(dir))) throw no_input_error(dir + ": no run of workload " + w.name + " yet");
       return dir;
     }

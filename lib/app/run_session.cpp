@@ -96,7 +96,7 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   slurm_ = resolve_slurm_cluster(w_, o.workload, slurm_environment());
   jobs_ = expand_jobs(w_);
   prepare_text_data(w_, jobs_);  // tokenized once, vocabularies checked, before anything is written
-  run_dir_ = o.run_dir.empty() ? "runs/" + w_.name : o.run_dir;
+  run_dir_ = o.run_dir.empty() ? w_.default_run_dir() : o.run_dir;
   if (w_.cluster.slurm && !slurm_ && !o.plan_only)
     throw Error(ErrorKind::Unavailable,
                 "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch "
@@ -116,8 +116,9 @@ PlannedRun RunSession::plan() const {
     RunState st(state_path, true);
     for (const auto& j : st.jobs()) p.done += j.status == JobStatus::Done;
   }
-  ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
-  p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), store);
+  // A dry run or a script writes nothing: the store is read, never created.
+  const auto store = ProfileStore::read_only(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+  p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), *store);
   keep_executable(p.problem);
   p.plan = baseline_ ? baseline_plan(p.problem.problem, *baseline_)
                      : solve_plan(p.problem.problem, plan_options(w_, o_.time_limit, o_.threads));

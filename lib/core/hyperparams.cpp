@@ -1,5 +1,7 @@
 #include "hyperparams.h"
 
+#include <cctype>
+
 #include "error.h"
 
 namespace saturn {
@@ -22,6 +24,25 @@ const HyperparamKey* find_hyperparam_key(const std::string& key) {
   for (const auto& k : hyperparam_keys())
     if (k.key == key) return &k;
   return nullptr;
+}
+
+std::string hyperparam_alias(const std::string& name) {
+  std::string n;
+  for (char c : name) n += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::vector<std::pair<const char*, const char*>> aliases = {
+      {"learning_rate", "lr"}, {"learningrate", "lr"}, {"rate", "lr"}, {"eta", "lr"},
+      {"batch", "batch_size"}, {"batchsize", "batch_size"}, {"train_batch_size", "batch_size"},
+      {"per_device_train_batch_size", "batch_size"}, {"global_batch_size", "batch_size"},
+      {"decay", "weight_decay"}, {"weightdecay", "weight_decay"}, {"l2", "weight_decay"},
+      {"warmup_steps", "warmup"}, {"num_warmup_steps", "warmup"},
+      {"random_seed", "seed"}, {"rng_seed", "seed"},
+      {"adam_beta1", "beta1"}, {"adam_beta2", "beta2"}, {"sgd_momentum", "momentum"},
+  };
+  for (const auto& [alias, key] : aliases)
+    if (n == alias) return key;
+  for (const auto& k : hyperparam_keys())
+    if (n == k.abbrev && n != k.key) return k.key;
+  return "";
 }
 
 Value get_hyperparam(const Hyperparams& h, const std::string& key) {

@@ -38,6 +38,10 @@ struct HyperparamKey {
 
 const std::vector<HyperparamKey>& hyperparam_keys();
 const HyperparamKey* find_hyperparam_key(const std::string& key);
+// The grid key meant by a name people type for it (learning_rate, batch,
+// per_device_train_batch_size, adam_beta1, the id abbreviations bs, wd,
+// ...; case and - vs _ ignored), or "" when `name` is none of them.
+std::string hyperparam_alias(const std::string& name);
 
 // Reads and writes one hyperparameter by grid key (which must be one of
 // hyperparam_keys()).

@@ -46,6 +46,9 @@ struct Workload {
   Grid grid_for(const ModelSpec& m) const { return Grid::merge(grid, m.grid); }
   // A path as written in the workload, made relative to the current folder.
   std::string resolve(const std::string& path) const { return resolve_path(base_dir, path); }
+  // Where this workload's run lives unless --run-dir says otherwise:
+  // runs/NAME next to the workload file, wherever a command is run from.
+  std::string default_run_dir() const { return resolve("runs/" + name); }
 
   bool operator==(const Workload&) const = default;
 };

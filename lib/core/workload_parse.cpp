@@ -395,7 +395,8 @@ Grid Parser::grid(const Field& f, const std::vector<ModelSpec>& models) const {
           for (const auto& h : hyperparam_keys()) known.push_back(h.key);
           for (const auto& h : finetune_keys()) known.push_back(h.key);
           for (const auto& c2 : arch_config_keys(m.arch)) known.push_back(c2.key);
-          std::string sug = did_you_mean(k, known);
+          std::string sug = hyperparam_alias(k);
+          if (sug.empty()) sug = did_you_mean(k, known);
           key.fail(std::string("not a hyperparameter nor a config key of model ") + quoted(m.name) +
                    " (arch " + arch_name(m.arch) + ")" +
                    (sug.empty() ? "" : ", did you mean " + quoted(sug) + "?"));

@@ -46,7 +46,19 @@ std::string ProfileStore::default_path() {
   return std::string(home && *home ? home : ".") + "/.cache/saturn/profiles.db";
 }
 
-ProfileStore::ProfileStore(const std::string& path) : db_(std::make_unique<Sqlite>(path, "profile store")) {
+ProfileStore::ProfileStore(const std::string& path) : db_(std::make_unique<Sqlite>(path, "profile store")) { migrate(); }
+
+ProfileStore::ProfileStore(std::unique_ptr<Sqlite> db) : db_(std::move(db)) {}
+
+std::unique_ptr<ProfileStore> ProfileStore::read_only(const std::string& path) {
+  if (std::filesystem::exists(path))
+    return std::unique_ptr<ProfileStore>(new ProfileStore(std::make_unique<Sqlite>(path, "profile store", true)));
+  auto empty = std::unique_ptr<ProfileStore>(new ProfileStore(std::make_unique<Sqlite>(":memory:", "profile store")));
+  empty->migrate();
+  return empty;
+}
+
+void ProfileStore::migrate() {
   if (db_->schema_version(kSchemaVersion) < 1) {
     db_->exec(
         "BEGIN;"

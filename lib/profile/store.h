@@ -26,6 +26,9 @@ class ProfileStore {
 
   // Opens or creates the store at `path` (and its folder).
   explicit ProfileStore(const std::string& path);
+  // Reads the store at `path` without creating or changing anything there
+  // (dry runs): a missing file reads as an empty store, kept in memory.
+  static std::unique_ptr<ProfileStore> read_only(const std::string& path);
   ~ProfileStore();
   ProfileStore(const ProfileStore&) = delete;
   ProfileStore& operator=(const ProfileStore&) = delete;
@@ -41,6 +44,8 @@ class ProfileStore {
   static std::string default_path();
 
  private:
+  explicit ProfileStore(std::unique_ptr<Sqlite> db);
+  void migrate();  // creates or upgrades the schema
   std::unique_ptr<Sqlite> db_;
 };
 

@@ -103,6 +103,24 @@ sed 's/^    - name: local$/    - name: local\n      replicas: 2/' "$src/workload
 expect 64 "$saturn" run "$tmp/two/two.yaml" --slurm-script
 same "--slurm-script: the workload lists 2 nodes; say \`cluster: slurm\` so the job plans on the nodes Slurm gives it" "$tmp/err"
 
+# Warnings of what this machine lacks: one line each, and the dry run goes on.
+cores=$(nproc)
+mkdir -p "$tmp/warn/data" && cp "$src/workloads/data/corpus.txt" "$tmp/warn/data/"
+sed "s/^        count: 2$/        count: $((cores + 1))/" "$src/workloads/quickstart.yaml" >"$tmp/warn/busy.yaml"
+expect 0 "$saturn" run "$tmp/warn/busy.yaml" --dry-run
+has "$tmp/err" "run: warning: the cluster's cpu devices use $((cores + 1)) threads ($((cores + 1)) devices) on this machine's $cores cores: jobs slow each other down and measured steps mislead the plan; lower devices.count or devices.threads"
+[ "$(grep -c "run: warning" "$tmp/err")" = 1 ] && ok || bad "one warning expected: $(cat "$tmp/err")"
+if [ ! -e /dev/nvidiactl ]; then
+  sed -e 's/^        kind: cpu$/        kind: cuda\n        model: H100-80GB/' -e '/^        memory: 2GiB$/d' -e '/^        threads: 1$/d' \
+    "$src/workloads/quickstart.yaml" >"$tmp/warn/gpu.yaml"
+  expect 0 "$saturn" run "$tmp/warn/gpu.yaml" --dry-run
+  has "$tmp/err" "run: warning: node local lists cuda devices and this machine has none: their jobs cannot start here (saturn plan plans for another machine; so does cluster: slurm)"
+  expect 0 "$saturn" plan "$tmp/warn/gpu.yaml" --run-dir "$tmp/warn/plan"
+  grep -q "warning" "$tmp/err" && bad "plan warned of this machine: $(cat "$tmp/err")" || ok
+fi
+expect 0 "$saturn" run "$src/workloads/quickstart.yaml" --dry-run --run-dir "$tmp/q-dry"
+grep -q "warning" "$tmp/err" && bad "the quickstart warned: $(cat "$tmp/err")" || ok
+
 # nothing was written next to the workloads
 snapshot >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok || bad "files under workloads/ changed: $(diff "$tmp/before" "$tmp/after")"

@@ -77,6 +77,13 @@ has "$tmp/err" "resuming plan v1: 8 of 8 jobs done"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['leaderboard'])==8 and d['leaderboard'][0]['rank']==1" "$tmp/out" && ok || bad "--json: $(head -c 400 "$tmp/out")"
 [ "$(sql "$tmp/ref" "select count(*) from attempts")" = 8 ] && ok || bad "reran a finished job"
 
+# `saturn plan` never rewrites a run's plan.
+cp "$tmp/ref/plan.json" "$tmp/ref-plan.json"
+expect 64 "$saturn" plan "$q" --run-dir "$tmp/ref"
+same_line() { [ "$(cat "$tmp/err")" = "$1" ] && ok || bad "expected <$1>, got <$(cat "$tmp/err")>"; }
+same_line "$tmp/ref holds a run (state.db): its plan is the run's; plan into another folder with --run-dir DIR, or see the run's plan with saturn status $tmp/ref"
+cmp -s "$tmp/ref/plan.json" "$tmp/ref-plan.json" && ok || bad "plan rewrote the run's plan.json"
+
 # 2. status.
 expect 0 "$saturn" status "$tmp/ref"
 has "$tmp/out" "8 jobs: 8 done, 0 running, 0 pending, 0 failed; 100% of all steps"
@@ -84,6 +91,17 @@ expect 0 "$saturn" status "$tmp/ref" --json
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['jobs'])==8 and len(d['attempts'])==8 and d['plan']['jobs']" "$tmp/out" && ok || bad "status --json"
 expect 66 "$saturn" status "$tmp/nothing"
 has "$tmp/err" "nothing: no such run directory or workload file"
+# A workload's run is runs/NAME next to the workload file, found from any folder.
+mkdir -p "$tmp/wq" && cp "$q" "$tmp/wq/" && cp -r "$src/workloads/data" "$tmp/wq/"
+(cd / && "$saturn" status "$tmp/wq/quickstart.yaml") >"$tmp/out" 2>"$tmp/err"
+[ $? = 66 ] && ok || bad "status of a workload without a run: $(cat "$tmp/err")"
+has "$tmp/err" "$tmp/wq/runs/quickstart: no run of workload quickstart yet"
+mkdir -p "$tmp/wq/runs" && cp -r "$tmp/ref" "$tmp/wq/runs/quickstart"
+(cd / && "$saturn" status "$tmp/wq/quickstart.yaml") >"$tmp/out" 2>"$tmp/err"
+[ $? = 0 ] && ok || bad "status from another folder: $(cat "$tmp/err")"
+has "$tmp/out" "8 jobs: 8 done, 0 running, 0 pending, 0 failed; 100% of all steps"
+(cd / && "$saturn" run "$tmp/wq/quickstart.yaml" --dry-run) >"$tmp/out" 2>"$tmp/err"
+has "$tmp/err" "$tmp/wq/runs/quickstart"
 
 # 3. kill -9 of the runner at several points, then the same command.
 for point in planned checkpointed one_done; do
@@ -158,8 +176,12 @@ if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "after SIGTERM: $(dif
 # 6. Dry run: shows the plan, writes nothing.
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run
 has "$tmp/out" "single x1"
-has "$tmp/err" "nothing was written"
+has "$tmp/err" "it would write $tmp/dry; nothing was written"
 [ ! -e "$tmp/dry" ] && ok || bad "dry run wrote $tmp/dry"
+# Nor a store it is given: a missing one reads as empty (estimates), not created.
+expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db"
+has "$tmp/out" "raw estimate"
+[ ! -e "$tmp/new" ] && ok || bad "dry run created the store: $(find "$tmp/new")"
 
 # 7. Bad input: one line, nothing written.
 expect 64 "$saturn" run "$q" --run-dir "$tmp/bad" --baseline nope

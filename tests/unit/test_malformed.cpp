@@ -91,6 +91,15 @@ std::vector<Case> cases() {
       {"misspelt grid key", with_line(13, "    lrr: [1e-3]"),
        "w.yaml:13:5: search.grid.lrr: not a hyperparameter nor a config key of model \"m\" (arch gpt), "
        "did you mean \"lr\"?"},
+      {"a hyperparameter under another name", with_line(13, "    learning_rate: [1e-3]"),
+       "w.yaml:13:5: search.grid.learning_rate: not a hyperparameter nor a config key of model \"m\" (arch gpt), "
+       "did you mean \"lr\"?"},
+      {"Hugging Face's batch size name", with_line(13, "    per_device_train_batch_size: [8]"),
+       "w.yaml:13:5: search.grid.per_device_train_batch_size: not a hyperparameter nor a config key of model \"m\" "
+       "(arch gpt), did you mean \"batch_size\"?"},
+      {"a job id's abbreviation", with_line(13, "    wd: [0.1]"),
+       "w.yaml:13:5: search.grid.wd: not a hyperparameter nor a config key of model \"m\" (arch gpt), "
+       "did you mean \"weight_decay\"?"},
       {"duplicate grid value", with_line(13, "    lr: [1e-3, 0.001]"),
        "w.yaml:13:16: search.grid.lr[1]: duplicate value 1e-3"},
       {"zero batch size", with_line(13, "    batch_size: [0]"),
