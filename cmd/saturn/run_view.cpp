@@ -3,8 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <map>
+#include <optional>
 
+#include <nlohmann/json.hpp>
+
+#include "core/run_files.h"
 #include "core/text.h"
 #include "core/units.h"
 #include "report/table.h"
@@ -119,44 +125,105 @@ nlohmann::json status_json(const RunState& st, const std::string& run_dir) {
   return out;
 }
 
+namespace {
+
+// The last training step and loss a job's worker logged, if any.
+std::optional<run_files::MetricsLine> last_logged(const std::string& run_dir, const std::string& job) {
+  std::ifstream in(run_files::metrics_path(run_files::job_dir(run_dir, job)));
+  std::optional<run_files::MetricsLine> last;
+  for (std::string line; std::getline(in, line);)
+    if (auto m = run_files::parse_metrics_line(line)) last = m;
+  return last;
+}
+
+// "14:02:11", local time.
+std::string time_of_day(double t) {
+  const std::time_t s = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&s, &tm);
+  char b[16];
+  std::strftime(b, sizeof b, "%H:%M:%S", &tm);
+  return b;
+}
+
+// Each job's planned strategy and start in a plan.json document: "single x1
+// on local, starts at 12.3 s".
+std::map<std::string, std::string> planned(const std::string& plan_json) {
+  std::map<std::string, std::string> out;
+  const auto doc = nlohmann::json::parse(plan_json, nullptr, false);
+  if (!doc.is_object() || !doc.contains("jobs")) return out;
+  for (const auto& j : doc["jobs"]) {
+    if (!j.is_object() || !j.contains("job")) continue;
+    out[j.value("job", "")] = j.value("technique", "?") + " x" + std::to_string(j.value("devices", int64_t(0))) + " on " +
+                              j.value("node", "?") + ", starts at " + human_duration(j.value("start_s", 0.0));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string status_text(const RunState& st, const std::string& run_dir, const Terminal& term) {
   const auto jobs = st.jobs();
+  const auto attempts = st.attempts();
+  std::map<std::string, int> tries;
+  std::map<std::string, const AttemptRecord*> latest;
+  for (const auto& a : attempts) {
+    ++tries[a.job];
+    latest[a.job] = &a;
+  }
+  // A pending job whose last attempt stopped (a signal, a checkpoint kept) is "stopped".
+  auto stopped = [&](const JobRecord& j) {
+    return j.status == JobStatus::Pending && latest.count(j.id) && latest[j.id]->outcome == "stopped";
+  };
   std::map<std::string, int> count;
   int64_t steps = 0, done_steps = 0;
   for (const auto& j : jobs) {
-    ++count[job_status_name(j.status)];
+    ++count[stopped(j) ? "stopped" : job_status_name(j.status)];
     steps += j.steps_total;
     done_steps += std::min(j.steps_done, j.steps_total);
   }
   std::string out = "run " + run_dir + " (workload " + st.meta("workload").value_or("?") + "): " +
                     std::to_string(jobs.size()) + " jobs: " + std::to_string(count["done"]) + " done, " +
-                    std::to_string(count["running"]) + " running, " + std::to_string(count["pending"]) + " pending, " +
-                    std::to_string(count["failed"]) + " failed; " +
+                    std::to_string(count["running"]) + " running, " +
+                    (count["stopped"] ? std::to_string(count["stopped"]) + " stopped, " : "") +
+                    std::to_string(count["pending"]) + " pending, " + std::to_string(count["failed"]) + " failed; " +
                     std::to_string(steps > 0 ? 100 * done_steps / steps : 0) + "% of all steps\n";
   const auto plans = st.plans();
   if (!plans.empty())
     out += "plan v" + std::to_string(plans.back().version) + " (" + plans.back().reason + "), makespan " +
            human_duration(plans.back().makespan) + "; " + std::to_string(plans.size()) + " version(s)\n";
-  const auto attempts = st.attempts();
-  std::map<std::string, int> tries;
-  for (const auto& a : attempts) ++tries[a.job];
+  const auto latest_plan = st.latest_plan();
+  const auto plan = latest_plan ? planned(latest_plan->json) : std::map<std::string, std::string>{};
   Table t;
   t.column("job").column("status").column("progress", Table::Align::Right).column("attempts", Table::Align::Right)
       .column("strategy").column("loss", Table::Align::Right);
   for (const auto& j : jobs) {
-    const int pct = j.steps_total > 0 ? static_cast<int>(100 * std::min(j.steps_done, j.steps_total) / j.steps_total) : 0;
-    t.row({j.id, j.status == JobStatus::Failed ? "failed: " + j.message : job_status_name(j.status),
-           std::to_string(j.steps_done) + "/" + std::to_string(j.steps_total) + " (" + std::to_string(pct) + "%)",
-           std::to_string(tries[j.id]), j.strategy,
-           loss_text(std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss)});
+    const auto logged = j.status == JobStatus::Done ? std::nullopt : last_logged(run_dir, j.id);
+    // A stopped job resumes from its checkpoint; a running one is where it last logged.
+    const int64_t at = stopped(j) ? std::max<int64_t>(latest[j.id]->step_end, 0)
+                                  : std::max(j.steps_done, logged ? logged->step : 0);
+    const int pct = j.steps_total > 0 ? static_cast<int>(100 * std::min(at, j.steps_total) / j.steps_total) : 0;
+    std::string status = job_status_name(j.status);
+    if (j.status == JobStatus::Failed) status = "failed: " + j.message;
+    if (stopped(j)) status = "stopped at step " + std::to_string(at);
+    std::string strategy = j.strategy;
+    if (j.status == JobStatus::Pending && !stopped(j) && plan.count(j.id)) strategy = "planned: " + plan.at(j.id);
+    double loss = std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss;
+    if (std::isnan(loss) && logged) loss = logged->loss;  // the last logged training loss
+    t.row({j.id, status, std::to_string(at) + "/" + std::to_string(j.steps_total) + " (" + std::to_string(pct) + "%)",
+           std::to_string(tries[j.id]), strategy, loss_text(loss)});
   }
   out += t.render(term);
   const auto events = st.events();
   if (!events.empty()) {
     out += "last events:\n";
     for (size_t i = events.size() > 5 ? events.size() - 5 : 0; i < events.size(); ++i)
-      out += "  " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) + ": " + events[i].message + "\n";
+      out += "  " + time_of_day(events[i].time) + " " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) +
+             ": " + events[i].message + "\n";
   }
+  const int unfinished = count["stopped"] + count["pending"] + count["failed"];
+  if (count["running"] == 0 && unfinished > 0)
+    out += "resume: saturn run " + st.meta("workload_path").value_or("W.yaml") + " --run-dir " + run_dir + "\n";
   return out;
 }
 

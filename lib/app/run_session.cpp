@@ -114,6 +114,10 @@ PlannedRun RunSession::plan() const {
   p.existing = std::filesystem::exists(state_path);
   if (p.existing) {
     RunState st(state_path, true);
+    // The real run's check: another workload's run is refused, not resumed.
+    const ResumeDecision d = decide_resume(st.meta("fingerprint"), workload_fingerprint(w_, jobs_),
+                                           st.latest_plan().has_value(), o_.no_profile, run_dir_);
+    if (!d.refusal.empty()) throw data_error(d.refusal);
     for (const auto& j : st.jobs()) p.done += j.status == JobStatus::Done;
   }
   // A dry run or a script writes nothing: the store is read, never created.

@@ -100,7 +100,8 @@ class RunSession {
   const std::string& run_dir() const { return run_dir_; }
   const std::optional<SlurmAllocation>& slurm() const { return slurm_; }
 
-  // The plan a run would execute; writes nothing.
+  // The plan a run would execute; writes nothing. Throws what run() would
+  // (Data: the run directory holds another workload's run).
   PlannedRun plan() const;
   // The sbatch script that runs this workload under Slurm (--slurm-script).
   std::string slurm_script(const PlannedRun& p) const;

@@ -169,6 +169,15 @@ rc=$?
 has "$tmp/term.err" "run: stopped; every job kept its checkpoint"
 [ "$(sql "$d" "select count(*) from attempts where outcome='stopped' and exit_code=143 and step_end > 0")" -ge 1 ] && ok || bad "stopped attempts: $(sql "$d" "select job, outcome, exit_code, step_end from attempts")"
 no_workers_left "$d"
+# status says which jobs stopped where, with their last loss, what the plan
+# has for the others, when each event happened, and how to resume.
+expect 0 "$saturn" status "$d"
+grep -Eq "stopped at step [1-9][0-9]* .* [0-9]+\.[0-9]{4}$" "$tmp/out" && ok || bad "status: no stopped job with its loss: $(cat "$tmp/out")"
+grep -Eq "^  [0-9]{2}:[0-9]{2}:[0-9]{2} stopped " "$tmp/out" && ok || bad "status: events without times: $(cat "$tmp/out")"
+has "$tmp/out" "resume: saturn run $q --run-dir $d"
+if [ "$(sql "$d" "select count(*) from jobs j where status='pending' and not exists (select 1 from attempts a where a.job = j.id)")" -gt 0 ]; then
+  grep -Eq "planned: [a-z]+ x[0-9]+ on local, starts at" "$tmp/out" && ok || bad "status: no planned strategy: $(cat "$tmp/out")"
+fi
 expect 0 "$saturn" run "$q" --run-dir "$d"
 losses "$d" >"$d.losses"
 if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "after SIGTERM: $(diff "$tmp/ref.losses" "$d.losses")"; fi
@@ -189,8 +198,12 @@ has "$tmp/err" "--baseline: \"nope\" is not a baseline"
 [ ! -e "$tmp/bad" ] && ok || bad "bad input wrote $tmp/bad"
 sed 's/steps: 100/steps: 50/' "$q" >"$src/workloads/.e2e-run-$$.yaml"
 expect 65 "$saturn" run "$src/workloads/.e2e-run-$$.yaml" --run-dir "$tmp/ref"
-rm -f "$src/workloads/.e2e-run-$$.yaml"
 has "$tmp/err" "$tmp/ref: holds a run of a different workload"
+cp "$tmp/err" "$tmp/real.err"
+# The dry run applies the same check: the same line and exit, not "would resume".
+expect 65 "$saturn" run "$src/workloads/.e2e-run-$$.yaml" --run-dir "$tmp/ref" --dry-run
+rm -f "$src/workloads/.e2e-run-$$.yaml"
+cmp -s "$tmp/err" "$tmp/real.err" && ok || bad "dry run: $(cat "$tmp/err") vs the run's $(cat "$tmp/real.err")"
 
 # 8. Introspection with a deliberately wrong profile: a's step time is
 # claimed 25x too slow, so the plan gives a a device of its own and queues
