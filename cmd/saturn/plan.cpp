@@ -66,7 +66,7 @@ Gantt plan_gantt(const WorkloadProblem& wp, const Plan& plan, const std::string&
     std::string label, group;
     for (size_t j : o.jobs) label += (label.empty() ? "" : "+") + p.jobs[j];
     group = wp.shapes[o.jobs[0]];
-    std::string detail = o.technique + " x" + std::to_string(o.devices) + ", " + at(a.start) + " .. " + at(a.end);
+    std::string detail = o.label() + ", " + at(a.start) + " .. " + at(a.end);
     for (int64_t d : a.device_ids) g.bars.push_back({first_lane[o.node] + static_cast<size_t>(d), a.start, a.end, label, group, detail});
   }
   return g;
@@ -113,7 +113,7 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
       std::string ids;
       for (int64_t d : a.device_ids) ids += (ids.empty() ? "" : ",") + std::to_string(d);
       for (size_t j : opt.jobs)
-        t.row({p.jobs[j], opt.technique + " x" + std::to_string(opt.devices), p.nodes[opt.node].name, ids,
+        t.row({p.jobs[j], opt.label(), p.nodes[opt.node].name, ids,
                at(a.start), at(a.end), human_duration(a.end - a.start),
                a.pinned ? "running" : wp.sources[a.option]});
     }

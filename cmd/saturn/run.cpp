@@ -95,6 +95,13 @@ class ProgressView {
   int drawn_ = 0;
 };
 
+// Jobs the plan runs: a fused group counts each of its jobs.
+size_t planned_jobs(const PlannedRun& pr) {
+  size_t n = 0;
+  for (const auto& a : pr.plan.items) n += pr.problem.problem.options[a.option].jobs.size();
+  return n;
+}
+
 void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
   const auto& p = pr.problem.problem;
   Table t;
@@ -104,11 +111,12 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
     const auto& o = p.options[a.option];
     std::vector<std::string> ids;
     for (auto d : a.device_ids) ids.push_back(std::to_string(d));
-    t.row({p.jobs[o.jobs[0]], o.technique + " x" + std::to_string(o.devices), p.nodes[o.node].name, join(ids, ","),
-           a.start == 0 ? "0" : human_duration(a.start), human_duration(a.end), pr.problem.sources[a.option]});
+    for (size_t j : o.jobs)
+      t.row({p.jobs[j], o.label(), p.nodes[o.node].name, join(ids, ","),
+             a.start == 0 ? "0" : human_duration(a.start), human_duration(a.end), pr.problem.sources[a.option]});
   }
   std::cout << t.render(Terminal::detect(stdout));
-  std::cerr << "run: dry run: would run " << pr.plan.items.size() << " jobs in " << human_duration(pr.plan.makespan)
+  std::cerr << "run: dry run: would run " << planned_jobs(pr) << " jobs in " << human_duration(pr.plan.makespan)
             << " (plan: " << pr.plan.method << "); ";
   if (pr.existing)
     std::cerr << run_dir << " holds a run with " << pr.done << " jobs done: `saturn run` would resume it\n";
@@ -132,7 +140,7 @@ static int run_run_cmd(RunCmdOptions o) {
     const PlannedRun p = session.plan();
     if (o.slurm_script) {
       std::cout << session.slurm_script(p);
-      std::cerr << "run: --slurm-script: " << p.plan.items.size() << " jobs planned in "
+      std::cerr << "run: --slurm-script: " << planned_jobs(p) << " jobs planned in "
                 << human_duration(p.plan.makespan) << " (plan: " << p.plan.method
                 << "); nothing was submitted or written\n";
     } else {

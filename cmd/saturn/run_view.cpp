@@ -154,8 +154,10 @@ std::map<std::string, std::string> planned(const std::string& plan_json) {
   if (!doc.is_object() || !doc.contains("jobs")) return out;
   for (const auto& j : doc["jobs"]) {
     if (!j.is_object() || !j.contains("job")) continue;
-    out[j.value("job", "")] = j.value("technique", "?") + " x" + std::to_string(j.value("devices", int64_t(0))) + " on " +
-                              j.value("node", "?") + ", starts at " + human_duration(j.value("start_s", 0.0));
+    const size_t group = 1 + (j.contains("fused_with") && j["fused_with"].is_array() ? j["fused_with"].size() : 0);
+    out[j.value("job", "")] = j.value("technique", "?") + " x" + std::to_string(j.value("devices", int64_t(0))) +
+                              (group > 1 ? " (" + std::to_string(group) + " jobs)" : "") + " on " + j.value("node", "?") +
+                              ", starts at " + human_duration(j.value("start_s", 0.0));
   }
   return out;
 }

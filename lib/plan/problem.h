@@ -34,6 +34,12 @@ struct PlanOption {
   size_t node = 0;            // index into PlanProblem::nodes
   double duration = 0;        // seconds from start to end on that node (> 0)
   std::string knobs;          // the technique's settings, e.g. "micro=8" (what the profiler found best)
+
+  // "ddp x2"; a fused group says how many jobs it trains: "fused x1 (8 jobs)".
+  std::string label() const {
+    return technique + " x" + std::to_string(devices) +
+           (jobs.size() > 1 ? " (" + std::to_string(jobs.size()) + " jobs)" : "");
+  }
 };
 
 struct PinnedOption {

@@ -150,9 +150,13 @@ jobs = json.load(open(sys.argv[1]))["jobs"]
 fused = [j for j in jobs if j["technique"] == "fused"]
 sys.exit(0 if len(jobs) == 8 and fused and all(len(j["fused_with"]) + 1 == int(j["knobs"][2:]) for j in fused) else 1)' "$tmp/out"; then ok; else
   bad "lr-sweep: the plan fuses the sweep: $(cat "$tmp/out" | head -c 600)"; fi
+# Its text counts jobs, not groups, and a group says how many it trains.
+expect 0 "$saturn" plan "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --run-dir "$tmp/sweep-text"
+grep -Eq "fused x1 \([248] jobs\)" "$tmp/out" && ok || bad "plan: a fused group without its job count: $(head -c 600 "$tmp/out")"
 # ... and `saturn run` trains the fused groups: each as one worker group,
 # every job done with its own result, one attempt each, all in one process.
 expect 0 "$saturn" run "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --run-dir "$tmp/sweep-run" --no-profile
+has "$tmp/err" "(initial): 8 jobs, makespan"
 expect 0 "$saturn" status "$tmp/sweep-run" --json
 if python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))

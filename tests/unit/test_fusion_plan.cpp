@@ -115,3 +115,15 @@ TEST_CASE("fusion plan: LoRA jobs of a random base are fused only with jobs of t
     for (const auto& id : g) CHECK(id.substr(id.find("seed=")) == seed);
   }
 }
+
+TEST_CASE("fusion plan: a fused group's strategy says how many jobs it trains") {
+  PlanOption fused;
+  fused.jobs = {0, 1, 2, 3, 4, 5, 6, 7};
+  fused.technique = "fused";
+  CHECK(fused.label() == "fused x1 (8 jobs)");
+  PlanOption ddp;
+  ddp.jobs = {3};
+  ddp.technique = "ddp";
+  ddp.devices = 2;
+  CHECK(ddp.label() == "ddp x2");
+}
