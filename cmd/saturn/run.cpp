@@ -7,6 +7,8 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +29,8 @@ struct RunCmdOptions {
   bool dry_run = false;        // show what would run; run nothing, write nothing
   bool json = false;           // leaderboard as JSON on stdout
   bool slurm_script = false;   // print an sbatch script for the plan; run and write nothing
+  std::string partition, account, qos;  // --slurm-script: #SBATCH options
+  std::vector<std::string> sbatch;      // --slurm-script: more #SBATCH options
 };
 
 namespace {
@@ -127,6 +131,18 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
 }  // namespace
 
 static int run_run_cmd(RunCmdOptions o) {
+  for (const auto& [flag, given] : {std::pair<const char*, bool>{"--partition", !o.partition.empty()},
+                                    {"--account", !o.account.empty()}, {"--qos", !o.qos.empty()},
+                                    {"--sbatch", !o.sbatch.empty()}})
+    if (given && !o.slurm_script) throw usage_error(std::string(flag) + ": only with --slurm-script");
+  if (!o.partition.empty()) o.session.sbatch.push_back("--partition=" + o.partition);
+  if (!o.account.empty()) o.session.sbatch.push_back("--account=" + o.account);
+  if (!o.qos.empty()) o.session.sbatch.push_back("--qos=" + o.qos);
+  for (const auto& line : o.sbatch) {
+    if (line.rfind("--", 0) != 0 || line.find('\n') != std::string::npos)
+      throw usage_error("--sbatch: expected one sbatch option such as --mail-type=END, got " + saturn::quoted(line));
+    o.session.sbatch.push_back(line);
+  }
   o.session.plan_only = o.dry_run || o.slurm_script;
   o.session.saturn = self_executable();
   o.session.version = SATURN_VERSION;
@@ -213,6 +229,10 @@ void add_run(CLI::App& app, Action& action) {
   sub->add_flag("--json", o->json, "Print the leaderboard as JSON on stdout");
   sub->add_flag("--slurm-script", o->slurm_script,
                 "Print an sbatch script for the plan (nodes, GPUs, time, USR1 signal, requeue); submit nothing");
+  sub->add_option("--partition", o->partition, "--slurm-script: the Slurm partition (#SBATCH --partition)");
+  sub->add_option("--account", o->account, "--slurm-script: the Slurm account (#SBATCH --account)");
+  sub->add_option("--qos", o->qos, "--slurm-script: the Slurm QOS (#SBATCH --qos)");
+  sub->add_option("--sbatch", o->sbatch, "--slurm-script: one more #SBATCH option, e.g. --sbatch=--mail-type=END (repeatable)");
   sub->callback([o, &action] { action = [o] { return run_run_cmd(*o); }; });
 }
 

@@ -137,9 +137,21 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
   std::set<size_t> used;
   for (const auto& a : p.plan.items) used.insert(p.problem.problem.options[a.option].node);
   SlurmScriptInput in;
-  in.workload = o_.workload;
+  // Absolute paths: the job runs wherever sbatch starts it. Every option given is kept.
+  auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); };
+  in.saturn = o_.saturn.empty() ? "saturn" : o_.saturn;
+  in.workload = absolute(o_.workload);
   in.name = w_.name;
-  in.run_dir = o_.run_dir.empty() ? "" : run_dir_;
+  in.run_dir = o_.run_dir.empty() ? "" : absolute(run_dir_);
+  if (!o_.store.empty()) in.run_args.insert(in.run_args.end(), {"--store", absolute(o_.store)});
+  if (!o_.time_limit.empty()) in.run_args.insert(in.run_args.end(), {"--time-limit", o_.time_limit});
+  if (o_.threads > 0) in.run_args.insert(in.run_args.end(), {"--threads", std::to_string(o_.threads)});
+  if (o_.max_restarts != SessionOptions{}.max_restarts)
+    in.run_args.insert(in.run_args.end(), {"--max-restarts", std::to_string(o_.max_restarts)});
+  if (!o_.baseline.empty()) in.run_args.insert(in.run_args.end(), {"--baseline", o_.baseline});
+  if (o_.no_profile) in.run_args.push_back("--no-profile");
+  in.sbatch = o_.sbatch;
+  in.cluster_slurm = w_.cluster.slurm.has_value();
   in.nodes = std::max<int64_t>(1, static_cast<int64_t>(used.size()));
   in.gpus_per_node = n.kind == DeviceKind::Cpu ? 0 : n.count;
   in.tasks_per_node = n.count;

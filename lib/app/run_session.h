@@ -44,6 +44,7 @@ struct SessionOptions {
   std::string baseline;        // execute this baseline's plan instead ("" = saturn's)
   bool no_profile = false;     // plan from what is stored and estimated; measure nothing
   bool plan_only = false;      // --dry-run, --slurm-script: no Slurm job needed, nothing written
+  std::vector<std::string> sbatch;  // --slurm-script: more #SBATCH options ("--partition=gpu")
   std::string saturn;          // this executable, for the workers it starts
   std::string version;         // written into profile entries
   bool cuda_here = false;      // resolves `auto` nodes

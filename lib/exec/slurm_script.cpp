@@ -30,8 +30,12 @@ std::string slurm_script(const SlurmScriptInput& in) {
   s += "#!/bin/bash\n";
   s += "# saturn run for workload " + in.name + ": " + std::to_string(in.jobs) + " jobs, planned to take " +
        human_duration(in.makespan_s) + " on " + in.devices + ".\n";
-  s += "# Written by `saturn run --slurm-script`; submit it with sbatch. The workload's\n";
-  s += "# `cluster: slurm` makes saturn plan on what this job is given.\n";
+  s += "# Written by `saturn run --slurm-script`; submit it with sbatch.\n";
+  if (in.cluster_slurm)
+    s += "# The workload's `cluster: slurm` makes saturn plan on what this job is given.\n";
+  else
+    s += "# The workload lists its node: saturn trains on the node this job is given, with\n"
+         "# the devices the workload names there (say `cluster: slurm` to plan on the allocation).\n";
   s += "#SBATCH --job-name=saturn-" + in.name + "\n";
   s += "#SBATCH --nodes=" + std::to_string(in.nodes) + "\n";
   s += "#SBATCH --ntasks-per-node=" + std::to_string(in.tasks_per_node) + "   # one task per device: a job step's ranks\n";
@@ -43,8 +47,11 @@ std::string slurm_script(const SlurmScriptInput& in) {
   s += "#SBATCH --requeue   # ...which then resumes the run directory (SLURM_RESTART_COUNT > 0)\n";
   s += "#SBATCH --open-mode=append\n";
   s += "#SBATCH --output=saturn-%x-%j.out\n";
-  s += "exec saturn run " + shell_quote(in.workload) + (in.run_dir.empty() ? "" : " --run-dir " + shell_quote(in.run_dir)) +
-       "\n";
+  for (const auto& o : in.sbatch) s += "#SBATCH " + o + "\n";
+  s += "exec " + shell_quote(in.saturn) + " run " + shell_quote(in.workload) +
+       (in.run_dir.empty() ? "" : " --run-dir " + shell_quote(in.run_dir));
+  for (const auto& a : in.run_args) s += " " + shell_quote(a);
+  s += "\n";
   return s;
 }
 

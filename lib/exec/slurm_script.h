@@ -7,13 +7,18 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace saturn {
 
 struct SlurmScriptInput {
-  std::string workload;          // the workload file, as the job will name it
+  std::string saturn = "saturn"; // the binary the job execs (an absolute path)
+  std::string workload;          // the workload file, as the job will name it (an absolute path)
   std::string name;              // the workload's name (job name saturn-<name>)
-  std::string run_dir;           // "" = saturn's default (runs/<name>)
+  std::string run_dir;           // "" = saturn's default (runs/<name> next to the workload)
+  std::vector<std::string> run_args;  // more `saturn run` options, kept from the command line
+  std::vector<std::string> sbatch;    // more #SBATCH options, e.g. "--partition=gpu"
+  bool cluster_slurm = true;     // the workload says `cluster: slurm` (else it lists its node)
   int64_t nodes = 1;             // nodes the plan uses
   int64_t gpus_per_node = 0;     // GPUs per node (0: CPU devices)
   int64_t tasks_per_node = 1;    // one per device: a step's ranks are tasks

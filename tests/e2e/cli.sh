@@ -96,8 +96,21 @@ expect 0 env -u SLURM_JOB_ID "$saturn" run "$src/workloads/quickstart.yaml" --sl
 grep -q "^#SBATCH --ntasks-per-node=2 " "$tmp/out" && ok || bad "--slurm-script: $(cat "$tmp/out")"
 grep -q "^#SBATCH --cpus-per-task=1$" "$tmp/out" && ok || bad "--slurm-script: cpus: $(cat "$tmp/out")"
 grep -q -- "--gres" "$tmp/out" && bad "--slurm-script asked CPU devices for GPUs" || ok
-grep -q "^exec saturn run $src/workloads/quickstart.yaml --run-dir $tmp/q-run$" "$tmp/out" && ok || bad "--slurm-script: exec: $(cat "$tmp/out")"
+bin=$(readlink -f "$saturn")
+grep -qxF "exec $bin run $src/workloads/quickstart.yaml --run-dir $tmp/q-run" "$tmp/out" && ok || bad "--slurm-script: exec: $(cat "$tmp/out")"
+has "$tmp/out" "# The workload lists its node: saturn trains on the node this job is given"
 [ ! -e "$tmp/q-run" ] && ok || bad "--slurm-script wrote the run directory"
+# Relative paths become absolute (the job runs wherever sbatch starts it);
+# every option given is kept; partition, account, QOS and more #SBATCH lines.
+(cd "$src" && env -u SLURM_JOB_ID "$saturn" run workloads/quickstart.yaml --slurm-script --store "$tmp/none/p.db" \
+  --max-restarts 5 --time-limit 3s --partition gpu --account ml --qos high --sbatch=--mail-type=END) >"$tmp/out" 2>"$tmp/err"
+grep -qxF "exec $bin run $src/workloads/quickstart.yaml --store $tmp/none/p.db --time-limit 3s --max-restarts 5" "$tmp/out" &&
+  ok || bad "--slurm-script: options: $(cat "$tmp/out") $(cat "$tmp/err")"
+grep -qx "#SBATCH --partition=gpu" "$tmp/out" && grep -qx "#SBATCH --account=ml" "$tmp/out" && grep -qx "#SBATCH --qos=high" "$tmp/out" &&
+  grep -qx "#SBATCH --mail-type=END" "$tmp/out" && ok || bad "--slurm-script: #SBATCH options: $(cat "$tmp/out")"
+[ ! -e "$tmp/none" ] && ok || bad "--slurm-script created the store"
+expect 64 "$saturn" run "$src/workloads/quickstart.yaml" --dry-run --partition gpu
+same "--partition: only with --slurm-script" "$tmp/err"
 mkdir -p "$tmp/two/data" && cp "$src/workloads/data/corpus.txt" "$tmp/two/data/"
 sed 's/^    - name: local$/    - name: local\n      replicas: 2/' "$src/workloads/quickstart.yaml" >"$tmp/two/two.yaml"
 expect 64 "$saturn" run "$tmp/two/two.yaml" --slurm-script

@@ -61,7 +61,7 @@ has job.sbatch "#SBATCH --ntasks-per-node=4"
 has job.sbatch "#SBATCH --gres=gpu:4"
 has job.sbatch "#SBATCH --requeue"
 has job.sbatch "#SBATCH --signal=B:USR1@"
-has job.sbatch "exec saturn run slurm.yaml"
+has job.sbatch "exec $(readlink -f "$saturn") run $PWD/slurm.yaml"
 has "$tmp/err" "nothing was submitted or written"
 [ ! -e runs ] && ok || bad "--slurm-script wrote runs/"
 
@@ -110,7 +110,7 @@ losses runs/slurm >ref.losses
 # 2. A time limit with Slurm's USR1 warning, and requeue: same final losses.
 expect 0 "$saturn" run slurm.yaml --run-dir runs/requeue --slurm-script
 cp "$tmp/out" requeue.sbatch
-has requeue.sbatch "exec saturn run slurm.yaml --run-dir runs/requeue"
+has requeue.sbatch "exec $(readlink -f "$saturn") run $PWD/slurm.yaml --run-dir $PWD/runs/requeue"
 # slurmctld sends the warning at its first check (every 30 s) within 30 s
 # before time limit - lead: aim that window at [M - 40, M - 10] s after the
 # start, M being run 1's makespan, so it comes while the jobs train.
@@ -130,8 +130,8 @@ wait_job "$id" 420
 out=saturn-saturn-slurm-$id.out
 [ "$state" = COMPLETED ] && ok || bad "job $id ended ${state:-unknown}: $(tail -n 20 "$out")"
 has "$out" "SIGUSR1 (time limit near): every running job checkpoints and stops"
-has "$out" "run: Slurm job $id requeued: it resumes runs/requeue when it starts again"
-has "$out" "requeued (restart 1): resuming runs/requeue"
+has "$out" "run: Slurm job $id requeued: it resumes $PWD/runs/requeue when it starts again"
+has "$out" "requeued (restart 1): resuming $PWD/runs/requeue"
 has "$out" "run: 4 of 4 jobs done"
 has "$out" "Slurm job $id: 2 node(s) node1,node2, 2 GPU(s) each"
 for n in node1 node2; do

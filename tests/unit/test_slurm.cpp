@@ -165,6 +165,18 @@ TEST_CASE("slurm: the sbatch script for a plan") {
   const std::string cpu = slurm_script(in);
   CHECK(cpu.find("--gres") == std::string::npos);
   CHECK(cpu.find("exec saturn run 'my runs/w.yaml' --run-dir runs/x\n") != std::string::npos);
+  CHECK(cpu.find("cluster: slurm` makes saturn plan on what this job is given") != std::string::npos);
+  // Every option given is kept, with the binary's path; extra #SBATCH lines
+  // after saturn's; a workload that lists its node says so.
+  in.saturn = "/opt/saturn dir/saturn";
+  in.run_args = {"--store", "/data/p.db", "--max-restarts", "5"};
+  in.sbatch = {"--partition=gpu", "--account=ml"};
+  in.cluster_slurm = false;
+  const std::string kept = slurm_script(in);
+  CHECK(kept.find("\n#SBATCH --partition=gpu\n#SBATCH --account=ml\nexec '/opt/saturn dir/saturn' run 'my runs/w.yaml' "
+                  "--run-dir runs/x --store /data/p.db --max-restarts 5\n") != std::string::npos);
+  CHECK(kept.find("# The workload lists its node: saturn trains on the node this job is given") != std::string::npos);
+  CHECK(kept.find("makes saturn plan on what this job is given") == std::string::npos);
 }
 
 TEST_CASE("slurm: a job group is one srun job step") {
