@@ -99,13 +99,6 @@ class ProgressView {
   int drawn_ = 0;
 };
 
-// Jobs the plan runs: a fused group counts each of its jobs.
-size_t planned_jobs(const PlannedRun& pr) {
-  size_t n = 0;
-  for (const auto& a : pr.plan.items) n += pr.problem.problem.options[a.option].jobs.size();
-  return n;
-}
-
 void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
   const auto& p = pr.problem.problem;
   Table t;
@@ -120,8 +113,8 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
              a.start == 0 ? "0" : human_duration(a.start), human_duration(a.end), pr.problem.sources[a.option]});
   }
   std::cout << t.render(Terminal::detect(stdout));
-  std::cerr << "run: dry run: would run " << planned_jobs(pr) << " jobs in " << human_duration(pr.plan.makespan)
-            << " (plan: " << pr.plan.method << "); ";
+  std::cerr << "run: dry run: would run " << planned_jobs(pr.plan, pr.problem.problem) << " jobs in "
+            << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method << "); ";
   if (pr.existing)
     std::cerr << run_dir << " holds a run with " << pr.done << " jobs done: `saturn run` would resume it\n";
   else
@@ -156,7 +149,7 @@ static int run_run_cmd(RunCmdOptions o) {
     const PlannedRun p = session.plan();
     if (o.slurm_script) {
       std::cout << session.slurm_script(p);
-      std::cerr << "run: --slurm-script: " << planned_jobs(p) << " jobs planned in "
+      std::cerr << "run: --slurm-script: " << planned_jobs(p.plan, p.problem.problem) << " jobs planned in "
                 << human_duration(p.plan.makespan) << " (plan: " << p.plan.method
                 << "); nothing was submitted or written\n";
     } else {

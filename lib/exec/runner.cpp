@@ -60,8 +60,7 @@ class RunLoop {
   void save(size_t j) { st_.put_job(live_[j].rec); }
   std::string strategy_text(size_t option, const std::vector<int64_t>& ids) const {
     const auto& opt = p_.options[option];
-    return opt.label() + " on " + p_.nodes[opt.node].name + " [" +
-           ids_text(ids) + "]";
+    return opt.label() + " on " + p_.nodes[opt.node].name + " [" + ids_text(ids) + "]";
   }
   bool open(size_t j) const { return live_[j].rec.status == JobStatus::Pending && !live_[j].running; }
   bool finished(size_t j) const {
@@ -178,9 +177,7 @@ void RunLoop::adopt(Plan plan, const std::string& reason, double makespan) {
   version_ = st_.add_plan(rec);
   ++versions_made_;
   st_.set_meta("plan_version", std::to_string(version_));
-  size_t jobs = 0;  // a fused group counts each of its jobs
-  for (const auto& a : plan_.items) jobs += p_.options[a.option].jobs.size();
-  event("plan", "", "plan v" + std::to_string(version_) + " (" + reason + "): " + std::to_string(jobs) +
+  event("plan", "", "plan v" + std::to_string(version_) + " (" + reason + "): " + std::to_string(planned_jobs(plan_, p_)) +
                         " jobs, makespan " + human_duration(makespan) + " (" + plan_.method + ")");
 }
 

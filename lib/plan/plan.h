@@ -33,5 +33,7 @@ struct Plan {
 
 // Sorts items (start, node, first device) and sets makespan.
 void finish_plan(Plan& plan, const PlanProblem& p);
+// The jobs a plan runs: a fused group counts each of its jobs.
+size_t planned_jobs(const Plan& plan, const PlanProblem& p);
 
 }  // namespace saturn

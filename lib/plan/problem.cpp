@@ -133,4 +133,10 @@ void finish_plan(Plan& plan, const PlanProblem& p) {
   for (const auto& a : plan.items) plan.makespan = std::max(plan.makespan, a.end);
 }
 
+size_t planned_jobs(const Plan& plan, const PlanProblem& p) {
+  size_t n = 0;
+  for (const auto& a : plan.items) n += p.options[a.option].jobs.size();
+  return n;
+}
+
 }  // namespace saturn
