@@ -41,11 +41,7 @@ check "rerun: every fused job is already done" [ "$(grep -c "is already done" "$
 # --- checkpoints cross between fused and unfused ---------------------------------
 # Fused for a while, stopped by SIGTERM: every job checkpoints (exit 143).
 mapfile_group gpt
-"$saturn" worker "$wl" "${args[@]}" --technique fused --run-dir "$tmp/cut" --steps 300 >"$tmp/cut.log" 2>&1 &
-pid=$!
-wait_lines "$(metrics "$tmp/cut" "${args[1]}")" 40
-kill -TERM $pid
-wait $pid
+interrupt "$tmp/cut" "$(metrics "$tmp/cut" "${args[1]}")" 40 "$wl" "${args[@]}" --technique fused --run-dir "$tmp/cut" --steps 300
 check "fused, SIGTERM: exit 143" [ $? = 143 ]
 check "fused, SIGTERM: every job stopped with a checkpoint" [ "$(grep -c "stopped gpt/.* at step" "$tmp/cut.log")" = 4 ]
 cp -r "$tmp/cut" "$tmp/cut2"
@@ -71,11 +67,7 @@ check "fused checkpoint continued unfused: losses within 1e-5 of continuing fuse
 # to ~0.1; the 50-step bound above is 1e-5).
 mapfile_group mlp
 job=${args[1]}
-"$saturn" worker "$wl" --job "$job" --run-dir "$tmp/join" --steps 300 >"$tmp/cut.log" 2>&1 &
-pid=$!
-wait_lines "$(metrics "$tmp/join" "$job")" 60
-kill -TERM $pid
-wait $pid
+interrupt "$tmp/join" "$(metrics "$tmp/join" "$job")" 60 "$wl" --job "$job" --run-dir "$tmp/join" --steps 300
 check "alone, SIGTERM: exit 143" [ $? = 143 ]
 worker "$wl" "${args[@]}" --technique fused --run-dir "$tmp/join" --steps 300
 check "unfused checkpoint joins a fused group: exit 0" [ $? = 0 ]

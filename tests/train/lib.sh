@@ -28,3 +28,24 @@ print("  max relative loss difference %.3g over %d steps" % (worst, len(a)))
 sys.exit(0 if len(a)==len(b) and len(a)>0 and worst <= float(sys.argv[3]) else 1)' "$1" "$2" "$3"; }
 # wait_lines FILE N: until FILE has N lines (at most 60 s).
 wait_lines() { for _ in $(seq 600); do [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
+# interrupt RUN_DIR METRICS LINES WORKER_ARGS...: a worker stopped by SIGTERM
+# once its METRICS file has LINES lines, output in $tmp/cut.log; returns its
+# exit code. It runs at low priority so this script keeps up with it; one that
+# finished before the signal came (a busy machine) runs again in a fresh
+# RUN_DIR, up to 3 times. Bug fixed: a small job could finish between
+# wait_lines and the kill under load (exit 0, not 143).
+interrupt() {
+  local dir=$1 file=$2 lines=$3 code=0 pid
+  shift 3
+  for _ in 1 2 3; do
+    rm -rf "$dir"
+    nice -n 19 "$saturn" worker "$@" >"$tmp/cut.log" 2>&1 &
+    pid=$!
+    wait_lines "$file" "$lines"
+    kill -TERM $pid
+    wait $pid
+    code=$?
+    [ "$code" != 0 ] && break
+  done
+  return $code
+}

@@ -79,12 +79,8 @@ for job in gpt gpt-dropout; do
     args=(--devices "$devices" ${technique:+--technique "$technique"} $knob)
     dir=$job-$devices$technique$knob
     worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/whole-$dir" --steps 300 "${args[@]}"
-    "$saturn" worker "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$dir" --steps 300 \
-      "${args[@]}" >"$tmp/cut.log" 2>&1 &
-    pid=$!
-    wait_lines "$(metrics "$tmp/cut-$dir" "$job")" 40
-    kill -TERM $pid
-    wait $pid
+    interrupt "$tmp/cut-$dir" "$(metrics "$tmp/cut-$dir" "$job")" 40 \
+      "$wl/tiny-gpt.yaml" --job "$job" --run-dir "$tmp/cut-$dir" --steps 300 "${args[@]}"
     code=$?
     check "$name: SIGTERM exits 143" [ "$code" = 143 ]
     check "$name: stopped with a checkpoint" grep -q "stopped $job at step" "$tmp/cut.log"
@@ -110,12 +106,8 @@ check "pipeline: another cut draws other dropout masks (why the cuts are kept)" 
   differ <(losses "$(metrics "$tmp/recut" gpt-dropout)") <(losses "$(metrics "$tmp/whole-gpt-dropout-cpu,cpupipeline" gpt-dropout)")
 
 # A checkpoint moves between techniques: stopped as fsdp, resumed on one device.
-"$saturn" worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/switch" --steps 300 --devices cpu,cpu --technique fsdp \
-  >"$tmp/cut.log" 2>&1 &
-pid=$!
-wait_lines "$(metrics "$tmp/switch" gpt)" 40
-kill -TERM $pid
-wait $pid
+interrupt "$tmp/switch" "$(metrics "$tmp/switch" gpt)" 40 \
+  "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/switch" --steps 300 --devices cpu,cpu --technique fsdp
 worker "$wl/tiny-gpt.yaml" --job gpt --run-dir "$tmp/switch" --steps 300
 check "fsdp checkpoint resumed on one device" grep -q "resumed gpt from step" "$tmp/log"
 check "fsdp -> single: losses within 1e-4 of single device throughout" \
