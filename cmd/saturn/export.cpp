@@ -2,6 +2,7 @@
 // leaderboard's best) as a Hugging Face model folder (train/hf_export.h).
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "app/run_session.h"
@@ -32,15 +33,22 @@ int run_export(const ExportOptions& o) {
   if (path.empty()) throw data_error(run_files::state_path(o.run) + ": names no workload file");
   const Workload w = load_workload(path);
   const JobSet jobs = expand_jobs(w);
-  if (state.meta("fingerprint").value_or("") != workload_fingerprint(w, jobs))
-    throw data_error(path + ": changed since " + o.run + " ran (its jobs or training settings differ); export needs the "
-                     "workload the run trained");
+  std::map<std::string, std::string> hashes;
+  try {
+    hashes = stored_job_hashes(state, workload_fingerprint(w, jobs), jobs, o.run);
+  } catch (const Error&) {
+    throw data_error(path + ": changed since " + o.run + " ran (its jobs or training settings differ); export needs "
+                     "the workload the run trained");
+  }
   const std::string id = o.job.empty() ? best_job(state) : o.job;
   if (id.empty()) throw data_error(o.run + ": no job is done yet (name one to export its newest checkpoint)");
   const Job* job = nullptr;
   for (const auto& j : jobs.jobs)
     if (j.id == id) job = &j;
   if (!job) throw usage_error(id + ": no such job in " + o.run + " (see saturn status " + o.run + ")");
+  if (auto h = hashes.find(id); h == hashes.end() || h->second != job->hash)
+    throw data_error(path + ": " + id + " changed since " + o.run + " trained it (its model, data or training "
+                     "settings differ); export needs the workload the run trained");
   const ModelSpec& m = w.models[job->model];
   train::ExportSource s;
   s.arch = m.arch;

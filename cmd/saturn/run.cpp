@@ -116,7 +116,8 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
   std::cerr << "run: dry run: would run " << planned_jobs(pr.plan, pr.problem.problem) << " jobs in "
             << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method << "); ";
   if (pr.existing)
-    std::cerr << run_dir << " holds a run with " << pr.done << " jobs done: `saturn run` would resume it\n";
+    std::cerr << run_dir << " holds a run of it: `saturn run` would resume it (" << pr.reuse.text(run_dir)
+              << "); nothing was written\n";
   else
     std::cerr << "it would write " << run_dir << "; nothing was written\n";
 }
@@ -142,6 +143,10 @@ static int run_run_cmd(RunCmdOptions o) {
   o.session.cuda_here = std::filesystem::exists("/dev/nvidiactl");
   RunSession session(o.session);
   const std::string& run_dir = session.run_dir();
+  if (session.smoke())
+    std::cerr << "run: smoke run: " << session.jobs().jobs.size() << " jobs"
+              << (o.session.smoke_steps > 0 ? ", " + std::to_string(o.session.smoke_steps) + " steps each" : "")
+              << ", nothing measured, in " << run_dir << " (the real run's directory is not touched)\n";
   if (!o.slurm_script)  // a script runs on the nodes Slurm gives it
     for (const auto& line : machine_warnings(session.workload(), std::thread::hardware_concurrency(), o.session.cuda_here))
       std::cerr << "run: warning: " << line << "\n";
@@ -218,6 +223,11 @@ void add_run(CLI::App& app, Action& action) {
       ->check(at_least(0));
   sub->add_option("--baseline", o->session.baseline, "Execute a baseline's plan instead (e.g. current-practice)");
   sub->add_flag("--no-profile", o->session.no_profile, "Measure nothing; plan from the store and estimates");
+  sub->add_option("--steps", o->session.smoke_steps,
+                  "Smoke run: train every job this many steps in runs/<name>-smoke; the real run is not touched")
+      ->check(at_least(1));
+  sub->add_option("--jobs", o->session.smoke_jobs,
+                  "Smoke run: only jobs whose id matches this glob (a model name: all its jobs; repeatable)");
   sub->add_flag("--dry-run", o->dry_run, "Show the plan that would run; run and write nothing");
   sub->add_flag("--json", o->json, "Print the leaderboard as JSON on stdout");
   sub->add_flag("--slurm-script", o->slurm_script,

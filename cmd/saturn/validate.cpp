@@ -1,6 +1,8 @@
-// saturn validate W.yaml: parse and check a workload; exit 0 or one precise error.
+// saturn validate W.yaml: parse and check a workload; exit 0, or every error
+// it finds (up to a cap), one line each, and the first one's exit code.
 #include <iostream>
 #include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "app/text_data.h"
@@ -19,13 +21,24 @@ struct ValidateOptions {
 
 static int run_validate(const ValidateOptions& o) {
   Workload w;
+  std::vector<Error> errors;  // every one found, each its own line
+  LoadOptions lo;
+  lo.errors = &errors;
   try {
-    w = load_workload(o.workload);
+    w = load_workload(o.workload, lo);
   } catch (const Error& e) {
-    if (o.json)
-      std::cout << nlohmann::json{{"valid", false}, {"error", e.what()}, {"exit_code", e.exit_code()}}.dump(2)
+    if (errors.empty()) errors.push_back(e);  // the file itself (missing, not YAML)
+    if (o.json) {
+      nlohmann::json all = nlohmann::json::array();
+      for (const auto& x : errors) all.push_back(x.what());
+      std::cout << nlohmann::json{{"valid", false}, {"error", errors.front().what()}, {"errors", all},
+                                  {"exit_code", errors.front().exit_code()}}.dump(2)
                 << "\n";
-    throw;
+    }
+    for (const auto& x : errors) std::cerr << x.what() << "\n";
+    if (errors.size() >= kMaxWorkloadErrors)
+      std::cerr << o.workload << ": stopped after " << kMaxWorkloadErrors << " errors\n";
+    return errors.front().exit_code();
   }
   if (o.canonical) {
     std::cout << to_yaml(w);
@@ -63,7 +76,7 @@ static int run_validate(const ValidateOptions& o) {
 
 void add_validate(CLI::App& app, Action& action) {
   auto o = std::make_shared<ValidateOptions>();
-  auto* sub = app.add_subcommand("validate", "Parse and check a workload file; exit 0 or print one precise error");
+  auto* sub = app.add_subcommand("validate", "Parse and check a workload file; exit 0 or print every error found, one per line");
   sub->add_option("workload", o->workload, "Workload file (YAML, see saturn-workload(5))")->required();
   sub->add_flag("--json", o->json, "Print the result as JSON on stdout");
   sub->add_flag("--canonical", o->canonical, "Print the workload as canonical YAML (defaults spelled out)");

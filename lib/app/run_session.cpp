@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +19,7 @@
 #include "core/text.h"
 #include "core/units.h"
 #include "exec/local_launcher.h"
+#include "exec/replan.h"
 #include "exec/run_lock.h"
 #include "exec/slurm_launcher.h"
 #include "exec/slurm_script.h"
@@ -28,16 +31,16 @@
 
 namespace saturn {
 
-ResumeDecision decide_resume(const std::optional<std::string>& stored_fingerprint, const std::string& fingerprint,
-                             bool planned, bool no_profile, const std::string& run_dir) {
+ResumeDecision decide_resume(const std::optional<std::string>& stored_workload, const std::string& workload,
+                             bool planned, bool edited, bool no_profile, const std::string& run_dir) {
   ResumeDecision d;
-  if (stored_fingerprint && *stored_fingerprint != fingerprint) {
-    d.refusal = run_dir + ": holds a run of a different workload (its jobs or training settings differ); "
-                "use --run-dir for a new run, or remove " + run_dir;
+  if (stored_workload && *stored_workload != workload) {
+    d.refusal = run_dir + ": holds a run of workload " + *stored_workload + ", not " + workload +
+                "; use --run-dir for a new run, or remove " + run_dir;
     return d;
   }
-  d.resume = stored_fingerprint.has_value();
-  d.profile = !no_profile && !planned;
+  d.resume = stored_workload.has_value();
+  d.profile = !no_profile && (!planned || edited);
   return d;
 }
 
@@ -94,9 +97,26 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   w_ = load_workload(o.workload, load);
   // `cluster: slurm` inside a job: the allocation becomes the cluster.
   slurm_ = resolve_slurm_cluster(w_, o.workload, slurm_environment());
+  if (o.smoke_steps < 0) throw usage_error("--steps: expected 1 or more");
+  if (o.smoke_steps > 0) {
+    w_.train.steps = o.smoke_steps;
+    w_.train.epochs = 0;
+  }
   jobs_ = expand_jobs(w_);
+  if (!o.smoke_jobs.empty()) jobs_ = select_jobs(jobs_, o.smoke_jobs);
+  if (smoke()) o_.no_profile = true;  // a smoke run checks that jobs train, not how fast
   prepare_text_data(w_, jobs_);  // tokenized once, vocabularies checked, before anything is written
-  run_dir_ = o.run_dir.empty() ? w_.default_run_dir() : o.run_dir;
+  run_dir_ = !o.run_dir.empty() ? o.run_dir : w_.default_run_dir() + (smoke() ? "-smoke" : "");
+  // A smoke run never writes into a real run's directory, nor a real run into a smoke run's.
+  if (const std::string st = run_files::state_path(run_dir_); std::filesystem::exists(st)) {
+    const bool was_smoke = RunState(st, true).meta("smoke").has_value();
+    if (smoke() && !was_smoke)
+      throw usage_error(std::string(o.smoke_steps > 0 ? "--steps" : "--jobs") + ": " + run_dir_ +
+                        " holds a real run; a smoke run writes a run directory of its own (leave out --run-dir: " +
+                        w_.default_run_dir() + "-smoke)");
+    if (!smoke() && was_smoke)
+      throw usage_error(run_dir_ + ": holds a smoke run (--steps, --jobs); give the real run another --run-dir");
+  }
   if (w_.cluster.slurm && !slurm_ && !o.plan_only)
     throw Error(ErrorKind::Unavailable,
                 "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch "
@@ -108,24 +128,47 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
 
 RunSession::~RunSession() = default;
 
+JobReuse RunSession::reuse_in(const RunState& st, std::map<std::string, std::string>& stored) const {
+  // Another workload's run is refused first, then this one's edits are read.
+  const ResumeDecision d = decide_resume(st.meta("workload"), w_.name, false, false, true, run_dir_);
+  if (!d.refusal.empty()) throw data_error(d.refusal);
+  stored = stored_job_hashes(st, workload_fingerprint(w_, jobs_), jobs_, run_dir_);
+  const std::string dir = run_dir_;
+  return reconcile_jobs(stored, st.jobs(), jobs_, [&](const std::string& id) {
+    return run_files::read_result(run_files::job_dir(dir, id)).has_value();
+  });
+}
+
 PlannedRun RunSession::plan() const {
   PlannedRun p;
   const std::string state_path = run_files::state_path(run_dir_);
   p.existing = std::filesystem::exists(state_path);
+  std::vector<JobNow> now(jobs_.jobs.size());
   if (p.existing) {
     RunState st(state_path, true);
-    // The real run's check: another workload's run is refused, not resumed.
-    const ResumeDecision d = decide_resume(st.meta("fingerprint"), workload_fingerprint(w_, jobs_),
-                                           st.latest_plan().has_value(), o_.no_profile, run_dir_);
-    if (!d.refusal.empty()) throw data_error(d.refusal);
-    for (const auto& j : st.jobs()) p.done += j.status == JobStatus::Done;
+    // The real run's checks: another workload's run is refused, an edited one reconciled.
+    std::map<std::string, std::string> stored;
+    p.reuse = reuse_in(st, stored);
+    const auto records = st.jobs();
+    std::map<std::string, const JobRecord*> by_id;
+    for (const auto& r : records) by_id[r.id] = &r;
+    const std::set<std::string> done(p.reuse.reused.begin(), p.reuse.reused.end());
+    const std::set<std::string> going(p.reuse.resumed.begin(), p.reuse.resumed.end());
+    for (size_t j = 0; j < jobs_.jobs.size(); ++j) {
+      now[j].finished = done.count(jobs_.jobs[j].id) > 0;
+      auto r = by_id.find(jobs_.jobs[j].id);
+      if (r == by_id.end() || !going.count(r->first)) continue;
+      now[j].left = std::max(0.0, 1.0 - double(r->second->steps_done) / double(std::max<int64_t>(1, job_steps(w_, jobs_.jobs[j]))));
+    }
   }
   // A dry run or a script writes nothing: the store is read, never created.
   const auto store = ProfileStore::read_only(o_.store.empty() ? ProfileStore::default_path() : o_.store);
   p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), *store);
   keep_executable(p.problem);
+  const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
   p.plan = baseline_ ? baseline_plan(p.problem.problem, *baseline_)
-                     : solve_plan(p.problem.problem, plan_options(w_, o_.time_limit, o_.threads));
+           : p.existing ? plan_remaining(p.problem.problem, now, po)  // what is left of the run
+                        : solve_plan(p.problem.problem, po);
   return p;
 }
 
@@ -149,7 +192,9 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
   if (o_.max_restarts != SessionOptions{}.max_restarts)
     in.run_args.insert(in.run_args.end(), {"--max-restarts", std::to_string(o_.max_restarts)});
   if (!o_.baseline.empty()) in.run_args.insert(in.run_args.end(), {"--baseline", o_.baseline});
-  if (o_.no_profile) in.run_args.push_back("--no-profile");
+  if (o_.no_profile && !smoke()) in.run_args.push_back("--no-profile");
+  if (o_.smoke_steps > 0) in.run_args.insert(in.run_args.end(), {"--steps", std::to_string(o_.smoke_steps)});
+  for (const auto& p : o_.smoke_jobs) in.run_args.insert(in.run_args.end(), {"--jobs", p});
   in.sbatch = o_.sbatch;
   in.cluster_slurm = w_.cluster.slurm.has_value();
   in.nodes = std::max<int64_t>(1, static_cast<int64_t>(used.size()));
@@ -194,6 +239,7 @@ std::unique_ptr<Launcher> RunSession::launcher(SignalPipe& signals) const {
   lo.saturn = o_.saturn;
   lo.workload = o_.workload;
   lo.run_dir = run_dir_;
+  lo.steps = o_.smoke_steps;
   for (size_t i = 0; i < w_.cluster.nodes.size(); ++i) {
     const Node& n = w_.cluster.nodes[i];
     const bool cuda = n.kind == DeviceKind::Cuda || (n.kind == DeviceKind::Auto && o_.cuda_here);
@@ -241,11 +287,15 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   auto stop = std::make_unique<StopFlag>();
   state_ = std::make_unique<RunState>(run_files::state_path(run_dir_));
   const std::string fingerprint = workload_fingerprint(w_, jobs_);
-  const ResumeDecision d = decide_resume(state_->meta("fingerprint"), fingerprint, state_->latest_plan().has_value(),
-                                         o_.no_profile, run_dir_);
-  if (!d.refusal.empty()) throw data_error(d.refusal);
+  std::map<std::string, std::string> stored;
+  const JobReuse reuse = reuse_in(*state_, stored);
+  const ResumeDecision d = decide_resume(state_->meta("workload"), w_.name, state_->latest_plan().has_value(),
+                                         reuse.edited(), o_.no_profile, run_dir_);
+  if (d.resume && reuse.edited()) hooks.say(run_dir_ + ": the workload was edited: " + reuse.text(run_dir_));
+  apply_reuse(*state_, run_dir_, reuse, stored, jobs_, static_cast<double>(::time(nullptr)));
   state_->set_meta("fingerprint", fingerprint);
   state_->set_meta("workload", w_.name);
+  if (smoke()) state_->set_meta("smoke", std::to_string(o_.smoke_steps));
   state_->set_meta("workload_path", std::filesystem::absolute(o_.workload).string());
   if (slurm_)
     hooks.say("Slurm job " + slurm_->job_id + ": " + std::to_string(slurm_->hosts.size()) + " node(s) " +
@@ -268,6 +318,7 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   in.problem = wp.problem;
   for (const auto& j : jobs_.jobs) in.jobs.push_back({jobs_.shapes[j.shape].id, job_steps(w_, j)});
   RunOptions ro = runner_options(wp, hooks);
+  ro.keep_stored_plan = !reuse.edited();
   if (stop->signal()) {  // stopped while planning: nothing started yet
     hooks.say("stopped by signal " + std::to_string(stop->signal()) + " before training started");
     return stopped_early();

@@ -17,12 +17,14 @@
 #include <csignal>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "core/job.h"
 #include "core/slurm_env.h"
+#include "app/job_reuse.h"
 #include "core/workload.h"
 #include "exec/launcher.h"
 #include "exec/runner.h"
@@ -44,6 +46,11 @@ struct SessionOptions {
   std::string baseline;        // execute this baseline's plan instead ("" = saturn's)
   bool no_profile = false;     // plan from what is stored and estimated; measure nothing
   bool plan_only = false;      // --dry-run, --slurm-script: no Slurm job needed, nothing written
+  // A smoke run (--steps, --jobs): these steps per job and only the jobs
+  // matching these globs, in a run directory of its own (default
+  // runs/<name>-smoke), measuring nothing; never a real run's directory.
+  int64_t smoke_steps = 0;
+  std::vector<std::string> smoke_jobs;
   std::vector<std::string> sbatch;  // --slurm-script: more #SBATCH options ("--partition=gpu")
   std::string saturn;          // this executable, for the workers it starts
   std::string version;         // written into profile entries
@@ -67,11 +74,11 @@ struct ResumeDecision {
   bool profile = false;        // measure what the store lacks first
   std::string refusal;         // non-empty: the directory holds another workload's run (the message)
 };
-// `stored_fingerprint` is what state.db holds (none for a new directory),
+// `stored_workload` is the name state.db holds (none for a new directory),
 // `planned` whether it holds a plan already (a resumed run does not profile
-// again).
-ResumeDecision decide_resume(const std::optional<std::string>& stored_fingerprint, const std::string& fingerprint,
-                             bool planned, bool no_profile, const std::string& run_dir);
+// again unless `edited`: its job set changed, app/job_reuse.h).
+ResumeDecision decide_resume(const std::optional<std::string>& stored_workload, const std::string& workload,
+                             bool planned, bool edited, bool no_profile, const std::string& run_dir);
 // The fingerprint of what a run trains: its jobs and training settings.
 std::string workload_fingerprint(const Workload& w, const JobSet& jobs);
 // "current-practice", "optimus-greedy", ...: the baseline, or a usage error.
@@ -88,7 +95,7 @@ struct PlannedRun {
   WorkloadProblem problem;
   Plan plan;
   bool existing = false;       // the run directory holds a run
-  int64_t done = 0;            // ... with this many jobs done
+  JobReuse reuse;              // ... and what becomes of its jobs
 };
 
 class RunSession {
@@ -100,6 +107,7 @@ class RunSession {
   const JobSet& jobs() const { return jobs_; }
   const std::string& run_dir() const { return run_dir_; }
   const std::optional<SlurmAllocation>& slurm() const { return slurm_; }
+  bool smoke() const { return o_.smoke_steps > 0 || !o_.smoke_jobs.empty(); }
 
   // The plan a run would execute; writes nothing. Throws what run() would
   // (Data: the run directory holds another workload's run).
@@ -115,6 +123,9 @@ class RunSession {
   const RunState* state() const { return state_.get(); }
 
  private:
+  // The run directory's jobs under this workload; refuses another workload's
+  // run (Data). `stored`: the hashes the run recorded.
+  JobReuse reuse_in(const RunState& st, std::map<std::string, std::string>& stored) const;
   bool profile(const SessionHooks& hooks, const StopFlag& stop);  // false: interrupted
   std::unique_ptr<Launcher> launcher(SignalPipe& signals) const;
   RunOptions runner_options(const WorkloadProblem& wp, const SessionHooks& hooks) const;

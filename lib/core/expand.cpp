@@ -1,5 +1,8 @@
+#include <fnmatch.h>
+
 #include <map>
 
+#include "error.h"
 #include "hash.h"
 #include "job.h"
 #include "text.h"
@@ -84,6 +87,34 @@ JobSet expand_jobs(const Workload& w) {
     }
   }
   return set;
+}
+
+JobSet select_jobs(const JobSet& set, const std::vector<std::string>& patterns) {
+  auto matches = [](const std::string& pattern, const std::string& id) {
+    return ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0 || ::fnmatch((pattern + "/*").c_str(), id.c_str(), 0) == 0;
+  };
+  JobSet out;
+  std::map<size_t, size_t> shape_of;  // set's shape -> out's
+  std::vector<bool> used(patterns.size(), false);
+  for (const Job& j : set.jobs) {
+    bool keep = false;
+    for (size_t p = 0; p < patterns.size(); ++p)
+      if (matches(patterns[p], j.id)) keep = used[p] = true;
+    if (!keep) continue;
+    auto [it, fresh] = shape_of.emplace(j.shape, out.shapes.size());
+    if (fresh) {
+      out.shapes.push_back(set.shapes[j.shape]);
+      out.shapes.back().jobs.clear();
+    }
+    Job k = j;
+    k.shape = it->second;
+    out.shapes[k.shape].jobs.push_back(out.jobs.size());
+    out.jobs.push_back(std::move(k));
+  }
+  for (size_t p = 0; p < patterns.size(); ++p)
+    if (!used[p])
+      throw usage_error("--jobs: no job matches " + quoted(patterns[p]) + " (saturn jobs W.yaml lists them)");
+  return out;
 }
 
 }  // namespace saturn

@@ -47,4 +47,9 @@ struct JobSet {
 // models x grid, in model order, then grid order (first axis slowest).
 JobSet expand_jobs(const Workload& w);
 
+// The jobs whose id matches one of `patterns` (fnmatch globs; a model's name
+// selects all its jobs), with their shapes, in order. A pattern that
+// matches no job is a usage error naming it.
+JobSet select_jobs(const JobSet& set, const std::vector<std::string>& patterns);
+
 }  // namespace saturn

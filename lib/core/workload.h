@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "cluster.h"
 #include "data_spec.h"
+#include "error.h"
 #include "grid.h"
 #include "model_spec.h"
 #include "technique.h"
@@ -61,7 +62,12 @@ struct LoadOptions {
   // process's environment); outside a job the template stays.
   bool resolve_slurm = true;
   const std::map<std::string, std::string>* slurm_env = nullptr;
+  // Non-null: parsing goes on past an error in one part (a section, one
+  // model, one model's grid points) and collects each here, up to
+  // kMaxWorkloadErrors; the first is still thrown at the end.
+  std::vector<Error>* errors = nullptr;
 };
+inline constexpr size_t kMaxWorkloadErrors = 20;
 
 // Parses and validates a workload file. Errors are saturn::Error with one
 // line "file:line:col: field.path: what": Data (65) for bad content,

@@ -21,36 +21,6 @@
 namespace saturn {
 namespace {
 
-// ---- typed values -----------------------------------------------------------
-
-std::string describe_bounds(ValueType type, double min, double max, bool min_open, bool max_open) {
-  if (type == ValueType::Flag) return "true or false";
-  if (type == ValueType::Integer) {
-    if (max >= 1e12) return "a whole number >= " + format_number(min);
-    return "a whole number from " + format_number(min) + " to " + format_number(max);
-  }
-  if (min_open && min == 0) {
-    if (max >= 1e12) return "a positive number";
-    return "a positive number " + std::string(max_open ? "below " : "up to ") + format_number(max);
-  }
-  return "a number in " + std::string(min_open ? "(" : "[") + format_number(min) + ", " +
-         format_number(max) + (max_open ? ")" : "]");
-}
-
-Value read_value(const Field& f, ValueType type, double min, double max, bool min_open = false,
-                 bool max_open = false) {
-  if (type == ValueType::Flag) return f.boolean();
-  std::optional<double> v;
-  if (f.is_scalar()) v = parse_number(f.node().Scalar());
-  bool ok = v.has_value();
-  if (ok) ok = min_open ? *v > min : *v >= min;
-  if (ok) ok = max_open ? *v < max : *v <= max;
-  if (ok && type == ValueType::Integer) ok = *v == std::floor(*v);
-  if (!ok) f.expected(describe_bounds(type, min, max, min_open, max_open));
-  if (type == ValueType::Integer) return static_cast<int64_t>(*v);
-  return *v;
-}
-
 // A grid axis before it is checked against the models it applies to.
 struct AxisField {
   Field key;
@@ -67,6 +37,22 @@ class Parser {
   Workload workload(const Field& root) const;
 
  private:
+  // Runs one part of the parse. Collecting (options.errors), an Error it
+  // throws is kept and false returned; otherwise it propagates.
+  template <class F>
+  bool part(F&& f) const {
+    if (!options_.errors) {
+      f();
+      return true;
+    }
+    try {
+      f();
+      return true;
+    } catch (const Error& e) {
+      if (options_.errors->size() < kMaxWorkloadErrors) options_.errors->push_back(e);
+      return false;
+    }
+  }
   std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
   std::string file(const Field& f, bool folder_too = false) const;
   Cluster cluster(const Field& f) const;
@@ -505,50 +491,72 @@ std::vector<Technique> Parser::techniques(const Field& f) const {
 // ---- the whole document ------------------------------------------------------
 
 Workload Parser::workload(const Field& root) const {
-  root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner", "finetune"});
+  // Parts that do not depend on each other are parsed even after one fails
+  // (collecting errors); what depends on a failed part is skipped.
+  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner", "finetune"}); });
   Workload w;
   w.base_dir = base_dir_;
-  w.name = root.required("name").name();
-  w.cluster = cluster(root.required("cluster"));
+  part([&] { w.name = root.required("name").name(); });
+  part([&] { w.cluster = cluster(root.required("cluster")); });
   auto data_field = root.get("data");
-  if (data_field) w.data = data(*data_field);
+  const bool data_ok = !data_field || part([&] { w.data = data(*data_field); });
   auto ft_field = root.get("finetune");
-  if (ft_field) w.finetune = finetune(*ft_field, {});
+  const bool ft_ok = !ft_field || part([&] { w.finetune = finetune(*ft_field, {}); });
 
-  Field models_field = root.required("models");
-  auto items = models_field.items();
-  if (items.empty()) models_field.expected("at least one model");
+  std::optional<Field> models_field;
+  std::vector<Field> items;
+  bool models_ok = part([&] {
+    models_field = root.required("models");
+    items = models_field->items();
+    if (items.empty()) models_field->expected("at least one model");
+  });
   std::set<std::string> names;
-  for (const Field& item : items) {
-    ModelSpec m = model(item, data_field ? &w.data : nullptr, w.finetune, ft_field);
-    if (!names.insert(m.name).second) item.required("name").fail("duplicate model name " + quoted(m.name));
-    w.models.push_back(std::move(m));
+  std::vector<size_t> item_of;  // w.models[i] came from items[item_of[i]]
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (!data_ok || !ft_ok) {
+      models_ok = false;
+      break;
+    }
+    models_ok = part([&] {
+      ModelSpec m = model(items[k], data_field ? &w.data : nullptr, w.finetune, ft_field);
+      if (!names.insert(m.name).second) items[k].required("name").fail("duplicate model name " + quoted(m.name));
+      w.models.push_back(std::move(m));
+      item_of.push_back(k);
+    }) && models_ok;
   }
 
   std::optional<Field> grid_field;
+  bool grid_ok = true;
   if (auto s = root.get("search")) {
-    s->check_keys({"grid"});
-    grid_field = s->get("grid");
-    if (grid_field) w.grid = grid(*grid_field, w.models);
+    grid_ok = part([&] {
+      s->check_keys({"grid"});
+      grid_field = s->get("grid");
+      if (grid_field && models_ok) w.grid = grid(*grid_field, w.models);
+    });
   }
-  double jobs = 0;
-  for (size_t i = 0; i < w.models.size(); ++i) {
-    const ModelSpec& m = w.models[i];
-    std::optional<Field> own = items[i].get("grid");
-    if (grid_field || own) check_grid_points(own ? *own : *grid_field, w, m);
-    double n = 1;
-    for (const auto& a : w.grid_for(m).axes) n *= static_cast<double>(a.values.size());
-    jobs += n;
+  if (models_ok && grid_ok) {
+    double jobs = 0;
+    for (size_t i = 0; i < w.models.size(); ++i) {
+      const ModelSpec& m = w.models[i];
+      std::optional<Field> own = items[item_of[i]].get("grid");
+      if (grid_field || own) part([&] { check_grid_points(own ? *own : *grid_field, w, m); });
+      double n = 1;
+      for (const auto& a : w.grid_for(m).axes) n *= static_cast<double>(a.values.size());
+      jobs += n;
+    }
+    if (jobs > static_cast<double>(kMaxJobs))
+      part([&] {
+        (grid_field ? *grid_field : *models_field)
+            .fail("the search expands to " + std::to_string(static_cast<long long>(std::min(jobs, 1e18))) +
+                  " jobs; at most " + std::to_string(kMaxJobs) + " are allowed");
+      });
   }
-  if (jobs > static_cast<double>(kMaxJobs))
-    (grid_field ? *grid_field : models_field)
-        .fail("the search expands to " + std::to_string(static_cast<long long>(std::min(jobs, 1e18))) + " jobs; at most " +
-              std::to_string(kMaxJobs) + " are allowed");
 
-  w.train = train(root.required("train"));
+  part([&] { w.train = train(root.required("train")); });
   w.techniques = all_techniques();
-  if (auto t = root.get("techniques")) w.techniques = techniques(*t);
-  if (auto p = root.get("planner")) w.planner = planner(*p);
+  if (auto t = root.get("techniques")) part([&] { w.techniques = techniques(*t); });
+  if (auto p = root.get("planner")) part([&] { w.planner = planner(*p); });
+  if (options_.errors && !options_.errors->empty()) throw options_.errors->front();
   return w;
 }
 

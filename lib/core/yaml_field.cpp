@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include <cmath>
 #include <set>
 
 #include "text.h"
@@ -220,6 +221,36 @@ Field parse_yaml_document(const std::string& text, const std::string* file, YAML
     root.expected("a mapping at the top level");
   }
   return root;
+}
+
+namespace {
+
+std::string describe_bounds(ValueType type, double min, double max, bool min_open, bool max_open) {
+  if (type == ValueType::Flag) return "true or false";
+  if (type == ValueType::Integer) {
+    if (max >= 1e12) return "a whole number >= " + format_number(min);
+    return "a whole number from " + format_number(min) + " to " + format_number(max);
+  }
+  if (min_open && min == 0) {
+    if (max >= 1e12) return "a positive number";
+    return "a positive number " + std::string(max_open ? "below " : "up to ") + format_number(max);
+  }
+  return "a number in " + std::string(min_open ? "(" : "[") + format_number(min) + ", " +
+         format_number(max) + (max_open ? ")" : "]");
+}
+}  // namespace
+
+Value read_value(const Field& f, ValueType type, double min, double max, bool min_open, bool max_open) {
+  if (type == ValueType::Flag) return f.boolean();
+  std::optional<double> v;
+  if (f.is_scalar()) v = parse_number(f.node().Scalar());
+  bool ok = v.has_value();
+  if (ok) ok = min_open ? *v > min : *v >= min;
+  if (ok) ok = max_open ? *v < max : *v <= max;
+  if (ok && type == ValueType::Integer) ok = *v == std::floor(*v);
+  if (!ok) f.expected(describe_bounds(type, min, max, min_open, max_open));
+  if (type == ValueType::Integer) return static_cast<int64_t>(*v);
+  return *v;
 }
 
 }  // namespace saturn

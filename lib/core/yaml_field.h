@@ -16,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "arch.h"
 #include "error.h"
+#include "value.h"
 
 namespace saturn {
 
@@ -81,5 +83,10 @@ class Field {
 // The root field of a document parsed from `text`; YAML syntax errors become
 // positioned Data errors. The document must be a mapping.
 Field parse_yaml_document(const std::string& text, const std::string* file, YAML::Node* storage);
+
+// A number of `type` within [min, max] (either end open), or true/false
+// for Flag; else the field's "expected ..." error naming the range.
+Value read_value(const Field& f, ValueType type, double min, double max, bool min_open = false,
+                 bool max_open = false);
 
 }  // namespace saturn

@@ -45,6 +45,7 @@ WorkerArgs LocalLauncher::worker_args(const LaunchSpec& spec, const LocalNode& n
   a.technique = parse_technique(spec.technique);
   if (!a.technique) throw internal_error("job " + spec.job + ": no technique " + saturn::quoted(spec.technique));
   a.apply_knobs(spec.knobs);
+  a.steps = o_.steps;
   if (!node.cuda) a.threads = static_cast<int>(node.threads);
   return a;
 }

@@ -38,6 +38,7 @@ struct LocalLauncherOptions {
   std::string workload;                // the workload file the workers read
   std::string run_dir;                 // jobs/ and logs/ live here
   std::vector<LocalNode> nodes;        // the cluster's nodes (this machine)
+  int64_t steps = 0;                   // > 0: every job trains this many steps (a smoke run)
 };
 
 class LocalLauncher : public Launcher {

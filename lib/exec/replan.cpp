@@ -9,18 +9,17 @@ namespace {
 constexpr size_t kNone = static_cast<size_t>(-1);
 }
 
-Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNow>& now, const ReplanOptions& o) {
-  Replan out;
-  std::vector<size_t> r2j, j2r(p.jobs.size(), kNone), r2p, p2r(p.options.size(), kNone);
-  PlanProblem r;
+RemainingProblem remaining_problem(const PlanProblem& p, const std::vector<JobNow>& now) {
+  RemainingProblem out;
+  PlanProblem& r = out.problem;
+  std::vector<size_t> j2r(p.jobs.size(), kNone);
   r.nodes = p.nodes;
   for (size_t j = 0; j < p.jobs.size(); ++j)
     if (!now[j].finished) {
       j2r[j] = r.jobs.size();
       r.jobs.push_back(p.jobs[j]);
-      r2j.push_back(j);
+      out.job_in_p.push_back(j);
     }
-  if (r.jobs.empty()) return out;
   for (size_t k = 0; k < p.options.size(); ++k) {
     // A fused group stays an option while all its jobs are unfinished; it
     // lasts as long as its furthest-behind job.
@@ -34,10 +33,39 @@ Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNo
     }
     if (!whole) continue;
     opt.duration = std::max(1e-3, opt.duration * scale);
-    p2r[k] = r.options.size();
-    r2p.push_back(k);
+    out.option_in_p.push_back(k);
     r.options.push_back(opt);
   }
+  return out;
+}
+
+Plan plan_remaining(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o) {
+  const RemainingProblem rp = remaining_problem(p, now);
+  Plan out;
+  if (rp.problem.jobs.empty()) return out;
+  Plan solved = solve_plan(rp.problem, o);
+  for (auto a : solved.items) {
+    a.option = rp.option_in_p[a.option];
+    out.items.push_back(std::move(a));
+  }
+  out.bound = solved.bound;
+  out.method = solved.method;
+  out.stop = solved.stop;
+  out.solve_s = solved.solve_s;
+  finish_plan(out, p);
+  return out;
+}
+
+Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNow>& now, const ReplanOptions& o) {
+  Replan out;
+  const RemainingProblem rp = remaining_problem(p, now);
+  const PlanProblem& r = rp.problem;
+  if (r.jobs.empty()) return out;
+  const std::vector<size_t>& r2j = rp.job_in_p;
+  const std::vector<size_t>& r2p = rp.option_in_p;
+  std::vector<size_t> j2r(p.jobs.size(), kNone), p2r(p.options.size(), kNone);
+  for (size_t i = 0; i < r2j.size(); ++i) j2r[r2j[i]] = i;
+  for (size_t i = 0; i < r2p.size(); ++i) p2r[r2p[i]] = i;
   // One pin per running option (a fused group's jobs share theirs).
   std::vector<PinnedOption> pins;
   std::vector<size_t> running;

@@ -45,6 +45,18 @@ struct Replan {
   double proposed = 0;               // the best new plan's makespan, seconds from now
 };
 
+// The unfinished jobs as their own problem: the options whose jobs are all
+// unfinished, each lasting what is left of its slowest job (left x factor).
+// `option_in_p` maps its options back to p's, `job_in_p` its jobs.
+struct RemainingProblem {
+  PlanProblem problem;
+  std::vector<size_t> option_in_p, job_in_p;
+};
+RemainingProblem remaining_problem(const PlanProblem& p, const std::vector<JobNow>& now);
+// The plan for what is left of p (nothing running): solved on the remaining
+// problem, then over p's options. Empty when every job is finished.
+Plan plan_remaining(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o);
+
 // `now` is parallel to p.jobs; the problem's options cover one job each.
 Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNow>& now, const ReplanOptions& o);
 

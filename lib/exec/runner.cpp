@@ -88,6 +88,7 @@ class RunLoop {
   void refresh_progress();
   void replan();
   bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
+  std::vector<JobNow> jobs_now() const;
   void first_plan();
   void event_loop();
   RunSummary summary();
@@ -398,14 +399,8 @@ RunSnapshot RunLoop::snapshot() const {
   return s;
 }
 
-void RunLoop::replan() {
-  // Measured / planned step time of each running job, by shape and strategy.
-  for (size_t j = 0; j < live_.size(); ++j) {
-    const Live& l = live_[j];
-    if (!l.running || l.prog.step_time <= 0) continue;
-    const double planned = p_.options[l.option].duration / double(std::max<int64_t>(1, l.rec.steps_total));
-    ratios_[{in_.jobs[j].shape, l.option}] = l.prog.step_time / planned;
-  }
+// Where every job stands, for planning what is left.
+std::vector<JobNow> RunLoop::jobs_now() const {
   std::vector<JobNow> now(live_.size());
   for (size_t j = 0; j < live_.size(); ++j) {
     const Live& l = live_[j];
@@ -425,6 +420,18 @@ void RunLoop::replan() {
       if (l.prog.step_time > 0) n.remaining_s = std::max(0.0, double(l.rec.steps_total - l.prog.step) * l.prog.step_time);
     }
   }
+  return now;
+}
+
+void RunLoop::replan() {
+  // Measured / planned step time of each running job, by shape and strategy.
+  for (size_t j = 0; j < live_.size(); ++j) {
+    const Live& l = live_[j];
+    if (!l.running || l.prog.step_time <= 0) continue;
+    const double planned = p_.options[l.option].duration / double(std::max<int64_t>(1, l.rec.steps_total));
+    ratios_[{in_.jobs[j].shape, l.option}] = l.prog.step_time / planned;
+  }
+  const std::vector<JobNow> now = jobs_now();
   ReplanOptions ro;
   ro.threshold = o_.threshold;
   ro.restart_cost = o_.restart_cost;
@@ -461,11 +468,7 @@ bool RunLoop::resume_stored_plan(const std::vector<size_t>& unfinished) {
   std::string misfit;
   try {
     old = plan_from_json(doc, p_);
-    for (const auto& a : old.items)
-      for (int64_t d : a.device_ids)
-        if (d < 0 || d >= p_.nodes[p_.options[a.option].node].devices)
-          misfit = "device " + std::to_string(d) + " of " + p_.nodes[p_.options[a.option].node].name +
-                   " is not in the cluster";
+    misfit = device_misfit(old, p_);
   } catch (const Error& e) {
     misfit = e.what();
   }
@@ -507,23 +510,13 @@ bool RunLoop::resume_stored_plan(const std::vector<size_t>& unfinished) {
 
 // The given plan, or a solved one (also for a resumed run without a usable plan).
 void RunLoop::first_plan() {
-  Plan plan;
-  if (o_.initial && !resumed_) {
-    plan = *o_.initial;
-  } else {
-    PlanProblem r = p_;  // a resumed run without a usable plan: plan what is left
-    plan = solve_plan(r, o_.plan);
-  }
-  Plan kept;
-  for (const auto& a : plan.items)
-    if (!item_finished(a.option)) kept.items.push_back(a);
-  kept.bound = plan.bound;
-  kept.method = plan.method;
-  kept.stop = plan.stop;
-  kept.solve_s = plan.solve_s;
+  // A resumed run without a usable plan plans what is left.
+  Plan kept = resumed_ ? plan_remaining(p_, jobs_now(), o_.plan) : o_.initial ? *o_.initial : solve_plan(p_, o_.plan);
+  std::erase_if(kept.items, [&](const Assignment& a) { return item_finished(a.option); });
   finish_plan(kept, p_);
   predicted_ = kept.makespan;
-  adopt(std::move(kept), resumed_ ? "resume" : o_.initial_reason, predicted_);
+  adopt(std::move(kept), !resumed_ ? o_.initial_reason : o_.keep_stored_plan ? "resume" : "resume: the workload was edited",
+        predicted_);
 }
 
 void RunLoop::event_loop() {
@@ -583,7 +576,7 @@ RunSummary RunLoop::run() {
   std::vector<size_t> unfinished;
   for (size_t j = 0; j < live_.size(); ++j)
     if (!finished(j)) unfinished.push_back(j);
-  const bool have = resumed_ && resume_stored_plan(unfinished);
+  const bool have = resumed_ && o_.keep_stored_plan && resume_stored_plan(unfinished);
   if (!have && !unfinished.empty()) first_plan();
   event_loop();
   return summary();

@@ -79,6 +79,7 @@ struct RunOptions {
   double replan_time_limit = 2;      // solver seconds per re-plan
   std::optional<Plan> initial;       // a fresh run executes this plan instead of solving
   std::string initial_reason = "initial";  // how the initial plan was made (stored with it)
+  bool keep_stored_plan = true;      // on resume, continue the stored plan (false: the workload was edited)
   double tick = 1;                   // seconds between progress reads and snapshots
   std::function<std::string(const Plan&)> plan_doc;  // the plan.json text stored per version ("" = plan_json)
   std::function<void(const EventRecord&)> on_event;  // each event as it is recorded

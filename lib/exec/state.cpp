@@ -92,6 +92,11 @@ void RunState::set_meta(const std::string& key, const std::string& value) {
   s.text(1, key).text(2, value).run();
 }
 
+void RunState::remove_job(const std::string& id) {
+  Statement s(*db_, "DELETE FROM jobs WHERE id = ?1");
+  s.text(1, id).run();
+}
+
 void RunState::put_job(const JobRecord& j) {
   Statement s(*db_,
               "INSERT INTO jobs (id, status, steps_total, steps_done, restarts, final_loss, eval_loss, wall_s, strategy,"

@@ -85,6 +85,7 @@ class RunState {
 
   void put_job(const JobRecord& j);                 // insert or replace by id
   std::vector<JobRecord> jobs() const;              // in insertion order
+  void remove_job(const std::string& id);           // its record only: attempts and events stay
 
   int64_t begin_attempt(const AttemptRecord& a);    // returns its id
   void end_attempt(int64_t id, double ended, int exit_code, const std::string& outcome, int64_t step_end);

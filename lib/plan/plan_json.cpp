@@ -92,4 +92,12 @@ Plan plan_from_json(const nlohmann::json& doc, const PlanProblem& p) {
   }
 }
 
+std::string device_misfit(const Plan& plan, const PlanProblem& p) {
+  for (const auto& a : plan.items)
+    for (int64_t d : a.device_ids)
+      if (d < 0 || d >= p.nodes[p.options[a.option].node].devices)
+        return "device " + std::to_string(d) + " of " + p.nodes[p.options[a.option].node].name + " is not in the cluster";
+  return "";
+}
+
 }  // namespace saturn

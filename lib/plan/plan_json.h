@@ -24,5 +24,8 @@ nlohmann::json plan_json(const PlanProblem& p, const Plan& plan);
 // saturn::Error (Data) naming the first entry that does not fit `p`: an
 // unknown job, node or strategy, a newer version, a missing field.
 Plan plan_from_json(const nlohmann::json& doc, const PlanProblem& p);
+// Why a plan read back does not fit p's devices (a requeued Slurm job can
+// land on fewer): "device 3 of n1 is not in the cluster"; "" when it fits.
+std::string device_misfit(const Plan& plan, const PlanProblem& p);
 
 }  // namespace saturn

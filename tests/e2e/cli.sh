@@ -79,6 +79,22 @@ expect 65 "$saturn" validate --json "$tmp/bad.yaml"
 same False <(json_get "$tmp/out" "['valid']")
 same 65 <(json_get "$tmp/out" "['exit_code']")
 expect 65 "$saturn" jobs "$tmp/bad.yaml"
+# several errors: each its own line, in file order, the first's exit code;
+# what depends on a part that failed (the grid on the models) is not checked
+sed -e 's/^    arch: gpt$/    arch: gtp/' -e 's/^  steps: 100/  steps: -1/' -e 's/^        count: 2/        count: two/' \
+  "$tmp/bad.yaml" >"$tmp/multi.yaml"
+expect 65 "$saturn" validate "$tmp/multi.yaml"
+cat >"$tmp/want" <<EOF
+$tmp/multi.yaml:10:16: cluster.nodes[0].devices.count: expected a whole number from 1 to 1024, got "two"
+$tmp/multi.yaml:22:11: models[0].arch: unknown value "gtp", did you mean "gpt"?
+$tmp/multi.yaml:25:11: models[1].arch: unknown value "gtp", did you mean "gpt"?
+$tmp/multi.yaml:34:10: train.steps: expected a whole number >= 1, got "-1"
+EOF
+cmp -s "$tmp/want" "$tmp/err" && ok || bad "validate, several errors: $(cat "$tmp/err")"
+expect 65 "$saturn" validate --json "$tmp/multi.yaml"
+same 4 <(json_get "$tmp/out" "['errors'].__len__()")
+expect 65 "$saturn" run "$tmp/multi.yaml" --run-dir "$tmp/multi-run"
+same "$tmp/multi.yaml:10:16: cluster.nodes[0].devices.count: expected a whole number from 1 to 1024, got \"two\"" "$tmp/err"
 
 # a missing workload: 66; a missing data file: 66 with the path
 expect 66 "$saturn" validate "$tmp/nope.yaml"

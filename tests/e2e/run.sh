@@ -126,8 +126,8 @@ if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 twice: $(dif
 
 # 4. A worker killed mid-run is restarted and finishes; with --max-restarts 0 it fails alone.
 victim="gpt-small/lr=1e-3,bs=16"
-kill_worker() {  # kill_worker RUN_DIR: SIGKILL the victim's worker once it has trained a little
-  for _ in $(seq 100); do
+kill_worker() {  # kill_worker RUN_DIR: SIGKILL the victim's worker once it has trained a little (at most 60 s)
+  for _ in $(seq 600); do
     [ -s "$1/jobs/$victim/metrics.jsonl" ] && break
     sleep 0.1
   done
@@ -196,9 +196,9 @@ has "$tmp/out" "raw estimate"
 expect 64 "$saturn" run "$q" --run-dir "$tmp/bad" --baseline nope
 has "$tmp/err" "--baseline: \"nope\" is not a baseline"
 [ ! -e "$tmp/bad" ] && ok || bad "bad input wrote $tmp/bad"
-sed 's/steps: 100/steps: 50/' "$q" >"$src/workloads/.e2e-run-$$.yaml"
+sed 's/^name: quickstart/name: other/' "$q" >"$src/workloads/.e2e-run-$$.yaml"
 expect 65 "$saturn" run "$src/workloads/.e2e-run-$$.yaml" --run-dir "$tmp/ref"
-has "$tmp/err" "$tmp/ref: holds a run of a different workload"
+has "$tmp/err" "$tmp/ref: holds a run of workload quickstart, not other; use --run-dir for a new run, or remove $tmp/ref"
 cp "$tmp/err" "$tmp/real.err"
 # The dry run applies the same check: the same line and exit, not "would resume".
 expect 65 "$saturn" run "$src/workloads/.e2e-run-$$.yaml" --run-dir "$tmp/ref" --dry-run

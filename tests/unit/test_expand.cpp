@@ -98,3 +98,26 @@ TEST_CASE("identical models share a shape hash, content changes the job hash") {
   CHECK(t.jobs[0].id == u.jobs[0].id);
   CHECK(t.shapes[0].hash == u.shapes[0].hash);  // training length does not change a step's cost
 }
+
+TEST_CASE("select_jobs: globs over ids, a model name selects its jobs, shapes follow") {
+  const JobSet all = expand_text(with_line(13, "    lr: [1e-3, 3e-4]\n    batch_size: [8, 16]"));
+  REQUIRE(all.jobs.size() == 4);
+  REQUIRE(all.shapes.size() == 2);
+  const JobSet one = select_jobs(all, {"m/lr=1e-3,bs=16"});
+  REQUIRE(one.jobs.size() == 1);
+  CHECK(one.jobs[0].id == "m/lr=1e-3,bs=16");
+  REQUIRE(one.shapes.size() == 1);
+  CHECK(one.shapes[0].jobs == std::vector<size_t>{0});
+  CHECK(one.shapes[one.jobs[0].shape].batch_size == 16);
+  CHECK(select_jobs(all, {"m"}).jobs.size() == 4);
+  const JobSet bs8 = select_jobs(all, {"*bs=8", "m/lr=3e-4,*"});
+  CHECK(bs8.jobs.size() == 3);  // in the workload's order, each once
+  CHECK(bs8.shapes.size() == 2);
+  try {
+    select_jobs(all, {"m/lr=1e-3,bs=16", "gpt*"});
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "--jobs: no job matches \"gpt*\" (saturn jobs W.yaml lists them)");
+    CHECK(e.exit_code() == 64);
+  }
+}

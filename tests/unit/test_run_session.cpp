@@ -42,24 +42,23 @@ SessionOptions options_for(const TempDir& d, const std::string& workload) {
 
 TEST_CASE("run session: resume decisions") {
   SECTION("a new directory is a fresh run that profiles first") {
-    const auto d = decide_resume(std::nullopt, "abc", false, false, "runs/x");
+    const auto d = decide_resume(std::nullopt, "w", false, true, false, "runs/x");
     CHECK(d.refusal.empty());
     CHECK_FALSE(d.resume);
     CHECK(d.profile);
   }
-  SECTION("--no-profile measures nothing") { CHECK_FALSE(decide_resume(std::nullopt, "abc", false, true, "r").profile); }
-  SECTION("the same workload resumes; one that planned already does not profile again") {
-    const auto d = decide_resume(std::string("abc"), "abc", true, false, "runs/x");
+  SECTION("--no-profile measures nothing") { CHECK_FALSE(decide_resume(std::nullopt, "w", false, true, true, "r").profile); }
+  SECTION("the same workload resumes; one that planned already does not profile again unless edited") {
+    const auto d = decide_resume(std::string("w"), "w", true, false, false, "runs/x");
     CHECK(d.refusal.empty());
     CHECK(d.resume);
     CHECK_FALSE(d.profile);
-    CHECK(decide_resume(std::string("abc"), "abc", false, false, "runs/x").profile);  // stopped while profiling
+    CHECK(decide_resume(std::string("w"), "w", false, false, false, "runs/x").profile);  // stopped while profiling
+    CHECK(decide_resume(std::string("w"), "w", true, true, false, "runs/x").profile);    // edited: new shapes
   }
   SECTION("another workload's run is refused with one line naming the directory") {
-    const auto d = decide_resume(std::string("abc"), "xyz", true, false, "runs/x");
-    CHECK(d.refusal ==
-          "runs/x: holds a run of a different workload (its jobs or training settings differ); use --run-dir for a "
-          "new run, or remove runs/x");
+    const auto d = decide_resume(std::string("other"), "w", true, false, false, "runs/x");
+    CHECK(d.refusal == "runs/x: holds a run of workload other, not w; use --run-dir for a new run, or remove runs/x");
   }
 }
 
@@ -125,11 +124,12 @@ TEST_CASE("run session: checks before any work, and a plan that writes nothing")
     {
       RunState st(run_files::state_path((d.path / "run").string()));
       st.set_meta("fingerprint", "another");
+      st.set_meta("workload", "another");
     }
     RunSession session(options_for(d, w));
     SessionHooks hooks;
     hooks.say = [](const std::string&) {};
-    CHECK_THROWS_WITH(session.run(hooks), Catch::Contains("holds a run of a different workload"));
+    CHECK_THROWS_WITH(session.run(hooks), Catch::Contains("holds a run of workload another, not "));
     CHECK_FALSE(session.trained());
     RunState st(run_files::state_path((d.path / "run").string()), true);
     CHECK(st.meta("fingerprint") == std::optional<std::string>("another"));
