@@ -33,7 +33,8 @@ Modality data_modality(DataFormat f) {
 static std::string canonical(const DataSource& s) {
   return std::string(data_format_name(s.format)) + ":" + s.path + ":" + s.labels + ":" +
          std::to_string(s.samples) + ":" + std::to_string(s.seed) +
-         (s.token_bytes != 2 ? ":u" + std::to_string(8 * s.token_bytes) : "");
+         (s.token_bytes != 2 ? ":u" + std::to_string(8 * s.token_bytes) : "") +
+         (s.noise != 1.0 ? ":noise=" + format_number(s.noise) : "");
 }
 
 std::string canonical(const DataSpec& d) {

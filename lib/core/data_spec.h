@@ -31,6 +31,10 @@ struct DataSource {
   std::string labels;    // idx only: the labels file
   int64_t samples = 0;   // synthetic only: samples in the set (> 0)
   int64_t seed = 0;      // synthetic only
+  // Synthetic images: the standard deviation of each pixel's noise over its
+  // class pattern (unit variance). At 1 small models reach loss 0; 3-4
+  // leaves a floor the learning rate and the model decide how near to come.
+  double noise = 1.0;
   int64_t token_bytes = 2;  // tokens only: 2 (uint16) or 4 (uint32) per id
 
   bool operator==(const DataSource&) const = default;

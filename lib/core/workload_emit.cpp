@@ -16,6 +16,7 @@ void emit_source(YAML::Emitter& out, const DataSource& s) {
   if (s.format == DataFormat::Synthetic) {
     out << YAML::Key << "samples" << YAML::Value << s.samples;
     out << YAML::Key << "seed" << YAML::Value << s.seed;
+    if (s.noise != 1.0) out << YAML::Key << "noise" << YAML::Value << format_number(s.noise);
   } else {
     out << YAML::Key << "path" << YAML::Value << s.path;
     if (s.token_bytes != 2) out << YAML::Key << "dtype" << YAML::Value << "uint32";

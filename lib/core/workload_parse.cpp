@@ -178,7 +178,7 @@ Cluster Parser::cluster(const Field& f) const {
 // ---- data -------------------------------------------------------------------
 
 DataSource Parser::source(const Field& f) const {
-  f.check_keys({"format", "path", "labels", "samples", "seed", "dtype"});
+  f.check_keys({"format", "path", "labels", "samples", "seed", "noise", "dtype"});
   DataSource s;
   const std::vector<std::string> formats = data_format_names();
   s.format = static_cast<DataFormat>(f.required("format").index_of(formats));
@@ -191,11 +191,13 @@ DataSource Parser::source(const Field& f) const {
   only("labels", s.format == DataFormat::Idx);
   only("samples", synthetic);
   only("seed", synthetic);
+  only("noise", synthetic);
   only("dtype", s.format == DataFormat::Tokens);
   if (auto dt = f.get("dtype")) s.token_bytes = dt->index_of({"uint16", "uint32"}) == 0 ? 2 : 4;
   if (synthetic) {
     s.samples = f.required("samples").integer(1, INT64_MAX);
     if (auto seed = f.get("seed")) s.seed = seed->integer(0, 4294967295LL);
+    if (auto noise = f.get("noise")) s.noise = std::get<double>(read_value(*noise, ValueType::Real, 0, 100, false));
   } else {
     s.path = file(f.required("path"), s.format == DataFormat::Text);
     if (s.format == DataFormat::Idx) s.labels = file(f.required("labels"));

@@ -127,6 +127,34 @@ TEST_CASE("synthetic and text data shapes") {
   CHECK(text.valid->size() == windows / 10);
 }
 
+TEST_CASE("synthetic images: class pattern plus noise of the given standard deviation") {
+  DataSpec spec;
+  spec.train.format = DataFormat::Synthetic;
+  spec.train.samples = 400;
+  InputShape s;
+  s.modality = Modality::Images;
+  s.channels = 1;
+  s.image = 8;
+  s.classes = 2;
+  auto images = [&](double noise) {
+    spec.train.noise = noise;
+    auto split = open_data(spec, s, [](const std::string& p) { return p; });
+    std::vector<int64_t> all(static_cast<size_t>(split.train->size()));
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+    return split.train->batch(all);
+  };
+  const auto clean = images(0), unit = images(1), hard = images(3);
+  CHECK(torch::equal(clean.target, hard.target));  // the same labels, the same patterns
+  // Noise 0: every image of a class is its pattern; the noise is what remains.
+  const auto pattern = clean.input.index_select(0, torch::tensor({0}, torch::kLong));
+  const auto same = clean.target.eq(clean.target[0]);
+  CHECK(torch::allclose(clean.input.index({same}), pattern.expand_as(clean.input.index({same}))));
+  const double sd1 = (unit.input - clean.input).std().item<double>();
+  const double sd3 = (hard.input - clean.input).std().item<double>();
+  CHECK(sd1 == Approx(1.0).margin(0.05));
+  CHECK(sd3 == Approx(3.0).margin(0.15));
+}
+
 namespace {
 // Runs `body(comm)` on `world` forked ranks; returns true when all exit 0.
 std::vector<pid_t> last_ranks;  // the pids of on_ranks' last ranks

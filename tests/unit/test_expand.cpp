@@ -97,6 +97,11 @@ TEST_CASE("identical models share a shape hash, content changes the job hash") {
   CHECK(t.jobs[0].hash != u.jobs[0].hash);
   CHECK(t.jobs[0].id == u.jobs[0].id);
   CHECK(t.shapes[0].hash == u.shapes[0].hash);  // training length does not change a step's cost
+  // Synthetic noise changes what a job learns, not a step's cost; the default spelled out changes nothing.
+  JobSet noisy = expand_text(with_line(7, "  train: {format: synthetic, samples: 100, noise: 3}"));
+  CHECK(noisy.jobs[0].hash != u.jobs[0].hash);
+  CHECK(noisy.shapes[0].hash == u.shapes[0].hash);
+  CHECK(expand_text(with_line(7, "  train: {format: synthetic, samples: 100, noise: 1}")).jobs[0].hash == u.jobs[0].hash);
 }
 
 TEST_CASE("select_jobs: globs over ids, a model name selects its jobs, shapes follow") {

@@ -89,7 +89,7 @@ std::unique_ptr<Dataset> whole(const DataSource& s, const std::string& tokenizer
     return shape.modality == Modality::Tokens
                ? synthetic_tokens(s.samples, shape.seq_len, shape.vocab, seed)
                : synthetic_images(s.samples, shape.channels, shape.image, shape.classes,
-                                  static_cast<uint64_t>(pattern_seed), seed);
+                                  static_cast<uint64_t>(pattern_seed), seed, s.noise);
   }
   Opened o = read_source(s, tokenizer, shape, resolve);
   if (o.tokens.defined())
@@ -115,8 +115,8 @@ DataSplit open_data(const DataSpec& spec, const InputShape& shape,
       split.train = synthetic_tokens(s.samples - v, shape.seq_len, shape.vocab, seed);
       split.valid = synthetic_tokens(v, shape.seq_len, shape.vocab, seed ^ 0xa11d);
     } else {
-      split.train = synthetic_images(s.samples - v, shape.channels, shape.image, shape.classes, seed, seed);
-      split.valid = synthetic_images(v, shape.channels, shape.image, shape.classes, seed, seed ^ 0xa11d);
+      split.train = synthetic_images(s.samples - v, shape.channels, shape.image, shape.classes, seed, seed, s.noise);
+      split.valid = synthetic_images(v, shape.channels, shape.image, shape.classes, seed, seed ^ 0xa11d, s.noise);
     }
     return split;
   }

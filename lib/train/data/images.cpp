@@ -29,8 +29,8 @@ class ImageSet : public Dataset {
 class SyntheticImages : public Dataset {
  public:
   SyntheticImages(int64_t samples, int64_t channels, int64_t image, int64_t classes, uint64_t pattern_seed,
-                  uint64_t seed)
-      : n_(samples), classes_(classes), seed_(seed) {
+                  uint64_t seed, double noise)
+      : n_(samples), classes_(classes), seed_(seed), noise_(noise) {
     auto g = at::detail::createCPUGenerator(pattern_seed ^ 0x5eed);
     patterns_ = at::randn({classes, channels, image, image}, g);
   }
@@ -44,7 +44,8 @@ class SyntheticImages : public Dataset {
       const uint64_t s = mix64(seed_ ^ mix64(static_cast<uint64_t>(indices[static_cast<size_t>(r)])));
       labels[static_cast<size_t>(r)] = static_cast<int64_t>(s % static_cast<uint64_t>(classes_));
       auto g = at::detail::createCPUGenerator(s);
-      images.push_back(patterns_[labels[static_cast<size_t>(r)]] + at::randn(patterns_.sizes().slice(1), g));
+      auto n = at::randn(patterns_.sizes().slice(1), g);
+      images.push_back(patterns_[labels[static_cast<size_t>(r)]] + (noise_ == 1.0 ? n : n * noise_));
     }
     return {torch::stack(images), torch::tensor(labels, torch::kLong)};
   }
@@ -52,6 +53,7 @@ class SyntheticImages : public Dataset {
  private:
   int64_t n_, classes_;
   uint64_t seed_;
+  double noise_;
   torch::Tensor patterns_;
 };
 
@@ -69,8 +71,8 @@ std::unique_ptr<Dataset> image_set(torch::Tensor images, torch::Tensor labels, i
 }
 
 std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int64_t image, int64_t classes,
-                                          uint64_t pattern_seed, uint64_t seed) {
-  return std::make_unique<SyntheticImages>(samples, channels, image, classes, pattern_seed, seed);
+                                          uint64_t pattern_seed, uint64_t seed, double noise) {
+  return std::make_unique<SyntheticImages>(samples, channels, image, classes, pattern_seed, seed, noise);
 }
 
 void read_idx(const std::string& images_path, const std::string& labels_path, torch::Tensor* images,

@@ -19,9 +19,10 @@ std::unique_ptr<Dataset> synthetic_tokens(int64_t samples, int64_t seq_len, int6
 std::unique_ptr<Dataset> image_set(torch::Tensor images, torch::Tensor labels, int64_t first, int64_t count);
 
 // Learnable synthetic images: a fixed random pattern per class (from
-// `pattern_seed`, shared by a train set and its valid set) plus noise (from `seed`).
+// `pattern_seed`, shared by a train set and its valid set) plus Gaussian
+// noise of standard deviation `noise` (from `seed`).
 std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int64_t image, int64_t classes,
-                                          uint64_t pattern_seed, uint64_t seed);
+                                          uint64_t pattern_seed, uint64_t seed, double noise = 1.0);
 
 // Token streams and image files. Throw saturn::Error (66 missing, 65 malformed).
 // Text as bytes: a file, or a folder's files one after another.
