@@ -37,7 +37,8 @@ struct ProfileEntry {
   double step_time = 0;          // seconds per optimizer step (median), feasible only
   double spread = 0;             // measured: (max - min) / median of the steps the median is over
   int64_t timed_steps = 0;       // measured: how many steps were timed
-  double startup = 0;            // measured: seconds from a worker's start to its first step (0 = unknown)
+  double startup = 0;            // a job's fixed seconds: its worker's launch to exit less its steps at
+                                 // step_time (start-up, rendezvous, the first steps' extra, exit); 0 = unknown
   int64_t peak_memory = 0;       // bytes per device, the largest over the ranks (measured: RSS or CUDA)
   int64_t accounted_memory = 0;  // bytes per device by saturn's own accounting
   double measured_at = 0;        // unix seconds

@@ -130,7 +130,7 @@ nlohmann::json to_json(const Trial& t) {
   if (!t.feasible) return {{"feasible", false}, {"reason", t.reason}};
   return {{"feasible", true},          {"step_time", t.step_time},     {"spread", t.spread},
           {"timed_steps", t.timed_steps}, {"peak_memory", t.peak_memory}, {"startup_s", t.startup_s},
-          {"final_loss", t.final_loss}};
+          {"steps", t.steps},          {"final_loss", t.final_loss}};
 }
 
 std::optional<Trial> read_trial(const std::string& run_dir, int rank) {
@@ -149,6 +149,7 @@ std::optional<Trial> read_trial(const std::string& run_dir, int rank) {
   t.timed_steps = integer(*j, "timed_steps", path, 0);
   t.peak_memory = integer(*j, "peak_memory", path, 0);
   t.startup_s = number(*j, "startup_s", path, 0.0);
+  t.steps = integer(*j, "steps", path, 0);
   t.final_loss = number(*j, "final_loss", path, 0.0);
   return t;
 }

@@ -63,6 +63,7 @@ struct Trial {
   int64_t timed_steps = 0;
   int64_t peak_memory = 0;    // bytes: peak device memory (cpu: RSS growth)
   double startup_s = 0;       // process start to the first step
+  int64_t steps = 0;          // steps run, the untimed warm-up included (0: not recorded)
   double final_loss = 0;
 };
 nlohmann::json to_json(const Trial& t);

@@ -25,27 +25,97 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+std::pair<double, double> fit_floor_and_rate(const std::vector<std::array<double, 3>>& points) {
+  // Minimise sum (a x + b y - 1)^2 with x = floor / measured, y = ideal / measured.
+  double xx = 0, xy = 0, yy = 0, sx = 0, sy = 0;
+  std::vector<double> xs;
+  for (const auto& [f, c, m] : points) {
+    if (!(m > 0)) continue;
+    const double x = f / m, y = c / m;
+    xx += x * x, xy += x * y, yy += y * y, sx += x, sy += y;
+    xs.push_back(x);
+  }
+  if (xs.empty() || !(yy > 0)) return {1, 1};
+  const double det = xx * yy - xy * xy;
+  if (xs.size() >= 2 && det > 1e-9 * xx * yy) {
+    const double a = (sx * yy - sy * xy) / det, b = (sy * xx - sx * xy) / det;
+    if (a >= 0 && b > 0) return {a, b};
+  }
+  const double a = std::min(1.0, 0.8 / std::max(median(xs), 1e-12));
+  return {a, std::max((sy - a * xy) / yy, 1e-12)};
+}
+
 Estimator::Estimator(EstimateOptions o, const std::vector<ProfileEntry>& measured, const JobSet& jobs)
     : o_(std::move(o)) {
-  std::map<std::pair<Technique, std::string>, std::vector<double>> ratios;
+  std::map<std::pair<Technique, std::string>, std::vector<std::array<double, 3>>> points;
+  std::map<std::pair<std::string, bool>, std::vector<double>> fixed;
   for (const auto& e : measured) {
     if (e.source != ProfileSource::Measured || !e.feasible || e.step_time <= 0) continue;
+    if (e.startup > 0) fixed[{e.key.device, e.key.devices > 1}].push_back(e.startup);
     auto shape = std::find_if(jobs.shapes.begin(), jobs.shapes.end(), [&](const JobShape& s) { return s.hash == e.key.shape; });
     if (shape == jobs.shapes.end()) continue;
-    if (auto ideal = ideal_step_time(*shape, e.key)) ratios[{e.key.technique, e.key.device}].push_back(*ideal / e.step_time);
+    const auto ideal = ideal_step_time(*shape, e.key);
+    const auto floor = step_floor(*shape, e.key);
+    if (ideal && floor) points[{e.key.technique, e.key.device}].push_back({*floor, *ideal, e.step_time});
   }
-  for (auto& [k, v] : ratios) fits_.push_back({k.first, k.second, median(v)});
+  for (auto& [k, v] : points) {
+    if (is_cpu(k.second)) {
+      const auto [a, b] = fit_floor_and_rate(v);
+      fits_.push_back({k.first, k.second, b, a});
+      continue;
+    }
+    // On a GPU the floor and the work overlap: steps well above the floor
+    // give the efficiency, steps at it the floor's scale.
+    std::vector<double> rate, scale;
+    for (const auto& [f, c, m] : v) (m > 1.5 * f ? rate.push_back(m / c) : scale.push_back(m / f));
+    fits_.push_back({k.first, k.second, rate.empty() ? 1 / o_.default_efficiency_gpu : median(rate),
+                     scale.empty() ? 1.0 : median(scale)});
+  }
+  for (auto& [k, v] : fixed) fixed_.push_back({k.first, k.second, median(v)});
+}
+
+const Estimator::Fit* Estimator::fit(Technique t, const std::string& device) const {
+  for (Technique want : {t, Technique::Single, Technique::Ddp})
+    for (const auto& f : fits_)
+      if (f.technique == want && f.device == device) return &f;
+  return nullptr;
 }
 
 double Estimator::efficiency(Technique t, const std::string& device, bool* calibrated) const {
-  for (Technique want : {t, Technique::Single, Technique::Ddp})
-    for (const auto& f : fits_)
-      if (f.technique == want && f.device == device) {
+  const Fit* f = fit(t, device);
+  if (calibrated) *calibrated = f != nullptr;
+  if (f) return 1 / f->inverse_efficiency;
+  return is_cpu(device) ? o_.default_efficiency_cpu : o_.default_efficiency_gpu;
+}
+
+double Estimator::fixed_cost(const ProfileKey& key, bool* calibrated) const {
+  const bool multi = key.devices > 1, cpu = is_cpu(key.device);
+  const double rendezvous = cpu ? o_.rendezvous_cpu : o_.rendezvous_gpu;
+  // Measured with the same device count class, else the other one adjusted.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& f : fixed_)
+      if (f.device == key.device && (f.multi == multi) == (pass == 0)) {
         if (calibrated) *calibrated = true;
-        return f.efficiency;
+        return pass == 0 ? f.seconds : std::max(0.0, f.seconds + (multi ? rendezvous : -rendezvous));
       }
   if (calibrated) *calibrated = false;
-  return is_cpu(device) ? o_.default_efficiency_cpu : o_.default_efficiency_gpu;
+  return (cpu ? o_.fixed_cost_cpu : o_.fixed_cost_gpu) + (multi ? rendezvous : 0);
+}
+
+std::optional<double> Estimator::step_floor(const JobShape& shape, const ProfileKey& key) const {
+  const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
+  if (!cost) return std::nullopt;
+  const bool transformer = shape.arch == Arch::Gpt || shape.arch == Arch::Llama || shape.arch == Arch::Vit;
+  // Embedding and head blocks launch few operators; count them as others.
+  const double blocks = static_cast<double>(cost->block_params.size());
+  const double ops = transformer ? 120 * std::max(1.0, blocks - 2) + 50 : 25 * std::max(1.0, blocks);
+  // Each pass (micro-batch) launches them again; a pipeline stage holds 1/n of the blocks.
+  const double n = static_cast<double>(key.devices);
+  double passes = 1;
+  if (const double mb = knob(key.knobs, "mb", 0); mb > 0)
+    passes = std::ceil(std::ceil(static_cast<double>(shape.batch_size) / n) / mb);
+  if (key.technique == Technique::Pipeline) passes = knob(key.knobs, "micro", 4 * n) / n;
+  return ops * passes * (is_cpu(key.device) ? o_.op_overhead_cpu : o_.op_overhead_gpu);
 }
 
 std::optional<MemoryUse> Estimator::memory(const JobShape& shape, const ProfileKey& key) const {
@@ -143,13 +213,17 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
   const double flops = cost->flops_per_sample * static_cast<double>(shape.batch_size);
   const double grad_bytes = 4 * W;
   const double link = dev->link_bandwidth, host = dev->host_bandwidth;
+  // The optimizer reads and writes each trained parameter and its state and
+  // reads its gradient: memory-bound, at the device's bandwidth.
+  const double state = o_.optimizer == Optimizer::AdamW ? 8 : 4;
+  const double update = dev->memory_bandwidth > 0 ? W * (2 * 4 + 4 + 2 * state) / dev->memory_bandwidth : 0;
   switch (key.technique) {
-    case Technique::Single: return flops / peak;
-    case Technique::Fused: return knob(key.knobs, "k", 1) * flops / peak;  // the same work, in fewer launches
+    case Technique::Single: return flops / peak + update;
+    case Technique::Fused: return knob(key.knobs, "k", 1) * (flops / peak + update);  // the same work, in fewer launches
     case Technique::Ddp:
       // Compute split over n; the ring all-reduce moves 2 (n-1)/n of the
       // gradients, after the backward pass (not overlapped).
-      return flops / (n * peak) + 2 * (n - 1) / n * grad_bytes / link;
+      return flops / (n * peak) + update + 2 * (n - 1) / n * grad_bytes / link;
     case Technique::Fsdp: {
       // Two all-gathers of the parameters and one reduce-scatter of the
       // gradients; recompute adds a forward pass (1/3 of the step); offload
@@ -160,14 +234,14 @@ std::optional<double> Estimator::ideal_step_time(const JobShape& shape, const Pr
       const double passes = mb > 0 ? std::ceil(share / mb) : 1;
       const double compute = flops / (n * peak) * (knob(key.knobs, "recompute", 1) != 0 ? 4.0 / 3.0 : 1.0);
       const double host_copies = knob(key.knobs, "offload", 0) != 0 ? passes * (2 * 4 * P + 4 * W) / n / host : 0;
-      return compute + passes * (n - 1) / n * (2 * 4 * P + grad_bytes) / link + host_copies;
+      return compute + update / n + passes * (n - 1) / n * (2 * 4 * P + grad_bytes) / link + host_copies;
     }
     case Technique::Pipeline: {
       const double m = knob(key.knobs, "micro", 4 * n);
       const double bubble = (m + n - 1) / m;
       const double acts = 2 * (n - 1) * cost->activation_bytes / std::max(1.0, static_cast<double>(cost->block_params.size())) *
                           static_cast<double>(shape.batch_size);
-      return bubble * flops / (n * peak) + acts / link;
+      return bubble * flops / (n * peak) + update / n + acts / link;
     }
     case Technique::Spill: {
       // Every block's weights go to the device twice (forward, backward) and
@@ -206,7 +280,13 @@ std::optional<ProfileEntry> Estimator::estimate(const JobShape& shape, const Pro
     e.reason = "needs " + human_bytes(mem->total()) + " per device, over the " +
                format_bytes(budget) + " budget";
   }
-  if (e.feasible) e.step_time = *ideal / efficiency(key.technique, key.device);
+  if (e.feasible) {
+    const Fit* f = fit(key.technique, key.device);
+    const double rate = f ? f->inverse_efficiency : 1 / efficiency(key.technique, key.device);
+    const double floor = *step_floor(shape, key) * (f ? f->floor_scale : 1.0);
+    e.step_time = is_cpu(key.device) ? floor + *ideal * rate : std::max(floor, *ideal * rate);
+    e.startup = fixed_cost(key);
+  }
   return e;
 }
 

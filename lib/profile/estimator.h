@@ -7,15 +7,25 @@
 // needs: all-reduce of the gradients (DDP), all-gather of the parameters
 // twice and reduce-scatter of the gradients (FSDP), point-to-point
 // activations and the bubble (pipeline), host <-> device copies of every
-// block twice (spilling). Time = compute / (peak x efficiency) + the
-// communication that is not overlapped. The efficiency is fitted per
-// technique and device model from measured entries (the median of ideal /
-// measured), falling back to single-device efficiency on that model, then
-// to a default. Memory over the device's budget makes the estimate
-// infeasible with the reason. Thread safe (no state after construction).
+// block twice (spilling). The ideal step is that compute at peak plus the
+// optimizer's pass over its state at memory bandwidth plus the communication
+// that is not overlapped. A step also has a floor: the operators it launches
+// (about 120 per transformer block, 25 per other block) times a per-operator
+// overhead (kernel launch and dispatch). On a GPU, launches overlap the work:
+// step = max(floor, ideal / efficiency); on CPU they do not: step = floor +
+// ideal / efficiency. Calibration fits, per technique and device model, the
+// efficiency (and on CPU the floor's scale too) to the measured entries by
+// least relative squares, falling back to single-device figures on that
+// model, then to defaults. A job also has a fixed cost (launch, set-up,
+// rendezvous, the first steps' allocations, exit): the median measured on
+// that device model (single or multi-device), else a default. Memory over
+// the device's budget makes the estimate infeasible with the reason. Thread
+// safe (no state after construction).
 #pragma once
 
+#include <array>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -33,6 +43,12 @@ struct EstimateOptions {
   int64_t memory_budget = 0;               // bytes per device; 0 = the catalog model's memory
   double default_efficiency_gpu = 0.40;    // fraction of peak before any calibration
   double default_efficiency_cpu = 0.30;
+  double op_overhead_gpu = 8e-6;           // seconds per operator launched (launch + dispatch)
+  double op_overhead_cpu = 5e-6;
+  double fixed_cost_gpu = 10;              // seconds per job before calibration: CUDA context, model, exit
+  double fixed_cost_cpu = 1;
+  double rendezvous_gpu = 5;               // more on several devices (NCCL set-up, one process each)
+  double rendezvous_cpu = 0.5;
 };
 
 // Bytes per device a strategy needs by saturn's own accounting (the same one
@@ -58,15 +74,34 @@ class Estimator {
   double efficiency(Technique t, const std::string& device, bool* calibrated = nullptr) const;
   // The step time with efficiency 1 (ideal), or nullopt.
   std::optional<double> ideal_step_time(const JobShape& shape, const ProfileKey& key) const;
+  // The step's floor before calibration: operators launched x overhead.
+  std::optional<double> step_floor(const JobShape& shape, const ProfileKey& key) const;
+  // A job's fixed seconds under `key`: measured on that device model
+  // (median), else the defaults.
+  double fixed_cost(const ProfileKey& key, bool* calibrated = nullptr) const;
 
  private:
   EstimateOptions o_;
   struct Fit {
     Technique technique;
     std::string device;
-    double efficiency;
+    double inverse_efficiency;  // seconds of step per ideal second
+    double floor_scale;         // of step_floor
   };
+  const Fit* fit(Technique t, const std::string& device) const;
   std::vector<Fit> fits_;
+  struct Fixed {
+    std::string device;
+    bool multi;                 // measured on several devices
+    double seconds;
+  };
+  std::vector<Fixed> fixed_;
 };
+
+// The least-squares fit of measured = a x floor + b x ideal (relative
+// errors, a >= 0, b > 0) over points {floor, ideal, measured}; with one point
+// or a degenerate set, a = 1 where the floor is under 80% of what was
+// measured (else scaled to that). Returns {a, b}.
+std::pair<double, double> fit_floor_and_rate(const std::vector<std::array<double, 3>>& points);
 
 }  // namespace saturn

@@ -181,7 +181,8 @@ void Profiling::finish(const TrialExit& ex) {
   slots.give_back(r.place);
   const Trial& t = trials[r.trial];
   const DeviceGroup& g = groups[t.group];
-  busy_seconds += std::chrono::duration<double>(Clock::now() - r.start).count();
+  const double wall = std::chrono::duration<double>(Clock::now() - r.start).count();
+  busy_seconds += wall;
   ++done;
   std::vector<run_files::Trial> results;
   const TrialVerdict v = classify_trial(ex.code, r.dir, t.key.devices, last_line(r.log), &results);
@@ -190,7 +191,7 @@ void Profiling::finish(const TrialExit& ex) {
     case TrialOutcome::OutOfMemory: {
       ProfileEntry e = base_entry(t);
       if (auto mem = accounting.memory(jobs.shapes[t.shape], t.key)) e.accounted_memory = static_cast<int64_t>(mem->total());
-      record_trial(v, results, e);
+      record_trial(v, results, wall, e);
       store.put(e);  // the facts; the budget verdict is made when they are read
       apply_budget(e, g.memory, g.kind == DeviceKind::Cpu);
       if (!e.feasible && v.outcome == TrialOutcome::Measured) ++sum.over_budget;

@@ -1,9 +1,10 @@
 // Job runtime: what a job costs under a strategy, from its profile entry:
-// step time x steps (epochs resolved through the data size) plus the
-// worker's measured startup, its
-// evaluations (forward passes only: a third of a step per batch) and
-// checkpoints (weights and optimizer state written at disk speed).
-// Torch-free: data sizes come from file sizes and headers.
+// step time x steps (epochs resolved through the data size) plus the job's
+// fixed cost (the entry's startup: launch, set-up, rendezvous, the first
+// steps' extra, exit; measured, else estimated), its evaluations (forward
+// passes only: a third of a step per batch) and checkpoints (weights and
+// optimizer state written at disk speed). Torch-free: data sizes come from
+// file sizes and headers.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,7 @@ int64_t job_steps(const Workload& w, const Job& job);
 struct JobRuntime {
   int64_t steps = 0;
   double train_s = 0, eval_s = 0, checkpoint_s = 0;
-  double startup_s = 0;  // the worker's start (libraries, data, model, rendezvous), where measured
+  double startup_s = 0;  // the job's fixed cost (ProfileEntry::startup)
   double total() const { return startup_s + train_s + eval_s + checkpoint_s; }
 };
 

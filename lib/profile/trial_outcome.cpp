@@ -25,7 +25,7 @@ TrialVerdict classify_trial(int exit_code, const std::string& run_dir, int64_t r
   return {TrialOutcome::Failed, !bad.empty() ? bad : "worker exited 0 without a trial file"};
 }
 
-void record_trial(const TrialVerdict& v, const std::vector<run_files::Trial>& results, ProfileEntry& e) {
+void record_trial(const TrialVerdict& v, const std::vector<run_files::Trial>& results, double wall_s, ProfileEntry& e) {
   if (v.outcome == TrialOutcome::OutOfMemory) {
     e.feasible = false;
     e.reason = v.why;
@@ -40,6 +40,7 @@ void record_trial(const TrialVerdict& v, const std::vector<run_files::Trial>& re
     e.peak_memory = std::max(e.peak_memory, r.peak_memory);
     e.startup = std::max(e.startup, r.startup_s);
   }
+  if (lead.steps > 0) e.startup = std::max(e.startup, wall_s - static_cast<double>(lead.steps) * lead.step_time);
 }
 
 }  // namespace saturn

@@ -27,7 +27,10 @@ TrialVerdict classify_trial(int exit_code, const std::string& run_dir, int64_t r
                             std::vector<run_files::Trial>* results);
 
 // The measurement `results` (rank 0's step time, the largest peak memory
-// and startup over ranks) written into `e`; or its reason when out of memory.
-void record_trial(const TrialVerdict& v, const std::vector<run_files::Trial>& results, ProfileEntry& e);
+// over ranks) written into `e`; or its reason when out of memory. `wall_s`
+// is the trial's launch to exit as its profiler saw it: less its steps at
+// the median step time, it is the job's fixed cost (e.startup; at least the
+// ranks' start to their first step).
+void record_trial(const TrialVerdict& v, const std::vector<run_files::Trial>& results, double wall_s, ProfileEntry& e);
 
 }  // namespace saturn

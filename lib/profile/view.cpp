@@ -105,6 +105,8 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
             row.entry.feasible = false;
             row.entry.reason = "more devices than samples in a batch";
           }
+          // A job's fixed cost where the entry has none (a store from before it was measured).
+          if (row.entry.feasible && !(row.entry.startup > 0)) row.entry.startup = est.fixed_cost(row.entry.key);
           // A fused group checkpoints each of its K models.
           if (row.entry.feasible)
             row.runtime = job_runtime(w, first, row.entry, state_bytes * static_cast<double>(fused_k(row.entry.key.knobs)));

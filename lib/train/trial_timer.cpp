@@ -40,6 +40,7 @@ run_files::Trial TrialTimer::result(int64_t peak_memory, double startup_s, doubl
   run_files::Trial t;
   window(&t.step_time, &t.spread);
   t.timed_steps = static_cast<int64_t>(times_.size());
+  t.steps = seen_;
   t.peak_memory = peak_memory;
   t.startup_s = startup_s;
   t.final_loss = final_loss;

@@ -1,7 +1,6 @@
 #include "train/worker.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -21,6 +20,7 @@
 #include "core/slurm_env.h"
 #include "core/text.h"
 #include "core/workload.h"
+#include "train/cpu_runtime.h"
 #include "train/train_loop.h"
 
 namespace saturn::train {
@@ -229,12 +229,7 @@ int run_worker(const WorkerOptions& given) {
     for (const auto& n : w.cluster.nodes)
       if (n.kind != DeviceKind::Cuda) threads = static_cast<int>(n.threads);
   }
-  torch::set_num_threads(threads);
-  // LibTorch's CPU allocator is malloc: keep freed tensors (up to 32 MiB,
-  // glibc's largest mmap threshold) in the heap for the next step instead
-  // of returning them to the kernel and faulting their pages in again.
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  configure_cpu_runtime(threads);
 
   std::unique_ptr<Communicator> comm;
   if (world > 1) {

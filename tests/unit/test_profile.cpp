@@ -141,7 +141,7 @@ TEST_CASE("estimator: calibration fits the measured efficiency") {
   const double ideal = *raw.ideal_step_time(shape, k);
   ProfileEntry measured;
   measured.key = k;
-  measured.step_time = ideal / 0.2;  // 20% of peak
+  measured.step_time = *raw.step_floor(shape, k) + ideal / 0.2;  // on cpu the floor adds: 20% of peak beyond it
   const Estimator cal({}, {measured}, jobs);
   bool calibrated = false;
   CHECK(cal.efficiency(Technique::Single, "cpu", &calibrated) == Approx(0.2));
@@ -390,8 +390,11 @@ TEST_CASE("estimator: LoRA of Llama-3-8B fits one H100-80GB where full fine-tuni
   // FSDP gathers the parameters again for each micro-batch.
   CHECK(*est.ideal_step_time(lora16, mb("lora", Technique::Fsdp, 2, "mb=2")) >
         *est.ideal_step_time(lora16, mb("lora", Technique::Fsdp, 2, "")));
-  // No weight gradients for the frozen base: about 2/3 of the work.
+  // No weight gradients for the frozen base: about 2/3 of the FLOPs; and
+  // no optimizer pass over it: less again.
+  CHECK(c.flops_per_sample / model_cost(full.arch, full.config)->flops_per_sample == Approx(2.0 / 3).epsilon(0.02));
   const double tl = *est.ideal_step_time(lora, key("lora", Technique::Single, 1)),
                tf = *est.ideal_step_time(full, key("full", Technique::Single, 1));
-  CHECK(tl / tf == Approx(2.0 / 3).epsilon(0.02));
+  CHECK(tl / tf < 0.65);
+  CHECK(tl / tf > 0.4);
 }

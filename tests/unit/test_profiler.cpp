@@ -150,11 +150,25 @@ TEST_CASE("trial outcome: measured, out of memory, unavailable, failed") {
     const auto v = classify_trial(0, run, 2, "", &results);
     CHECK(v.outcome == TrialOutcome::Measured);
     ProfileEntry e;
-    record_trial(v, results, e);
+    record_trial(v, results, 0, e);
     CHECK(e.step_time == 0.5);
     CHECK(e.peak_memory == 300);
     CHECK(e.startup == 4);
     CHECK(e.feasible);
+  }
+  SECTION("the job's fixed cost: the trial's launch to exit less its steps at the median step") {
+    auto lead = measured(0.5, 100);
+    lead.steps = 10;  // 3 warm-up + 7 timed
+    lead.startup_s = 1;
+    write_rank(run, 0, lead);
+    const auto v = classify_trial(0, run, 1, "", &results);
+    ProfileEntry e;
+    record_trial(v, results, 7.5, e);  // 5 s of steps; 2.5 s of start, first steps' extra and exit
+    CHECK(e.startup == Approx(2.5));
+    ProfileEntry old;
+    results.front().steps = 0;  // a worker that did not count its steps: its own start-up
+    record_trial(v, results, 7.5, old);
+    CHECK(old.startup == 1);
   }
   SECTION("a rank out of memory: infeasible with its reason, whatever the exit code") {
     write_rank(run, 0, measured(0.5, 100));
@@ -165,7 +179,7 @@ TEST_CASE("trial outcome: measured, out of memory, unavailable, failed") {
     const auto v = classify_trial(3, run, 2, "", &results);
     CHECK(v.outcome == TrialOutcome::OutOfMemory);
     ProfileEntry e;
-    record_trial(v, results, e);
+    record_trial(v, results, 0, e);
     CHECK_FALSE(e.feasible);
     CHECK(e.reason == oom.reason);
   }
