@@ -141,6 +141,9 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
             << human_duration(plan.solve_s) << "; wrote " << plan_path << (o.svg.empty() ? "" : " and " + o.svg)
             << "\n";
   if (!plan.milp.empty()) std::cerr << "plan: milp: " << plan.milp << "\n";
+  if (const std::string f = forecast_text(r.profiling); !f.empty())
+    std::cerr << "plan: the store lacks " << f
+              << ": estimated here; `saturn profile` measures them, as `saturn run` does before it plans\n";
   return 0;
 }
 

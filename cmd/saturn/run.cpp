@@ -113,7 +113,12 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
              a.start == 0 ? "0" : human_duration(a.start), human_duration(a.end), pr.problem.sources[a.option]});
   }
   std::cout << t.render(Terminal::detect(stdout));
-  std::cerr << "run: dry run: would run " << planned_jobs(pr.plan, pr.problem.problem) << " jobs in "
+  const std::string profiling = forecast_text(pr.profiling);
+  if (pr.profiling.unavailable > 0)
+    std::cerr << "run: dry run: " << pr.profiling.unavailable
+              << " trials are on devices this machine does not have: not measured, estimated\n";
+  std::cerr << "run: dry run: would " << (profiling.empty() ? std::string() : "profile " + profiling + " first, then ")
+            << "run " << planned_jobs(pr.plan, pr.problem.problem) << " jobs in "
             << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method << "); ";
   if (pr.existing)
     std::cerr << run_dir << " holds a run of it: `saturn run` would resume it (" << pr.reuse.text(run_dir)

@@ -19,6 +19,7 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   prepare_text_data(w, r.jobs);
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
   r.problem = workload_problem(w, r.jobs, device_groups(w, o.cuda_here), store);
+  r.profiling = forecast_profile(w, r.jobs, store, o.cuda_here);
   const PlanProblem& p = r.problem.problem;
   r.plan = solve_plan(p, r.options);
   if (o.compare)
@@ -32,6 +33,8 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   r.doc = plan_json(p, r.plan);
   r.doc["workload"] = w.name;
   r.doc["time_limit_s"] = r.options.time_limit;
+  r.doc["profiling"] = {{"trials", r.profiling.trials}, {"unavailable", r.profiling.unavailable},
+                        {"seconds", r.profiling.seconds}};
   size_t k = 0;
   for (const auto& a : r.plan.items)
     for (size_t j = 0; j < p.options[a.option].jobs.size(); ++j, ++k) {

@@ -1,8 +1,8 @@
 // plan_workload: what `saturn plan` computes: the workload's problem from
 // the stored profiles (or estimates), the solved plan, the baselines' plans
 // when compared (each checked), and the plan.json document (the plan, each
-// runtime's source and step time, the baselines' makespans). Writes
-// nothing. Errors: saturn::Error.
+// runtime's source and step time, the baselines' makespans, the profiling
+// the store still lacks). Writes nothing. Errors: saturn::Error.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include "core/workload.h"
 #include "plan/plan.h"
 #include "plan/solve.h"
+#include "profile/profile_forecast.h"
 #include "profile/workload_problem.h"
 
 namespace saturn {
@@ -40,6 +41,7 @@ struct PlannedWorkload {
   WorkloadProblem problem;
   Plan plan;
   std::vector<ComparedPlan> baselines;  // with compare
+  ProfileForecast profiling;            // trials the store lacks (the plan estimated them)
   nlohmann::json doc;                   // plan.json
 };
 

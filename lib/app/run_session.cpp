@@ -144,8 +144,10 @@ PlannedRun RunSession::plan() const {
   const std::string state_path = run_files::state_path(run_dir_);
   p.existing = std::filesystem::exists(state_path);
   std::vector<JobNow> now(jobs_.jobs.size());
+  bool planned = false;
   if (p.existing) {
     RunState st(state_path, true);
+    planned = st.latest_plan().has_value();
     // The real run's checks: another workload's run is refused, an edited one reconciled.
     std::map<std::string, std::string> stored;
     p.reuse = reuse_in(st, stored);
@@ -163,6 +165,9 @@ PlannedRun RunSession::plan() const {
   }
   // A dry run or a script writes nothing: the store is read, never created.
   const auto store = ProfileStore::read_only(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+  // The real run measures what the store lacks first (as decide_resume says).
+  p.would_profile = !o_.no_profile && (!planned || p.reuse.edited());
+  if (p.would_profile) p.profiling = forecast_profile(w_, jobs_, *store, o_.cuda_here);
   p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), *store);
   keep_executable(p.problem);
   const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
@@ -202,6 +207,13 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
   in.tasks_per_node = n.count;
   in.cpus_per_task = n.kind == DeviceKind::Cpu ? n.threads : 4;
   in.makespan_s = p.plan.makespan;
+  if (p.would_profile) {
+    // The job profiles on the nodes it is given, where the devices are.
+    const auto store = ProfileStore::read_only(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+    const ProfileForecast f = forecast_profile(w_, jobs_, *store, /*cuda_here=*/true);
+    in.profile_trials = f.trials;
+    in.profile_s = f.seconds;
+  }
   in.jobs = static_cast<int64_t>(p.problem.problem.jobs.size());
   in.devices = std::to_string(in.nodes) + " x " + std::to_string(n.count) + " " +
                (n.kind == DeviceKind::Cpu ? "cpu" : n.model.empty() ? "GPU" : n.model);

@@ -32,6 +32,7 @@
 #include "exec/state.h"
 #include "plan/baselines.h"
 #include "plan/plan.h"
+#include "profile/profile_forecast.h"
 #include "profile/workload_problem.h"
 
 namespace saturn {
@@ -96,6 +97,8 @@ struct PlannedRun {
   Plan plan;
   bool existing = false;       // the run directory holds a run
   JobReuse reuse;              // ... and what becomes of its jobs
+  bool would_profile = false;  // the run measures what the store lacks before it plans...
+  ProfileForecast profiling;   // ... these trials (on this machine's devices)
 };
 
 class RunSession {

@@ -24,12 +24,16 @@ std::string slurm_time_text(int64_t minutes) {
 }
 
 std::string slurm_script(const SlurmScriptInput& in) {
-  const int64_t minutes = slurm_time_minutes(in.makespan_s);
+  const int64_t minutes = slurm_time_minutes(in.makespan_s + in.profile_s);
   const int64_t lead = slurm_signal_lead_s(minutes);
   std::string s;
   s += "#!/bin/bash\n";
   s += "# saturn run for workload " + in.name + ": " + std::to_string(in.jobs) + " jobs, planned to take " +
-       human_duration(in.makespan_s) + " on " + in.devices + ".\n";
+       human_duration(in.makespan_s) + " on " + in.devices +
+       (in.profile_trials > 0 ? ", after profiling " + std::to_string(in.profile_trials) + " trial(s) (about " +
+                                    human_duration(in.profile_s) + ")"
+                              : "") +
+       ".\n";
   s += "# Written by `saturn run --slurm-script`; submit it with sbatch.\n";
   if (in.cluster_slurm)
     s += "# The workload's `cluster: slurm` makes saturn plan on what this job is given.\n";
@@ -41,7 +45,8 @@ std::string slurm_script(const SlurmScriptInput& in) {
   s += "#SBATCH --ntasks-per-node=" + std::to_string(in.tasks_per_node) + "   # one task per device: a job step's ranks\n";
   s += "#SBATCH --cpus-per-task=" + std::to_string(in.cpus_per_task) + "\n";
   if (in.gpus_per_node > 0) s += "#SBATCH --gres=gpu:" + std::to_string(in.gpus_per_node) + "\n";
-  s += "#SBATCH --time=" + slurm_time_text(minutes) + "   # the plan's makespan + 25% + 10 min\n";
+  s += "#SBATCH --time=" + slurm_time_text(minutes) + "   # the plan's makespan" +
+       (in.profile_trials > 0 ? " + profiling" : "") + " + 25% + 10 min\n";
   s += "#SBATCH --signal=B:USR1@" + std::to_string(lead) +
        "   # saturn checkpoints every job and requeues this job...\n";
   s += "#SBATCH --requeue   # ...which then resumes the run directory (SLURM_RESTART_COUNT > 0)\n";

@@ -24,11 +24,13 @@ struct SlurmScriptInput {
   int64_t tasks_per_node = 1;    // one per device: a step's ranks are tasks
   int64_t cpus_per_task = 1;
   double makespan_s = 0;         // the plan's predicted makespan
+  int64_t profile_trials = 0;    // trials the run measures before it plans
+  double profile_s = 0;          // ... and about how long they take
   int64_t jobs = 0;
   std::string devices;           // what the plan was made for, for the comment ("2 x 8 A100-40GB")
 };
 
-// The time limit asked for: the makespan plus 25% and 10 minutes, in whole
+// The time limit asked for: the makespan (profiling included) plus 25% and 10 minutes, in whole
 // minutes; the USR1 warning: 5 minutes before it (a quarter of it when shorter).
 int64_t slurm_time_minutes(double makespan_s);
 int64_t slurm_signal_lead_s(int64_t minutes);

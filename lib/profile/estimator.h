@@ -42,13 +42,13 @@ struct EstimateOptions {
   Precision precision = Precision::Auto;   // auto: bf16 on GPUs, fp32 on cpu
   int64_t memory_budget = 0;               // bytes per device; 0 = the catalog model's memory
   double default_efficiency_gpu = 0.40;    // fraction of peak before any calibration
-  double default_efficiency_cpu = 0.30;
+  double default_efficiency_cpu = 0.60;    // of the catalog's nominal core (MKL on AVX-512 beats it)
   double op_overhead_gpu = 8e-6;           // seconds per operator launched (launch + dispatch)
   double op_overhead_cpu = 5e-6;
   double fixed_cost_gpu = 10;              // seconds per job before calibration: CUDA context, model, exit
-  double fixed_cost_cpu = 1;
+  double fixed_cost_cpu = 0.5;
   double rendezvous_gpu = 5;               // more on several devices (NCCL set-up, one process each)
-  double rendezvous_cpu = 0.5;
+  double rendezvous_cpu = 0.4;
 };
 
 // Bytes per device a strategy needs by saturn's own accounting (the same one

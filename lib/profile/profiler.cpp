@@ -13,6 +13,7 @@
 #include "core/worker_args.h"
 #include "exec/process.h"
 #include "profile/estimator.h"
+#include "profile/profile_forecast.h"
 #include "profile/trial_outcome.h"
 #include "profile/trial_pool.h"
 #include "profile/trial_slots.h"
@@ -87,30 +88,24 @@ struct Profiling {
 void Profiling::select() {
   for (size_t i = 0; i < trials.size(); ++i) {
     const Trial& t = trials[i];
-    if (const auto less = less_accumulation(t.key.knobs, t.key.devices, jobs.shapes[t.shape].batch_size)) {
-      ProfileKey k = t.key;
-      k.knobs = *less;
-      const auto mem = accounting.memory(jobs.shapes[t.shape], k);
-      const int64_t budget = groups[t.group].memory;
-      if (!mem || budget <= 0 || mem->total() <= static_cast<double>(budget)) {
+    switch (trial_need(t, jobs, groups, store, accounting, o.refresh)) {
+      case TrialNeed::NotNeeded:
         --sum.trials;  // not a trial of this workload's
         continue;
-      }
-    }
-    const auto stored = store.get(t.key);
-    const bool measured_before = stored && stored->source == ProfileSource::Measured;
-    if (!o.refresh && measured_before) {
-      ++sum.stored;
-      continue;
-    }
-    const auto mem = accounting.memory(jobs.shapes[t.shape], t.key);
-    const int64_t budget = groups[t.group].memory;
-    if (!mem || budget <= 0 || mem->total() <= static_cast<double>(budget)) {
-      pending.push_back(i);
-      continue;
+      case TrialNeed::Stored:
+        ++sum.stored;
+        continue;
+      case TrialNeed::Run:
+        pending.push_back(i);
+        continue;
+      case TrialNeed::OverBudget:
+        break;
     }
     ++sum.over_budget;
-    if (measured_before) continue;  // a measurement made under a larger budget stays stored
+    const auto stored = store.get(t.key);
+    if (stored && stored->source == ProfileSource::Measured) continue;  // a measurement made under a larger budget stays stored
+    const auto mem = accounting.memory(jobs.shapes[t.shape], t.key);
+    const int64_t budget = groups[t.group].memory;
     ProfileEntry e = base_entry(t);
     e.feasible = false;
     e.source = ProfileSource::Estimated;

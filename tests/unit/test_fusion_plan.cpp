@@ -41,7 +41,8 @@ const char* kLoraSeeds =
 // `fused[K]` s/step, all measured; returns the plan's items' techniques and
 // the fused groups' job ids.
 std::vector<std::string> plan_with(double single, std::map<int64_t, double> fused, size_t* fused_jobs,
-                                   const char* workload = kSweep, std::vector<std::vector<std::string>>* groups_out = nullptr) {
+                                   const char* workload = kSweep, std::vector<std::vector<std::string>>* groups_out = nullptr,
+                                   double fixed = 0.01) {
   LoadOptions lo;
   lo.check_files = false;
   const Workload w = parse_workload(workload, "w.yaml", "", lo);
@@ -59,6 +60,7 @@ std::vector<std::string> plan_with(double single, std::map<int64_t, double> fuse
       e.shape_id = jobs.shapes[0].id;
       e.step_time = step;
       e.timed_steps = 10;
+      e.startup = fixed;  // each job's (each group's) fixed cost
       e.peak_memory = 1 << 20;
       e.accounted_memory = 1 << 20;
       store.put(e);
@@ -98,6 +100,10 @@ TEST_CASE("fusion plan: 8 learning rates are fused when the profile says it pays
   items = plan_with(0.005, {{2, 0.008}, {4, 0.021}, {8, 0.044}}, &fused_jobs);
   CHECK(items == std::vector<std::string>(4, "fused"));
   CHECK(fused_jobs == 8);
+  // Groups slower per step, but each job's 1 s fixed cost paid once per
+  // group: 8 x (1 + 1) s against 1 + 9 s fused.
+  items = plan_with(0.005, {{2, 0.011}, {4, 0.022}, {8, 0.045}}, &fused_jobs, kSweep, nullptr, 1.0);
+  CHECK(items == std::vector<std::string>{"fused"});
 }
 
 TEST_CASE("fusion plan: LoRA jobs of a random base are fused only with jobs of their seed (one shared base)") {

@@ -398,3 +398,80 @@ TEST_CASE("estimator: LoRA of Llama-3-8B fits one H100-80GB where full fine-tuni
   CHECK(tl / tf < 0.65);
   CHECK(tl / tf > 0.4);
 }
+
+TEST_CASE("estimator: a step has a floor (operators x launch overhead): small models on GPUs take milliseconds") {
+  JobShape tiny;
+  tiny.arch = Arch::Gpt;
+  tiny.config = gpt_config(2, 64, 4, 64, 256);
+  tiny.batch_size = 8;
+  tiny.hash = "tiny";
+  JobShape xl = tiny;
+  xl.config = gpt_config(48, 1600, 25, 1024, 50257);
+  xl.hash = "xl";
+  EstimateOptions o;
+  const Estimator est(o, {}, {});
+  const ProfileKey l4{"tiny", Technique::Single, "", "L4", 1, 0};
+  // The FLOPs alone take microseconds; the step does not.
+  CHECK(*est.ideal_step_time(tiny, l4) < 1e-4);
+  const auto e = est.estimate(tiny, l4);
+  CHECK(e->step_time >= 1e-3);
+  CHECK(e->step_time == Approx(*est.step_floor(tiny, l4)));  // launch-bound: at the floor
+  // A large model is compute-bound: its floor is a small part of its step.
+  const ProfileKey a100{"xl", Technique::Single, "", "A100-80GB", 1, 0};
+  CHECK(*est.step_floor(xl, a100) < 0.1 * est.estimate(xl, a100)->step_time);
+  // On cpu the floor adds to the work (operators run one after another).
+  const ProfileKey cpu{"tiny", Technique::Single, "", "cpu", 1, 1};
+  CHECK(est.estimate(tiny, cpu)->step_time ==
+        Approx(*est.step_floor(tiny, cpu) + *est.ideal_step_time(tiny, cpu) / o.default_efficiency_cpu));
+  // A pipeline launches each stage's operators once per micro-batch.
+  CHECK(*est.step_floor(tiny, {"tiny", Technique::Pipeline, "micro=8", "L4", 2, 0}) ==
+        Approx(4 * *est.step_floor(tiny, l4)));
+}
+
+TEST_CASE("estimator: a job's fixed cost, by default and calibrated from what was measured on that device model") {
+  const Workload w = parse(kBaseWorkload);
+  const JobSet jobs = expand_jobs(w);
+  EstimateOptions o;
+  const Estimator raw(o, {}, jobs);
+  bool calibrated = true;
+  CHECK(raw.fixed_cost({"s", Technique::Single, "", "H100-80GB", 1, 0}, &calibrated) == o.fixed_cost_gpu);
+  CHECK_FALSE(calibrated);
+  CHECK(raw.fixed_cost({"s", Technique::Fsdp, "", "H100-80GB", 8, 0}) == o.fixed_cost_gpu + o.rendezvous_gpu);
+  CHECK(raw.fixed_cost({"s", Technique::Single, "", "cpu", 1, 1}) == o.fixed_cost_cpu);
+  // Measured on cpu: 0.4 and 0.6 s alone, 0.9 s on two devices.
+  auto entry = [&](int64_t devices, double startup) {
+    ProfileEntry e;
+    e.key = {jobs.shapes[0].hash, devices > 1 ? Technique::Ddp : Technique::Single, "", "cpu", devices, 1};
+    e.step_time = 0.01;
+    e.startup = startup;
+    return e;
+  };
+  const Estimator cal(o, {entry(1, 0.4), entry(1, 0.6), entry(2, 0.9)}, jobs);
+  CHECK(cal.fixed_cost({"other", Technique::Single, "", "cpu", 1, 1}, &calibrated) == Approx(0.5));
+  CHECK(calibrated);
+  CHECK(cal.fixed_cost({"other", Technique::Fsdp, "", "cpu", 2, 1}) == Approx(0.9));
+  // Only single-device ones measured: several devices add the rendezvous.
+  const Estimator alone(o, {entry(1, 0.4)}, jobs);
+  CHECK(alone.fixed_cost({"other", Technique::Ddp, "", "cpu", 2, 1}) == Approx(0.4 + o.rendezvous_cpu));
+  // Other device models keep their defaults.
+  CHECK(cal.fixed_cost({"other", Technique::Single, "", "L4", 1, 0}) == o.fixed_cost_gpu);
+  // An estimated entry carries it.
+  CHECK(cal.estimate(jobs.shapes[0], {jobs.shapes[0].hash, Technique::Single, "", "cpu", 1, 1})->startup == Approx(0.5));
+}
+
+TEST_CASE("estimator: the floor's scale and the rate are fitted to measured steps (least relative squares)") {
+  // measured = 2 x floor + 3 x ideal, exactly, at several ratios.
+  std::vector<std::array<double, 3>> points;
+  for (auto [f, c] : {std::pair{1e-3, 1e-3}, {1e-3, 5e-3}, {2e-3, 1e-2}, {5e-4, 1e-4}}) points.push_back({f, c, 2 * f + 3 * c});
+  auto [a, b] = fit_floor_and_rate(points);
+  CHECK(a == Approx(2));
+  CHECK(b == Approx(3));
+  // One point: the floor kept (under 80% of the step), the rate from the rest.
+  std::tie(a, b) = fit_floor_and_rate({{1e-3, 1e-3, 5e-3}});
+  CHECK(a == 1);
+  CHECK(b == Approx(4));
+  // A floor over the measured step is scaled down to 80% of it.
+  std::tie(a, b) = fit_floor_and_rate({{1e-2, 1e-3, 5e-3}});
+  CHECK(a == Approx(0.4));
+  CHECK(b == Approx(1));
+}

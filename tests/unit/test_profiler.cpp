@@ -14,6 +14,7 @@
 #include "core/job.h"
 #include "core/run_files.h"
 #include "profile/estimator.h"
+#include "profile/profile_forecast.h"
 #include "profile/profiler.h"
 #include "profile/trial_outcome.h"
 #include "profile/trial_pool.h"
@@ -227,6 +228,29 @@ TEST_CASE("profiler: trials run at once on disjoint devices, largest first, each
     CHECK(again.started.empty());
     CHECK(s2.stored == sum.measured);
   }
+}
+
+TEST_CASE("profile forecast: the trials the profiler would run and about how long, none once stored") {
+  Setup s(cuda_workload(2));
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  const ProfileForecast before = forecast_profile(s.w, s.jobs, store, /*cuda_here=*/true);
+  const ProfileForecast elsewhere = forecast_profile(s.w, s.jobs, store, /*cuda_here=*/false);
+  CHECK(elsewhere.trials == before.trials);
+  CHECK(elsewhere.unavailable == before.trials);  // skipped here, estimated
+  CHECK(elsewhere.seconds == 0);
+  CHECK(forecast_text(elsewhere) == "");
+  FakePool pool;
+  const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
+  CHECK(before.trials == sum.measured);
+  CHECK(before.unavailable == 0);
+  // Each trial pays a GPU job's fixed cost; two one-device trials share the node.
+  const EstimateOptions eo;
+  CHECK(before.seconds > eo.fixed_cost_gpu + eo.rendezvous_gpu);
+  CHECK(before.seconds < static_cast<double>(before.trials) * (eo.fixed_cost_gpu + eo.rendezvous_gpu));
+  CHECK(forecast_text(before).find(std::to_string(before.trials) + " trials (about ") == 0);
+  const ProfileForecast after = forecast_profile(s.w, s.jobs, store, true);
+  CHECK(after.trials == 0);
+  CHECK(after.seconds == 0);
 }
 
 TEST_CASE("profiler: a group that is not here is skipped at its first trial, and failures keep their logs") {

@@ -1,0 +1,43 @@
+// Profile forecast: what `saturn profile` (and `saturn run`, before it
+// plans) would measure for a workload, and about how long it takes, without
+// running anything. Trials are chosen by the profiler's own rule
+// (trial_need); each lasts its job's fixed cost plus the warm-up and the
+// timed steps (as many as this store's measurements took, median; else 10)
+// at the step time the estimator gives (calibrated by what is stored), and
+// trials share the devices as the profiler places them (TrialSlots). Plain
+// functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/job.h"
+#include "core/workload.h"
+#include "profile/estimator.h"
+#include "profile/store.h"
+#include "profile/trials.h"
+
+namespace saturn {
+
+// What the profiler does with one trial: not a trial of this workload (a
+// gradient accumulation while less accumulation fits), already measured
+// (stored), run it, or store it over budget by saturn's accounting.
+enum class TrialNeed { NotNeeded, Stored, Run, OverBudget };
+TrialNeed trial_need(const Trial& t, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
+                     const ProfileStore& store, const Estimator& accounting, bool refresh);
+
+struct ProfileForecast {
+  int64_t trials = 0;      // trials to run
+  int64_t unavailable = 0; // of them on devices not here (cuda without CUDA): skipped, estimated
+  double seconds = 0;      // wall time of those that run
+};
+
+// "8 trials (about 6.9 s)": those that run here; "" when none do.
+std::string forecast_text(const ProfileForecast& f);
+
+// `cuda_here`: whether this machine has CUDA (a cuda group's trials are
+// otherwise skipped, not run).
+ProfileForecast forecast_profile(const Workload& w, const JobSet& jobs, const ProfileStore& store, bool cuda_here,
+                                 bool refresh = false);
+
+}  // namespace saturn
