@@ -1,61 +1,84 @@
 #!/usr/bin/env bash
-# Profiler benchmark on a workload (default the quickstart), measured in one
-# run: (1) predicted job runtimes from the profile against the real jobs
-# trained to the end with `saturn worker` on one cpu device (median absolute
-# error; goal <= 10%); (2) profiling wall time as a fraction of the
-# workload's makespan (until the planner lands: its lower bound, the larger
-# of total best device-seconds / devices and the longest job); (3) trials run
-# against the naive count (jobs x techniques x device counts).
-# Usage: scripts/bench-profile.sh [WORKLOAD]
+# Prediction benchmark: what saturn says a run will take against what it
+# takes, for the quickstart (two GPT sizes, single and DDP on 2 cpu
+# devices), workloads/bench/mlp-images.yaml (12 short MLP jobs: fixed costs
+# weigh as much as the steps) and workloads/lr-sweep.yaml (8 learning rates
+# on one device: fused groups). Each run starts from an empty profile store
+# and run directory:
+#   1. `saturn run --dry-run`: the profiling it forecasts (trials, seconds)
+#      and the makespan it predicts from raw estimates;
+#   2. `saturn run`: profiling's wall time, the first plan's predicted
+#      makespan (from what was just measured) and the real makespan.
+# Prints one row per run and the medians over RUNS runs (default 3); the
+# goal is the planned makespan within 15% of the real one.
+# Usage: scripts/bench-profile.sh [RUNS] [WORKLOAD...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-workload=${1:-workloads/quickstart.yaml}
+runs=${1:-3}
+shift || true
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(workloads/quickstart.yaml workloads/bench/mlp-images.yaml workloads/lr-sweep.yaml)
 scripts/build.sh >/dev/null
 saturn=$PWD/build/bin/saturn
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export NO_COLOR=1
 
-start=$(date +%s.%N)
-"$saturn" profile "$workload" --store "$tmp/p.db" >/dev/null 2>"$tmp/profile.err"
-end=$(date +%s.%N)
-summary=$(grep '^profile: .* measured' "$tmp/profile.err")
-"$saturn" profile "$workload" --store "$tmp/p.db" --show --json >"$tmp/profiles.json"
-"$saturn" jobs "$workload" --json >"$tmp/jobs.json"
+rows=$tmp/rows
+: >"$rows"
+for w in "${workloads[@]}"; do
+  for i in $(seq 1 "$runs"); do
+    d=$tmp/$(basename "$w" .yaml)-$i
+    mkdir -p "$d"
+    "$saturn" run "$w" --store "$d/p.db" --run-dir "$d/run" --dry-run >/dev/null 2>"$d/dry.err"
+    start=$(date +%s.%N)
+    "$saturn" run "$w" --store "$d/p.db" --run-dir "$d/run" --json >"$d/run.json" 2>"$d/run.err"
+    end=$(date +%s.%N)
+    python3 - "$w" "$i" "$d" "$start" "$end" >>"$rows" <<'PY'
+import json, re, sqlite3, sys
+w, i, d, start, end = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+units = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+def seconds(text):
+    m = re.fullmatch(r"([0-9.]+) (us|ms|s)", text) or re.fullmatch(r"(\d+)m (\d+)s", text)
+    if not m: raise SystemExit(f"cannot read a duration from {text!r}")
+    return float(m[1]) * units[m[2]] if m[2] in units else 60 * float(m[1]) + float(m[2])
+dry = open(f"{d}/dry.err").read()
+m = re.search(r"would profile (\d+) trials \(about ([^)]*)\) first, then run \d+ jobs in ([^(]*) \(", dry)
+if not m: raise SystemExit(f"{w}: no profiling forecast in the dry run: {dry}")
+trials, prof_pred, raw_pred = int(m[1]), seconds(m[2]), seconds(m[3].strip())
+err = open(f"{d}/run.err").read()
+m = re.search(r"profile: (\d+) measured, \d+ already stored in ([^\n]*)", err)
+if not m: raise SystemExit(f"{w}: no profiling line: {err}")
+measured, prof_real = int(m[1]), seconds(m[2].strip())
+db = sqlite3.connect(f"{d}/run/state.db")
+planned = db.execute("select makespan from plans order by version limit 1").fetchone()[0]
+real = json.load(open(f"{d}/run.json"))["makespan_s"]
+print(json.dumps(dict(workload=w, run=int(i), trials=trials, measured=measured, prof_pred=prof_pred, prof_real=prof_real,
+                      raw_pred=raw_pred, planned=planned, real=real, wall=end - start)))
+PY
+  done
+done
 
-# Every job trained for real on one device, one at a time.
-python3 -c 'import json,sys; [print(j["id"]) for j in json.load(open(sys.argv[1]))["jobs"]]' "$tmp/jobs.json" >"$tmp/ids"
-while read -r id; do
-  "$saturn" worker "$workload" --job "$id" --run-dir "$tmp/run" --devices cpu --no-resume 2>/dev/null
-done <"$tmp/ids"
-
-python3 - "$tmp" "$workload" "$(python3 -c "print($end - $start)")" "$summary" <<'PY'
-import json, os, statistics, sys
-tmp, workload, profile_s, summary = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-jobs = json.load(open(f"{tmp}/jobs.json"))
-prof = json.load(open(f"{tmp}/profiles.json"))["profiles"]
-by_shape = {}
-for p in prof:
-    if p["feasible"]:
-        by_shape.setdefault(p["shape"], []).append(p)
-shape_of = {s["hash"]: s["id"] for s in jobs["shapes"]}
-print(f"workload: {workload}")
-print(f"{'job':32} {'predicted':>10} {'measured':>10} {'error':>7}")
-errors, best_dev_s, longest = [], 0.0, 0.0
-devices = None
-for j in jobs["jobs"]:
-    shape = shape_of[j["shape_hash"]] if "shape_hash" in j else j["shape"]
-    single = [p for p in by_shape.get(shape, []) if p["technique"] == "single"][0]
-    res = json.load(open(f"{tmp}/run/jobs/{j['id']}/result.json"))
-    pred, meas = single["job_runtime_s"], res["wall_s"]
-    err = abs(pred - meas) / meas
-    errors.append(err)
-    print(f"{j['id']:32} {pred:9.2f}s {meas:9.2f}s {100*err:6.1f}%")
-    best = min(by_shape[shape], key=lambda p: p["job_runtime_s"] * p["devices"])
-    best_dev_s += best["job_runtime_s"] * best["devices"]
-    longest = max(longest, min(p["job_runtime_s"] for p in by_shape[shape]))
-devices = max(p["devices"] for p in prof)
-bound = max(best_dev_s / devices, longest)
-print(f"median absolute error of predicted job runtimes: {100*statistics.median(errors):.1f}% (goal <= 10%)")
-print(f"profiling wall time {profile_s:.1f}s; makespan lower bound {bound:.1f}s; ratio {profile_s/bound:.2f}")
-print(summary)
+python3 - "$rows" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+def pct(pred, real): return 100 * (pred - real) / real
+def fmt(r):
+    return (f"{r['workload']:36} {r['run']:>3} {r['trials']:>3}/{r['measured']:<3} {r['prof_pred']:7.1f}s {r['prof_real']:7.1f}s "
+            f"{pct(r['prof_pred'], r['prof_real']):+6.0f}% {r['raw_pred']:7.1f}s {r['planned']:7.1f}s {r['real']:7.1f}s "
+            f"{pct(r['planned'], r['real']):+6.1f}%")
+print(f"{'workload':36} {'run':>3} {'trials':7} {'profile: forecast':>17} {'actual':>8} {'error':>7} "
+      f"{'raw plan':>8} {'plan':>8} {'actual':>8} {'error':>7}")
+for r in rows: print(fmt(r))
+print()
+print(f"{'medians over runs':36} {'profile: forecast':>17} {'actual':>8} {'error':>7} {'plan':>8} {'actual':>8} {'error':>7}  goal")
+worst = 0.0
+for w in dict.fromkeys(r["workload"] for r in rows):
+    rs = [r for r in rows if r["workload"] == w]
+    med = lambda k: statistics.median(r[k] for r in rs)
+    e = statistics.median(abs(pct(r["planned"], r["real"])) for r in rs)
+    worst = max(worst, e)
+    print(f"{w:36} {med('prof_pred'):16.1f}s {med('prof_real'):7.1f}s {pct(med('prof_pred'), med('prof_real')):+6.0f}% "
+          f"{med('planned'):7.1f}s {med('real'):7.1f}s {e:6.1f}%  {'ok' if e <= 15 else 'over 15%'}")
+print(f"\nlargest median |plan - actual| / actual: {worst:.1f}% (goal <= 15%)")
 PY

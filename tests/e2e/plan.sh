@@ -49,6 +49,11 @@ check_plan "$tmp/run/plan.json"
 has "$tmp/err" "plan: 8 jobs on 2 devices (1 node): makespan "
 has "$tmp/out" "gpt-small/lr=3e-3,bs=16"
 has "$tmp/out" "local:0 |"
+# The store is empty: the plan says profiling comes first, and how long (plan.json too).
+grep -q "^plan: the store lacks 8 trials (about [0-9.]* s): estimated here; \`saturn profile\` measures them, as \`saturn run\` does before it plans$" "$tmp/err" &&
+  ok || bad "plan: profiling line: $(cat "$tmp/err")"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["profiling"]; assert p["trials"] == 8 and p["seconds"] > 1, p' "$tmp/run/plan.json" &&
+  ok || bad "plan.json: profiling"
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$tmp/run/plan.json")" = 8 ] && ok || bad "8 jobs expected in plan.json"
 
 # 2. Deterministic: the same plan again.

@@ -186,11 +186,16 @@ if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "after SIGTERM: $(dif
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run
 has "$tmp/out" "single x1"
 has "$tmp/err" "it would write $tmp/dry; nothing was written"
+grep -q "would profile" "$tmp/err" && bad "dry run with every trial stored: $(cat "$tmp/err")" || ok
 [ ! -e "$tmp/dry" ] && ok || bad "dry run wrote $tmp/dry"
 # Nor a store it is given: a missing one reads as empty (estimates), not created.
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db"
 has "$tmp/out" "raw estimate"
 [ ! -e "$tmp/new" ] && ok || bad "dry run created the store: $(find "$tmp/new")"
+# ... and it says the real run profiles first, and about how long (the store
+# above has every trial: it said nothing of profiling).
+grep -q "^run: dry run: would profile 8 trials (about [0-9.]* s) first, then run 8 jobs in " "$tmp/err" && ok ||
+  bad "dry run: profiling: $(cat "$tmp/err")"
 
 # 7. Bad input: one line, nothing written.
 expect 64 "$saturn" run "$q" --run-dir "$tmp/bad" --baseline nope
