@@ -25,6 +25,13 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+EstimateOptions estimate_options(const Workload& w) {
+  EstimateOptions o;
+  o.optimizer = w.train.optimizer;
+  o.precision = w.train.precision;
+  return o;
+}
+
 std::pair<double, double> fit_floor_and_rate(const std::vector<std::array<double, 3>>& points) {
   // Minimise sum (a x + b y - 1)^2 with x = floor / measured, y = ideal / measured.
   double xx = 0, xy = 0, yy = 0, sx = 0, sy = 0;

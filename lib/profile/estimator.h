@@ -33,6 +33,7 @@
 #include "core/job.h"
 #include "core/profile_entry.h"
 #include "core/train_spec.h"
+#include "core/workload.h"
 
 namespace saturn {
 
@@ -97,6 +98,9 @@ class Estimator {
   };
   std::vector<Fixed> fixed_;
 };
+
+// The workload's optimizer and precision; the other options at their defaults.
+EstimateOptions estimate_options(const Workload& w);
 
 // The least-squares fit of measured = a x floor + b x ideal (relative
 // errors, a >= 0, b > 0) over points {floor, ideal, measured}; with one point

@@ -55,9 +55,7 @@ ProfileForecast forecast_profile(const Workload& w, const JobSet& jobs, const Pr
   std::vector<std::string> hashes;
   for (const auto& s : jobs.shapes) hashes.push_back(s.hash);
   const auto stored = store.entries(hashes);
-  EstimateOptions eo;
-  eo.optimizer = w.train.optimizer;
-  eo.precision = w.train.precision;
+  const EstimateOptions eo = estimate_options(w);
   const Estimator accounting(eo, {}, jobs);
   // How many steps a trial times on this machine: what the stored ones took.
   std::vector<double> timed;

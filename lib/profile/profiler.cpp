@@ -212,9 +212,7 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
   const auto t0 = Clock::now();
   std::unique_ptr<TrialPool> own;
   if (!o.pool) own = std::make_unique<ProcessTrialPool>(o.saturn);
-  EstimateOptions eo;
-  eo.optimizer = w.train.optimizer;
-  eo.precision = w.train.precision;
+  const EstimateOptions eo = estimate_options(w);
   Profiling p(w, jobs, store, o, o.pool ? *o.pool : *own, device_groups(w, o.cuda_here), eo);
   p.sum.trials = static_cast<int64_t>(p.trials.size());
   p.sum.naive = naive_trial_count(w, jobs, p.groups);

@@ -53,9 +53,7 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
   std::vector<std::string> hashes;
   for (const auto& s : jobs.shapes) hashes.push_back(s.hash);
   const auto stored = store.entries(hashes);
-  EstimateOptions eo;
-  eo.optimizer = w.train.optimizer;
-  eo.precision = w.train.precision;
+  const EstimateOptions eo = estimate_options(w);
   std::vector<ProfileRow> rows;
   for (size_t s = 0; s < jobs.shapes.size(); ++s) {
     const JobShape& shape = jobs.shapes[s];
