@@ -16,14 +16,14 @@ double knob(const std::string& knobs, const std::string& k, double def) {
 }
 
 bool is_cpu(const std::string& device) { return device == "cpu"; }
+}  // namespace
 
 double median(std::vector<double> v) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-}  // namespace
 
 EstimateOptions estimate_options(const Workload& w) {
   EstimateOptions o;
@@ -289,7 +289,7 @@ std::optional<ProfileEntry> Estimator::estimate(const JobShape& shape, const Pro
   }
   if (e.feasible) {
     const Fit* f = fit(key.technique, key.device);
-    const double rate = f ? f->inverse_efficiency : 1 / efficiency(key.technique, key.device);
+    const double rate = 1 / efficiency(key.technique, key.device);
     const double floor = *step_floor(shape, key) * (f ? f->floor_scale : 1.0);
     e.step_time = is_cpu(key.device) ? floor + *ideal * rate : std::max(floor, *ideal * rate);
     e.startup = fixed_cost(key);

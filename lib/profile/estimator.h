@@ -99,6 +99,9 @@ class Estimator {
   std::vector<Fixed> fixed_;
 };
 
+// The median of `v` (the mean of the middle two when even); 0 when empty.
+double median(std::vector<double> v);
+
 // The workload's optimizer and precision; the other options at their defaults.
 EstimateOptions estimate_options(const Workload& w);
 

@@ -14,14 +14,6 @@ namespace {
 // timed steps and seconds.
 constexpr int64_t kWarmup = 3, kMaxTimedSteps = 40;
 constexpr double kMaxTimedSeconds = 60;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 TrialNeed trial_need(const Trial& t, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
