@@ -95,17 +95,19 @@ void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceG
 static int run_profile_cmd(const ProfileCmdOptions& o) {
   const Workload w = load_workload(o.workload);
   const JobSet jobs = expand_jobs(w);
-  prepare_text_data(w, jobs);
+  const TextTokenCounts counted = prepare_text_data(w, jobs, !o.show);
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);
   if (!o.show)  // measuring here
     for (const auto& line : machine_warnings(w, std::thread::hardware_concurrency(), cuda_here))
       std::cerr << "profile: warning: " << line << "\n";
-  ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
-  if (o.show) {
-    print_view(w, jobs, groups, profile_view(w, jobs, groups, store), o.json);
+  const std::string store_path = o.store.empty() ? ProfileStore::default_path() : o.store;
+  if (o.show) {  // reads the store (a missing one as empty) and writes nothing
+    const auto shown = ProfileStore::read_only(store_path);
+    print_view(w, jobs, groups, profile_view(w, jobs, groups, *shown, counted), o.json);
     return 0;
   }
+  ProfileStore store(store_path);
 
   const Terminal err = Terminal::detect(stderr);
   ProfileOptions po;
@@ -155,7 +157,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
     std::cerr << "profile: interrupted; what was measured is kept\n";
     return 128 + stop.signal();
   }
-  print_view(w, jobs, groups, profile_view(w, jobs, groups, store), o.json);
+  print_view(w, jobs, groups, profile_view(w, jobs, groups, store, counted), o.json);
   return s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;
 }
 

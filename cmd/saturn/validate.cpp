@@ -46,7 +46,7 @@ static int run_validate(const ValidateOptions& o) {
   }
   const JobSet set = expand_jobs(w);
   try {
-    prepare_text_data(w, set);
+    prepare_text_data(w, set, false);  // a check writes nothing
   } catch (const Error& e) {
     if (o.json)
       std::cout << nlohmann::json{{"valid", false}, {"error", e.what()}, {"exit_code", e.exit_code()}}.dump(2) << "\n";

@@ -16,9 +16,9 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   const Workload& w = r.workload;
   r.options = plan_options(w, o.time_limit, o.threads);
   r.jobs = expand_jobs(w);
-  prepare_text_data(w, r.jobs);
+  const TextTokenCounts counted = prepare_text_data(w, r.jobs, true);
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
-  r.problem = workload_problem(w, r.jobs, device_groups(w, o.cuda_here), store);
+  r.problem = workload_problem(w, r.jobs, device_groups(w, o.cuda_here), store, counted);
   r.profiling = forecast_profile(w, r.jobs, store, o.cuda_here);
   const PlanProblem& p = r.problem.problem;
   r.plan = solve_plan(p, r.options);

@@ -105,7 +105,9 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   jobs_ = expand_jobs(w_);
   if (!o.smoke_jobs.empty()) jobs_ = select_jobs(jobs_, o.smoke_jobs);
   if (smoke()) o_.no_profile = true;  // a smoke run checks that jobs train, not how fast
-  prepare_text_data(w_, jobs_);  // tokenized once, vocabularies checked, before anything is written
+  // Tokenized once (into the token cache unless nothing is to be written),
+  // vocabularies checked, before anything is written.
+  text_tokens_ = prepare_text_data(w_, jobs_, !o.plan_only);
   run_dir_ = !o.run_dir.empty() ? o.run_dir : w_.default_run_dir() + (smoke() ? "-smoke" : "");
   // A smoke run never writes into a real run's directory, nor a real run into a smoke run's.
   if (const std::string st = run_files::state_path(run_dir_); std::filesystem::exists(st)) {
@@ -160,7 +162,7 @@ PlannedRun RunSession::plan() const {
       now[j].finished = done.count(jobs_.jobs[j].id) > 0;
       auto r = by_id.find(jobs_.jobs[j].id);
       if (r == by_id.end() || !going.count(r->first)) continue;
-      now[j].left = std::max(0.0, 1.0 - double(r->second->steps_done) / double(std::max<int64_t>(1, job_steps(w_, jobs_.jobs[j]))));
+      now[j].left = std::max(0.0, 1.0 - double(r->second->steps_done) / double(std::max<int64_t>(1, job_steps(w_, jobs_.jobs[j], text_tokens_))));
     }
   }
   // A dry run or a script writes nothing: the store is read, never created.
@@ -168,7 +170,7 @@ PlannedRun RunSession::plan() const {
   // The real run measures what the store lacks first (as decide_resume says).
   p.would_profile = !o_.no_profile && (!planned || p.reuse.edited());
   if (p.would_profile) p.profiling = forecast_profile(w_, jobs_, *store, o_.cuda_here);
-  p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), *store);
+  p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), *store, text_tokens_);
   keep_executable(p.problem);
   const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
   p.plan = baseline_ ? baseline_plan(p.problem.problem, *baseline_)
@@ -324,11 +326,11 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   if (d.profile && !profile(hooks, *stop)) return stopped_early();
 
   ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
-  WorkloadProblem wp = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), store);
+  WorkloadProblem wp = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), store, text_tokens_);
   keep_executable(wp);
   RunInput in;
   in.problem = wp.problem;
-  for (const auto& j : jobs_.jobs) in.jobs.push_back({jobs_.shapes[j.shape].id, job_steps(w_, j)});
+  for (const auto& j : jobs_.jobs) in.jobs.push_back({jobs_.shapes[j.shape].id, job_steps(w_, j, text_tokens_)});
   RunOptions ro = runner_options(wp, hooks);
   ro.keep_stored_plan = !reuse.edited();
   if (stop->signal()) {  // stopped while planning: nothing started yet

@@ -137,6 +137,7 @@ class RunSession {
   Workload w_;
   std::optional<SlurmAllocation> slurm_;
   JobSet jobs_;
+  TextTokenCounts text_tokens_;  // the workload's tokenized text (prepare_text_data)
   std::string run_dir_;
   std::optional<Baseline> baseline_;
   std::unique_ptr<RunState> state_;

@@ -19,19 +19,23 @@ int64_t file_size(const std::string& path) {
 }
 
 // Token windows of a text source: its bytes, or its ids under `tokenizer`
-// (tokenized now into the token cache when it is not there yet).
-int64_t text_tokens(const Workload& w, const DataSource& s, const std::string& tokenizer) {
-  if (!tokenizer.empty())
-    return static_cast<int64_t>(tok::text_tokens(w.resolve(s.path), w.resolve(tokenizer), tok::default_token_cache()).count);
+// (as counted, else from the token cache or counted now, writing nothing).
+int64_t text_tokens(const Workload& w, const DataSource& s, const std::string& tokenizer, const TextTokenCounts& counted) {
+  if (!tokenizer.empty()) {
+    const auto key = std::make_pair(w.resolve(s.path), w.resolve(tokenizer));
+    if (auto it = counted.find(key); it != counted.end()) return it->second;
+    return static_cast<int64_t>(tok::count_text_tokens(key.first, key.second, tok::default_token_cache()).count);
+  }
   int64_t n = 0;
   for (const auto& doc : tok::text_documents(w.resolve(s.path))) n += file_size(doc);
   return n;
 }
 
-int64_t source_samples(const Workload& w, const DataSource& s, const std::string& tokenizer, int64_t seq_len) {
+int64_t source_samples(const Workload& w, const DataSource& s, const std::string& tokenizer, int64_t seq_len,
+                       const TextTokenCounts& counted) {
   switch (s.format) {
     case DataFormat::Synthetic: return s.samples;
-    case DataFormat::Text: return std::max<int64_t>(0, (text_tokens(w, s, tokenizer) - 1) / seq_len);
+    case DataFormat::Text: return std::max<int64_t>(0, (text_tokens(w, s, tokenizer, counted) - 1) / seq_len);
     case DataFormat::Tokens:
       return std::max<int64_t>(0, (file_size(w.resolve(s.path)) / s.token_bytes - 1) / seq_len);
     case DataFormat::Cifar: return file_size(w.resolve(s.path)) / (1 + 3 * 32 * 32);
@@ -47,24 +51,24 @@ int64_t source_samples(const Workload& w, const DataSource& s, const std::string
 
 }  // namespace
 
-int64_t train_samples(const Workload& w, const Job& job) {
+int64_t train_samples(const Workload& w, const Job& job, const TextTokenCounts& counted) {
   const ModelSpec& m = w.models[job.model];
   const DataSpec d = w.data_for(m);
   const int64_t seq = job.config.has("seq_len") ? job.config.integer("seq_len") : 1;
-  const int64_t n = source_samples(w, d.train, d.tokenizer, seq);
+  const int64_t n = source_samples(w, d.train, d.tokenizer, seq, counted);
   return d.valid ? n : n - held_out(n, d.valid_fraction);
 }
 
-int64_t job_steps(const Workload& w, const Job& job) {
+int64_t job_steps(const Workload& w, const Job& job, const TextTokenCounts& counted) {
   if (w.train.steps > 0) return w.train.steps;
-  return static_cast<int64_t>(std::ceil(w.train.epochs * static_cast<double>(train_samples(w, job)) /
+  return static_cast<int64_t>(std::ceil(w.train.epochs * static_cast<double>(train_samples(w, job, counted)) /
                                         static_cast<double>(job.hp.batch_size)));
 }
 
-JobRuntime job_runtime(const Workload& w, const Job& job, const ProfileEntry& e, double state_bytes,
+JobRuntime job_runtime(const Workload& w, int64_t steps, const ProfileEntry& e, double state_bytes,
                        const RuntimeOptions& o) {
   JobRuntime r;
-  r.steps = job_steps(w, job);
+  r.steps = steps;
   r.train_s = e.step_time * static_cast<double>(r.steps);
   r.startup_s = e.startup;
   const int64_t evals = 1 + (w.train.eval_every > 0 ? (r.steps - 1) / w.train.eval_every : 0);

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "core/job.h"
 #include "core/profile_entry.h"
@@ -15,12 +18,18 @@
 
 namespace saturn {
 
+// Ids of text sources under a tokenizer, counted once per command:
+// (resolved text path, resolved tokenizer path) -> ids (prepare_text_data).
+using TextTokenCounts = std::map<std::pair<std::string, std::string>, int64_t>;
+
 // Training samples the job's data holds (after the validation split), as
-// the engine counts them. Throws saturn::Error (NoInput) for a missing file.
-int64_t train_samples(const Workload& w, const Job& job);
+// the engine counts them. Tokenized text not in `counted` is counted through
+// the token cache without writing to it (tok::count_text_tokens). Throws
+// saturn::Error (NoInput) for a missing file.
+int64_t train_samples(const Workload& w, const Job& job, const TextTokenCounts& counted = {});
 
 // Optimizer steps the job trains (train.steps, or epochs x samples / batch).
-int64_t job_steps(const Workload& w, const Job& job);
+int64_t job_steps(const Workload& w, const Job& job, const TextTokenCounts& counted = {});
 
 struct JobRuntime {
   int64_t steps = 0;
@@ -33,8 +42,9 @@ struct RuntimeOptions {
   double disk_bandwidth = 1e9;   // bytes/s a checkpoint is written at
 };
 
-// `state_bytes`: weights + optimizer state of the job (what a checkpoint holds).
-JobRuntime job_runtime(const Workload& w, const Job& job, const ProfileEntry& e, double state_bytes,
+// A job of `steps` steps (job_steps) under entry `e`; `state_bytes`:
+// weights + optimizer state of the job (what a checkpoint holds).
+JobRuntime job_runtime(const Workload& w, int64_t steps, const ProfileEntry& e, double state_bytes,
                        const RuntimeOptions& o = {});
 
 }  // namespace saturn

@@ -49,7 +49,7 @@ std::optional<ProfileEntry> best_estimate(const Estimator& est, const JobShape& 
 }
 
 std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
-                                     const ProfileStore& store) {
+                                     const ProfileStore& store, const TextTokenCounts& counted) {
   std::vector<std::string> hashes;
   for (const auto& s : jobs.shapes) hashes.push_back(s.hash);
   const auto stored = store.entries(hashes);
@@ -57,7 +57,7 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
   std::vector<ProfileRow> rows;
   for (size_t s = 0; s < jobs.shapes.size(); ++s) {
     const JobShape& shape = jobs.shapes[s];
-    const Job& first = jobs.jobs[shape.jobs.front()];
+    const int64_t steps = job_steps(w, jobs.jobs[shape.jobs.front()], counted);  // (a shape's jobs share data and steps)
     // A checkpoint: the trained parameters and their optimizer state (a LoRA job's adapters only).
     const auto cost = model_cost(shape.arch, shape.config, shape.finetune);
     const double state_bytes = cost ? cost->trainable * (4 + (w.train.optimizer == Optimizer::AdamW ? 8 : 4)) : 0;
@@ -106,8 +106,8 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           // A job's fixed cost where the entry has none (a store from before it was measured).
           if (row.entry.feasible && !(row.entry.startup > 0)) row.entry.startup = est.fixed_cost(row.entry.key);
           // A fused group checkpoints each of its K models.
-          if (row.entry.feasible)
-            row.runtime = job_runtime(w, first, row.entry, state_bytes * static_cast<double>(fused_k(row.entry.key.knobs)));
+          row.checkpoint_bytes = state_bytes * static_cast<double>(fused_k(row.entry.key.knobs));
+          if (row.entry.feasible) row.runtime = job_runtime(w, steps, row.entry, row.checkpoint_bytes);
           rows.push_back(std::move(row));
         }
       }

@@ -25,6 +25,7 @@ struct ProfileRow {
   ProfileEntry entry;
   std::string source;          // "measured", "calibrated estimate", "raw estimate"
   JobRuntime runtime;          // of the shape's first job (feasible rows)
+  double checkpoint_bytes = 0; // what one checkpoint under this strategy holds
 };
 
 // A stored entry judged against this workload's budget (bytes per device;
@@ -34,7 +35,8 @@ struct ProfileRow {
 // memory) do not depend on the budget, so one measurement serves every budget.
 void apply_budget(ProfileEntry& e, int64_t budget, bool cpu);
 
+// `counted`: the workload's tokenized text (prepare_text_data), for step counts.
 std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
-                                     const ProfileStore& store);
+                                     const ProfileStore& store, const TextTokenCounts& counted);
 
 }  // namespace saturn

@@ -22,7 +22,7 @@ PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64
 }
 
 WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
-                                 const ProfileStore& store) {
+                                 const ProfileStore& store, const TextTokenCounts& counted) {
   WorkloadProblem out;
   auto& p = out.problem;
   std::vector<std::vector<size_t>> group_nodes(groups.size());
@@ -31,7 +31,14 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
       group_nodes[g].push_back(p.nodes.size());
       p.nodes.push_back({name, groups[g].model, groups[g].count});
     }
-  const auto rows = profile_view(w, jobs, groups, store);
+  const auto rows = profile_view(w, jobs, groups, store, counted);
+  // Jobs of one shape can train on different data (a model's own), so for
+  // different numbers of steps: each job's runtime is its own.
+  std::vector<int64_t> steps;
+  for (const Job& job : jobs.jobs) steps.push_back(job_steps(w, job, counted));
+  auto duration = [&](const ProfileRow& r, size_t j) {
+    return steps[j] == r.runtime.steps ? r.runtime.total() : job_runtime(w, steps[j], r.entry, r.checkpoint_bytes).total();
+  };
   for (size_t j = 0; j < jobs.jobs.size(); ++j) {
     const Job& job = jobs.jobs[j];
     p.jobs.push_back(job.id);
@@ -47,7 +54,7 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
         o.knobs = r.entry.key.knobs;
         o.devices = r.entry.key.devices;
         o.node = n;
-        o.duration = r.runtime.total();
+        o.duration = duration(r, j);
         p.options.push_back(o);
         out.sources.push_back(r.source);
         out.step_times.push_back(r.entry.step_time);
@@ -80,7 +87,7 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
           o.knobs = r.entry.key.knobs;
           o.devices = 1;
           o.node = n;
-          o.duration = r.runtime.total();
+          o.duration = duration(r, o.jobs.front());  // (one model's jobs: one data set)
           p.options.push_back(o);
           out.sources.push_back(r.source);
           out.step_times.push_back(r.entry.step_time);

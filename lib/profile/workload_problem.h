@@ -12,6 +12,7 @@
 #include "core/workload.h"
 #include "plan/problem.h"
 #include "plan/solve.h"
+#include "profile/runtime.h"
 #include "profile/store.h"
 #include "profile/trials.h"
 
@@ -34,7 +35,8 @@ PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64
 // only what trains. Throws saturn::Error (Data) naming a job left without any.
 void keep_executable(WorkloadProblem& wp);
 
+// `counted`: the workload's tokenized text (prepare_text_data).
 WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
-                                 const ProfileStore& store);
+                                 const ProfileStore& store, const TextTokenCounts& counted);
 
 }  // namespace saturn

@@ -83,9 +83,9 @@ std::string stat_text(const std::vector<std::string>& files) {
   return out;
 }
 
-}  // namespace
-
-TextTokens text_tokens(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir) {
+// text_tokens, writing the cache (and the stat key) only when `write`.
+TextTokens tokens_of(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir,
+                     bool write) {
   const std::vector<std::string> docs = text_documents(text_path);
   // The folder's tokenizer_config.json can name the end-of-text token.
   const std::string config = (fs::path(tokenizer_path).parent_path() / "tokenizer_config.json").string();
@@ -111,7 +111,7 @@ TextTokens text_tokens(const std::string& text_path, const std::string& tokenize
   if (has_config) key_text += "|config=" + content_hash(read_all(config, "tokenizer_config.json"));
   const std::string key = content_hash(key_text);
   auto remember = [&] {
-    if (!stats.empty()) write_file_atomic(by_stat, key);
+    if (write && !stats.empty()) write_file_atomic(by_stat, key);
   };
   if (auto hit = cached(cache_dir, key)) {
     remember();
@@ -130,19 +130,30 @@ TextTokens text_tokens(const std::string& text_path, const std::string& tokenize
     t.encode(texts[i], ids);
     std::string().swap(texts[i]);
   }
+  TextTokens out;
+  out.count = ids.size();
+  out.vocab = t.vocab_size();
+  out.made = true;
+  if (!write) return out;
   std::string bytes(ids.size() * 4, '\0');
   for (size_t i = 0; i < ids.size(); ++i)
     for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<size_t>(b)] = static_cast<char>((ids[i] >> (8 * b)) & 0xFF);
-  TextTokens out;
   out.path = (fs::path(cache_dir) / (key + ".u32")).string();
   write_file_atomic(out.path, bytes);
-  out.count = ids.size();
-  out.vocab = t.vocab_size();
   const nlohmann::json meta = {{"tokens", out.count}, {"vocab", out.vocab}, {"text", text_path}, {"tokenizer", tokenizer_path}};
   write_file_atomic((fs::path(cache_dir) / (key + ".json")).string(), meta.dump(2) + "\n");
   remember();
-  out.made = true;
   return out;
+}
+
+}  // namespace
+
+TextTokens text_tokens(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir) {
+  return tokens_of(text_path, tokenizer_path, cache_dir, true);
+}
+
+TextTokens count_text_tokens(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir) {
+  return tokens_of(text_path, tokenizer_path, cache_dir, false);
 }
 
 }  // namespace saturn::tok

@@ -19,7 +19,7 @@
 namespace saturn::tok {
 
 struct TextTokens {
-  std::string path;        // CACHE/KEY.u32
+  std::string path;        // CACHE/KEY.u32 ("" from count_text_tokens when it was not cached)
   uint64_t count = 0;      // ids in it
   uint32_t vocab = 0;      // the tokenizer's vocab_size
   bool made = false;       // tokenized by this call (false: found in the cache)
@@ -29,6 +29,10 @@ struct TextTokens {
 // text that is not UTF-8 (naming the file and the byte), a malformed
 // tokenizer, or several documents and no end-of-text token.
 TextTokens text_tokens(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir);
+
+// The same, writing nothing (for checks and dry runs): the cache entry when
+// there is one, else the ids counted in memory (`path` empty, `made` true).
+TextTokens count_text_tokens(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir);
 
 // The documents of a text source: the file itself, or a folder's regular
 // files (recursively, in path order). NoInput when there are none.

@@ -20,6 +20,13 @@ expect 0 "$saturn" validate --canonical "$tmp/w/finetune.yaml"
 cp "$tmp/out" "$tmp/w/canonical.yaml"
 expect 0 "$saturn" validate --canonical "$tmp/w/canonical.yaml"
 cmp -s "$tmp/out" "$tmp/w/canonical.yaml" && ok || bad "the canonical form of finetune.yaml is not a fixed point"
+# Checks and dry runs write nothing: no run directory, no store, no token cache.
+expect 0 "$saturn" validate "$tmp/w/finetune.yaml"
+expect 0 "$saturn" run "$tmp/w/finetune.yaml" --run-dir "$tmp/run" --dry-run
+has "$tmp/out" "tiny-llama/"
+expect 0 "$saturn" run "$tmp/w/finetune.yaml" --run-dir "$tmp/run" --slurm-script
+expect 0 "$saturn" profile "$tmp/w/finetune.yaml" --show
+[ ! -e "$tmp/run" ] && [ ! -e "$tmp/cache" ] && ok || bad "a check or dry run wrote: $(find "$tmp/run" "$tmp/cache" 2>/dev/null)"
 expect 0 "$saturn" run "$tmp/w/finetune.yaml" --run-dir "$tmp/run" --json
 python3 - "$tmp/out" <<'PY' && ok || bad "run: not 4 done jobs: $(head -c 800 "$tmp/out")"
 import json, sys

@@ -131,8 +131,12 @@ expect 65 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/junk.db" --sh
 has "$tmp/err" "junk.db: not a saturn profile store"
 [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "one line expected: $(cat "$tmp/err")"
 touch "$tmp/file"
-expect 69 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/file/sub/p.db" --show
+expect 69 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/file/sub/p.db"
 has "$tmp/err" "cannot create the profile store's folder"
+# --show reads and writes nothing: a missing store is empty (estimates), not created.
+expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/new/p.db" --show
+has "$tmp/out" "raw estimate"
+[ ! -e "$tmp/new" ] && ok || bad "profile --show created the store: $(find "$tmp/new")"
 expect 66 "$saturn" profile "$tmp/w/missing.yaml" --store "$store"
 
 # Fusion, measured: the tiny GPT's 8-point learning-rate sweep gets fused

@@ -67,7 +67,7 @@ std::vector<std::string> plan_with(double single, std::map<int64_t, double> fuse
     };
     put(Technique::Single, "", single);
     for (auto [k, step] : fused) put(Technique::Fused, "k=" + std::to_string(k), step);
-    const auto wp = workload_problem(w, jobs, groups, store);
+    const auto wp = workload_problem(w, jobs, groups, store, {});
     const Plan plan = solve_plan(wp.problem, plan_options(w, "", 1));
     *fused_jobs = 0;
     for (const auto& item : plan.items) {
@@ -132,4 +132,46 @@ TEST_CASE("fusion plan: a fused group's strategy says how many jobs it trains") 
   ddp.technique = "ddp";
   ddp.devices = 2;
   CHECK(ddp.label() == "ddp x2");
+}
+
+TEST_CASE("workload problem: jobs of one shape on different data each get their own runtime") {
+  // Two models of one shape; `big` trains an epoch of 4x the samples.
+  const char* two_data =
+      "name: data\n"
+      "cluster: {nodes: [{name: local, devices: {kind: cpu, count: 1, memory: 1GiB, threads: 1}}]}\n"
+      "data: {train: {format: synthetic, samples: 1000}, valid_fraction: 0}\n"
+      "models:\n"
+      "  - {name: small, arch: mlp, config: {image: 8, hidden: 32, classes: 4}}\n"
+      "  - {name: big, arch: mlp, config: {image: 8, hidden: 32, classes: 4},\n"
+      "     data: {train: {format: synthetic, samples: 4000}, valid_fraction: 0}}\n"
+      "search: {grid: {batch_size: 10}}\n"
+      "train: {epochs: 1, eval_every: 0, checkpoint_every: 0}\n"
+      "techniques: [single]\n";
+  LoadOptions lo;
+  lo.check_files = false;
+  const Workload w = parse_workload(two_data, "w.yaml", "", lo);
+  const JobSet jobs = expand_jobs(w);
+  REQUIRE(jobs.shapes.size() == 1);
+  REQUIRE(jobs.jobs.size() == 2);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("saturn-test-data-" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  {
+    ProfileStore store(path);
+    ProfileEntry e;
+    e.key = {jobs.shapes[0].hash, Technique::Single, "", "cpu", 1, 1};
+    e.shape_id = jobs.shapes[0].id;
+    e.step_time = 0.01;
+    e.timed_steps = 10;
+    e.peak_memory = e.accounted_memory = 1 << 20;
+    store.put(e);
+    const auto wp = workload_problem(w, jobs, device_groups(w, false), store, {});
+    std::map<std::string, double> duration;  // job -> its option's
+    for (const auto& o : wp.problem.options) duration[wp.problem.jobs[o.jobs[0]]] = o.duration;
+    REQUIRE(duration.size() == 2);
+    CHECK(duration.at("small") > 100 * 0.01);
+    // 400 steps against 100; the fixed cost and the one evaluation are the same.
+    CHECK(duration.at("big") - duration.at("small") == Approx(300 * 0.01));
+  }
+  std::filesystem::remove(path);
 }

@@ -300,7 +300,7 @@ TEST_CASE("job runtime: steps from epochs and data, plus evaluation and checkpoi
   CHECK(job_steps(w, jobs.jobs[0]) == std::ceil(2 * 90.0 / static_cast<double>(jobs.jobs[0].hp.batch_size)));
   ProfileEntry e;
   e.step_time = 0.5;
-  const JobRuntime r = job_runtime(w, jobs.jobs[0], e, 1e9);
+  const JobRuntime r = job_runtime(w, job_steps(w, jobs.jobs[0]), e, 1e9);
   CHECK(r.train_s == Approx(0.5 * static_cast<double>(r.steps)));
   CHECK(r.eval_s == Approx((1 + (r.steps - 1) / 5) * 3 * 0.5 / 3));
   CHECK(r.checkpoint_s == Approx(1.0));  // one 1 GB checkpoint at 1 GB/s

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "temp_dir.h"
 #include "tokenize/pretokenize.h"
+#include "tokenize/text_tokens.h"
 #include "tokenize/tokenizer.h"
 #include "tokenize/unicode.h"
 
@@ -128,6 +129,37 @@ TEST_CASE("tokenizer: merges, added tokens with lstrip and rstrip, and ill-forme
   CHECK(invalid_utf8("\xC0\xAF") == 0);      // overlong
   CHECK(invalid_utf8("ok \xF0\x9F\x98\x80") == std::string_view::npos);
   CHECK(nfc("cafe\xCC\x81") == "caf\xC3\xA9");
+}
+
+TEST_CASE("token cache: text_tokens writes an entry once; count_text_tokens reads it or counts, writing nothing") {
+  test::TempDir dir("token-cache");
+  const fs::path tokenizer = dir.path / "tokenizer.json", text = dir.path / "text.txt", cache = dir.path / "cache";
+  std::ofstream(tokenizer) << tiny_json("");
+  std::ofstream(text) << "abab ba";
+  const auto files = [&] {
+    size_t n = 0;
+    if (fs::exists(cache))
+      for ([[maybe_unused]] const auto& e : fs::directory_iterator(cache)) ++n;
+    return n;
+  };
+  // Not cached: counted in memory, nothing written.
+  const TextTokens counted = count_text_tokens(text.string(), tokenizer.string(), cache.string());
+  CHECK(counted.count == 4);  // ab ab b a (the space has no entry)
+  CHECK(counted.vocab == 3);
+  CHECK(counted.path.empty());
+  CHECK(files() == 0);
+  // Written once: the ids, their description, the stat key.
+  const TextTokens made = text_tokens(text.string(), tokenizer.string(), cache.string());
+  CHECK(made.made);
+  CHECK(made.count == counted.count);
+  CHECK(read_u32(made.path).size() == made.count);
+  CHECK(files() == 3);
+  // Then both find it.
+  CHECK_FALSE(text_tokens(text.string(), tokenizer.string(), cache.string()).made);
+  const TextTokens found = count_text_tokens(text.string(), tokenizer.string(), cache.string());
+  CHECK_FALSE(found.made);
+  CHECK(found.path == made.path);
+  CHECK(files() == 3);
 }
 
 TEST_CASE("tokenizer: a >= 1 MB mixed corpus encodes to tokenizers' exact ids (gpt2, llama3, qwen2 styles)", "[reference]") {
