@@ -13,16 +13,18 @@ const char* data_format_name(DataFormat f) {
     case DataFormat::Synthetic: return "synthetic";
     case DataFormat::Idx: return "idx";
     case DataFormat::Cifar: return "cifar";
+    case DataFormat::Jsonl: return "jsonl";
   }
   return "?";
 }
 
-std::vector<std::string> data_format_names() { return {"text", "tokens", "synthetic", "idx", "cifar"}; }
+std::vector<std::string> data_format_names() { return {"text", "tokens", "synthetic", "idx", "cifar", "jsonl"}; }
 
 Modality data_modality(DataFormat f) {
   switch (f) {
     case DataFormat::Text:
-    case DataFormat::Tokens: return Modality::Tokens;
+    case DataFormat::Tokens:
+    case DataFormat::Jsonl: return Modality::Tokens;
     case DataFormat::Idx:
     case DataFormat::Cifar: return Modality::Images;
     case DataFormat::Synthetic: return Modality::Any;
@@ -30,11 +32,18 @@ Modality data_modality(DataFormat f) {
   return Modality::Any;
 }
 
+std::string canonical(const JsonlSpec& j) {
+  return "text=" + j.text + ",prompt=" + j.prompt + ",input=" + j.input + ",completion=" + j.completion +
+         ",messages=" + j.messages + ",template=" + j.chat_template + (j.packing ? ",packed" : ",padded") +
+         (j.split_long ? ",split" : ",truncate") + (j.skip_bad_lines ? ",skip_bad" : "");
+}
+
 static std::string canonical(const DataSource& s) {
   return std::string(data_format_name(s.format)) + ":" + s.path + ":" + s.labels + ":" +
          std::to_string(s.samples) + ":" + std::to_string(s.seed) +
          (s.token_bytes != 2 ? ":u" + std::to_string(8 * s.token_bytes) : "") +
-         (s.noise != 1.0 ? ":noise=" + format_number(s.noise) : "");
+         (s.noise != 1.0 ? ":noise=" + format_number(s.noise) : "") +
+         (s.format == DataFormat::Jsonl ? ":{" + canonical(s.jsonl) + "}" : "");
 }
 
 std::string canonical(const DataSpec& d) {

@@ -18,12 +18,30 @@ enum class DataFormat {
   Synthetic,  // seeded random samples of the model's input shape
   Idx,        // MNIST-style idx image + label files
   Cifar,      // CIFAR-10 binary batches (label byte + 3072 pixel bytes)
+  Jsonl,      // JSON Lines records: documents, prompt/completion pairs or chats
 };
 
 const char* data_format_name(DataFormat f);  // "text", "tokens", ...
 std::vector<std::string> data_format_names();
 // Tokens for text/tokens, Images for idx/cifar, Any for synthetic.
 Modality data_modality(DataFormat f);
+
+// How JSON Lines records become training examples (format jsonl).
+struct JsonlSpec {
+  // The record keys read: `text` (documents); `prompt` (with `input`
+  // appended after a blank line when non-empty) and `completion`; or
+  // `messages` (a list of {role, content}). All empty: found from the first
+  // record (messages, prompt/completion, instruction/input/output, text).
+  std::string text, prompt, input, completion, messages;
+  // "" (chats: the tokenizer's own chat format; pairs: none), "none",
+  // "chatml", "llama3", or a text with one {prompt} before one {completion}.
+  std::string chat_template;
+  bool packing = true;         // examples packed into full sequences; false: one per sequence, padded
+  bool split_long = true;      // long_examples: split (true) or truncate at seq_len
+  bool skip_bad_lines = false; // count and report bad records instead of refusing the file
+
+  bool operator==(const JsonlSpec&) const = default;
+};
 
 struct DataSource {
   DataFormat format = DataFormat::Synthetic;
@@ -36,6 +54,7 @@ struct DataSource {
   // leaves a floor the learning rate and the model decide how near to come.
   double noise = 1.0;
   int64_t token_bytes = 2;  // tokens only: 2 (uint16) or 4 (uint32) per id
+  JsonlSpec jsonl;          // jsonl only
 
   bool operator==(const DataSource&) const = default;
 };
@@ -44,8 +63,9 @@ struct DataSpec {
   DataSource train;
   std::optional<DataSource> valid;   // absent: the last valid_fraction of train
   double valid_fraction = 0.1;       // in [0, 0.5]; used only without `valid`
-  // Text sources only: a Hugging Face tokenizer.json; empty: bytes (or, in
-  // Workload::data_for, the model folder's tokenizer.json when it has one).
+  // Text and jsonl sources: a Hugging Face tokenizer.json; empty: bytes (or,
+  // in Workload::data_for, the model folder's tokenizer.json when it has
+  // one; jsonl needs one).
   std::string tokenizer;
 
   bool operator==(const DataSpec&) const = default;
@@ -58,5 +78,6 @@ int64_t held_out(int64_t n, double fraction);
 
 // "format:path|..." canonical text for hashing.
 std::string canonical(const DataSpec& d);
+std::string canonical(const JsonlSpec& j);
 
 }  // namespace saturn

@@ -6,7 +6,8 @@
 namespace saturn {
 
 DataSpec with_folder_tokenizer(DataSpec d, const std::string& from, const std::string& base_dir) {
-  const bool text = d.train.format == DataFormat::Text || (d.valid && d.valid->format == DataFormat::Text);
+  auto tokenized = [](const DataSource& s) { return s.format == DataFormat::Text || s.format == DataFormat::Jsonl; };
+  const bool text = tokenized(d.train) || (d.valid && tokenized(d.valid.value()));
   if (text && d.tokenizer.empty() && !from.empty()) {
     const std::string t = from + "/tokenizer.json";
     struct stat st {};

@@ -22,6 +22,21 @@ void emit_source(YAML::Emitter& out, const DataSource& s) {
     if (s.token_bytes != 2) out << YAML::Key << "dtype" << YAML::Value << "uint32";
     if (s.format == DataFormat::Idx) out << YAML::Key << "labels" << YAML::Value << s.labels;
   }
+  if (s.format == DataFormat::Jsonl) {
+    const JsonlSpec& j = s.jsonl;
+    if (!j.text.empty() || !j.prompt.empty() || !j.messages.empty()) {
+      out << YAML::Key << "fields" << YAML::Value << YAML::BeginMap;
+      for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"text", &j.text}, {"prompt", &j.prompt},
+                                 {"input", &j.input}, {"completion", &j.completion}, {"messages", &j.messages}})
+        if (!v->empty()) out << YAML::Key << k << YAML::Value << *v;
+      out << YAML::EndMap;
+    }
+    if (!j.chat_template.empty()) out << YAML::Key << "template" << YAML::Value << YAML::DoubleQuoted << j.chat_template;
+    out << YAML::Key << "packing" << YAML::Value << j.packing;
+    out << YAML::Key << "long_examples" << YAML::Value << (j.split_long ? "split" : "truncate");
+    if (j.skip_bad_lines) out << YAML::Key << "skip_bad_lines" << YAML::Value << true;
+    if (s.seed != 0) out << YAML::Key << "seed" << YAML::Value << s.seed;
+  }
   out << YAML::EndMap;
 }
 

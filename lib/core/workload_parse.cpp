@@ -65,6 +65,7 @@ class Parser {
   HfModel pretrained(const Field& f, ModelSpec* m) const;
   DataSpec data(const Field& f) const;
   DataSource source(const Field& f) const;
+  JsonlSpec jsonl_spec(const Field& f) const;
   Grid grid(const Field& f, const std::vector<ModelSpec>& models) const;
   void check_grid_points(const Field& grid_field, const Workload& w, const ModelSpec& m) const;
   TrainSpec train(const Field& f) const;
@@ -178,7 +179,8 @@ Cluster Parser::cluster(const Field& f) const {
 // ---- data -------------------------------------------------------------------
 
 DataSource Parser::source(const Field& f) const {
-  f.check_keys({"format", "path", "labels", "samples", "seed", "noise", "dtype"});
+  f.check_keys({"format", "path", "labels", "samples", "seed", "noise", "dtype", "fields", "template", "packing",
+                "long_examples", "skip_bad_lines"});
   DataSource s;
   const std::vector<std::string> formats = data_format_names();
   s.format = static_cast<DataFormat>(f.required("format").index_of(formats));
@@ -187,10 +189,16 @@ DataSource Parser::source(const Field& f) const {
   auto only = [&](const char* key, bool applies) {
     if (auto k = f.get(key); k && !applies) k->fail("does not apply to format " + fmt);
   };
+  const bool jsonl = s.format == DataFormat::Jsonl;
   only("path", !synthetic);
   only("labels", s.format == DataFormat::Idx);
   only("samples", synthetic);
-  only("seed", synthetic);
+  only("seed", synthetic || jsonl);
+  for (const char* k : {"fields", "template", "packing", "long_examples", "skip_bad_lines"}) only(k, jsonl);
+  if (jsonl) {
+    s.jsonl = jsonl_spec(f);
+    if (auto seed = f.get("seed")) s.seed = seed->integer(0, 4294967295LL);
+  }
   only("noise", synthetic);
   only("dtype", s.format == DataFormat::Tokens);
   if (auto dt = f.get("dtype")) s.token_bytes = dt->index_of({"uint16", "uint32"}) == 0 ? 2 : 4;
@@ -203,6 +211,43 @@ DataSource Parser::source(const Field& f) const {
     if (s.format == DataFormat::Idx) s.labels = file(f.required("labels"));
   }
   return s;
+}
+
+JsonlSpec Parser::jsonl_spec(const Field& f) const {
+  JsonlSpec j;
+  if (auto fields = f.get("fields")) {
+    fields->check_keys({"text", "prompt", "input", "completion", "messages"});
+    auto key = [&](const char* k, std::string* out) {
+      if (auto v = fields->get(k)) *out = v->text();
+    };
+    key("text", &j.text);
+    key("prompt", &j.prompt);
+    key("input", &j.input);
+    key("completion", &j.completion);
+    key("messages", &j.messages);
+    const int kinds = !j.text.empty() + (!j.prompt.empty() || !j.completion.empty() || !j.input.empty()) + !j.messages.empty();
+    if (kinds != 1)
+      fields->fail("give text, prompt and completion (input optional), or messages: one kind of record");
+    if (!j.prompt.empty() && j.completion.empty()) fields->fail("prompt needs completion");
+    if (!j.completion.empty() && j.prompt.empty()) fields->fail("completion needs prompt");
+    if (!j.input.empty() && j.prompt.empty()) fields->fail("input needs prompt and completion");
+  }
+  if (auto t = f.get("template")) {
+    const std::string v = t->text();
+    if (v != "none" && v != "chatml" && v != "llama3") {
+      const size_t p = v.find("{prompt}"), c = v.find("{completion}");
+      if (p == std::string::npos || c == std::string::npos || c < p || v.find("{prompt}", p + 1) != std::string::npos ||
+          v.find("{completion}", c + 1) != std::string::npos)
+        t->fail("expected none, chatml, llama3, or a text with one {prompt} before one {completion}");
+      if (!j.text.empty() || !j.messages.empty()) t->fail("a {prompt}/{completion} template applies to prompt/completion records");
+    }
+    if (!j.text.empty() && v != "none") t->fail("text records take no template (none)");
+    j.chat_template = v;
+  }
+  if (auto p = f.get("packing")) j.packing = p->boolean();
+  if (auto l = f.get("long_examples")) j.split_long = l->index_of({"split", "truncate"}) == 0;
+  if (auto s = f.get("skip_bad_lines")) j.skip_bad_lines = s->boolean();
+  return j;
 }
 
 DataSpec Parser::data(const Field& f) const {
@@ -221,8 +266,9 @@ DataSpec Parser::data(const Field& f) const {
     d.valid_fraction = std::get<double>(read_value(*vf, ValueType::Real, 0, 0.5));
   }
   if (auto t = f.get("tokenizer")) {
-    if (d.train.format != DataFormat::Text && !(d.valid && d.valid->format == DataFormat::Text))
-      t->fail("applies only to text data");
+    auto tokenized = [](const DataSource& s) { return s.format == DataFormat::Text || s.format == DataFormat::Jsonl; };
+    if (!tokenized(d.train) && !(d.valid && tokenized(*d.valid)))
+      t->fail("applies only to text and jsonl data");
     d.tokenizer = file(*t);
   }
   return d;
@@ -303,7 +349,11 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data, const Fin
   if (needs != Modality::Any && has != Modality::Any && needs != has)
     where.fail(std::string(arch_name(m.arch)) + " needs " + modality_text(needs) +
                     ", but its data is " + data_format_name(d->train.format));
-  std::string bad = check_point(m, m.config, with_folder_tokenizer(*d, m.from, base_dir_));
+  const DataSpec md = with_folder_tokenizer(*d, m.from, base_dir_);
+  const bool jsonl = md.train.format == DataFormat::Jsonl || (md.valid && md.valid->format == DataFormat::Jsonl);
+  if (jsonl && md.tokenizer.empty())
+    where.fail("jsonl data needs a tokenizer: data.tokenizer, or `from` a folder with tokenizer.json");
+  std::string bad = check_point(m, m.config, md);
   if (!bad.empty()) (config_field ? *config_field : where).fail(bad);
   m.finetune = workload_ft;
   if (auto ft = f.get("finetune")) {

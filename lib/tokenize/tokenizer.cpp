@@ -126,7 +126,13 @@ struct Tokenizer::Impl {
   }
 
   void bpe(std::string_view piece, std::vector<uint32_t>& out) const;
-  void encode_segment(std::string_view segment, std::vector<uint32_t>& out) const;
+  // `ends` (may be null): each id's end, as a byte offset in the text, the
+  // segment starting at byte `base` of it.
+  void encode_segment(std::string_view segment, std::vector<uint32_t>& out, size_t base = 0,
+                      std::vector<size_t>* ends = nullptr) const;
+  // Ends of ids [from, out.size()) of a piece at [begin, end) of the text:
+  // each id's bytes after the previous, within the piece.
+  void piece_ends(const std::vector<uint32_t>& out, size_t from, size_t begin, size_t end, std::vector<size_t>* ends) const;
   void encode_piece(std::string_view piece, std::vector<uint32_t>& out) const;
   // The leftmost-longest added token in s at or after `from`: its index and
   // [begin, end) including the whitespace lstrip/rstrip take; nullopt if none.
@@ -197,25 +203,89 @@ void Tokenizer::Impl::encode_piece(std::string_view piece, std::vector<uint32_t>
   out.insert(out.end(), it->second.begin(), it->second.end());
 }
 
-void Tokenizer::Impl::encode_segment(std::string_view segment, std::vector<uint32_t>& out) const {
+void Tokenizer::Impl::piece_ends(const std::vector<uint32_t>& out, size_t from, size_t begin, size_t end,
+                                 std::vector<size_t>* ends) const {
+  size_t at = begin;
+  for (size_t i = from; i < out.size(); ++i) {
+    at = std::min(end, at + (out[i] < id_text.size() && (!unk || out[i] != *unk) ? id_text[out[i]].size() : 1));
+    ends->push_back(i + 1 == out.size() ? end : at);
+  }
+}
+
+namespace {
+
+// Where NFC changed bytes: the normalized text in chunks, each an ASCII byte
+// and the non-ASCII bytes after it (an ASCII character never composes with
+// what is before it, so chunks normalize alone), with where each came from.
+struct NfcMap {
+  struct Chunk {
+    size_t from, to;  // in the normalized text
+    size_t begin, end;  // in the original
+    bool same;        // unchanged: byte for byte
+  };
+  std::vector<Chunk> chunks;
+  // An offset in the normalized text as one in the original: exact in an
+  // unchanged chunk, else the end of the changed chunk it falls in.
+  size_t end_of(size_t x) const {
+    auto it = std::lower_bound(chunks.begin(), chunks.end(), x, [](const Chunk& c, size_t v) { return c.to < v; });
+    if (it == chunks.end()) return chunks.empty() ? 0 : chunks.back().end;
+    return it->same ? it->begin + (x - it->from) : (x <= it->from ? it->begin : it->end);
+  }
+};
+
+std::string nfc_mapped(std::string_view s, NfcMap& map) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = i + 1;
+    while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x80) ++j;
+    const std::string_view chunk = s.substr(i, j - i);
+    const std::string n = j - i == 1 ? std::string(chunk) : nfc(chunk);
+    map.chunks.push_back({out.size(), out.size() + n.size(), i, j, n == chunk});
+    out += n;
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Tokenizer::Impl::encode_segment(std::string_view segment, std::vector<uint32_t>& out, size_t base,
+                                     std::vector<size_t>* ends) const {
   if (segment.empty()) return;
+  const size_t length = segment.size();
   std::string normal;
+  NfcMap map;  // empty: offsets in `segment` are the text's
   if (nfc) {
     normal = tok::nfc(segment);
+    if (normal != segment && ends) normal = nfc_mapped(segment, map);
     segment = normal;
   }
   std::string prefixed;
+  size_t shift = 0;  // bytes before the text's first: an added prefix space
   if (prefix_space && !prefix_per_piece && segment.front() != ' ') {
     prefixed = " " + std::string(segment);
     segment = prefixed;
+    shift = 1;
   }
+  auto to_text = [&](size_t at) {  // an offset in `segment` as one in the text
+    const size_t x = at >= shift ? at - shift : 0;
+    return base + std::min(length, map.chunks.empty() ? x : map.end_of(x));
+  };
   if (!pattern) {
+    const size_t from = out.size();
     encode_piece(segment, out);
+    if (ends) piece_ends(out, from, base, base + length, ends);
     return;
   }
   for (std::string_view piece : split(segment, *pattern)) {
+    const size_t from = out.size();
     if (prefix_space && prefix_per_piece && piece.front() != ' ') encode_piece(" " + std::string(piece), out);
     else encode_piece(piece, out);
+    if (ends) {
+      const auto at = static_cast<size_t>(piece.data() - segment.data());
+      piece_ends(out, from, to_text(at), to_text(at + piece.size()), ends);
+    }
   }
 }
 
@@ -424,7 +494,7 @@ Tokenizer Tokenizer::load(const std::string& path) {
   return t;
 }
 
-void Tokenizer::encode(std::string_view text, std::vector<uint32_t>& out) const {
+void Tokenizer::encode(std::string_view text, std::vector<uint32_t>& out, std::vector<size_t>* ends) const {
   if (size_t bad = invalid_utf8(text); bad != std::string_view::npos)
     throw data_error("text is not UTF-8 at byte " + std::to_string(bad));
   size_t pos = 0;
@@ -432,11 +502,12 @@ void Tokenizer::encode(std::string_view text, std::vector<uint32_t>& out) const 
     auto m = impl_->next_added(text, pos);
     if (!m) break;
     auto [a, begin, end] = *m;
-    impl_->encode_segment(text.substr(pos, begin - pos), out);
+    impl_->encode_segment(text.substr(pos, begin - pos), out, pos, ends);
     out.push_back(impl_->added[a].id);
+    if (ends) ends->push_back(end);
     pos = end;
   }
-  impl_->encode_segment(text.substr(pos), out);
+  impl_->encode_segment(text.substr(pos), out, pos, ends);
 }
 
 std::vector<uint32_t> Tokenizer::encode(std::string_view text) const {

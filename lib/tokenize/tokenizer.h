@@ -41,8 +41,10 @@ class Tokenizer {
   ~Tokenizer();
 
   // Appends the ids of `text` (well-formed UTF-8; a Data error naming the
-  // byte otherwise) to `out`.
-  void encode(std::string_view text, std::vector<uint32_t>& out) const;
+  // byte otherwise) to `out`; with `ends`, each id's end as a byte offset in
+  // `text` (an id covers the bytes after the previous id's end: exact for
+  // byte-level ids, the whole normalized run where NFC changed the bytes).
+  void encode(std::string_view text, std::vector<uint32_t>& out, std::vector<size_t>* ends = nullptr) const;
   std::vector<uint32_t> encode(std::string_view text) const;
   // The text of `ids` (added tokens as their content); a Data error for an
   // id outside the vocabulary.

@@ -87,7 +87,7 @@ def corpus():
     return body
 
 
-def train(style, text):
+def train(style, text, special=SPECIAL):
     tok = Tokenizer(models.BPE(ignore_merges=(style == "llama3")))
     if style == "gpt2":
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
@@ -98,7 +98,7 @@ def train(style, text):
             pre_tokenizers.Split(Regex(LLAMA3 if style == "llama3" else QWEN2), behavior="isolated", invert=False),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=3000, min_frequency=2, special_tokens=SPECIAL,
+    trainer = trainers.BpeTrainer(vocab_size=3000, min_frequency=2, special_tokens=special,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator([text[i:i + 4096] for i in range(0, len(text), 4096)], trainer)
     tok.add_tokens([AddedToken("<mask>", lstrip=True, rstrip=False, normalized=False)])

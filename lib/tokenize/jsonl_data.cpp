@@ -1,0 +1,387 @@
+#include "tokenize/jsonl_data.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "core/hash.h"
+#include "tokenize/chat_format.h"
+#include "tokenize/tokenizer.h"
+
+namespace saturn::tok {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+namespace {
+
+std::string read_all(const std::string& path, const char* what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw no_input_error(path + ": cannot read (" + what + ")");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string stat_text(const std::vector<std::string>& files) {
+  std::string out;
+  for (const auto& f : files) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0) return "";
+    out += f + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + "|";
+  }
+  return out;
+}
+
+// Calls line(text, number) for each line of `path` (without its newline),
+// hashing every byte read into *hash (FNV-1a). A line over kMaxJsonlLine is
+// a Data error, found without holding it.
+template <class F>
+void each_line(const std::string& path, uint64_t* hash, F line) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw no_input_error(path + ": cannot read the jsonl data: " + std::strerror(errno));
+  std::vector<char> buf(1 << 20);
+  std::string cur;
+  int64_t number = 1;
+  uint64_t h = *hash;
+  try {
+    while (true) {
+      const size_t n = std::fread(buf.data(), 1, buf.size(), f);
+      if (n == 0) break;
+      for (size_t i = 0; i < n; ++i) {
+        h ^= static_cast<unsigned char>(buf[i]);
+        h *= 0x100000001b3ull;
+      }
+      size_t at = 0;
+      while (at < n) {
+        const char* nl = static_cast<const char*>(std::memchr(buf.data() + at, '\n', n - at));
+        const size_t end = nl ? static_cast<size_t>(nl - buf.data()) : n;
+        if (static_cast<int64_t>(cur.size() + (end - at)) > kMaxJsonlLine)
+          throw data_error(path + ":" + std::to_string(number) + ": a line of over " +
+                           std::to_string(kMaxJsonlLine >> 20) + " MiB (each record is one line, at most that long)");
+        cur.append(buf.data() + at, end - at);
+        if (!nl) break;
+        line(cur, number++);
+        cur.clear();
+        at = end + 1;
+      }
+    }
+    if (std::ferror(f)) throw no_input_error(path + ": cannot read the jsonl data: " + std::strerror(errno));
+    if (!cur.empty()) line(cur, number);
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+  std::fclose(f);
+  *hash = h;
+}
+
+// What is wrong with one record ("field: what").
+struct RecordError {
+  std::string what;
+};
+
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r") == std::string::npos; }
+
+// The record keys, from the spec or from the first record.
+JsonlSpec fields_of(const JsonlSpec& spec, const json& first, const std::string& where) {
+  if (!spec.text.empty() || !spec.prompt.empty() || !spec.messages.empty()) return spec;
+  JsonlSpec j = spec;
+  if (first.contains("messages")) j.messages = "messages";
+  else if (first.contains("prompt") && first.contains("completion")) j.prompt = "prompt", j.completion = "completion";
+  else if (first.contains("instruction") && first.contains("output"))
+    j.prompt = "instruction", j.input = "input", j.completion = "output";
+  else if (first.contains("text")) j.text = "text";
+  else
+    throw data_error(where + ": no known fields (text; prompt and completion; instruction and output; messages): "
+                     "name them in fields");
+  return j;
+}
+
+std::string kind_of(const json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "true or false";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "a list";
+  return "an object";
+}
+
+const std::string& string_field(const json& o, const std::string& key, const std::string& name) {
+  auto it = o.find(key);
+  if (it == o.end()) throw RecordError{name + ": missing"};
+  if (!it->is_string()) throw RecordError{name + ": expected a string, got " + kind_of(*it)};
+  return it->get_ref<const std::string&>();
+}
+
+// One record as text and trained ranges; errors are "field: what".
+Rendered render(const json& r, const JsonlSpec& j, std::optional<ChatFormat> chat) {
+  if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
+  if (!j.text.empty()) return render_text(string_field(r, j.text, j.text));
+  if (!j.prompt.empty()) {
+    std::string prompt = string_field(r, j.prompt, j.prompt);
+    if (!j.input.empty()) {
+      auto it = r.find(j.input);
+      if (it != r.end() && !it->is_null()) {
+        if (!it->is_string()) throw RecordError{j.input + ": expected a string, got " + kind_of(*it)};
+        if (!it->get_ref<const std::string&>().empty()) prompt += "\n\n" + it->get<std::string>();
+      }
+    }
+    return render_pair(prompt, string_field(r, j.completion, j.completion), j.chat_template);
+  }
+  auto it = r.find(j.messages);
+  if (it == r.end()) throw RecordError{j.messages + ": missing"};
+  if (!it->is_array()) throw RecordError{j.messages + ": expected a list, got " + kind_of(*it)};
+  if (it->empty()) throw RecordError{j.messages + ": no messages"};
+  std::vector<Message> ms;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& m = (*it)[i];
+    const std::string at = j.messages + "[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw RecordError{at + ": expected an object, got " + kind_of(m)};
+    ms.push_back({string_field(m, "role", at + ".role"), string_field(m, "content", at + ".content")});
+  }
+  return render_chat(ms, *chat);
+}
+
+struct Tokenized {
+  std::vector<uint32_t> ids;
+  std::vector<uint8_t> mask;
+  std::vector<size_t> start;  // record r: [start[r], start[r + 1])
+};
+
+struct Side {
+  std::vector<uint32_t> ids;
+  std::vector<uint8_t> mask;
+  PackedSplit split;
+};
+
+// Records `which` of `t` laid out as samples (see the header).
+Side lay_out(const Tokenized& t, const std::vector<size_t>& which, int64_t seq, bool packing, bool split_long,
+             uint32_t pad) {
+  Side s;
+  const auto T = static_cast<size_t>(seq);
+  auto push = [&](size_t b, size_t e) {
+    s.ids.insert(s.ids.end(), t.ids.begin() + static_cast<std::ptrdiff_t>(b), t.ids.begin() + static_cast<std::ptrdiff_t>(e));
+    s.mask.insert(s.mask.end(), t.mask.begin() + static_cast<std::ptrdiff_t>(b), t.mask.begin() + static_cast<std::ptrdiff_t>(e));
+  };
+  auto pad_to = [&](size_t n) {
+    s.ids.resize(n, pad);
+    s.mask.resize(n, 0);
+  };
+  for (size_t r : which) {
+    const size_t b = t.start[r], e = t.start[r + 1];
+    if (packing) {
+      push(b, split_long ? e : std::min(e, b + T + 1));
+      continue;
+    }
+    size_t at = b;
+    do {  // samples of T + 1 ids, each after the first starting at its predecessor's last id
+      const size_t end = std::min(e, at + T + 1);
+      push(at, end);
+      pad_to((s.ids.size() + T) / (T + 1) * (T + 1));
+      at = end - 1;
+    } while (split_long && at + 1 < e);
+  }
+  if (packing) {
+    const size_t n = s.ids.size();
+    const size_t samples = n >= 2 ? (n - 1 + T - 1) / T : 0;
+    if (samples) pad_to(samples * T + 1);
+    s.split.samples = static_cast<int64_t>(samples);
+  } else {
+    s.split.samples = static_cast<int64_t>(s.ids.size() / (T + 1));
+  }
+  s.split.records = static_cast<int64_t>(which.size());
+  s.split.tokens = static_cast<int64_t>(s.ids.size());
+  // Trained targets: every id but the first of each sample.
+  const size_t stride = packing ? T : T + 1;
+  for (size_t i = 0; i < static_cast<size_t>(s.split.samples); ++i)
+    for (size_t k = 1; k <= T; ++k) s.split.trained += s.mask[i * stride + k];
+  return s;
+}
+
+uint64_t splitmix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+json split_json(const PackedSplit& s) {
+  return {{"records", s.records}, {"samples", s.samples}, {"tokens", s.tokens}, {"trained", s.trained}};
+}
+
+std::optional<PackedData> cached(const std::string& cache_dir, const std::string& key) {
+  const fs::path meta_path = fs::path(cache_dir) / ("jsonl-" + key + ".json");
+  std::error_code ec;
+  if (!fs::is_regular_file(meta_path, ec)) return std::nullopt;
+  const json m = json::parse(read_all(meta_path.string(), "token cache"), nullptr, false);
+  if (!m.is_object() || !m.contains("train") || !m.contains("valid")) return std::nullopt;
+  PackedData d;
+  try {
+    d.seq_len = m.at("seq_len").get<int64_t>();
+    d.stride = m.at("stride").get<int64_t>();
+    d.vocab = m.at("vocab").get<uint32_t>();
+    d.bad_lines = m.at("bad_lines").get<int64_t>();
+    d.first_bad = m.at("first_bad").get<std::string>();
+    for (auto [name, s] : {std::pair<const char*, PackedSplit*>{"train", &d.train}, {"valid", &d.valid}}) {
+      const json& j = m.at(name);
+      s->records = j.at("records").get<int64_t>();
+      s->samples = j.at("samples").get<int64_t>();
+      s->tokens = j.at("tokens").get<int64_t>();
+      s->trained = j.at("trained").get<int64_t>();
+      s->ids_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".u32")).string();
+      s->mask_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".mask")).string();
+      if (fs::file_size(s->ids_path, ec) != static_cast<uintmax_t>(s->tokens) * 4 || ec ||
+          fs::file_size(s->mask_path, ec) != static_cast<uintmax_t>(s->tokens) || ec)
+        return std::nullopt;
+    }
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+}  // namespace
+
+PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_path, const JsonlSpec& spec,
+                        const PackOptions& o, const std::string& cache_dir) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw no_input_error(path + ": no such file (jsonl data)");
+  const std::string config = (fs::path(tokenizer_path).parent_path() / "tokenizer_config.json").string();
+  const bool has_config = fs::is_regular_file(config, ec);
+  const std::string options = "seq=" + std::to_string(o.seq_len) + "|fraction=" + std::to_string(o.valid_fraction) +
+                              "|seed=" + std::to_string(o.seed) + "|" + canonical(spec) + "|v1";
+  std::vector<std::string> files = {path, tokenizer_path};
+  if (has_config) files.push_back(config);
+  const std::string stats = stat_text(files);
+  const std::string by_stat = (fs::path(cache_dir) / ("stat-" + content_hash(stats + options) + ".key")).string();
+  if (!stats.empty() && fs::is_regular_file(by_stat, ec))
+    if (auto hit = cached(cache_dir, read_all(by_stat, "token cache"))) return *hit;
+
+  // Records, rendered as they are read.
+  const std::string tokenizer_bytes = read_all(tokenizer_path, "a tokenizer.json");
+  const std::string config_bytes = has_config ? read_all(config, "tokenizer_config.json") : "";
+  const Tokenizer t = Tokenizer::load(tokenizer_path);  // (with tokenizer_config.json's eos_token)
+  std::optional<ChatFormat> chat;
+  PackedData out;
+  out.seq_len = o.seq_len;
+  out.stride = spec.packing ? o.seq_len : o.seq_len + 1;
+  out.vocab = t.vocab_size();
+  Tokenized tk;
+  JsonlSpec fields;
+  bool known = false;
+  std::optional<uint32_t> eot;
+  uint64_t hash = 0xcbf29ce484222325ull;
+  std::vector<size_t> ends;
+  each_line(path, &hash, [&](const std::string& line, int64_t number) {
+    if (blank(line)) return;
+    const std::string where = path + ":" + std::to_string(number);
+    try {
+      json r;
+      try {
+        r = json::parse(line);
+      } catch (const json::parse_error& e) {
+        throw RecordError{"not JSON (at byte " + std::to_string(e.byte) + ")"};
+      }
+      if (!known) {
+        if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
+        fields = fields_of(spec, r, where);
+        known = true;
+        if (!fields.messages.empty() || chat_format_named(fields.chat_template)) {
+          chat = chat_format_named(fields.chat_template);
+          if (!chat && fields.chat_template.empty() && has_config) {
+            const json c = json::parse(config_bytes, nullptr, false);
+            if (c.is_object() && c.contains("chat_template") && c["chat_template"].is_string())
+              chat = chat_format_of_template(c["chat_template"].get<std::string>());
+          }
+          if (!fields.messages.empty() && !chat)
+            throw data_error(where + ": chats need a chat format: template chatml or llama3 (" +
+                             std::string(has_config ? "the tokenizer's chat_template is neither" : "the tokenizer has no chat_template") + ")");
+        }
+        eot = t.end_of_text();
+        if (!eot)
+          throw data_error(tokenizer_path + ": no end-of-text token to put after each example (tokenizer_config.json "
+                           "eos_token, <|endoftext|>, <|end_of_text|> or </s>)");
+      }
+      const Rendered x = render(r, fields, chat);
+      const size_t first = tk.ids.size();
+      ends.clear();
+      t.encode(x.text, tk.ids, &ends);
+      // Id i covers bytes [lo, ends[i]): after the previous id's end, or, where
+      // ids share an end (inside a run NFC changed), the run.
+      size_t prev = 0, lo = 0, span = 0;
+      for (size_t i = 0; i < ends.size(); ++i) {
+        if (ends[i] > prev) lo = prev;
+        while (span < x.trained.size() && x.trained[span].second <= lo) ++span;
+        const bool on = span < x.trained.size() && x.trained[span].first < ends[i];
+        tk.mask.push_back(on ? 1 : 0);
+        prev = std::max(prev, ends[i]);
+      }
+      const bool last_trained = tk.ids.size() > first && tk.mask.back();
+      tk.ids.push_back(*eot);
+      tk.mask.push_back(last_trained ? 1 : 0);
+      tk.start.push_back(first);
+    } catch (const RecordError& e) {
+      if (!spec.skip_bad_lines) throw data_error(where + ": " + e.what);
+      if (out.bad_lines++ == 0) out.first_bad = where + ": " + e.what;
+    }
+  });
+  if (tk.start.empty()) {
+    if (out.bad_lines == 0) throw data_error(path + ": no records (an empty file)");
+    throw data_error(path + ": no good records (" + std::to_string(out.bad_lines) + " bad lines skipped; the first: " + out.first_bad + ")");
+  }
+  tk.start.push_back(tk.ids.size());
+
+  // Which records are held out: the first v of a seeded permutation.
+  const size_t n = tk.start.size() - 1;
+  const auto v = static_cast<size_t>(o.valid_fraction > 0 ? held_out(static_cast<int64_t>(n), o.valid_fraction) : 0);
+  std::vector<size_t> perm(n);
+  std::iota(perm.begin(), perm.end(), 0);
+  uint64_t state = splitmix(o.seed ^ 0x6a736f6e6cull);
+  for (size_t i = n - 1; i > 0; --i) {
+    state = splitmix(state);
+    std::swap(perm[i], perm[static_cast<size_t>((static_cast<unsigned __int128>(state) * (i + 1)) >> 64)]);
+  }
+  std::vector<bool> held(n, false);
+  for (size_t i = 0; i < v; ++i) held[perm[i]] = true;
+  std::vector<size_t> train_records, valid_records;
+  for (size_t r = 0; r < n; ++r) (held[r] ? valid_records : train_records).push_back(r);
+  Side train = lay_out(tk, train_records, o.seq_len, spec.packing, spec.split_long, *eot);
+  Side valid = lay_out(tk, valid_records, o.seq_len, spec.packing, spec.split_long, *eot);
+  out.train = train.split;
+  out.valid = valid.split;
+  out.made = true;
+  if (!o.write) return out;
+
+  const std::string key = content_hash(std::to_string(hash) + "|tokenizer=" + content_hash(tokenizer_bytes) +
+                                       "|config=" + content_hash(config_bytes) + "|" + options);
+  for (auto [name, side, split] : {std::tuple<const char*, Side*, PackedSplit*>{"train", &train, &out.train},
+                                   {"valid", &valid, &out.valid}}) {
+    split->ids_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".u32")).string();
+    split->mask_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".mask")).string();
+    std::string bytes(side->ids.size() * 4, '\0');
+    for (size_t i = 0; i < side->ids.size(); ++i)
+      for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<size_t>(b)] = static_cast<char>((side->ids[i] >> (8 * b)) & 0xFF);
+    write_file_atomic(split->ids_path, bytes);
+    write_file_atomic(split->mask_path, std::string(side->mask.begin(), side->mask.end()));
+  }
+  const json meta = {{"seq_len", out.seq_len}, {"stride", out.stride},     {"vocab", out.vocab},
+                     {"bad_lines", out.bad_lines}, {"first_bad", out.first_bad}, {"train", split_json(out.train)},
+                     {"valid", split_json(out.valid)}, {"file", path},      {"tokenizer", tokenizer_path}};
+  write_file_atomic((fs::path(cache_dir) / ("jsonl-" + key + ".json")).string(), meta.dump(2) + "\n");
+  if (!stats.empty()) write_file_atomic(by_stat, key);
+  return out;
+}
+
+}  // namespace saturn::tok

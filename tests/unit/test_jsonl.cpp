@@ -1,0 +1,289 @@
+// JSON Lines data (tok::packed_jsonl): records rendered and masked, packed or
+// padded, split by record, cached; bad records one line each. The chat
+// formats against transformers' apply_chat_template (tests/unit/tokenizer/
+// chat_reference.py, with the test Python: SATURN_PYTHON).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "temp_dir.h"
+#include "tokenize/chat_format.h"
+#include "tokenize/jsonl_data.h"
+#include "tokenize/tokenizer.h"
+
+using namespace saturn;
+using namespace saturn::tok;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<uint32_t> u32(const std::string& path) {
+  const std::string b = slurp(path);
+  std::vector<uint32_t> out(b.size() / 4);
+  for (size_t i = 0; i < out.size(); ++i)
+    for (int k = 0; k < 4; ++k) out[i] |= static_cast<uint32_t>(static_cast<unsigned char>(b[4 * i + k])) << (8 * k);
+  return out;
+}
+
+// A byte-level tokenizer: one id per printable ASCII byte (the ByteLevel
+// alphabet maps them to themselves), <eot> = 200; no merges.
+std::string byte_tokenizer() {
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int c = 33; c < 127; ++c) vocab[std::string(1, static_cast<char>(c))] = c;
+  vocab["\xC4\xA0"] = 32;  // Ġ: the space
+  vocab["\xC4\x8A"] = 10;  // Ċ: the newline
+  nlohmann::json t = {{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}},
+                      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
+                      {"added_tokens", {{{"id", 200}, {"content", "<eot>"}, {"special", true}}}}};
+  return t.dump();
+}
+
+struct Fixture {
+  test::TempDir dir{"jsonl"};
+  fs::path tokenizer = dir.path / "tok" / "tokenizer.json", cache = dir.path / "cache";
+  Fixture() {
+    fs::create_directories(tokenizer.parent_path());
+    std::ofstream(tokenizer) << byte_tokenizer();
+    std::ofstream(tokenizer.parent_path() / "tokenizer_config.json") << R"({"eos_token": "<eot>"})";
+  }
+  std::string file(const std::string& name, const std::string& text) {
+    std::ofstream((dir.path / name).string(), std::ios::binary) << text;
+    return (dir.path / name).string();
+  }
+  PackedData pack(const std::string& path, const JsonlSpec& spec, int64_t seq, double fraction = 0, bool write = true) {
+    PackOptions o;
+    o.seq_len = seq;
+    o.valid_fraction = fraction;
+    o.write = write;
+    return packed_jsonl(path, tokenizer.string(), spec, o, cache.string());
+  }
+};
+
+// ids as text ("|" for <eot>, "_" for padding after it) and the mask.
+std::string text_of(const std::vector<uint32_t>& ids) {
+  std::string s;
+  for (uint32_t i : ids) s += i == 200 ? '|' : static_cast<char>(i);
+  return s;
+}
+std::string mask_of(const std::string& path) {
+  std::string s;
+  for (char c : slurp(path)) s += c ? '1' : '0';
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("jsonl: prompt/completion records train on the completion only, packed into full sequences") {
+  Fixture f;
+  const std::string path = f.file("pairs.jsonl", R"({"prompt": "Q:ab ", "completion": "cd"}
+{"prompt": "Q:e ", "completion": "fgh"}
+
+{"prompt": "Q:x ", "completion": "y"}
+)");
+  const PackedData d = f.pack(path, {}, 4);
+  CHECK(d.train.records == 3);
+  CHECK(d.valid.records == 0);
+  CHECK(d.stride == 4);
+  // Stream: Q:ab cd| Q:e fgh| Q:x y| = 22 ids; (22 - 1) / 4 -> 6 samples, padded to 25 ids.
+  CHECK(text_of(u32(d.train.ids_path)) == "Q:ab cd|Q:e fgh|Q:x y||||");
+  CHECK(mask_of(d.train.mask_path) == "0000011100001111000011000");
+  CHECK(d.train.samples == 6);
+  CHECK(d.train.tokens == 25);
+  CHECK(d.train.trained == 3 + 4 + 2);
+  // Not packed: one example per sample of 5 ids, padded (untrained), a long
+  // one split into samples that overlap by one id ...
+  JsonlSpec padded;
+  padded.packing = false;
+  const PackedData p = f.pack(path, padded, 4);
+  CHECK(p.stride == 5);
+  CHECK(text_of(u32(p.train.ids_path)) == "Q:ab  cd||Q:e ffgh||Q:x yy||||");
+  CHECK(mask_of(p.train.mask_path) == "000000111000001111100000111000");
+  CHECK(p.train.samples == 6);
+  // ... or cut.
+  padded.split_long = false;
+  CHECK(text_of(u32(f.pack(path, padded, 4).train.ids_path)) == "Q:ab Q:e fQ:x y");
+  padded.split_long = true;
+  const std::string one = f.file("one.jsonl", R"({"prompt": "", "completion": "abcdefgh"})" "\n");
+  CHECK(text_of(u32(f.pack(one, padded, 4).train.ids_path)) == "abcdeefgh|");
+  padded.split_long = false;
+  CHECK(text_of(u32(f.pack(one, padded, 4).train.ids_path)) == "abcde");
+}
+
+TEST_CASE("jsonl: documents, Alpaca records, templates; fields found from the first record") {
+  Fixture f;
+  const std::string docs = f.file("docs.jsonl", R"({"text": "ab", "id": 1})" "\n" R"({"text": "c"})" "\n");
+  const PackedData d = f.pack(docs, {}, 2);
+  CHECK(text_of(u32(d.train.ids_path)) == "ab|c|");
+  CHECK(mask_of(d.train.mask_path) == "11111");
+  const std::string alpaca =
+      f.file("alpaca.jsonl", R"({"instruction": "Do", "input": "x", "output": "ok"})" "\n"
+                             R"({"instruction": "Go", "input": "", "output": "k"})" "\n");
+  const PackedData a = f.pack(alpaca, {}, 32);
+  CHECK(text_of(u32(a.train.ids_path)).substr(0, 12) == "Do\n\nxok|Gok|");
+  JsonlSpec t;
+  t.chat_template = "### {prompt}\n> {completion}!";
+  const PackedData c = f.pack(alpaca, t, 32);
+  CHECK(text_of(u32(c.train.ids_path)).substr(0, 16) == "### Do\n\nx\n> ok!|");
+  CHECK(mask_of(c.train.mask_path).substr(0, 16) == "0000000000001111");
+}
+
+TEST_CASE("jsonl: validation holds out whole records, seeded; every id is a target once per epoch") {
+  Fixture f;
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += R"({"text": "r)" + std::to_string(i) + R"(x"})" "\n";
+  const std::string path = f.file("many.jsonl", text);
+  const PackedData d = f.pack(path, {}, 8, 0.25);
+  CHECK(d.valid.records == 10);
+  CHECK(d.train.records == 30);
+  const std::string train = text_of(u32(d.train.ids_path)), valid = text_of(u32(d.valid.ids_path));
+  std::set<std::string> seen;
+  for (const std::string& side : {train, valid}) {
+    std::stringstream ss(side);
+    std::string rec;
+    while (std::getline(ss, rec, '|'))
+      if (!rec.empty()) CHECK(seen.insert(rec).second);  // no record on both sides, none twice
+  }
+  CHECK(seen.size() == 40);
+  // Targets: every id after the first of the stream once (the padding untrained).
+  const std::string m = mask_of(d.train.mask_path);
+  int64_t real = 0;
+  for (size_t i = 1; i < train.size(); ++i) real += m[i] == '1';
+  CHECK(d.train.trained == real);
+  CHECK(static_cast<int64_t>(train.find_last_not_of('|')) + 2 - 1 == d.train.trained);
+  // Another seed holds out other records; the same seed the same ones.
+  CHECK(text_of(u32(f.pack(path, {}, 8, 0.25).valid.ids_path)) == valid);
+}
+
+TEST_CASE("jsonl: the result is cached once; counting writes nothing") {
+  Fixture f;
+  const std::string path = f.file("d.jsonl", R"({"text": "abc"})" "\n");
+  const PackedData counted = f.pack(path, {}, 2, 0, false);
+  CHECK(counted.made);
+  CHECK(counted.train.ids_path.empty());
+  CHECK_FALSE(fs::exists(f.cache));
+  const PackedData made = f.pack(path, {}, 2);
+  CHECK(made.made);
+  CHECK(made.train.samples == counted.train.samples);
+  const PackedData again = f.pack(path, {}, 2);
+  CHECK_FALSE(again.made);
+  CHECK(again.train.ids_path == made.train.ids_path);
+  CHECK_FALSE(f.pack(path, {}, 2, 0, false).made);
+  CHECK(f.pack(path, {}, 3).made);  // another seq_len: another entry
+}
+
+TEST_CASE("jsonl: a bad record is one line naming file:line and the field; skip_bad_lines counts them") {
+  Fixture f;
+  auto error = [&](const std::string& text, JsonlSpec spec = {}) {
+    const std::string path = f.file("bad.jsonl", text);
+    try {
+      f.pack(path, spec, 4);
+    } catch (const Error& e) {
+      CHECK(e.exit_code() == 65);
+      std::string what = e.what();
+      return what.find("bad.jsonl") == std::string::npos ? what : what.substr(what.find("bad.jsonl"));
+    }
+    return std::string("no error");
+  };
+  CHECK(error("{\"text\": \"a\"}\n{\"text\": \"b\"\n") == "bad.jsonl:2: not JSON (at byte 13)");
+  CHECK(error("{\"text\": \"a\"}\n{\"txt\": \"b\"}\n") == "bad.jsonl:2: text: missing");
+  CHECK(error("{\"text\": \"a\"}\n{\"text\": 3}\n") == "bad.jsonl:2: text: expected a string, got a number");
+  CHECK(error("[1]\n") == "bad.jsonl:1: expected an object, got a list");
+  CHECK(error("{\"body\": \"a\"}\n") ==
+        "bad.jsonl:1: no known fields (text; prompt and completion; instruction and output; messages): name them in fields");
+  CHECK(error(R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant"}]})" "\n", [] {
+          JsonlSpec s;
+          s.chat_template = "chatml";
+          return s;
+        }()) == "bad.jsonl:1: messages[1].content: missing");
+  CHECK(error(R"({"messages": [{"role": "user", "content": "a"}]})" "\n") ==
+        "bad.jsonl:1: chats need a chat format: template chatml or llama3 (the tokenizer's chat_template is neither)");
+  CHECK(error("") == "bad.jsonl: no records (an empty file)");
+  CHECK(error("\n  \n") == "bad.jsonl: no records (an empty file)");
+  JsonlSpec skip;
+  skip.skip_bad_lines = true;
+  const std::string path = f.file("some.jsonl", "{\"text\": \"a\"}\nnope\n{\"text\": 1}\n{\"text\": \"b\"}\n");
+  PackOptions o;
+  o.seq_len = 2;
+  const PackedData d = packed_jsonl(path, f.tokenizer.string(), skip, o, f.cache.string());
+  CHECK(d.bad_lines == 2);
+  CHECK(d.first_bad == path + ":2: not JSON (at byte 2)");
+  CHECK(d.train.records == 2);
+  CHECK(error("nope\n", skip) == "bad.jsonl: no good records (1 bad lines skipped; the first: " + (f.dir.path / "bad.jsonl").string() + ":1: not JSON (at byte 2))");
+}
+
+TEST_CASE("jsonl: a line over the limit is refused without holding it") {
+  Fixture f;
+  const std::string path = (f.dir.path / "huge.jsonl").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "{\"text\": \"";
+    const std::string chunk(1 << 20, 'a');
+    for (int64_t i = 0; i <= kMaxJsonlLine >> 20; ++i) out << chunk;
+    out << "\"}\n";
+  }
+  CHECK_THROWS_WITH(f.pack(path, {}, 4), path + ":1: a line of over 64 MiB (each record is one line, at most that long)");
+}
+
+TEST_CASE("jsonl: chatml and llama3 chats give apply_chat_template's ids and assistant masks", "[reference]") {
+  const char* py = std::getenv("SATURN_PYTHON");
+  if (!py || !*py) {
+    WARN("SATURN_PYTHON is not set: the reference check needs the test Python (scripts/setup.sh --test)");
+    return;
+  }
+  test::TempDir d("chatref");
+  const std::string cmd = std::string("'") + py + "' '" SATURN_SOURCE_DIR "/tests/unit/tokenizer/chat_reference.py' '" +
+                          d.path.string() + "' >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (const char* format : {"chatml", "llama3"}) {
+    for (const char* templ : {"", "chatml", "llama3"}) {
+      if (*templ && std::string(templ) != format) continue;
+      INFO(format << " template '" << templ << "'");
+      const fs::path dir = d.path / format;
+      JsonlSpec spec;
+      spec.packing = false;
+      spec.chat_template = templ;  // "": the tokenizer_config.json chat_template's format
+      PackOptions o;
+      o.seq_len = 8192;
+      const PackedData p = packed_jsonl((dir / "chats.jsonl").string(), (dir / "tokenizer.json").string(), spec, o,
+                                        (d.path / "cache").string());
+      const std::vector<uint32_t> ids = u32(p.train.ids_path);
+      const std::string mask = slurp(p.train.mask_path);
+      const Tokenizer t = Tokenizer::load((dir / "tokenizer.json").string());
+      std::ifstream expected(dir / "expected.jsonl");
+      std::string line;
+      size_t chat = 0;
+      while (std::getline(expected, line)) {
+        INFO("chat " << chat);
+        const auto e = nlohmann::json::parse(line);
+        const auto want = e["ids"].get<std::vector<uint32_t>>();
+        const auto want_mask = e["mask"].get<std::vector<int>>();
+        const size_t at = chat * static_cast<size_t>(o.seq_len + 1);
+        REQUIRE(want.size() < static_cast<size_t>(o.seq_len));
+        CHECK(std::vector<uint32_t>(ids.begin() + at, ids.begin() + at + want.size()) == want);
+        std::vector<int> got_mask;
+        for (size_t i = 0; i < want.size(); ++i) got_mask.push_back(mask[at + i]);
+        size_t diff = 0;
+        while (diff < want.size() && got_mask[diff] == want_mask[diff]) ++diff;
+        INFO("first mask difference at " << diff << ": ids " << (diff < want.size() ? t.decode({want.begin() + static_cast<std::ptrdiff_t>(diff > 2 ? diff - 2 : 0), want.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), diff + 3))}) : ""));
+        CHECK(got_mask == want_mask);
+        CHECK(ids[at + want.size()] == *t.end_of_text());
+        ++chat;
+      }
+      CHECK(chat == 20);
+    }
+  }
+}
