@@ -2,7 +2,7 @@
 Hugging Face model folder for workloads/finetune.yaml, since no pretrained
 weights can be downloaded here.
 
-Usage: make-finetune-model.py [OUT_DIR] [--seed N] [--vocab N] [--all]
+Usage: make-finetune-model.py [OUT_DIR] [--seed N] [--vocab N] [--all] [--chat]
 
 The repository ships the folder's config.json, tokenizer.json and
 tokenizer_config.json (enough to validate and plan); this writes its
@@ -13,7 +13,10 @@ with the `tokenizers` library on the repository's corpus
 (workloads/data/corpus.txt) in the Llama-3 style (its pre-tokenizer regex,
 ignore_merges, <|begin_of_text|> and <|end_of_text|>) and the config (4
 layers, width 128, grouped-query attention, tied embeddings, that
-vocabulary). Needs the test Python (scripts/setup.sh --test: transformers,
+vocabulary). With --chat the tokenizer also has Llama-3's chat tokens
+(<|start_header_id|>, <|end_header_id|>, <|eot_id|>) and tokenizer_config.json
+Llama-3's published chat template (workloads/finetune/tiny-chat is made so).
+Needs the test Python (scripts/setup.sh --test: transformers,
 tokenizers).
 """
 import argparse
@@ -28,6 +31,10 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, train
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
           r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+LLAMA3_CHAT = ("{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+               "message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+               "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
+               "{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}")
 
 
 def main():
@@ -36,6 +43,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vocab", type=int, default=1024)
     ap.add_argument("--all", action="store_true")
+    ap.add_argument("--chat", action="store_true")
     a = ap.parse_args()
     if a.all or not os.path.exists(os.path.join(a.out, "tokenizer.json")):
         make_config_and_tokenizer(a)
@@ -55,11 +63,16 @@ def make_config_and_tokenizer(a):
         pre_tokenizers.Split(Regex(LLAMA3), behavior="isolated", invert=False),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=a.vocab, special_tokens=["<|begin_of_text|>", "<|end_of_text|>"],
+    special = ["<|begin_of_text|>", "<|end_of_text|>"]
+    if a.chat:
+        special += ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+    trainer = trainers.BpeTrainer(vocab_size=a.vocab, special_tokens=special,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator([text], trainer)
     fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|begin_of_text|>",
                                                 eos_token="<|end_of_text|>")
+    if a.chat:
+        fast.chat_template = LLAMA3_CHAT
     config = transformers.LlamaConfig(
         vocab_size=tok.get_vocab_size(), hidden_size=128, intermediate_size=352, num_hidden_layers=4,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, rms_norm_eps=1e-5,

@@ -95,7 +95,9 @@ void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceG
 static int run_profile_cmd(const ProfileCmdOptions& o) {
   const Workload w = load_workload(o.workload);
   const JobSet jobs = expand_jobs(w);
-  const TextTokenCounts counted = prepare_text_data(w, jobs, !o.show);
+  const PreparedData prepared = prepare_text_data(w, jobs, !o.show);
+  const TextTokenCounts& counted = prepared.counts;
+  for (const auto& line : prepared.warnings) std::cerr << "profile: warning: " << line << "\n";
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);
   if (!o.show)  // measuring here

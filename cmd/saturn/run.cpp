@@ -152,6 +152,7 @@ static int run_run_cmd(RunCmdOptions o) {
     std::cerr << "run: smoke run: " << session.jobs().jobs.size() << " jobs"
               << (o.session.smoke_steps > 0 ? ", " + std::to_string(o.session.smoke_steps) + " steps each" : "")
               << ", nothing measured, in " << run_dir << " (the real run's directory is not touched)\n";
+  for (const auto& line : session.data_warnings()) std::cerr << "run: warning: " << line << "\n";
   if (!o.slurm_script)  // a script runs on the nodes Slurm gives it
     for (const auto& line : machine_warnings(session.workload(), std::thread::hardware_concurrency(), o.session.cuda_here))
       std::cerr << "run: warning: " << line << "\n";

@@ -46,7 +46,8 @@ static int run_validate(const ValidateOptions& o) {
   }
   const JobSet set = expand_jobs(w);
   try {
-    prepare_text_data(w, set, false);  // a check writes nothing
+    for (const auto& line : prepare_text_data(w, set, false).warnings)  // (a check writes nothing)
+      std::cerr << "validate: warning: " << line << "\n";
   } catch (const Error& e) {
     if (o.json)
       std::cout << nlohmann::json{{"valid", false}, {"error", e.what()}, {"exit_code", e.exit_code()}}.dump(2) << "\n";

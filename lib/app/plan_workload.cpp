@@ -16,7 +16,7 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   const Workload& w = r.workload;
   r.options = plan_options(w, o.time_limit, o.threads);
   r.jobs = expand_jobs(w);
-  const TextTokenCounts counted = prepare_text_data(w, r.jobs, true);
+  const TextTokenCounts counted = prepare_text_data(w, r.jobs, true).counts;
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
   r.problem = workload_problem(w, r.jobs, device_groups(w, o.cuda_here), store, counted);
   r.profiling = forecast_profile(w, r.jobs, store, o.cuda_here);

@@ -107,7 +107,9 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   if (smoke()) o_.no_profile = true;  // a smoke run checks that jobs train, not how fast
   // Tokenized once (into the token cache unless nothing is to be written),
   // vocabularies checked, before anything is written.
-  text_tokens_ = prepare_text_data(w_, jobs_, !o.plan_only);
+  PreparedData prepared = prepare_text_data(w_, jobs_, !o.plan_only);
+  text_tokens_ = std::move(prepared.counts);
+  data_warnings_ = std::move(prepared.warnings);
   run_dir_ = !o.run_dir.empty() ? o.run_dir : w_.default_run_dir() + (smoke() ? "-smoke" : "");
   // A smoke run never writes into a real run's directory, nor a real run into a smoke run's.
   if (const std::string st = run_files::state_path(run_dir_); std::filesystem::exists(st)) {

@@ -108,6 +108,8 @@ class RunSession {
 
   const Workload& workload() const { return w_; }
   const JobSet& jobs() const { return jobs_; }
+  // Lines about the data (bad jsonl lines skipped), for stderr.
+  const std::vector<std::string>& data_warnings() const { return data_warnings_; }
   const std::string& run_dir() const { return run_dir_; }
   const std::optional<SlurmAllocation>& slurm() const { return slurm_; }
   bool smoke() const { return o_.smoke_steps > 0 || !o_.smoke_jobs.empty(); }
@@ -137,7 +139,8 @@ class RunSession {
   Workload w_;
   std::optional<SlurmAllocation> slurm_;
   JobSet jobs_;
-  TextTokenCounts text_tokens_;  // the workload's tokenized text (prepare_text_data)
+  TextTokenCounts text_tokens_;  // the workload's tokenized data (prepare_text_data)
+  std::vector<std::string> data_warnings_;
   std::string run_dir_;
   std::optional<Baseline> baseline_;
   std::unique_ptr<RunState> state_;

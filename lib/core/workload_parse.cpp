@@ -286,7 +286,7 @@ std::string check_point(const ModelSpec& m, const Config& c, const DataSpec& d) 
 }
 
 std::string modality_text(Modality m) {
-  return m == Modality::Tokens ? "token data (text, tokens or synthetic)"
+  return m == Modality::Tokens ? "token data (text, jsonl, tokens or synthetic)"
                                : "image data (idx, cifar or synthetic)";
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "tokenize/jsonl_data.h"
 #include "tokenize/text_tokens.h"
 
 namespace saturn {
@@ -22,9 +23,8 @@ int64_t file_size(const std::string& path) {
 // (as counted, else from the token cache or counted now, writing nothing).
 int64_t text_tokens(const Workload& w, const DataSource& s, const std::string& tokenizer, const TextTokenCounts& counted) {
   if (!tokenizer.empty()) {
-    const auto key = std::make_pair(w.resolve(s.path), w.resolve(tokenizer));
-    if (auto it = counted.find(key); it != counted.end()) return it->second;
-    return static_cast<int64_t>(tok::count_text_tokens(key.first, key.second, tok::default_token_cache()).count);
+    if (auto it = counted.find(text_count_key(w.resolve(s.path), w.resolve(tokenizer))); it != counted.end()) return it->second;
+    return static_cast<int64_t>(tok::count_text_tokens(w.resolve(s.path), w.resolve(tokenizer), tok::default_token_cache()).count);
   }
   int64_t n = 0;
   for (const auto& doc : tok::text_documents(w.resolve(s.path))) n += file_size(doc);
@@ -39,6 +39,7 @@ int64_t source_samples(const Workload& w, const DataSource& s, const std::string
     case DataFormat::Tokens:
       return std::max<int64_t>(0, (file_size(w.resolve(s.path)) / s.token_bytes - 1) / seq_len);
     case DataFormat::Cifar: return file_size(w.resolve(s.path)) / (1 + 3 * 32 * 32);
+    case DataFormat::Jsonl: return 0;  // (train_samples: packed by record)
     case DataFormat::Idx: {
       std::ifstream in(w.resolve(s.path), std::ios::binary);
       unsigned char h[8] = {};
@@ -51,10 +52,24 @@ int64_t source_samples(const Workload& w, const DataSource& s, const std::string
 
 }  // namespace
 
+std::string text_count_key(const std::string& text, const std::string& tokenizer) { return "text|" + text + "|" + tokenizer; }
+
+std::string jsonl_count_key(const Workload& w, const DataSpec& d, int64_t seq_len) {
+  return "jsonl|" + w.resolve(d.train.path) + "|" + w.resolve(d.tokenizer) + "|" + std::to_string(seq_len) + "|" +
+         (d.valid ? "whole" : std::to_string(d.valid_fraction)) + "|" + std::to_string(d.train.seed) + "|" +
+         canonical(d.train.jsonl);
+}
+
 int64_t train_samples(const Workload& w, const Job& job, const TextTokenCounts& counted) {
   const ModelSpec& m = w.models[job.model];
   const DataSpec d = w.data_for(m);
   const int64_t seq = job.config.has("seq_len") ? job.config.integer("seq_len") : 1;
+  if (d.train.format == DataFormat::Jsonl) {  // records held out already
+    if (auto it = counted.find(jsonl_count_key(w, d, seq)); it != counted.end()) return it->second;
+    return tok::packed_jsonl(w.resolve(d.train.path), w.resolve(d.tokenizer), d.train.jsonl,
+                             tok::pack_options(d, d.train, seq, false), tok::default_token_cache())
+        .train.samples;
+  }
   const int64_t n = source_samples(w, d.train, d.tokenizer, seq, counted);
   return d.valid ? n : n - held_out(n, d.valid_fraction);
 }

@@ -18,9 +18,12 @@
 
 namespace saturn {
 
-// Ids of text sources under a tokenizer, counted once per command:
-// (resolved text path, resolved tokenizer path) -> ids (prepare_text_data).
-using TextTokenCounts = std::map<std::pair<std::string, std::string>, int64_t>;
+// Sizes of tokenized data, counted once per command (prepare_text_data):
+// text_count_key -> a text's ids under a tokenizer; jsonl_count_key -> a
+// jsonl train source's samples at a seq_len.
+using TextTokenCounts = std::map<std::string, int64_t>;
+std::string text_count_key(const std::string& text, const std::string& tokenizer);   // resolved paths
+std::string jsonl_count_key(const Workload& w, const DataSpec& d, int64_t seq_len);
 
 // Training samples the job's data holds (after the validation split), as
 // the engine counts them. Tokenized text not in `counted` is counted through

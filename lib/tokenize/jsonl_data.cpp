@@ -254,16 +254,29 @@ std::optional<PackedData> cached(const std::string& cache_dir, const std::string
 
 }  // namespace
 
+PackOptions pack_options(const DataSpec& d, const DataSource& s, int64_t seq_len, bool write) {
+  PackOptions o;
+  o.seq_len = seq_len;
+  o.valid_fraction = d.valid || &s != &d.train ? 0 : d.valid_fraction;
+  o.seed = static_cast<uint64_t>(s.seed);
+  o.write = write;
+  return o;
+}
+
 PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_path, const JsonlSpec& spec,
                         const PackOptions& o, const std::string& cache_dir) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw no_input_error(path + ": no such file (jsonl data)");
   const std::string config = (fs::path(tokenizer_path).parent_path() / "tokenizer_config.json").string();
   const bool has_config = fs::is_regular_file(config, ec);
+  // Newer folders keep the chat template beside it, in chat_template.jinja.
+  const std::string jinja = (fs::path(tokenizer_path).parent_path() / "chat_template.jinja").string();
+  const bool has_jinja = fs::is_regular_file(jinja, ec);
   const std::string options = "seq=" + std::to_string(o.seq_len) + "|fraction=" + std::to_string(o.valid_fraction) +
                               "|seed=" + std::to_string(o.seed) + "|" + canonical(spec) + "|v1";
   std::vector<std::string> files = {path, tokenizer_path};
   if (has_config) files.push_back(config);
+  if (has_jinja) files.push_back(jinja);
   const std::string stats = stat_text(files);
   const std::string by_stat = (fs::path(cache_dir) / ("stat-" + content_hash(stats + options) + ".key")).string();
   if (!stats.empty() && fs::is_regular_file(by_stat, ec))
@@ -272,6 +285,7 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   // Records, rendered as they are read.
   const std::string tokenizer_bytes = read_all(tokenizer_path, "a tokenizer.json");
   const std::string config_bytes = has_config ? read_all(config, "tokenizer_config.json") : "";
+  const std::string jinja_bytes = has_jinja ? read_all(jinja, "chat_template.jinja") : "";
   const Tokenizer t = Tokenizer::load(tokenizer_path);  // (with tokenizer_config.json's eos_token)
   std::optional<ChatFormat> chat;
   PackedData out;
@@ -300,14 +314,18 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
         known = true;
         if (!fields.messages.empty() || chat_format_named(fields.chat_template)) {
           chat = chat_format_named(fields.chat_template);
-          if (!chat && fields.chat_template.empty() && has_config) {
-            const json c = json::parse(config_bytes, nullptr, false);
+          bool has_template = false;
+          if (!chat && fields.chat_template.empty()) {
+            const json c = json::parse(config_bytes.empty() ? "{}" : config_bytes, nullptr, false);
+            std::string jinja_text = jinja_bytes;
             if (c.is_object() && c.contains("chat_template") && c["chat_template"].is_string())
-              chat = chat_format_of_template(c["chat_template"].get<std::string>());
+              jinja_text = c["chat_template"].get<std::string>();
+            has_template = !jinja_text.empty();
+            if (has_template) chat = chat_format_of_template(jinja_text);
           }
           if (!fields.messages.empty() && !chat)
             throw data_error(where + ": chats need a chat format: template chatml or llama3 (" +
-                             std::string(has_config ? "the tokenizer's chat_template is neither" : "the tokenizer has no chat_template") + ")");
+                             std::string(has_template ? "the tokenizer's chat_template is neither" : "the tokenizer has no chat_template") + ")");
         }
         eot = t.end_of_text();
         if (!eot)
@@ -365,7 +383,7 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   if (!o.write) return out;
 
   const std::string key = content_hash(std::to_string(hash) + "|tokenizer=" + content_hash(tokenizer_bytes) +
-                                       "|config=" + content_hash(config_bytes) + "|" + options);
+                                       "|config=" + content_hash(config_bytes) + "|jinja=" + content_hash(jinja_bytes) + "|" + options);
   for (auto [name, side, split] : {std::tuple<const char*, Side*, PackedSplit*>{"train", &train, &out.train},
                                    {"valid", &valid, &out.valid}}) {
     split->ids_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".u32")).string();

@@ -48,6 +48,11 @@ struct PackedData {
   bool made = false;                // tokenized by this call
 };
 
+// A job's options for jsonl source `s` of its data `d`: the train source
+// holds out d.valid_fraction of its records (chosen by s.seed) when `d` has
+// no valid source; otherwise each source is whole.
+PackOptions pack_options(const DataSpec& d, const DataSource& s, int64_t seq_len, bool write);
+
 // Longest line read (a record is one line).
 inline constexpr int64_t kMaxJsonlLine = 64ll << 20;
 

@@ -222,12 +222,15 @@ torch::Tensor FusedModel::forward(const torch::Tensor& x) {
   }
 }
 
-torch::Tensor FusedModel::losses(const torch::Tensor& logits, const torch::Tensor& targets) {
+torch::Tensor FusedModel::losses(const torch::Tensor& logits, const torch::Tensor& targets, bool masked) {
   const int64_t k = logits.size(0), classes = logits.size(-1);
   torch::Tensor each = torch::nn::functional::cross_entropy(
       logits.reshape({-1, classes}), targets.reshape({-1}),
       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-  return each.view({k, -1}).mean(1);
+  if (!masked) return each.view({k, -1}).mean(1);
+  // The mean over each model's trained targets (ignored ones add 0).
+  const auto trained = (targets.reshape({k, -1}) != -100).sum(1).clamp_min(1).to(each.dtype());
+  return each.view({k, -1}).sum(1) / trained;
 }
 
 }  // namespace saturn::train

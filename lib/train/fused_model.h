@@ -37,7 +37,8 @@ class FusedModel {
 
   torch::Tensor forward(const torch::Tensor& x);
   // Mean cross-entropy of each model: [K].
-  static torch::Tensor losses(const torch::Tensor& logits, const torch::Tensor& targets);
+  // `masked`: some targets are ignored (-100): each mean is over the rest.
+  static torch::Tensor losses(const torch::Tensor& logits, const torch::Tensor& targets, bool masked = false);
 
   void train(bool on) { training_ = on; }
 

@@ -159,8 +159,13 @@ std::optional<std::vector<double>> Run::evaluate() {
   auto sum = tech->eval_sum({&valid, n, [&](size_t, int64_t q) { return q % valid.size(); }, 0});
   if (comm) comm->all_reduce(sum);
   sum = sum.cpu();
+  // The weights' total: the samples, or with masked targets their trained share.
+  std::vector<int64_t> idx;
+  for (int64_t q = 0; q < n; ++q) idx.push_back(q % valid.size());
+  const double weight = static_cast<double>(valid.trained_targets(idx)) / static_cast<double>(valid.tokens_per_sample());
+  if (!(weight > 0)) return std::nullopt;
   std::vector<double> out(runs.size());
-  for (size_t j = 0; j < runs.size(); ++j) out[j] = sum[static_cast<int64_t>(j)].item<double>() / static_cast<double>(n);
+  for (size_t j = 0; j < runs.size(); ++j) out[j] = sum[static_cast<int64_t>(j)].item<double>() / weight;
   return out;
 }
 
@@ -178,7 +183,7 @@ void Run::after_step(bool stopping) {
     nlohmann::json line = {{"step", r.step}, {"loss", r.loss}, {"lr", r.lr}, {"samples_per_s", samples_per_s},
                            {"time", seconds_since(run_start)}};
     if (shape.modality == Modality::Tokens)
-      line["tokens_per_s"] = samples_per_s * static_cast<double>(data.train->tokens_per_sample());
+      line["tokens_per_s"] = samples_per_s * data.train->trained_per_sample();
     r.metrics->write(line);
     r.interval_steps = 0;
     logged = true;

@@ -86,5 +86,34 @@ PY
 expect 65 "$saturn" worker "$tmp/w/flipped.yaml" --job "tiny-llama/lr=3e-4,bs=8" --run-dir "$tmp/rf" --devices cpu --technique single
 has "$tmp/err" "finetune/flipped/model.safetensors: tensor"
 one_line
+# Chats (workloads/chat.yaml): jsonl records in the folder's chat format, the
+# loss on the assistant's turns; packed once; bad lines one line each.
+cp "$src/workloads/chat.yaml" "$tmp/w/" && cp -r "$src/workloads/finetune/tiny-chat" "$tmp/w/finetune/"
+"$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-chat" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
+rm -rf "$tmp/cache"
+expect 0 "$saturn" validate "$tmp/w/chat.yaml"
+expect 0 "$saturn" run "$tmp/w/chat.yaml" --run-dir "$tmp/chat" --dry-run
+[ ! -e "$tmp/chat" ] && [ ! -e "$tmp/cache" ] && ok || bad "a chat dry run wrote: $(find "$tmp/chat" "$tmp/cache" 2>/dev/null)"
+expect 0 "$saturn" run "$tmp/w/chat.yaml" --run-dir "$tmp/chat" --json
+python3 - "$tmp/out" <<'PY' && ok || bad "chat run: $(head -c 800 "$tmp/out")"
+import json, sys
+board = json.load(open(sys.argv[1]))["leaderboard"]
+assert len(board) == 2 and all(j["status"] == "done" for j in board), board
+assert all(j["eval_loss"] < 6.9 for j in board), board
+PY
+[ "$(ls "$tmp/cache/saturn/tokens/"jsonl-*.json | wc -l)" = 1 ] && ok || bad "the chats were not packed exactly once: $(ls "$tmp/cache/saturn/tokens/")"
+cp "$tmp/w/data/chat.jsonl" "$tmp/w/data/chat.good"
+echo '{"messages": [{"role": "user", "content": 7}]}' >>"$tmp/w/data/chat.jsonl"
+expect 65 "$saturn" validate "$tmp/w/chat.yaml"
+has "$tmp/err" "data/chat.jsonl:111: messages[0].content: expected a string, got a number"
+one_line
+sed 's|path: data/chat.jsonl}|path: data/chat.jsonl, skip_bad_lines: true}|' "$tmp/w/chat.yaml" >"$tmp/w/chat-skip.yaml"
+expect 0 "$saturn" run "$tmp/w/chat-skip.yaml" --dry-run
+has "$tmp/err" "run: warning: data/chat.jsonl: skipped 1 bad line (skip_bad_lines); the first: $tmp/w/data/chat.jsonl:111: messages[0].content: expected a string, got a number"
+: >"$tmp/w/data/chat.jsonl"
+expect 65 "$saturn" validate "$tmp/w/chat.yaml"
+has "$tmp/err" "data/chat.jsonl: no records (an empty file)"
+mv "$tmp/w/data/chat.good" "$tmp/w/data/chat.jsonl"
+
 echo "finetune: $pass passed, $fail failed"
 [ "$fail" = 0 ]

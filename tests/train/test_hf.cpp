@@ -7,11 +7,13 @@
 
 #include <malloc.h>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 
@@ -23,6 +25,7 @@
 #include "core/safetensors.h"
 #include "profile/model_cost.h"
 #include "train/checkpoint.h"
+#include "train/data/dataset.h"
 #include "train/hf_export.h"
 #include "train/models/build.h"
 #include "train/models/hf_weights.h"
@@ -85,6 +88,81 @@ TEST_CASE("hf: gpt2, llama, llama with GQA and a tied head, llama3 rope, mistral
     auto [ours, theirs] = logits(d);
     check_close(ours, theirs);
   }
+}
+
+TEST_CASE("hf: a prompt/completion batch's loss equals transformers' with labels -100 on the prompt", "[hf]") {
+  Folder d("llama", 0);
+  const HfModel m = read_hf_config(d.path.string());
+  train::BlockModel model = train::build_model(m.arch, m.config, "");
+  std::vector<std::unique_ptr<SafetensorsFile>> owned;
+  std::vector<const SafetensorsFile*> files;
+  for (const auto& p : hf_weight_files(d.path.string())) {
+    owned.push_back(std::make_unique<SafetensorsFile>(p));
+    files.push_back(owned.back().get());
+  }
+  train::load_hf_weights(m.arch, model, files);
+  model->eval();
+  // A byte-level tokenizer of 95 ids below the model's 96: a-z, space,
+  // newline, and an end-of-text token (94); pairs of those letters.
+  saturn::test::TempDir dir("masked");
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int c = 0; c < 26; ++c) vocab[std::string(1, static_cast<char>('a' + c))] = c;
+  vocab["\xC4\xA0"] = 26;
+  vocab["\xC4\x8A"] = 27;
+  std::ofstream(dir.path / "tokenizer.json")
+      << nlohmann::json{{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}},
+                        {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
+                        {"added_tokens", {{{"id", 94}, {"content", "<|endoftext|>"}, {"special", true}}}}}.dump();
+  std::ofstream pairs(dir.path / "pairs.jsonl");
+  for (int i = 0; i < 12; ++i) {
+    std::string prompt = "question ", answer;
+    for (int k = 0; k <= i % 5; ++k) prompt += static_cast<char>('a' + (i * 7 + k) % 26);
+    for (int k = 0; k < 3 + i % 4; ++k) answer += static_cast<char>('a' + (i * 3 + k * 5) % 26);
+    pairs << nlohmann::json{{"prompt", prompt + "\n"}, {"completion", answer}}.dump() << "\n";
+  }
+  pairs.close();
+  DataSpec spec;
+  spec.train.format = DataFormat::Jsonl;
+  spec.train.path = (dir.path / "pairs.jsonl").string();
+  spec.tokenizer = (dir.path / "tokenizer.json").string();
+  spec.valid_fraction = 0;
+  train::InputShape shape;
+  shape.seq_len = 12;
+  shape.vocab = 96;
+  const auto cache = dir.path / "cache";
+  ::setenv("XDG_CACHE_HOME", cache.string().c_str(), 1);
+  const train::DataSplit split = train::open_data(spec, shape, [](const std::string& p) { return p; });
+  ::unsetenv("XDG_CACHE_HOME");
+  REQUIRE(split.train->size() >= 4);
+  const train::Batch b = split.train->batch({0, 1, 2, 3});
+  // Some targets masked, some trained.
+  const int64_t ignored = (b.target == train::kIgnore).sum().item<int64_t>();
+  CHECK(ignored > 0);
+  CHECK(ignored < b.target.numel());
+  CHECK(split.train->trained_targets({0, 1, 2, 3}) == b.target.numel() - ignored);
+  torch::NoGradGuard g;
+  const double ours = train::BlockModelImpl::loss(model->forward(b.input), b.target).item<double>();
+  // The same windows for transformers: input ids then the last target, the mask from the targets.
+  nlohmann::json windows = nlohmann::json::array(), mask = nlohmann::json::array();
+  for (int64_t r = 0; r < 4; ++r) {
+    std::vector<int64_t> w, k = {0};
+    for (int64_t t = 0; t < 12; ++t) w.push_back(b.input[r][t].item<int64_t>());
+    for (int64_t t = 0; t < 12; ++t) {
+      const int64_t tg = b.target[r][t].item<int64_t>();
+      k.push_back(tg != train::kIgnore);
+      if (t == 11) w.push_back(tg == train::kIgnore ? 0 : tg);
+      else if (tg != train::kIgnore) CHECK(tg == w[static_cast<size_t>(t) + 1]);
+    }
+    windows.push_back(w);
+    mask.push_back(k);
+  }
+  std::ofstream(dir.path / "batch.json") << nlohmann::json{{"windows", windows}, {"mask", mask}}.dump();
+  const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/masked_loss.py' '" + d.path.string() +
+                          "' '" + (dir.path / "batch.json").string() + "' > '" + (dir.path / "loss.txt").string() + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const double theirs = std::stod(train::read_file((dir.path / "loss.txt").string()));
+  INFO("saturn " << ours << ", transformers " << theirs);
+  CHECK(std::abs(ours - theirs) < 1e-5);
 }
 
 TEST_CASE("hf: a sharded folder loads as the single file does") {

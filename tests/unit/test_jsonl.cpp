@@ -210,7 +210,7 @@ TEST_CASE("jsonl: a bad record is one line naming file:line and the field; skip_
           return s;
         }()) == "bad.jsonl:1: messages[1].content: missing");
   CHECK(error(R"({"messages": [{"role": "user", "content": "a"}]})" "\n") ==
-        "bad.jsonl:1: chats need a chat format: template chatml or llama3 (the tokenizer's chat_template is neither)");
+        "bad.jsonl:1: chats need a chat format: template chatml or llama3 (the tokenizer has no chat_template)");
   CHECK(error("") == "bad.jsonl: no records (an empty file)");
   CHECK(error("\n  \n") == "bad.jsonl: no records (an empty file)");
   JsonlSpec skip;

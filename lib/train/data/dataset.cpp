@@ -54,7 +54,8 @@ Opened read_source(const DataSource& s, const std::string& tokenizer, const Inpu
     case DataFormat::Tokens: o.tokens = read_token_ids(path, s.token_bytes, shape.vocab); break;
     case DataFormat::Idx: read_idx(path, resolve(s.labels), &o.images, &o.labels); break;
     case DataFormat::Cifar: read_cifar(path, &o.images, &o.labels); break;
-    case DataFormat::Synthetic: break;
+    case DataFormat::Synthetic:
+    case DataFormat::Jsonl: break;  // (open_jsonl)
   }
   if (o.images.defined()) {
     const int64_t c = o.images.size(1), h = o.images.size(2), w = o.images.size(3);
@@ -82,8 +83,10 @@ int64_t windows_of(const torch::Tensor& tokens, const InputShape& shape, const s
 
 // A whole source as one dataset (an explicit valid set). Synthetic images
 // take their class patterns from `pattern_seed` (the train set's seed).
-std::unique_ptr<Dataset> whole(const DataSource& s, const std::string& tokenizer, const InputShape& shape,
+std::unique_ptr<Dataset> whole(const DataSpec& d, const DataSource& s, const InputShape& shape,
                                const std::function<std::string(const std::string&)>& resolve, int64_t pattern_seed) {
+  const std::string& tokenizer = d.tokenizer;
+  if (s.format == DataFormat::Jsonl) return open_jsonl(d, s, shape, resolve).train;
   if (s.format == DataFormat::Synthetic) {
     const auto seed = static_cast<uint64_t>(s.seed);
     return shape.modality == Modality::Tokens
@@ -103,11 +106,17 @@ DataSplit open_data(const DataSpec& spec, const InputShape& shape,
                     const std::function<std::string(const std::string&)>& resolve) {
   DataSplit split;
   if (spec.valid) {
-    split.train = whole(spec.train, spec.tokenizer, shape, resolve, spec.train.seed);
-    split.valid = whole(*spec.valid, spec.tokenizer, shape, resolve, spec.train.seed);
+    split.train = whole(spec, spec.train, shape, resolve, spec.train.seed);
+    split.valid = whole(spec, *spec.valid, shape, resolve, spec.train.seed);
     return split;
   }
   const DataSource& s = spec.train;
+  if (s.format == DataFormat::Jsonl) {  // held out by record
+    JsonlSplit j = open_jsonl(spec, s, shape, resolve);
+    split.train = std::move(j.train);
+    split.valid = std::move(j.held_out);
+    return split;
+  }
   if (s.format == DataFormat::Synthetic) {
     const int64_t v = held_out(s.samples, spec.valid_fraction);
     const auto seed = static_cast<uint64_t>(s.seed);

@@ -16,8 +16,11 @@ namespace saturn::train {
 
 struct Batch {
   torch::Tensor input;   // int64 [b, tokens] or float [b, channels, h, w]
-  torch::Tensor target;  // int64 [b, tokens] or [b]
+  torch::Tensor target;  // int64 [b, tokens] or [b]; kIgnore where no loss is taken
 };
+
+// A target the loss skips (cross_entropy's ignore_index): masked tokens.
+inline constexpr int64_t kIgnore = -100;
 
 class Dataset {
  public:
@@ -25,8 +28,15 @@ class Dataset {
   virtual int64_t size() const = 0;  // samples
   // The samples at `indices` (each < size()), stacked, on the CPU.
   virtual Batch batch(const std::vector<int64_t>& indices) const = 0;
-  // Tokens (for token sets) or 1 (images) per sample: for tokens/s.
+  // Tokens (for token sets) or 1 (images) per sample.
   virtual int64_t tokens_per_sample() const = 0;
+  // Targets the loss is taken on in the samples at `indices` (all of them
+  // but masked ones): each micro-batch's share of a batch's loss.
+  virtual int64_t trained_targets(const std::vector<int64_t>& indices) const {
+    return static_cast<int64_t>(indices.size()) * tokens_per_sample();
+  }
+  // Trained targets per sample, on average: for tokens/s.
+  virtual double trained_per_sample() const { return static_cast<double>(tokens_per_sample()); }
 };
 
 struct DataSplit {

@@ -24,6 +24,14 @@ std::unique_ptr<Dataset> image_set(torch::Tensor images, torch::Tensor labels, i
 std::unique_ptr<Dataset> synthetic_images(int64_t samples, int64_t channels, int64_t image, int64_t classes,
                                           uint64_t pattern_seed, uint64_t seed, double noise = 1.0);
 
+// Jsonl source `s` of data `d`, packed (tok::packed_jsonl): its training
+// samples, and the records it holds out (d has no valid source) or none.
+struct JsonlSplit {
+  std::unique_ptr<Dataset> train, held_out;
+};
+JsonlSplit open_jsonl(const DataSpec& d, const DataSource& s, const InputShape& shape,
+                      const std::function<std::string(const std::string&)>& resolve);
+
 // Token streams and image files. Throw saturn::Error (66 missing, 65 malformed).
 // Text as bytes: a file, or a folder's files one after another.
 torch::Tensor read_text_tokens(const std::string& path);

@@ -83,22 +83,31 @@ class Fused final : public TechniqueImpl {
     for (int64_t j = 0; j < k_; ++j)
       if (active[static_cast<size_t>(j)]) mask[j] = 1.0;
     auto sum = torch::zeros({k_}, torch::TensorOptions().dtype(torch::kDouble).device(t_.device));
+    // Each model's batch total of trained targets (each may draw its own samples).
+    std::vector<int64_t> total;
+    for (size_t j = 0; j < jobs_.size(); ++j) total.push_back(s.trained(j, 0, s.count));
     for (int64_t p = 0; p < s.count; p += micro_) {
       const int64_t n = std::min(p + micro_, s.count) - p;
       std::vector<torch::Tensor> ins, tgs;
+      std::vector<double> share;
+      bool masked = false;
       for (size_t j = 0; j < jobs_.size(); ++j) {
         std::vector<int64_t> idx;
         for (int64_t q = p; q < p + n; ++q) idx.push_back(s.index(j, q));
         Batch b = s.data->batch(idx);
         ins.push_back(b.input);
         tgs.push_back(b.target);
+        const int64_t trained = s.data->trained_targets(idx);
+        masked = masked || trained != n * s.data->tokens_per_sample();
+        share.push_back(total[j] > 0 ? static_cast<double>(trained) / static_cast<double>(total[j]) : 0.0);
       }
       torch::Tensor losses;
       {
         AutocastScope autocast(t_.device, t_.bf16);
         auto out = model_.forward(torch::stack(ins).to(t_.device, /*non_blocking=*/true));
-        losses = FusedModel::losses(out, torch::stack(tgs).to(t_.device, /*non_blocking=*/true)) *
-                 (static_cast<double>(n) / static_cast<double>(s.count));
+        losses = FusedModel::losses(out, torch::stack(tgs).to(t_.device, /*non_blocking=*/true), masked);
+        losses = masked ? losses * torch::tensor(share, torch::TensorOptions().dtype(torch::kDouble)).to(t_.device, losses.dtype())
+                        : losses * (static_cast<double>(n) / static_cast<double>(s.count));
       }
       (losses * mask).sum().backward();
       sum += losses.detach().to(torch::kDouble);
@@ -131,12 +140,15 @@ class Fused final : public TechniqueImpl {
     for (int64_t p = 0; p < s.count; p += micro_) {
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro_, s.count); ++q) idx.push_back(s.index(0, q));
+      const int64_t trained = s.data->trained_targets(idx);
+      if (trained == 0) continue;
+      const bool masked = trained != static_cast<int64_t>(idx.size()) * s.data->tokens_per_sample();
       Batch b = s.data->batch(idx);
       AutocastScope autocast(t_.device, t_.bf16);
       sum += FusedModel::losses(model_.forward(for_each_model(b.input.to(t_.device), k_)),
-                                for_each_model(b.target.to(t_.device), k_))
+                                for_each_model(b.target.to(t_.device), k_), masked)
                  .to(torch::kDouble) *
-             static_cast<double>(idx.size());
+             (static_cast<double>(trained) / static_cast<double>(s.data->tokens_per_sample()));
     }
     model_.train(true);
     return sum;

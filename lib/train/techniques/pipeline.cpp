@@ -147,16 +147,20 @@ class Pipelined final : public TechniqueImpl {
     std::vector<torch::Tensor> inputs, targets;
     std::vector<double> scale;  // each micro-batch's share of the batch (training) or its size
   };
+  // Micro-batches with trained targets (one with none adds no loss).
   Micro micro_batches(const Samples& s, bool share) const {
     Micro m;
+    const auto total = static_cast<double>(s.trained(0, 0, s.count));
+    const auto per_sample = static_cast<double>(s.data->tokens_per_sample());
     for (int64_t p = 0; p < s.count; p += micro_) {
       std::vector<int64_t> idx;
       for (int64_t q = p; q < std::min(p + micro_, s.count); ++q) idx.push_back(s.index(0, q));
+      const auto n = static_cast<double>(s.data->trained_targets(idx));
+      if (n == 0) continue;
       Batch b = s.data->batch(idx);
       m.inputs.push_back(b.input.to(t_.device, /*non_blocking=*/true));
       m.targets.push_back(b.target.to(t_.device, /*non_blocking=*/true));
-      const auto n = static_cast<double>(idx.size());
-      m.scale.push_back(share ? n / static_cast<double>(s.count) : n);
+      m.scale.push_back(share ? n / total : n / per_sample);
     }
     return m;
   }

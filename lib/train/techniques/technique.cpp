@@ -42,6 +42,16 @@ std::pair<int64_t, int64_t> rank_slice(int64_t count, const Communicator* comm) 
 
 namespace {
 
+}  // namespace
+
+int64_t Samples::trained(size_t j, int64_t lo, int64_t hi) const {
+  std::vector<int64_t> idx;
+  for (int64_t q = lo; q < hi; ++q) idx.push_back(index(j, q));
+  return data->trained_targets(idx);
+}
+
+namespace {
+
 // The samples of positions [p, min(p + micro, hi)) of job 0.
 Batch micro_batch(const Samples& s, int64_t p, int64_t micro, int64_t hi) {
   std::vector<int64_t> idx;
@@ -66,14 +76,17 @@ torch::Tensor train_share(const TechniqueSetup& t, const Samples& s, int64_t mic
   const auto [lo, hi] = rank_slice(s.count, t.comm);
   // Summed on the device: one host sync per step, not one per micro-batch.
   auto sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(t.device));
+  const int64_t total = s.trained(0, 0, s.count);  // the whole batch's, every rank's
   for (int64_t p = lo; p < hi; p += micro) {
     Batch b = micro_batch(s, p, micro, hi);
-    const double share = static_cast<double>(b.target.size(0)) / static_cast<double>(s.count);
+    const int64_t n = s.trained(0, p, std::min(p + micro, hi));
+    const double share = total > 0 ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
     torch::Tensor loss;
     {
       AutocastScope autocast(t.device, t.bf16);
       auto out = forward(b.input.to(t.device, /*non_blocking=*/true));
-      loss = BlockModelImpl::loss(out, b.target.to(t.device, /*non_blocking=*/true)) * share;
+      // (all masked: no loss, but the same backward as every micro-batch)
+      loss = n > 0 ? BlockModelImpl::loss(out, b.target.to(t.device, /*non_blocking=*/true)) * share : out.sum() * 0.0;
     }
     loss.backward();
     if (after_backward) after_backward();
@@ -88,11 +101,14 @@ torch::Tensor eval_share(const TechniqueSetup& t, BlockModel& model, const Sampl
   model->eval();
   const auto [lo, hi] = rank_slice(s.count, t.comm);
   double sum = 0;
+  const auto per_sample = static_cast<double>(s.data->tokens_per_sample());
   for (int64_t p = lo; p < hi; p += micro) {
+    const int64_t n = s.trained(0, p, std::min(p + micro, hi));
+    if (n == 0) continue;
     Batch b = micro_batch(s, p, micro, hi);
     AutocastScope autocast(t.device, t.bf16);
     auto out = forward(b.input.to(t.device));
-    sum += BlockModelImpl::loss(out, b.target.to(t.device)).item<double>() * static_cast<double>(b.target.size(0));
+    sum += BlockModelImpl::loss(out, b.target.to(t.device)).item<double>() * (static_cast<double>(n) / per_sample);
   }
   model->train();
   return torch::full({1}, sum, torch::TensorOptions().dtype(torch::kDouble).device(t.device));

@@ -36,6 +36,11 @@ struct Samples {
   int64_t count = 0;
   std::function<int64_t(size_t job, int64_t q)> index;
   int64_t step = 0;  // training: the optimizer step (0-based), for per-step seeds
+
+  // Trained targets of job j's positions [lo, hi): a loss is the mean over
+  // a batch's trained targets, so a micro-batch's share is its count over
+  // the batch's.
+  int64_t trained(size_t j, int64_t lo, int64_t hi) const;
 };
 
 // What a technique is built from. `jobs` share model, batch size, data and
@@ -63,8 +68,10 @@ class TechniqueImpl {
   virtual void clip(double max_norm) = 0;
   // The optimizer step of the active jobs.
   virtual void update(const std::vector<bool>& active) = 0;
-  // Sum of each job's per-sample loss over this rank's share of `s`
-  // (evaluation mode, no gradients): [jobs] double on the device.
+  // Sum of each job's per-sample loss over this rank's share of `s`, each
+  // micro-batch's mean weighted by its trained targets / tokens_per_sample
+  // (its samples when nothing is masked) (evaluation mode, no gradients):
+  // [jobs] double on the device.
   virtual torch::Tensor eval_sum(const Samples& s) = 0;
   // Job j's newest valid checkpoint loaded into the model and optimizer;
   // its manifest, or nullopt when there is none.
