@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/hash.h"
+#include "tokenize/cache_files.h"
 #include "tokenize/chat_format.h"
 #include "tokenize/tokenizer.h"
 
@@ -24,25 +25,6 @@ namespace saturn::tok {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 namespace {
-
-std::string read_all(const std::string& path, const char* what) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw no_input_error(path + ": cannot read (" + what + ")");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::string stat_text(const std::vector<std::string>& files) {
-  std::string out;
-  for (const auto& f : files) {
-    struct stat st {};
-    if (::stat(f.c_str(), &st) != 0) return "";
-    out += f + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + "|";
-  }
-  return out;
-}
 
 // Calls line(text, number) for each line of `path` (without its newline),
 // hashing every byte read into *hash (FNV-1a). A line over kMaxJsonlLine is

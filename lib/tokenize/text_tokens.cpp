@@ -14,22 +14,12 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/hash.h"
+#include "tokenize/cache_files.h"
 #include "tokenize/tokenizer.h"
 #include "tokenize/unicode.h"
 
 namespace saturn::tok {
 namespace fs = std::filesystem;
-namespace {
-
-std::string read_all(const std::string& path, const char* what) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw no_input_error(path + ": cannot read (" + what + ")");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 std::vector<std::string> text_documents(const std::string& path) {
   std::error_code ec;
@@ -70,18 +60,6 @@ std::optional<TextTokens> cached(const std::string& cache_dir, const std::string
   return out;
 }
 
-// Each file's path, size and modification time (ns): what names the inputs
-// without reading them.
-std::string stat_text(const std::vector<std::string>& files) {
-  std::string out;
-  for (const auto& f : files) {
-    struct stat st {};
-    if (::stat(f.c_str(), &st) != 0) return "";
-    out += f + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + "|";
-  }
-  return out;
-}
 
 // text_tokens, writing the cache (and the stat key) only when `write`.
 TextTokens tokens_of(const std::string& text_path, const std::string& tokenizer_path, const std::string& cache_dir,

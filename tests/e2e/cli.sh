@@ -8,10 +8,10 @@ same() {
   if [ "$1" = "$(cat "$2")" ]; then ok; else bad "expected <$1>, got <$(cat "$2")>"; fi
 }
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"; }
-mkdir -p "$tmp/data" && cp "$src/workloads/data/corpus.txt" "$tmp/data/"
+mkdir -p "$tmp/data" && cp "$src/workloads/data/corpus.txt" "$src/workloads/data/chat.jsonl" "$tmp/data/"
 cp -r "$src/workloads/hf" "$tmp/hf"  # hf-plan.yaml's model folders (config.json only)
 cp -r "$src/workloads/finetune" "$tmp/finetune"  # finetune.yaml's model folder (config and tokenizer)
-export XDG_CACHE_HOME=$tmp/cache  # the profile store and the token cache (validate tokenizes finetune's corpus)
+export XDG_CACHE_HOME=$tmp/cache  # the profile store and the token cache (validate reads them, writing nothing)
 snapshot() { (cd "$src" && find workloads -exec stat -c '%n %s %Y' {} + | sort); }
 snapshot >"$tmp/before"
 

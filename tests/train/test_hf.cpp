@@ -53,9 +53,8 @@ struct Folder {
 };
 
 
-// The folder's model in saturn, its logits on the reference tokens, and
-// transformers' logits.
-std::pair<torch::Tensor, torch::Tensor> logits(const Folder& d) {
+// The folder's model in saturn, in evaluation mode.
+train::BlockModel load_model(const Folder& d) {
   const HfModel m = read_hf_config(d.path.string());
   train::BlockModel model = train::build_model(m.arch, m.config, "");
   std::vector<std::unique_ptr<SafetensorsFile>> owned;
@@ -66,6 +65,12 @@ std::pair<torch::Tensor, torch::Tensor> logits(const Folder& d) {
   }
   train::load_hf_weights(m.arch, model, files);
   model->eval();
+  return model;
+}
+
+// The folder's model's logits on the reference tokens, and transformers'.
+std::pair<torch::Tensor, torch::Tensor> logits(const Folder& d) {
+  train::BlockModel model = load_model(d);
   SafetensorsFile ref((d.path / "reference.safetensors").string());
   torch::NoGradGuard g;
   return {model->forward(read_tensor(ref, "tokens")), read_tensor(ref, "logits")};
@@ -92,16 +97,7 @@ TEST_CASE("hf: gpt2, llama, llama with GQA and a tied head, llama3 rope, mistral
 
 TEST_CASE("hf: a prompt/completion batch's loss equals transformers' with labels -100 on the prompt", "[hf]") {
   Folder d("llama", 0);
-  const HfModel m = read_hf_config(d.path.string());
-  train::BlockModel model = train::build_model(m.arch, m.config, "");
-  std::vector<std::unique_ptr<SafetensorsFile>> owned;
-  std::vector<const SafetensorsFile*> files;
-  for (const auto& p : hf_weight_files(d.path.string())) {
-    owned.push_back(std::make_unique<SafetensorsFile>(p));
-    files.push_back(owned.back().get());
-  }
-  train::load_hf_weights(m.arch, model, files);
-  model->eval();
+  train::BlockModel model = load_model(d);
   // A byte-level tokenizer of 95 ids below the model's 96: a-z, space,
   // newline, and an end-of-text token (94); pairs of those letters.
   saturn::test::TempDir dir("masked");

@@ -123,7 +123,7 @@ TEST_CASE("jsonl: prompt/completion records train on the completion only, packed
   CHECK(text_of(u32(f.pack(one, padded, 4).train.ids_path)) == "abcde");
 }
 
-TEST_CASE("jsonl: documents, Alpaca records, templates; fields found from the first record") {
+TEST_CASE("jsonl: documents, Alpaca records, templates, fields found from the first record") {
   Fixture f;
   const std::string docs = f.file("docs.jsonl", R"({"text": "ab", "id": 1})" "\n" R"({"text": "c"})" "\n");
   const PackedData d = f.pack(docs, {}, 2);
@@ -141,7 +141,7 @@ TEST_CASE("jsonl: documents, Alpaca records, templates; fields found from the fi
   CHECK(mask_of(c.train.mask_path).substr(0, 16) == "0000000000001111");
 }
 
-TEST_CASE("jsonl: validation holds out whole records, seeded; every id is a target once per epoch") {
+TEST_CASE("jsonl: validation holds out whole records, seeded, and every id is a target once per epoch") {
   Fixture f;
   std::string text;
   for (int i = 0; i < 40; ++i) text += R"({"text": "r)" + std::to_string(i) + R"(x"})" "\n";
@@ -168,7 +168,7 @@ TEST_CASE("jsonl: validation holds out whole records, seeded; every id is a targ
   CHECK(text_of(u32(f.pack(path, {}, 8, 0.25).valid.ids_path)) == valid);
 }
 
-TEST_CASE("jsonl: the result is cached once; counting writes nothing") {
+TEST_CASE("jsonl: the result is cached once, and counting writes nothing") {
   Fixture f;
   const std::string path = f.file("d.jsonl", R"({"text": "abc"})" "\n");
   const PackedData counted = f.pack(path, {}, 2, 0, false);
@@ -185,7 +185,7 @@ TEST_CASE("jsonl: the result is cached once; counting writes nothing") {
   CHECK(f.pack(path, {}, 3).made);  // another seq_len: another entry
 }
 
-TEST_CASE("jsonl: a bad record is one line naming file:line and the field; skip_bad_lines counts them") {
+TEST_CASE("jsonl: a bad record is one line naming file:line and the field, and skip_bad_lines counts them") {
   Fixture f;
   auto error = [&](const std::string& text, JsonlSpec spec = {}) {
     const std::string path = f.file("bad.jsonl", text);

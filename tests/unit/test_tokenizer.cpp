@@ -131,7 +131,7 @@ TEST_CASE("tokenizer: merges, added tokens with lstrip and rstrip, and ill-forme
   CHECK(nfc("cafe\xCC\x81") == "caf\xC3\xA9");
 }
 
-TEST_CASE("token cache: text_tokens writes an entry once; count_text_tokens reads it or counts, writing nothing") {
+TEST_CASE("token cache: text_tokens writes an entry once, count_text_tokens reads it or counts, writing nothing") {
   test::TempDir dir("token-cache");
   const fs::path tokenizer = dir.path / "tokenizer.json", text = dir.path / "text.txt", cache = dir.path / "cache";
   std::ofstream(tokenizer) << tiny_json("");
