@@ -31,6 +31,18 @@ std::string short_number(double x) {
   return b;
 }
 
+// A count in three figures: 950, 12.3k, 4.56M, 1.20G; "-" for 0 (unknown).
+std::string count_text(int64_t n) {
+  if (n <= 0) return "-";
+  if (n < 1000) return std::to_string(n);
+  const char* unit = "kMGT";
+  double x = static_cast<double>(n) / 1000;
+  while (x >= 999.5 && unit[1]) x /= 1000, ++unit;
+  char b[32];
+  std::snprintf(b, sizeof b, x < 9.995 ? "%.2f%c" : x < 99.95 ? "%.1f%c" : "%.0f%c", x, *unit);
+  return b;
+}
+
 // Done jobs by validation loss (training loss where there is none), then
 // the unfinished ones.
 std::vector<JobRecord> ranked(const RunState& st) {
@@ -56,7 +68,7 @@ nlohmann::json job_json(const JobRecord& j) {
   return {{"job", j.id},           {"status", job_status_name(j.status)}, {"steps", j.steps_total},
           {"steps_done", j.steps_done}, {"restarts", j.restarts},       {"final_loss", nan_null(j.final_loss)},
           {"eval_loss", nan_null(j.eval_loss)}, {"wall_s", j.wall_s},   {"strategy", j.strategy},
-          {"message", j.message}};
+          {"message", j.message},  {"tokens", j.tokens > 0 ? nlohmann::json(j.tokens) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace
@@ -66,9 +78,14 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
   t.column("#", Table::Align::Right).column("job");
   if (jobs) t.column("lr", Table::Align::Right).column("batch", Table::Align::Right);
   t.column("strategy").column("wall", Table::Align::Right).column("valid loss", Table::Align::Right)
-      .column("train loss", Table::Align::Right).column("status");
+      .column("train loss", Table::Align::Right);
+  const auto jobs_ranked = ranked(st);
+  // Token models: the tokens each trained on (masked ones not counted).
+  const bool tokens = std::any_of(jobs_ranked.begin(), jobs_ranked.end(), [](const JobRecord& j) { return j.tokens > 0; });
+  if (tokens) t.column("tokens", Table::Align::Right);
+  t.column("status");
   int rank = 0;
-  for (const auto& j : ranked(st)) {
+  for (const auto& j : jobs_ranked) {
     std::vector<std::string> row = {j.status == JobStatus::Done ? std::to_string(++rank) : "-", j.id};
     if (jobs) {
       const Job* job = find_job(jobs, j.id);
@@ -77,8 +94,9 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
     }
     std::string strategy = j.strategy.substr(0, j.strategy.find(" [") );
     row.insert(row.end(), {strategy, j.wall_s > 0 ? human_duration(j.wall_s) : "-", loss_text(j.eval_loss),
-                           loss_text(j.final_loss),
-                           j.status == JobStatus::Failed ? "failed: " + j.message : job_status_name(j.status)});
+                           loss_text(j.final_loss)});
+    if (tokens) row.push_back(count_text(j.tokens));
+    row.push_back(j.status == JobStatus::Failed ? "failed: " + j.message : job_status_name(j.status));
     t.row(row);
   }
   return t.render(term);

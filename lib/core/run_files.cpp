@@ -104,6 +104,7 @@ nlohmann::json to_json(const Result& r) {
                    {"wall_s", r.wall_s},
                    {"eval_loss", r.eval_loss ? nlohmann::json(*r.eval_loss) : nlohmann::json(nullptr)}};
   if (r.fused > 0) j["fused"] = r.fused;
+  if (r.tokens > 0) j["tokens"] = r.tokens;
   return j;
 }
 
@@ -116,6 +117,7 @@ Result result_from_json(const nlohmann::json& j, const std::string& where) {
   if (j.contains("eval_loss") && !j["eval_loss"].is_null()) r.eval_loss = number(j, "eval_loss", where);
   r.wall_s = number(j, "wall_s", where, 0.0);
   r.fused = integer(j, "fused", where, 0);
+  r.tokens = integer(j, "tokens", where, 0);
   return r;
 }
 

@@ -49,6 +49,7 @@ struct Result {
   std::optional<double> eval_loss;   // none without validation data
   double wall_s = 0;                 // seconds since the worker started
   int64_t fused = 0;                 // > 0: trained fused with this many jobs
+  int64_t tokens = 0;                // targets the loss was taken on (masked ones not; images: samples); 0: unknown
 };
 nlohmann::json to_json(const Result& r);
 Result result_from_json(const nlohmann::json& j, const std::string& where);  // Data error when malformed

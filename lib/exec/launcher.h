@@ -43,6 +43,7 @@ struct JobResult {
   int64_t steps = 0;
   double final_loss = 0;
   double eval_loss = 0;      // NaN without validation data
+  int64_t tokens = 0;        // trained targets (0: unknown)
   double wall_s = 0;         // the last attempt's training time
 };
 

@@ -180,6 +180,7 @@ std::optional<JobResult> LocalLauncher::result(const std::string& job) {
   r.steps = f->steps;
   r.final_loss = f->final_loss;
   r.eval_loss = f->eval_loss.value_or(NAN);
+  r.tokens = f->tokens;
   r.wall_s = f->wall_s;
   return r;
 }

@@ -130,6 +130,7 @@ void RunLoop::load_or_init() {
         l.rec.steps_done = r->steps;
         l.rec.final_loss = r->final_loss;
         l.rec.eval_loss = r->eval_loss;
+        l.rec.tokens = r->tokens;
       } else {
         l.rec.status = JobStatus::Pending;
         l.rec.restarts = 0;
@@ -292,6 +293,7 @@ void RunLoop::job_exit(size_t j, int code) {
       l.rec.steps_done = r->steps;
       l.rec.final_loss = r->final_loss;
       l.rec.eval_loss = r->eval_loss;
+      l.rec.tokens = r->tokens;
       st_.end_attempt(l.attempt_id, wall(), 0, "done", r->steps);
       save(j);
       char buf[64];

@@ -58,12 +58,25 @@ AttemptRecord read_attempt(const Statement& s) {
 }  // namespace
 
 RunState::RunState(const std::string& path, bool read_only) : db_(std::make_unique<Sqlite>(path, "run state", read_only)) {
-  if (db_->schema_version(kSchemaVersion) >= 1 || read_only) return;
+  const int version = db_->schema_version(kSchemaVersion);
+  has_tokens_ = version >= 2;
+  if (read_only || version >= 2) return;
+  if (version == 1) {  // a run made before jobs kept their trained tokens
+    db_->exec(
+        "BEGIN;"
+        "ALTER TABLE jobs ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;"
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');"
+        "COMMIT;");
+    has_tokens_ = true;
+    return;
+  }
+  has_tokens_ = true;
   db_->exec(
       "BEGIN;"
       "CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
       " status TEXT NOT NULL, steps_total INTEGER NOT NULL, steps_done INTEGER NOT NULL, restarts INTEGER NOT NULL,"
-      " final_loss REAL, eval_loss REAL, wall_s REAL NOT NULL, strategy TEXT NOT NULL, message TEXT NOT NULL);"
+      " final_loss REAL, eval_loss REAL, wall_s REAL NOT NULL, strategy TEXT NOT NULL, message TEXT NOT NULL,"
+      " tokens INTEGER NOT NULL DEFAULT 0);"
       "CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL,"
       " number INTEGER NOT NULL, plan_version INTEGER NOT NULL, technique TEXT NOT NULL, devices INTEGER NOT NULL,"
       " node TEXT NOT NULL, device_ids TEXT NOT NULL, pid INTEGER NOT NULL, started REAL NOT NULL, ended REAL,"
@@ -72,7 +85,7 @@ RunState::RunState(const std::string& path, bool read_only) : db_(std::make_uniq
       " makespan REAL NOT NULL, reason TEXT NOT NULL, json TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL,"
       " kind TEXT NOT NULL, job TEXT NOT NULL, message TEXT NOT NULL);"
-      "INSERT OR REPLACE INTO meta VALUES ('schema_version', '1');"
+      "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');"
       "COMMIT;");
 }
 
@@ -100,21 +113,21 @@ void RunState::remove_job(const std::string& id) {
 void RunState::put_job(const JobRecord& j) {
   Statement s(*db_,
               "INSERT INTO jobs (id, status, steps_total, steps_done, restarts, final_loss, eval_loss, wall_s, strategy,"
-              " message) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(id) DO UPDATE SET status=?2,"
+              " message, tokens) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(id) DO UPDATE SET status=?2,"
               " steps_total=?3, steps_done=?4, restarts=?5, final_loss=?6, eval_loss=?7, wall_s=?8, strategy=?9,"
-              " message=?10");
+              " message=?10, tokens=?11");
   s.text(1, j.id).text(2, job_status_name(j.status)).integer(3, j.steps_total).integer(4, j.steps_done);
   s.integer(5, j.restarts);
   bind_real_or_null(s, 6, j.final_loss);
   bind_real_or_null(s, 7, j.eval_loss);
-  s.real(8, j.wall_s).text(9, j.strategy).text(10, j.message).run();
+  s.real(8, j.wall_s).text(9, j.strategy).text(10, j.message).integer(11, j.tokens).run();
 }
 
 std::vector<JobRecord> RunState::jobs() const {
   std::vector<JobRecord> out;
   Statement s(*db_,
-              "SELECT id, status, steps_total, steps_done, restarts, final_loss, eval_loss, wall_s, strategy, message"
-              " FROM jobs ORDER BY seq");
+              std::string("SELECT id, status, steps_total, steps_done, restarts, final_loss, eval_loss, wall_s, strategy,"
+                          " message, ") + (has_tokens_ ? "tokens" : "0") + " FROM jobs ORDER BY seq");
   while (s.step()) {
     JobRecord j;
     j.id = s.col_text(0);
@@ -127,6 +140,7 @@ std::vector<JobRecord> RunState::jobs() const {
     j.wall_s = s.col_real(7);
     j.strategy = s.col_text(8);
     j.message = s.col_text(9);
+    j.tokens = s.col_int(10);
     out.push_back(std::move(j));
   }
   return out;

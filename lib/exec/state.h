@@ -33,6 +33,7 @@ struct JobRecord {
   double wall_s = 0;            // seconds its attempts ran, in all
   std::string strategy;         // of its last attempt, e.g. "ddp x2 on local"
   std::string message;          // why it failed
+  int64_t tokens = 0;           // targets trained on (done jobs; 0: unknown)
 };
 
 // An attempt's outcome: running (no end yet), done, failed (the worker
@@ -72,7 +73,7 @@ struct EventRecord {
 
 class RunState {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: jobs.tokens
 
   // Opens or creates `path`; read_only opens an existing one for reading.
   explicit RunState(const std::string& path, bool read_only = false);
@@ -102,6 +103,7 @@ class RunState {
 
  private:
   std::unique_ptr<Sqlite> db_;
+  bool has_tokens_ = false;  // jobs.tokens exists (schema 2; a read-only schema-1 file lacks it)
 };
 
 }  // namespace saturn

@@ -91,7 +91,20 @@ struct Run {
     if (leader) log(m);
   }
   run_files::Result result(const JobRun& r) const {
-    return {r.job->id, total, r.loss, r.eval, seconds_since(run_start), tech->fused_width()};
+    return {r.job->id, total, r.loss, r.eval, seconds_since(run_start), tech->fused_width(),
+            shape.modality == Modality::Tokens ? trained_tokens(r) : 0};
+  }
+  // The targets the job's loss was taken on over its `total` steps (its
+  // sampler replayed: a resumed job counts its steps before the resume too).
+  int64_t trained_tokens(const JobRun& r) const {
+    EpochSampler s = r.sampler;
+    std::vector<int64_t> idx(static_cast<size_t>(batch));
+    int64_t n = 0;
+    for (int64_t step = 0; step < total; ++step) {
+      for (int64_t q = 0; q < batch; ++q) idx[static_cast<size_t>(q)] = s.at(step * batch + q);
+      n += data.train->trained_targets(idx);
+    }
+    return n;
   }
   void open();
   void resume();

@@ -100,6 +100,8 @@ import json, sys
 board = json.load(open(sys.argv[1]))["leaderboard"]
 assert len(board) == 2 and all(j["status"] == "done" for j in board), board
 assert all(j["eval_loss"] < 6.9 for j in board), board
+# Trained tokens: the assistants' only, fewer than the steps' batches hold (8 x 128 each).
+assert all(0 < j["tokens"] < 0.8 * j["steps"] * 8 * 128 for j in board), board
 PY
 [ "$(ls "$tmp/cache/saturn/tokens/"jsonl-*.json | wc -l)" = 1 ] && ok || bad "the chats were not packed exactly once: $(ls "$tmp/cache/saturn/tokens/")"
 cp "$tmp/w/data/chat.jsonl" "$tmp/w/data/chat.good"

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "file_bytes.h"
 #include "temp_dir.h"
 #include "tokenize/chat_format.h"
 #include "tokenize/jsonl_data.h"
@@ -20,24 +21,11 @@
 
 using namespace saturn;
 using namespace saturn::tok;
+using saturn::test::read_u32;
+using saturn::test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::vector<uint32_t> u32(const std::string& path) {
-  const std::string b = slurp(path);
-  std::vector<uint32_t> out(b.size() / 4);
-  for (size_t i = 0; i < out.size(); ++i)
-    for (int k = 0; k < 4; ++k) out[i] |= static_cast<uint32_t>(static_cast<unsigned char>(b[4 * i + k])) << (8 * k);
-  return out;
-}
 
 // A byte-level tokenizer: one id per printable ASCII byte (the ByteLevel
 // alphabet maps them to themselves), <eot> = 200; no merges.
@@ -99,7 +87,7 @@ TEST_CASE("jsonl: prompt/completion records train on the completion only, packed
   CHECK(d.valid.records == 0);
   CHECK(d.stride == 4);
   // Stream: Q:ab cd| Q:e fgh| Q:x y| = 22 ids; (22 - 1) / 4 -> 6 samples, padded to 25 ids.
-  CHECK(text_of(u32(d.train.ids_path)) == "Q:ab cd|Q:e fgh|Q:x y||||");
+  CHECK(text_of(read_u32(d.train.ids_path)) == "Q:ab cd|Q:e fgh|Q:x y||||");
   CHECK(mask_of(d.train.mask_path) == "0000011100001111000011000");
   CHECK(d.train.samples == 6);
   CHECK(d.train.tokens == 25);
@@ -110,34 +98,34 @@ TEST_CASE("jsonl: prompt/completion records train on the completion only, packed
   padded.packing = false;
   const PackedData p = f.pack(path, padded, 4);
   CHECK(p.stride == 5);
-  CHECK(text_of(u32(p.train.ids_path)) == "Q:ab  cd||Q:e ffgh||Q:x yy||||");
+  CHECK(text_of(read_u32(p.train.ids_path)) == "Q:ab  cd||Q:e ffgh||Q:x yy||||");
   CHECK(mask_of(p.train.mask_path) == "000000111000001111100000111000");
   CHECK(p.train.samples == 6);
   // ... or cut.
   padded.split_long = false;
-  CHECK(text_of(u32(f.pack(path, padded, 4).train.ids_path)) == "Q:ab Q:e fQ:x y");
+  CHECK(text_of(read_u32(f.pack(path, padded, 4).train.ids_path)) == "Q:ab Q:e fQ:x y");
   padded.split_long = true;
   const std::string one = f.file("one.jsonl", R"({"prompt": "", "completion": "abcdefgh"})" "\n");
-  CHECK(text_of(u32(f.pack(one, padded, 4).train.ids_path)) == "abcdeefgh|");
+  CHECK(text_of(read_u32(f.pack(one, padded, 4).train.ids_path)) == "abcdeefgh|");
   padded.split_long = false;
-  CHECK(text_of(u32(f.pack(one, padded, 4).train.ids_path)) == "abcde");
+  CHECK(text_of(read_u32(f.pack(one, padded, 4).train.ids_path)) == "abcde");
 }
 
 TEST_CASE("jsonl: documents, Alpaca records, templates, fields found from the first record") {
   Fixture f;
   const std::string docs = f.file("docs.jsonl", R"({"text": "ab", "id": 1})" "\n" R"({"text": "c"})" "\n");
   const PackedData d = f.pack(docs, {}, 2);
-  CHECK(text_of(u32(d.train.ids_path)) == "ab|c|");
+  CHECK(text_of(read_u32(d.train.ids_path)) == "ab|c|");
   CHECK(mask_of(d.train.mask_path) == "11111");
   const std::string alpaca =
       f.file("alpaca.jsonl", R"({"instruction": "Do", "input": "x", "output": "ok"})" "\n"
                              R"({"instruction": "Go", "input": "", "output": "k"})" "\n");
   const PackedData a = f.pack(alpaca, {}, 32);
-  CHECK(text_of(u32(a.train.ids_path)).substr(0, 12) == "Do\n\nxok|Gok|");
+  CHECK(text_of(read_u32(a.train.ids_path)).substr(0, 12) == "Do\n\nxok|Gok|");
   JsonlSpec t;
   t.chat_template = "### {prompt}\n> {completion}!";
   const PackedData c = f.pack(alpaca, t, 32);
-  CHECK(text_of(u32(c.train.ids_path)).substr(0, 16) == "### Do\n\nx\n> ok!|");
+  CHECK(text_of(read_u32(c.train.ids_path)).substr(0, 16) == "### Do\n\nx\n> ok!|");
   CHECK(mask_of(c.train.mask_path).substr(0, 16) == "0000000000001111");
 }
 
@@ -149,7 +137,7 @@ TEST_CASE("jsonl: validation holds out whole records, seeded, and every id is a 
   const PackedData d = f.pack(path, {}, 8, 0.25);
   CHECK(d.valid.records == 10);
   CHECK(d.train.records == 30);
-  const std::string train = text_of(u32(d.train.ids_path)), valid = text_of(u32(d.valid.ids_path));
+  const std::string train = text_of(read_u32(d.train.ids_path)), valid = text_of(read_u32(d.valid.ids_path));
   std::set<std::string> seen;
   for (const std::string& side : {train, valid}) {
     std::stringstream ss(side);
@@ -165,7 +153,7 @@ TEST_CASE("jsonl: validation holds out whole records, seeded, and every id is a 
   CHECK(d.train.trained == real);
   CHECK(static_cast<int64_t>(train.find_last_not_of('|')) + 2 - 1 == d.train.trained);
   // Another seed holds out other records; the same seed the same ones.
-  CHECK(text_of(u32(f.pack(path, {}, 8, 0.25).valid.ids_path)) == valid);
+  CHECK(text_of(read_u32(f.pack(path, {}, 8, 0.25).valid.ids_path)) == valid);
 }
 
 TEST_CASE("jsonl: the result is cached once, and counting writes nothing") {
@@ -260,7 +248,7 @@ TEST_CASE("jsonl: chatml and llama3 chats give apply_chat_template's ids and ass
       o.seq_len = 8192;
       const PackedData p = packed_jsonl((dir / "chats.jsonl").string(), (dir / "tokenizer.json").string(), spec, o,
                                         (d.path / "cache").string());
-      const std::vector<uint32_t> ids = u32(p.train.ids_path);
+      const std::vector<uint32_t> ids = read_u32(p.train.ids_path);
       const std::string mask = slurp(p.train.mask_path);
       const Tokenizer t = Tokenizer::load((dir / "tokenizer.json").string());
       std::ifstream expected(dir / "expected.jsonl");

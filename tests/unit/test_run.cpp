@@ -11,6 +11,8 @@
 #include <map>
 #include <random>
 
+#include <sqlite3.h>
+
 #include "exec/dispatch.h"
 #include "exec/replan.h"
 #include "exec/runner.h"
@@ -554,4 +556,36 @@ TEST_CASE("runner: a fused group runs as one worker group, stops and resumes tog
   CHECK(l.launches[0].spec.fused_with.size() == 3);
   CHECK(s.elapsed == Approx(24));  // 12 steps of the group at 2 s
   for (const auto& j : st.jobs()) CHECK(j.status == JobStatus::Done);
+}
+
+TEST_CASE("run state: a schema-1 file (before jobs kept their trained tokens) is read as it is and upgraded when written") {
+  TempDb db;
+  {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.path().c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h,
+                         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                         "INSERT INTO meta VALUES ('schema_version', '1');"
+                         "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+                         " status TEXT NOT NULL, steps_total INTEGER NOT NULL, steps_done INTEGER NOT NULL,"
+                         " restarts INTEGER NOT NULL, final_loss REAL, eval_loss REAL, wall_s REAL NOT NULL,"
+                         " strategy TEXT NOT NULL, message TEXT NOT NULL);"
+                         "INSERT INTO jobs (id, status, steps_total, steps_done, restarts, final_loss, eval_loss, wall_s,"
+                         " strategy, message) VALUES ('a', 'done', 10, 10, 0, 1.5, NULL, 3.0, 'single x1 on local', '');",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  {
+    RunState read(db.path(), /*read_only=*/true);
+    REQUIRE(read.jobs().size() == 1);
+    CHECK(read.jobs()[0].tokens == 0);
+    CHECK(read.meta("schema_version") == std::optional<std::string>("1"));
+  }
+  RunState st(db.path());
+  CHECK(st.meta("schema_version") == std::optional<std::string>("2"));
+  auto a = st.jobs().at(0);
+  CHECK(a.final_loss == 1.5);
+  a.tokens = 123456;
+  st.put_job(a);
+  CHECK(st.jobs().at(0).tokens == 123456);
 }

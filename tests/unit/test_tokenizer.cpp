@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "file_bytes.h"
 #include "temp_dir.h"
 #include "tokenize/pretokenize.h"
 #include "tokenize/text_tokens.h"
@@ -23,22 +24,10 @@
 using namespace saturn;
 using namespace saturn::tok;
 namespace fs = std::filesystem;
+using saturn::test::read_u32;
+using saturn::test::slurp;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::vector<uint32_t> read_u32(const fs::path& p) {
-  const std::string b = slurp(p);
-  std::vector<uint32_t> out(b.size() / 4);
-  std::memcpy(out.data(), b.data(), out.size() * 4);
-  return out;
-}
 
 std::vector<std::string> pieces(std::string_view text, SplitPattern p) {
   std::vector<std::string> out;
