@@ -1,5 +1,6 @@
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <map>
 
 #include "error.h"
@@ -37,7 +38,13 @@ JobSet expand_jobs(const Workload& w) {
   std::map<std::string, size_t> shape_by_hash;
   for (size_t mi = 0; mi < w.models.size(); ++mi) {
     const ModelSpec& m = w.models[mi];
-    const Grid g = w.grid_for(m);
+    Grid g = w.grid_for(m);
+    // The sampled search: one more axis, its values the trials (1-based).
+    if (w.random.trials > 0) {
+      GridAxis trial{"trial", {}};
+      for (int64_t t = 1; t <= w.random.trials; ++t) trial.values.emplace_back(t);
+      g.axes.push_back(std::move(trial));
+    }
     const std::string fixed = std::string(arch_name(m.arch)) + "|path=" + m.path +
                               "|data=" + canonical(w.data_for(m)) + "|train=" + canonical(w.train);
     std::vector<size_t> idx(g.axes.size(), 0);
@@ -49,9 +56,20 @@ JobSet expand_jobs(const Workload& w) {
       for (size_t a = 0; a < g.axes.size(); ++a) {
         const GridAxis& axis = g.axes[a];
         const Value& v = axis.values[idx[a]];
-        if (find_hyperparam_key(axis.key)) set_hyperparam(job.hp, axis.key, v);
-        else if (find_finetune_key(axis.key)) set_finetune_key(job.finetune, axis.key, v);
-        else job.config.set(axis.key, v);
+        auto set = [&](const std::string& key, const Value& x) {
+          if (find_hyperparam_key(key)) set_hyperparam(job.hp, key, x);
+          else if (find_finetune_key(key)) set_finetune_key(job.finetune, key, x);
+          else job.config.set(key, x);
+        };
+        if (axis.key == "trial") {  // the trial's number, then what it drew
+          job.point.emplace_back(axis.key, v);
+          for (const auto& [key, x] : w.random.point(std::get<int64_t>(v) - 1)) {
+            set(key, x);
+            job.point.emplace_back(key, x);
+          }
+          continue;
+        }
+        set(axis.key, v);
         if (axis.values.size() > 1) job.point.emplace_back(axis.key, v);
       }
       job.id = job.point.empty() ? m.name : m.name + "/" + point_text(job.point);
@@ -72,7 +90,8 @@ JobSet expand_jobs(const Workload& w) {
         std::vector<std::pair<std::string, Value>> dims;
         for (const auto& [k, v] : job.point)
           if (k == "batch_size" || k == "lora.rank" || k == "lora.dropout" || find_config_key(m.arch, k)) dims.emplace_back(k, v);
-        if (!g.find("batch_size") || g.find("batch_size")->values.size() == 1)
+        const bool has_batch = std::any_of(dims.begin(), dims.end(), [](const auto& d) { return d.first == "batch_size"; });
+        if (!has_batch && (!g.find("batch_size") || g.find("batch_size")->values.size() == 1))
           dims.emplace_back("batch_size", job.hp.batch_size);
         shape.id = m.name + "/" + point_text(dims);
         set.shapes.push_back(shape);

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "grid.h"
 #include "model_spec.h"
+#include "random_search.h"
 #include "technique.h"
 #include "train_spec.h"
 
@@ -34,6 +35,7 @@ struct Workload {
   std::vector<ModelSpec> models;        // at least one
   DataSpec data;                        // for models that do not override it
   Grid grid;                            // search.grid
+  RandomSearch random;                  // search.random (trials 0: none); x every grid point
   FinetuneSpec finetune;                // workload-wide; models[].finetune replaces its keys
   TrainSpec train;
   std::vector<Technique> techniques;    // allowed; at least one

@@ -63,6 +63,24 @@ void emit_grid(YAML::Emitter& out, const Grid& g) {
   out << YAML::EndMap;
 }
 
+void emit_random(YAML::Emitter& out, const RandomSearch& r) {
+  out << YAML::BeginMap << YAML::Key << "trials" << YAML::Value << r.trials;
+  out << YAML::Key << "seed" << YAML::Value << r.seed;
+  for (const auto& a : r.axes) {
+    out << YAML::Key << a.key << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+        << distribution_name(a.dist.kind) << YAML::Value << YAML::BeginSeq;
+    if (a.dist.kind == Distribution::Kind::Choice) {
+      for (const auto& v : a.dist.choices) emit_value(out, v);
+    } else if (a.dist.type == ValueType::Integer) {
+      out << static_cast<int64_t>(a.dist.lo) << static_cast<int64_t>(a.dist.hi);
+    } else {
+      out << format_number(a.dist.lo) << format_number(a.dist.hi);
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
 void emit_devices(YAML::Emitter& out, const Node& n) {
   out << YAML::BeginMap;
   out << YAML::Key << "kind" << YAML::Value << device_kind_name(n.kind);
@@ -172,9 +190,16 @@ std::string to_yaml(const Workload& w) {
     out << YAML::Key << "finetune" << YAML::Value;
     emit_finetune(out, w.finetune);
   }
-  if (!w.grid.axes.empty()) {
-    out << YAML::Key << "search" << YAML::Value << YAML::BeginMap << YAML::Key << "grid" << YAML::Value;
-    emit_grid(out, w.grid);
+  if (!w.grid.axes.empty() || w.random.trials > 0) {
+    out << YAML::Key << "search" << YAML::Value << YAML::BeginMap;
+    if (!w.grid.axes.empty()) {
+      out << YAML::Key << "grid" << YAML::Value;
+      emit_grid(out, w.grid);
+    }
+    if (w.random.trials > 0) {
+      out << YAML::Key << "random" << YAML::Value;
+      emit_random(out, w.random);
+    }
     out << YAML::EndMap;
   }
   out << YAML::Key << "train" << YAML::Value;

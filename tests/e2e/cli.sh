@@ -60,6 +60,11 @@ for w in "$src"/workloads/*.yaml; do
   cmp -s "$tmp/out" "$tmp/canonical.yaml" && ok || bad "canonical form of $w is not a fixed point"
 done
 
+# a sampled search: 16 seeded trials, previewed with their draws
+expect 0 "$saturn" jobs "$src/workloads/lr-random.yaml"
+has "$tmp/out" "gpt/trial=1,lr=0.0168,wd=0.0971"
+has "$tmp/out" "gpt/trial=16,lr="
+
 # the paper grid: 12 jobs, 4 shapes
 expect 0 "$saturn" jobs --json "$src/workloads/saturn-txt.yaml"
 same 12 <(json_get "$tmp/out" "['jobs'].__len__()")

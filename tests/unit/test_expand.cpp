@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "core/job.h"
@@ -125,4 +127,56 @@ TEST_CASE("select_jobs: globs over ids, a model name selects its jobs, shapes fo
     CHECK(std::string(e.what()) == "--jobs: no job matches \"gpt*\" (saturn jobs W.yaml lists them)");
     CHECK(e.exit_code() == 64);
   }
+}
+
+TEST_CASE("random search: seeded joint draws x the grid, readable ids, a canonical form that gives the same jobs") {
+  const std::string text =
+      "name: r\n"
+      "cluster: {nodes: [{name: n, devices: {kind: cpu, count: 1}}]}\n"
+      "data: {train: {format: synthetic, samples: 100}}\n"
+      "models: [{name: gpt, arch: gpt, config: {layers: 2, width: 32, heads: 2, seq_len: 16}}]\n"
+      "search:\n"
+      "  grid: {batch_size: [8, 16]}\n"
+      "  random: {trials: 4, seed: 7, lr: {log: [1e-4, 3e-1]}, weight_decay: {uniform: [0, 0.1]},\n"
+      "           layers: {int: [1, 3]}, tied_head: {choice: [true, false]}}\n"
+      "train: {steps: 10}\n";
+  const JobSet a = expand_text(text);
+  REQUIRE(a.jobs.size() == 8);  // 2 grid points x 4 trials
+  const JobSet again = expand_text(text);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < a.jobs.size(); ++i) {
+    const Job& j = a.jobs[i];
+    CAPTURE(j.id);
+    CHECK(j.id == again.jobs[i].id);
+    CHECK(j.hash == again.jobs[i].hash);
+    CHECK(ids.insert(j.id).second);
+    CHECK(j.id.rfind(std::string("gpt/bs=") + (i < 4 ? "8" : "16") + ",trial=" + std::to_string(i % 4 + 1) + ",lr=", 0) == 0);
+    CHECK(j.hp.lr >= 1e-4);
+    CHECK(j.hp.lr <= 3e-1);
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3g", j.hp.lr);
+    CHECK(std::strtod(b, nullptr) == j.hp.lr);  // three significant figures: the id is what trains
+    CHECK(j.hp.weight_decay >= 0);
+    CHECK(j.hp.weight_decay <= 0.1);
+    const int64_t layers = j.config.integer("layers");
+    CHECK(layers >= 1);
+    CHECK(layers <= 3);
+    // The same trial draws the same values at every grid point.
+    if (i >= 4) CHECK(j.hp.lr == a.jobs[i - 4].hp.lr);
+  }
+  std::set<double> lrs;
+  for (const auto& j : a.jobs) lrs.insert(j.hp.lr);
+  CHECK(lrs.size() == 4);
+  // Another seed, other draws.
+  std::string other = text;
+  other.replace(other.find("seed: 7"), 7, "seed: 8");
+  CHECK(expand_text(other).jobs[0].hp.lr != a.jobs[0].hp.lr);
+  // The canonical form keeps the space, not the draws, and gives the same jobs.
+  LoadOptions o;
+  o.check_files = false;
+  const std::string yaml = to_yaml(parse_workload(text, "w.yaml", "", o));
+  CHECK(yaml.find("random:") != std::string::npos);
+  const JobSet c = expand_text(yaml);
+  REQUIRE(c.jobs.size() == a.jobs.size());
+  for (size_t i = 0; i < c.jobs.size(); ++i) CHECK(c.jobs[i].hash == a.jobs[i].hash);
 }
