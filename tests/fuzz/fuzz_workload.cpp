@@ -27,7 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   saturn::Workload again = saturn::parse_workload(yaml, "fuzz-emitted.yaml", "", options);
   if (!(again == w)) std::abort();
   size_t points = 0;
-  for (const auto& m : w.models) points += w.grid_for(m).size();
+  // Each model's grid points, times the sampled trials (search.random).
+  const size_t trials = w.random.trials > 0 ? static_cast<size_t>(w.random.trials) : 1;
+  for (const auto& m : w.models) points += w.grid_for(m).size() * trials;
   if (points <= 2000) {
     saturn::JobSet set = saturn::expand_jobs(w);
     if (set.jobs.size() != points) std::abort();
