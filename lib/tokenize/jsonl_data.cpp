@@ -234,6 +234,39 @@ std::optional<PackedData> cached(const std::string& cache_dir, const std::string
   return d;
 }
 
+// One side's ids (little-endian uint32) and mask bytes into the cache entry KEY.
+void write_side(const std::string& cache_dir, const std::string& key, const char* name, const Side& side,
+                PackedSplit* split) {
+  split->ids_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".u32")).string();
+  split->mask_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".mask")).string();
+  std::string bytes(side.ids.size() * 4, '\0');
+  for (size_t i = 0; i < side.ids.size(); ++i)
+    for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<size_t>(b)] = static_cast<char>((side.ids[i] >> (8 * b)) & 0xFF);
+  write_file_atomic(split->ids_path, bytes);
+  write_file_atomic(split->mask_path, std::string(side.mask.begin(), side.mask.end()));
+}
+
+// The chat format of `fields` (a named template, else the tokenizer's own
+// chat_template from tokenizer_config.json or chat_template.jinja); a Data
+// error at `where` for chats without one.
+std::optional<ChatFormat> chat_format_for(const JsonlSpec& fields, const std::string& config_bytes,
+                                          const std::string& jinja_bytes, const std::string& where) {
+  std::optional<ChatFormat> chat = chat_format_named(fields.chat_template);
+  bool has_template = false;
+  if (!chat && fields.chat_template.empty()) {
+    const json c = json::parse(config_bytes.empty() ? "{}" : config_bytes, nullptr, false);
+    std::string jinja_text = jinja_bytes;
+    if (c.is_object() && c.contains("chat_template") && c["chat_template"].is_string())
+      jinja_text = c["chat_template"].get<std::string>();
+    has_template = !jinja_text.empty();
+    if (has_template) chat = chat_format_of_template(jinja_text);
+  }
+  if (!fields.messages.empty() && !chat)
+    throw data_error(where + ": chats need a chat format: template chatml or llama3 (" +
+                     std::string(has_template ? "the tokenizer's chat_template is neither" : "the tokenizer has no chat_template") + ")");
+  return chat;
+}
+
 }  // namespace
 
 PackOptions pack_options(const DataSpec& d, const DataSource& s, int64_t seq_len, bool write) {
@@ -294,21 +327,8 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
         if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
         fields = fields_of(spec, r, where);
         known = true;
-        if (!fields.messages.empty() || chat_format_named(fields.chat_template)) {
-          chat = chat_format_named(fields.chat_template);
-          bool has_template = false;
-          if (!chat && fields.chat_template.empty()) {
-            const json c = json::parse(config_bytes.empty() ? "{}" : config_bytes, nullptr, false);
-            std::string jinja_text = jinja_bytes;
-            if (c.is_object() && c.contains("chat_template") && c["chat_template"].is_string())
-              jinja_text = c["chat_template"].get<std::string>();
-            has_template = !jinja_text.empty();
-            if (has_template) chat = chat_format_of_template(jinja_text);
-          }
-          if (!fields.messages.empty() && !chat)
-            throw data_error(where + ": chats need a chat format: template chatml or llama3 (" +
-                             std::string(has_template ? "the tokenizer's chat_template is neither" : "the tokenizer has no chat_template") + ")");
-        }
+        if (!fields.messages.empty() || chat_format_named(fields.chat_template))
+          chat = chat_format_for(fields, config_bytes, jinja_bytes, where);
         eot = t.end_of_text();
         if (!eot)
           throw data_error(tokenizer_path + ": no end-of-text token to put after each example (tokenizer_config.json "
@@ -366,16 +386,8 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
 
   const std::string key = content_hash(std::to_string(hash) + "|tokenizer=" + content_hash(tokenizer_bytes) +
                                        "|config=" + content_hash(config_bytes) + "|jinja=" + content_hash(jinja_bytes) + "|" + options);
-  for (auto [name, side, split] : {std::tuple<const char*, Side*, PackedSplit*>{"train", &train, &out.train},
-                                   {"valid", &valid, &out.valid}}) {
-    split->ids_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".u32")).string();
-    split->mask_path = (fs::path(cache_dir) / ("jsonl-" + key + "." + name + ".mask")).string();
-    std::string bytes(side->ids.size() * 4, '\0');
-    for (size_t i = 0; i < side->ids.size(); ++i)
-      for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<size_t>(b)] = static_cast<char>((side->ids[i] >> (8 * b)) & 0xFF);
-    write_file_atomic(split->ids_path, bytes);
-    write_file_atomic(split->mask_path, std::string(side->mask.begin(), side->mask.end()));
-  }
+  write_side(cache_dir, key, "train", train, &out.train);
+  write_side(cache_dir, key, "valid", valid, &out.valid);
   const json meta = {{"seq_len", out.seq_len}, {"stride", out.stride},     {"vocab", out.vocab},
                      {"bad_lines", out.bad_lines}, {"first_bad", out.first_bad}, {"train", split_json(out.train)},
                      {"valid", split_json(out.valid)}, {"file", path},      {"tokenizer", tokenizer_path}};
