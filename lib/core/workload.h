@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "cluster.h"
 #include "data_spec.h"
+#include "early_stopping.h"
 #include "error.h"
 #include "grid.h"
 #include "model_spec.h"
@@ -36,6 +37,7 @@ struct Workload {
   DataSpec data;                        // for models that do not override it
   Grid grid;                            // search.grid
   RandomSearch random;                  // search.random (trials 0: none); x every grid point
+  EarlyStopping early_stopping;         // search.early_stopping (rule none: every job runs to the end)
   FinetuneSpec finetune;                // workload-wide; models[].finetune replaces its keys
   TrainSpec train;
   std::vector<Technique> techniques;    // allowed; at least one

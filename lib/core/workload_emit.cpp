@@ -63,6 +63,17 @@ void emit_grid(YAML::Emitter& out, const Grid& g) {
   out << YAML::EndMap;
 }
 
+void emit_early_stopping(YAML::Emitter& out, const EarlyStopping& e) {
+  out << YAML::BeginMap << YAML::Key << "rule" << YAML::Value << early_stopping_rule_name(e.rule);
+  out << YAML::Key << "metric" << YAML::Value << early_stopping_metric_name(e);
+  out << YAML::Key << "eta" << YAML::Value << e.eta;
+  if (e.min_steps > 0) out << YAML::Key << "min_steps" << YAML::Value << e.min_steps;
+  out << YAML::Key << "max_rungs" << YAML::Value << e.max_rungs;
+  if (e.rule == EarlyStopping::Rule::Asha) out << YAML::Key << "brackets" << YAML::Value << e.brackets;
+  if (e.rule == EarlyStopping::Rule::Median) out << YAML::Key << "min_jobs" << YAML::Value << e.min_jobs;
+  out << YAML::EndMap;
+}
+
 void emit_random(YAML::Emitter& out, const RandomSearch& r) {
   out << YAML::BeginMap << YAML::Key << "trials" << YAML::Value << r.trials;
   out << YAML::Key << "seed" << YAML::Value << r.seed;
@@ -190,7 +201,7 @@ std::string to_yaml(const Workload& w) {
     out << YAML::Key << "finetune" << YAML::Value;
     emit_finetune(out, w.finetune);
   }
-  if (!w.grid.axes.empty() || w.random.trials > 0) {
+  if (!w.grid.axes.empty() || w.random.trials > 0 || w.early_stopping.on()) {
     out << YAML::Key << "search" << YAML::Value << YAML::BeginMap;
     if (!w.grid.axes.empty()) {
       out << YAML::Key << "grid" << YAML::Value;
@@ -199,6 +210,10 @@ std::string to_yaml(const Workload& w) {
     if (w.random.trials > 0) {
       out << YAML::Key << "random" << YAML::Value;
       emit_random(out, w.random);
+    }
+    if (w.early_stopping.on()) {
+      out << YAML::Key << "early_stopping" << YAML::Value;
+      emit_early_stopping(out, w.early_stopping);
     }
     out << YAML::EndMap;
   }

@@ -12,6 +12,7 @@
 
 #include "hf_config.h"
 #include "hyperparams.h"
+#include "search_parse.h"
 #include "slurm_env.h"
 #include "text.h"
 #include "units.h"
@@ -66,15 +67,6 @@ class Parser {
   DataSpec data(const Field& f) const;
   DataSource source(const Field& f) const;
   JsonlSpec jsonl_spec(const Field& f) const;
-  Grid grid(const Field& f, const std::vector<ModelSpec>& models) const;
-  // A searched key's type and bounds (a config key's: every model's at once).
-  struct SearchKey {
-    ValueType type = ValueType::Real;
-    double min = 0, max = 0;
-    bool min_open = false, max_open = false;
-  };
-  SearchKey search_key(const Field& key, const std::vector<ModelSpec>& models) const;
-  RandomSearch random(const Field& f, const std::vector<ModelSpec>& models, const Grid& grid) const;
   void check_grid_points(const Field& grid_field, const Workload& w, const ModelSpec& m) const;
   TrainSpec train(const Field& f) const;
   PlannerSpec planner(const Field& f) const;
@@ -371,7 +363,7 @@ ModelSpec Parser::model(const Field& f, const DataSpec* workload_data, const Fin
     check_finetune(*workload_ft_field, m);
   }
   m.finetune = with_default_targets(m.finetune, m.arch);
-  if (auto g = f.get("grid")) m.grid = grid(*g, {m});
+  if (auto g = f.get("grid")) m.grid = parse_grid(*g, {m});
   return m;
 }
 
@@ -415,103 +407,6 @@ void Parser::check_finetune(const Field& where, const ModelSpec& m) const {
       where.fail("lora target " + quoted(t) + " is not a projection of model " + quoted(m.name) + " (arch " +
                  arch_name(m.arch) + ": " + join(names, ", ") + ")" + (sug.empty() ? "" : "; did you mean " + quoted(sug) + "?"));
     }
-}
-
-Parser::SearchKey Parser::search_key(const Field& key, const std::vector<ModelSpec>& models) const {
-  const std::string k = key.text();
-  const HyperparamKey* hk = find_hyperparam_key(k);
-  const FinetuneKey* fk = find_finetune_key(k);
-  if (hk) return {hk->type, hk->min, hk->max, hk->min_open, hk->max_open};
-  if (fk) {
-    for (const auto& m : models)
-      if (!m.finetune.lora_on())
-        key.fail("model " + quoted(m.name) + " fine-tunes in full; " + k + " is searched with finetune.method: lora");
-    return {fk->type, fk->min, fk->max, fk->min_open, fk->max_open};
-  }
-  SearchKey out{ValueType::Real, -INFINITY, INFINITY};
-  for (const auto& m : models) {
-    const ConfigKey* c = find_config_key(m.arch, k);
-    if (!c) {
-      std::vector<std::string> known;
-      for (const auto& h : hyperparam_keys()) known.push_back(h.key);
-      for (const auto& h : finetune_keys()) known.push_back(h.key);
-      for (const auto& c2 : arch_config_keys(m.arch)) known.push_back(c2.key);
-      std::string sug = hyperparam_alias(k);
-      if (sug.empty()) sug = did_you_mean(k, known);
-      key.fail(std::string("not a hyperparameter nor a config key of model ") + quoted(m.name) + " (arch " +
-               arch_name(m.arch) + ")" + (sug.empty() ? "" : ", did you mean " + quoted(sug) + "?"));
-    }
-    out.type = c->type;
-    out.min = std::max(out.min, c->min);
-    out.max = std::min(out.max, c->max);
-  }
-  return out;
-}
-
-// Reads a grid; config-key axes must be keys of every model in `models`.
-Grid Parser::grid(const Field& f, const std::vector<ModelSpec>& models) const {
-  Grid g;
-  if (f.is_null()) return g;
-  std::set<std::string> seen;
-  for (const auto& [key, values] : f.entries()) {
-    const std::string k = key.text();
-    if (!seen.insert(k).second) key.fail("duplicate key " + quoted(excerpt(k, 64)));
-    if (k == "trial") key.fail("trial is the sampled search's own key (search.random)");
-    GridAxis axis{k, {}};
-    const SearchKey sk = search_key(key, models);
-    auto items = values.items_or_scalar();
-    if (items.empty()) values.expected("at least one value");
-    for (const Field& item : items) {
-      Value v = read_value(item, sk.type, sk.min, sk.max, sk.min_open, sk.max_open);
-      for (const auto& prev : axis.values)
-        if (prev == v) item.fail("duplicate value " + value_text(v));
-      axis.values.push_back(v);
-    }
-    g.axes.push_back(std::move(axis));
-  }
-  return g;
-}
-
-// search.random: trials, seed, and one distribution per other key.
-RandomSearch Parser::random(const Field& f, const std::vector<ModelSpec>& models, const Grid& grid) const {
-  RandomSearch r;
-  r.trials = f.required("trials").integer(1, static_cast<int64_t>(kMaxJobs));
-  if (auto seed = f.get("seed")) r.seed = static_cast<uint64_t>(seed->integer(0, 4294967295LL));
-  for (const auto& [key, spec] : f.entries()) {
-    const std::string k = key.text();
-    if (k == "trials" || k == "seed") continue;
-    if (grid.find(k)) key.fail(k + " is also in search.grid: search a key one way");
-    const SearchKey sk = search_key(key, models);
-    if (!spec.is_map() || spec.entries().size() != 1)
-      spec.expected("one of {log: [lo, hi]}, {uniform: [lo, hi]}, {int: [lo, hi]}, {choice: [...]}");
-    const auto entries = spec.entries();  // (kept: the fields below refer into it)
-    const Field kind_field = entries.front().first, args = entries.front().second;
-    RandomAxis a{k, {}};
-    a.dist.type = sk.type;
-    a.dist.kind = static_cast<Distribution::Kind>(kind_field.index_of({"log", "uniform", "int", "choice"}));
-    auto items = args.items_or_scalar();
-    if (a.dist.kind == Distribution::Kind::Choice) {
-      if (!args.is_list() || items.empty()) args.expected("a list of at least one value");
-      for (const Field& item : items) {
-        Value v = read_value(item, sk.type, sk.min, sk.max, sk.min_open, sk.max_open);
-        for (const auto& prev : a.dist.choices)
-          if (prev == v) item.fail("duplicate value " + value_text(v));
-        a.dist.choices.push_back(v);
-      }
-    } else {
-      if (!args.is_list() || items.size() != 2) args.expected("[lo, hi]");
-      if (a.dist.kind == Distribution::Kind::Int && sk.type != ValueType::Integer)
-        kind_field.fail(k + " is a real number: use log or uniform");
-      if (sk.type == ValueType::Flag) kind_field.fail(k + " is true or false: use choice");
-      a.dist.lo = value_number(read_value(items[0], sk.type, sk.min, sk.max, sk.min_open, sk.max_open));
-      a.dist.hi = value_number(read_value(items[1], sk.type, sk.min, sk.max, sk.min_open, sk.max_open));
-      if (!(a.dist.lo < a.dist.hi)) args.fail("expected lo < hi, got [" + format_number(a.dist.lo) + ", " + format_number(a.dist.hi) + "]");
-      if (a.dist.kind == Distribution::Kind::Log && !(a.dist.lo > 0)) items[0].fail("a log range starts above 0");
-    }
-    r.axes.push_back(std::move(a));
-  }
-  if (r.axes.empty()) f.fail("no key to sample: give at least one, e.g. lr: {log: [1e-4, 1e-2]}");
-  return r;
 }
 
 // Every combination of a model's config axes must give a consistent config.
@@ -633,11 +528,13 @@ Workload Parser::workload(const Field& root) const {
   bool grid_ok = true;
   if (auto s = root.get("search")) {
     grid_ok = part([&] {
-      s->check_keys({"grid", "random"});
+      s->check_keys({"grid", "random", "early_stopping"});
       grid_field = s->get("grid");
-      if (grid_field && models_ok) w.grid = grid(*grid_field, w.models);
-      if (auto r = s->get("random"); r && models_ok) w.random = random(*r, w.models, w.grid);
+      if (grid_field && models_ok) w.grid = parse_grid(*grid_field, w.models);
+      if (auto r = s->get("random"); r && models_ok) w.random = parse_random(*r, w.models, w.grid);
     });
+    if (auto e = s->get("early_stopping"); e && s->is_map())
+      part([&] { w.early_stopping = parse_early_stopping(*e); });
   }
   if (models_ok && grid_ok) {
     double jobs = 0;
@@ -657,7 +554,9 @@ Workload Parser::workload(const Field& root) const {
       });
   }
 
-  part([&] { w.train = train(root.required("train")); });
+  const bool train_ok = part([&] { w.train = train(root.required("train")); });
+  if (w.early_stopping.on() && models_ok && train_ok)
+    part([&] { check_early_stopping(*root.required("search").get("early_stopping"), w); });
   w.techniques = all_techniques();
   if (auto t = root.get("techniques")) part([&] { w.techniques = techniques(*t); });
   if (auto p = root.get("planner")) part([&] { w.planner = planner(*p); });

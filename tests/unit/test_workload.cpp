@@ -239,3 +239,23 @@ TEST_CASE("cluster: slurm reads as a template and resolves inside a Slurm job") 
   }
   std::filesystem::remove(path);
 }
+
+TEST_CASE("search.early_stopping: a rule name or a mapping, and its round trip") {
+  LoadOptions o;
+  o.check_files = false;
+  Workload w = parse_workload(with_line(13, "    lr: [1e-3, 3e-4]\n  early_stopping: asha"), "w.yaml", "", o);
+  CHECK(w.early_stopping.rule == EarlyStopping::Rule::Asha);
+  CHECK(w.early_stopping.eta == 4);
+  CHECK(w.early_stopping.max_rungs == 5);
+  CHECK(w.early_stopping.valid_metric);
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
+  w = parse_workload(with_line(13, "    lr: [1e-3, 3e-4]\n  early_stopping: {rule: median, metric: train_loss, min_steps: 2, "
+                                   "max_rungs: 3, min_jobs: 1}"),
+                     "w.yaml", "", o);
+  CHECK(w.early_stopping.rule == EarlyStopping::Rule::Median);
+  CHECK_FALSE(w.early_stopping.valid_metric);
+  CHECK(w.early_stopping.min_steps == 2);
+  CHECK(w.early_stopping.min_jobs == 1);
+  CHECK(to_yaml(w).find("early_stopping: {rule: median") == std::string::npos);  // block style, like the rest
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
+}

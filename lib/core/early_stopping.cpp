@@ -1,0 +1,125 @@
+#include "early_stopping.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "text.h"
+
+namespace saturn {
+namespace {
+
+// Non-finite metrics (NaN, inf: a diverged job) rank last.
+double rank_value(double m) { return std::isfinite(m) ? m : std::numeric_limits<double>::infinity(); }
+
+std::string ordinal(int64_t n) {
+  const int64_t t = n % 100;
+  const char* suffix = (t >= 11 && t <= 13) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+  return std::to_string(n) + suffix;
+}
+
+}  // namespace
+
+const char* early_stopping_rule_name(EarlyStopping::Rule r) {
+  switch (r) {
+    case EarlyStopping::Rule::Asha: return "asha";
+    case EarlyStopping::Rule::Median: return "median";
+    default: return "none";
+  }
+}
+
+const char* early_stopping_metric_name(const EarlyStopping& e) { return e.valid_metric ? "valid_loss" : "train_loss"; }
+
+int64_t rung_bracket(const EarlyStopping& e, size_t index) {
+  if (e.rule != EarlyStopping::Rule::Asha || e.brackets <= 1) return 0;
+  return static_cast<int64_t>(index % static_cast<size_t>(e.brackets));
+}
+
+std::vector<int64_t> rung_steps(const EarlyStopping& e, int64_t steps, int64_t bracket) {
+  std::vector<int64_t> out;
+  if (!e.on()) return out;
+  const int64_t first = e.min_steps > 0 ? e.min_steps : std::max<int64_t>(1, steps / 16);
+  double at = static_cast<double>(first);
+  for (int64_t k = 0; k < bracket; ++k) at *= static_cast<double>(e.eta);
+  for (int64_t k = bracket; k < e.max_rungs; ++k) {
+    if (at >= static_cast<double>(steps)) break;
+    out.push_back(static_cast<int64_t>(at));
+    at *= static_cast<double>(e.eta);
+  }
+  return out;
+}
+
+RungDecision RungBook::decide(const std::string& job, int64_t bracket, int64_t rung, int64_t step, double metric,
+                              const std::string& reason) {
+  RungDecision d{job, bracket, rung, step, metric, false, 0, 0, 0, NAN, reason};
+  const double mine = rank_value(metric);
+  if (spec_.rule == EarlyStopping::Rule::Asha) {
+    // Ranked among those at the rung before it (ties: they came first), itself last.
+    int64_t better = 0;
+    std::vector<double> at;
+    for (const auto& p : all_)
+      if (p.bracket == bracket && p.rung == rung) {
+        at.push_back(rank_value(p.metric));
+        if (rank_value(p.metric) <= mine) ++better;
+      }
+    at.push_back(mine);
+    std::sort(at.begin(), at.end());
+    d.n = static_cast<int64_t>(at.size());
+    d.keep = std::max<int64_t>(1, d.n / spec_.eta);
+    d.rank = better + 1;
+    d.cut = at[static_cast<size_t>(d.keep - 1)];
+    d.stop = d.rank > d.keep;
+  } else if (spec_.rule == EarlyStopping::Rule::Median) {
+    // Its best so far against the median of the others' running averages.
+    double best = mine;
+    for (int64_t k = 0; k < rung; ++k)
+      if (const RungDecision* p = find(job, k)) best = std::min(best, rank_value(p->metric));
+    std::vector<double> averages;
+    for (const auto& p : all_) {
+      if (p.bracket != bracket || p.rung != rung || p.job == job) continue;
+      double sum = 0;
+      for (int64_t k = 0; k <= rung; ++k) {
+        const RungDecision* q = find(p.job, k);
+        sum += q ? rank_value(q->metric) : rank_value(p.metric);
+      }
+      averages.push_back(sum / static_cast<double>(rung + 1));
+    }
+    d.n = static_cast<int64_t>(averages.size());
+    if (d.n >= spec_.min_jobs && d.n > 0) {
+      std::sort(averages.begin(), averages.end());
+      const size_t h = averages.size() / 2;
+      d.cut = averages.size() % 2 ? averages[h] : (averages[h - 1] + averages[h]) / 2;
+      d.stop = best > d.cut;
+    }
+  }
+  if (!reason.empty()) d.stop = true;  // a diverged job cannot go on
+  restore(d);
+  return d;
+}
+
+void RungBook::restore(const RungDecision& d) {
+  index_[{d.job, d.rung}] = all_.size();
+  all_.push_back(d);
+}
+
+const RungDecision* RungBook::find(const std::string& job, int64_t rung) const {
+  auto it = index_.find({job, rung});
+  return it == index_.end() ? nullptr : &all_[it->second];
+}
+
+std::string rung_decision_text(const RungDecision& d, EarlyStopping::Rule rule) {
+  std::string s = "rung " + std::to_string(d.rung) + " (step " + std::to_string(d.step) + "): " +
+                  (std::isfinite(d.metric) ? format_number(d.metric) : std::string("not finite"));
+  if (!d.reason.empty()) return s + ", " + d.reason + ": stopped";
+  if (rule == EarlyStopping::Rule::Asha) {
+    s += ", " + ordinal(d.rank) + " of " + std::to_string(d.n) + ", the best " + std::to_string(d.keep) +
+         " continue (cut " + format_number(d.cut) + ")";
+  } else if (std::isnan(d.cut)) {
+    s += ", " + std::to_string(d.n) + " other" + (d.n == 1 ? "" : "s") + " at the rung (too few to compare)";
+  } else {
+    s += ", median of " + std::to_string(d.n) + " others " + format_number(d.cut);
+  }
+  return s + (d.stop ? ": stopped" : ": continues");
+}
+
+}  // namespace saturn
