@@ -229,6 +229,10 @@ void add_run(CLI::App& app, Action& action) {
       ->check(at_least(0));
   sub->add_option("--baseline", o->session.baseline, "Execute a baseline's plan instead (e.g. current-practice)");
   sub->add_flag("--no-profile", o->session.no_profile, "Measure nothing; plan from the store and estimates");
+  sub->add_option_function<std::string>(
+         "--rung-plan", [o](const std::string& v) { o->session.fixed_rungs = v == "fixed"; },
+         "Early stopping: re-plan on every rung decision (joint, the default) or keep the first plan (fixed)")
+      ->check(CLI::IsMember({"joint", "fixed"}));
   sub->add_option("--steps", o->session.smoke_steps,
                   "Smoke run: train every job this many steps in runs/<name>-smoke; the real run is not touched")
       ->check(at_least(1));

@@ -278,6 +278,10 @@ RunOptions RunSession::runner_options(const WorkloadProblem& wp, const SessionHo
   ro.interval = baseline_ ? 0 : w_.planner.introspection_interval;
   ro.threshold = w_.planner.introspection_threshold;
   ro.replan_time_limit = std::clamp(ro.interval / 10, 0.2, po.time_limit);
+  ro.early_stopping = w_.early_stopping;
+  ro.rung_replan = !o_.fixed_rungs && !baseline_;
+  // A re-plan per rung decision: many, each quick.
+  if (ro.early_stopping.on()) ro.replan_time_limit = std::clamp(po.time_limit / 10, 0.2, 2.0);
   if (baseline_) {
     ro.initial = baseline_plan(wp.problem, *baseline_);
     ro.initial_reason = std::string("baseline: ") + baseline_name(*baseline_);
@@ -332,7 +336,11 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   keep_executable(wp);
   RunInput in;
   in.problem = wp.problem;
-  for (const auto& j : jobs_.jobs) in.jobs.push_back({jobs_.shapes[j.shape].id, job_steps(w_, j, text_tokens_)});
+  for (const auto& j : jobs_.jobs) {
+    RunJob rj{jobs_.shapes[j.shape].id, job_steps(w_, j, text_tokens_), {}, rung_bracket(w_.early_stopping, in.jobs.size())};
+    rj.rungs = rung_steps(w_.early_stopping, rj.steps, rj.bracket);
+    in.jobs.push_back(std::move(rj));
+  }
   RunOptions ro = runner_options(wp, hooks);
   ro.keep_stored_plan = !reuse.edited();
   if (stop->signal()) {  // stopped while planning: nothing started yet

@@ -47,6 +47,7 @@ struct SessionOptions {
   std::string baseline;        // execute this baseline's plan instead ("" = saturn's)
   bool no_profile = false;     // plan from what is stored and estimated; measure nothing
   bool plan_only = false;      // --dry-run, --slurm-script: no Slurm job needed, nothing written
+  bool fixed_rungs = false;    // early stopping without re-planning on its decisions (--rung-plan fixed)
   // A smoke run (--steps, --jobs): these steps per job and only the jobs
   // matching these globs, in a run directory of its own (default
   // runs/<name>-smoke), measuring nothing; never a real run's directory.

@@ -128,6 +128,31 @@ std::optional<Result> read_result(const std::string& job_dir) {
   return result_from_json(*j, path);
 }
 
+std::optional<nlohmann::json> checkpoint_meta(const std::string& job_dir, int64_t step) {
+  const std::string path = checkpoint_dir(job_dir) + "/" + checkpoint_stem(step) + ".json";
+  std::optional<nlohmann::json> j;
+  try {
+    j = read_object(path);
+  } catch (const Error&) {
+    return std::nullopt;  // being written, or damaged: as if absent
+  }
+  if (!j || !j->contains("meta") || !(*j)["meta"].is_object()) return std::nullopt;
+  return (*j)["meta"];
+}
+
+std::string diverged_path(const std::string& job_dir) { return job_dir + "/diverged.json"; }
+
+std::optional<int64_t> read_diverged(const std::string& job_dir) {
+  std::optional<nlohmann::json> j;
+  try {
+    j = read_object(diverged_path(job_dir));
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!j || !j->contains("step") || !(*j)["step"].is_number_integer()) return std::nullopt;
+  return (*j)["step"].get<int64_t>();
+}
+
 nlohmann::json to_json(const Trial& t) {
   if (!t.feasible) return {{"feasible", false}, {"reason", t.reason}};
   return {{"feasible", true},          {"step_time", t.step_time},     {"spread", t.spread},

@@ -40,6 +40,14 @@ std::string checkpoint_stem(int64_t step);                            // "step-0
 std::optional<int64_t> checkpoint_step(const std::string& file_name);  // of "step-N.json"; else nullopt
 std::vector<int64_t> checkpoint_steps(const std::string& ckpt_dir);    // manifests there, newest first
 int64_t newest_checkpoint(const std::string& job_dir);                 // its step; 0 when none
+// The manifest's meta of the checkpoint at `step` ({"loss", "eval_loss"
+// when evaluated there, ...}); nullopt when there is none.
+std::optional<nlohmann::json> checkpoint_meta(const std::string& job_dir, int64_t step);
+
+// diverged.json: the step whose training loss was not finite, written by
+// rank 0 before the worker fails (a diverged job is not retried).
+std::string diverged_path(const std::string& job_dir);
+std::optional<int64_t> read_diverged(const std::string& job_dir);  // its step; nullopt without the file
 
 // result.json: written once a job has trained all its steps.
 struct Result {

@@ -37,6 +37,7 @@ std::vector<std::string> WorkerArgs::to_argv(const std::string& saturn) const {
   flag("--offload", offload);
   num("--copies", copies, copies > 0);
   num("--steps", steps, steps > 0);
+  num("--stop-at", stop_at, stop_at > 0);
   num("--micro-batch", micro_batch, micro_batch > 0);
   num("--threads", threads, threads > 0);
   flag("--no-resume", !resume);
@@ -65,6 +66,7 @@ void WorkerArgs::bind(CLI::App& sub) {
   sub.add_flag("--no-recompute", no_recompute, "fsdp, spill: keep activations instead of recomputing them in backward");
   sub.add_flag("--offload", offload, "fsdp: keep shards, gradients and optimizer state in host memory");
   sub.add_option("--steps", steps, "Train this many steps instead of the workload's");
+  sub.add_option("--stop-at", stop_at, "Stop at this step with an evaluation and a checkpoint (a rung), exit 0");
   sub.add_option("--micro-batch", micro_batch, "Samples per forward pass per rank (gradient accumulation)");
   sub.add_option("--threads", threads, "Intra-op threads per rank (default: the workload's cpu threads)");
   sub.add_flag_callback("--no-resume", [this] { resume = false; }, "Start from scratch even when checkpoints exist");

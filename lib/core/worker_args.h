@@ -36,6 +36,7 @@ struct WorkerArgs {
   bool offload = false;                        // fsdp: shards and optimizer state in host memory
   int64_t copies = 0;                          // fused trial: fuse this many copies of the job
   int64_t steps = 0;                           // > 0: train this many steps instead of the workload's
+  int64_t stop_at = 0;                         // > 0: stop at this step (evaluate, checkpoint, exit 0): a rung
   int64_t micro_batch = 0;                     // > 0: samples per forward pass per rank
   int threads = 0;                             // > 0: intra-op threads per rank
   bool resume = true;                          // continue from the newest valid checkpoint

@@ -22,6 +22,7 @@ struct LaunchSpec {
   std::string knobs;                  // its settings, e.g. "micro=8" (WorkerArgs::apply_knobs)
   std::string node;                   // node name in the workload's cluster
   std::vector<int64_t> device_ids;    // devices of that node (count = the strategy's)
+  int64_t stop_at = 0;                // > 0: the group pauses at this step (a rung) and exits 0
 };
 
 struct LaunchEvent {
@@ -37,6 +38,13 @@ struct JobProgress {
   int64_t checkpoint = 0;    // step of the newest checkpoint (where a relaunch resumes)
   double step_time = 0;      // seconds per step measured in the current attempt (0: not yet)
   double loss = 0;           // training loss at `step`
+  int64_t diverged = 0;      // > 0: its loss was not finite at this step (it cannot go on)
+};
+
+// What a job reported at a checkpoint's step.
+struct StepMetrics {
+  double loss = 0;           // training loss
+  double eval_loss = 0;      // validation loss (NaN: not evaluated there)
 };
 
 struct JobResult {
@@ -67,6 +75,8 @@ class Launcher {
   virtual JobProgress progress(const std::string& job, int64_t since_step) = 0;
   // The job's result once it has finished all its steps.
   virtual std::optional<JobResult> result(const std::string& job) = 0;
+  // The metrics stored with the job's checkpoint at `step` (nullopt: none).
+  virtual std::optional<StepMetrics> checkpoint_metrics(const std::string& job, int64_t step) = 0;
 };
 
 }  // namespace saturn

@@ -46,6 +46,7 @@ WorkerArgs LocalLauncher::worker_args(const LaunchSpec& spec, const LocalNode& n
   if (!a.technique) throw internal_error("job " + spec.job + ": no technique " + saturn::quoted(spec.technique));
   a.apply_knobs(spec.knobs);
   a.steps = o_.steps;
+  a.stop_at = spec.stop_at;
   if (!node.cuda) a.threads = static_cast<int>(node.threads);
   return a;
 }
@@ -159,11 +160,22 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
   p.checkpoint = run_files::newest_checkpoint(job_dir(job));
   p.step = std::max(m.last_step, p.checkpoint);
   p.loss = m.loss;
+  p.diverged = run_files::read_diverged(job_dir(job)).value_or(0);
   if (m.first_step > 0 && m.last_step > m.first_step && m.last_time > m.first_time)
     p.step_time = (m.last_time - m.first_time) / static_cast<double>(m.last_step - m.first_step);
   else if (m.first_step > since_step && m.first_time > 0)
     p.step_time = m.first_time / static_cast<double>(m.first_step - since_step);
   return p;
+}
+
+std::optional<StepMetrics> LocalLauncher::checkpoint_metrics(const std::string& job, int64_t step) {
+  const auto meta = run_files::checkpoint_meta(job_dir(job), step);
+  if (!meta || !meta->contains("loss")) return std::nullopt;
+  StepMetrics s;
+  auto number = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };  // NaN is stored as null
+  s.loss = number((*meta)["loss"]);
+  s.eval_loss = meta->contains("eval_loss") ? number((*meta)["eval_loss"]) : NAN;
+  return s;
 }
 
 std::optional<JobResult> LocalLauncher::result(const std::string& job) {

@@ -51,6 +51,7 @@ class LocalLauncher : public Launcher {
   int64_t pid(const std::string& job) const override;
   JobProgress progress(const std::string& job, int64_t since_step) override;
   std::optional<JobResult> result(const std::string& job) override;
+  std::optional<StepMetrics> checkpoint_metrics(const std::string& job, int64_t step) override;
 
   // A job's folder and log file.
   std::string job_dir(const std::string& job) const;

@@ -21,17 +21,19 @@ RemainingProblem remaining_problem(const PlanProblem& p, const std::vector<JobNo
       out.job_in_p.push_back(j);
     }
   for (size_t k = 0; k < p.options.size(); ++k) {
-    // A fused group stays an option while all its jobs are unfinished; it
-    // lasts as long as its furthest-behind job.
+    // A fused group stays an option for its unfinished jobs while two or
+    // more are left (jobs stopped early leave the group, the others go on
+    // together); it lasts as long as its furthest-behind job.
     PlanOption opt = p.options[k];
     double scale = 0;
-    bool whole = true;
-    for (size_t& j : opt.jobs) {
-      if (j2r[j] == kNone) whole = false;
-      else scale = std::max(scale, now[j].left * now[j].factor);
-      j = j2r[j];
-    }
-    if (!whole) continue;
+    std::vector<size_t> left;
+    for (size_t j : opt.jobs)
+      if (j2r[j] != kNone) {
+        scale = std::max(scale, now[j].left * now[j].factor);
+        left.push_back(j2r[j]);
+      }
+    if (left.empty() || (left.size() < opt.jobs.size() && left.size() < 2)) continue;
+    opt.jobs = left;
     opt.duration = std::max(1e-3, opt.duration * scale);
     out.option_in_p.push_back(k);
     r.options.push_back(opt);
@@ -39,11 +41,34 @@ RemainingProblem remaining_problem(const PlanProblem& p, const std::vector<JobNo
   return out;
 }
 
-Plan plan_remaining(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o) {
-  const RemainingProblem rp = remaining_problem(p, now);
+namespace {
+
+// One pin per running option (a fused group's jobs share theirs), with the
+// running jobs and each job's remaining seconds.
+std::vector<PinnedOption> running_pins(const PlanProblem& p, const std::vector<JobNow>& now, const RemainingProblem& rp,
+                                       std::vector<size_t>* running, std::vector<double>* remaining) {
+  std::vector<size_t> p2r(p.options.size(), kNone);
+  for (size_t i = 0; i < rp.option_in_p.size(); ++i) p2r[rp.option_in_p[i]] = i;
+  std::vector<PinnedOption> pins;
+  remaining->assign(p.jobs.size(), 0);
+  for (size_t j = 0; j < p.jobs.size(); ++j) {
+    if (!now[j].running) continue;
+    const size_t pinned = p2r[now[j].option];
+    (*remaining)[j] = now[j].remaining_s >= 0 ? now[j].remaining_s : rp.problem.options[pinned].duration;
+    auto same = std::find_if(pins.begin(), pins.end(), [&](const PinnedOption& q) { return q.option == pinned; });
+    if (same != pins.end()) {
+      same->remaining = std::max(same->remaining, (*remaining)[j]);
+      continue;
+    }
+    running->push_back(j);
+    pins.push_back({pinned, now[j].device_ids, (*remaining)[j]});
+  }
+  return pins;
+}
+
+// A plan over the remaining problem's options, back over p's.
+Plan over_p(const PlanProblem& p, const RemainingProblem& rp, const Plan& solved) {
   Plan out;
-  if (rp.problem.jobs.empty()) return out;
-  Plan solved = solve_plan(rp.problem, o);
   for (auto a : solved.items) {
     a.option = rp.option_in_p[a.option];
     out.items.push_back(std::move(a));
@@ -52,8 +77,27 @@ Plan plan_remaining(const PlanProblem& p, const std::vector<JobNow>& now, const 
   out.method = solved.method;
   out.stop = solved.stop;
   out.solve_s = solved.solve_s;
+  out.milp = solved.milp;
   finish_plan(out, p);
   return out;
+}
+
+}  // namespace
+
+Plan plan_remaining(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o) {
+  const RemainingProblem rp = remaining_problem(p, now);
+  if (rp.problem.jobs.empty()) return {};
+  return over_p(p, rp, solve_plan(rp.problem, o));
+}
+
+Plan plan_around_running(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o) {
+  const RemainingProblem rp = remaining_problem(p, now);
+  if (rp.problem.jobs.empty()) return {};
+  PlanProblem r = rp.problem;
+  std::vector<size_t> running;
+  std::vector<double> remaining;
+  r.pinned = running_pins(p, now, rp, &running, &remaining);
+  return over_p(p, rp, solve_plan(r, o));
 }
 
 Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNow>& now, const ReplanOptions& o) {
@@ -66,22 +110,9 @@ Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNo
   std::vector<size_t> j2r(p.jobs.size(), kNone), p2r(p.options.size(), kNone);
   for (size_t i = 0; i < r2j.size(); ++i) j2r[r2j[i]] = i;
   for (size_t i = 0; i < r2p.size(); ++i) p2r[r2p[i]] = i;
-  // One pin per running option (a fused group's jobs share theirs).
-  std::vector<PinnedOption> pins;
   std::vector<size_t> running;
-  std::vector<double> remaining(p.jobs.size(), 0);
-  for (size_t j = 0; j < p.jobs.size(); ++j) {
-    if (!now[j].running) continue;
-    remaining[j] = now[j].remaining_s >= 0 ? now[j].remaining_s : r.options[p2r[now[j].option]].duration;
-    const size_t pinned = p2r[now[j].option];
-    auto same = std::find_if(pins.begin(), pins.end(), [&](const PinnedOption& q) { return q.option == pinned; });
-    if (same != pins.end()) {
-      same->remaining = std::max(same->remaining, remaining[j]);
-      continue;
-    }
-    running.push_back(j);
-    pins.push_back({pinned, now[j].device_ids, remaining[j]});
-  }
+  std::vector<double> remaining;
+  const std::vector<PinnedOption> pins = running_pins(p, now, rp, &running, &remaining);
 
   // The current plan re-timed under the dispatch rule.
   std::vector<DispatchItem> items;
@@ -133,15 +164,7 @@ Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNo
     out.moved.clear();
     return out;
   }
-  for (auto a : best.items) {
-    a.option = r2p[a.option];
-    out.plan.items.push_back(std::move(a));
-  }
-  out.plan.bound = best.bound;
-  out.plan.method = best.method;
-  out.plan.stop = best.stop;
-  out.plan.solve_s = best.solve_s;
-  finish_plan(out.plan, p);
+  out.plan = over_p(p, rp, best);
   return out;
 }
 

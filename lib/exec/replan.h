@@ -57,6 +57,11 @@ RemainingProblem remaining_problem(const PlanProblem& p, const std::vector<JobNo
 // problem, then over p's options. Empty when every job is finished.
 Plan plan_remaining(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o);
 
+// The plan for what is left with the running jobs pinned where they are,
+// for their remaining seconds (early stopping's re-plan after a rung
+// decision: nothing moves mid-segment). Empty when every job is finished.
+Plan plan_around_running(const PlanProblem& p, const std::vector<JobNow>& now, const PlanOptions& o);
+
 // `now` is parallel to p.jobs; the problem's options cover one job each.
 Replan replan(const PlanProblem& p, const Plan& current, const std::vector<JobNow>& now, const ReplanOptions& o);
 

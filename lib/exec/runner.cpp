@@ -11,106 +11,11 @@
 #include "core/units.h"
 #include "exec/dispatch.h"
 #include "exec/replan.h"
+#include "exec/run_loop.h"
 #include "plan/plan_json.h"
 
 namespace saturn {
-namespace {
-
-constexpr size_t kNone = static_cast<size_t>(-1);
-
-double system_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string ids_text(const std::vector<int64_t>& ids) {
-  std::vector<std::string> s;
-  for (int64_t d : ids) s.push_back(std::to_string(d));
-  return join(s, ",");
-}
-
-class RunLoop {
- public:
-  RunLoop(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o)
-      : in_(in), p_(in.problem), st_(state), l_(launcher), o_(o) {
-    if (in_.jobs.size() != p_.jobs.size()) throw internal_error("run_plan: jobs and problem disagree");
-    live_.resize(p_.jobs.size());
-  }
-
-  RunSummary run();
-
- private:
-  struct Live {
-    JobRecord rec;
-    bool running = false, stopping = false, preempting = false;
-    int64_t attempt_id = 0, attempts = 0;
-    size_t option = kNone;
-    size_t lead = kNone;             // running: the job whose worker group it runs in (itself, or a fused group's first)
-    std::vector<int64_t> devices;
-    double started = 0;
-    int64_t step_start = 0;
-    JobProgress prog;
-  };
-
-  double wall() const { return o_.wall_clock ? o_.wall_clock() : system_now(); }
-  void event(const std::string& kind, const std::string& job, const std::string& message) {
-    const double t = wall();
-    st_.event(t, kind, job, message);
-    if (o_.on_event) o_.on_event({0, t, kind, job, message});
-  }
-  void save(size_t j) { st_.put_job(live_[j].rec); }
-  std::string strategy_text(size_t option, const std::vector<int64_t>& ids) const {
-    const auto& opt = p_.options[option];
-    return opt.label() + " on " + p_.nodes[opt.node].name + " [" + ids_text(ids) + "]";
-  }
-  bool open(size_t j) const { return live_[j].rec.status == JobStatus::Pending && !live_[j].running; }
-  bool finished(size_t j) const {
-    return live_[j].rec.status == JobStatus::Done || live_[j].rec.status == JobStatus::Failed;
-  }
-  // A plan item (an option: one job, or a fused group) is finished when all
-  // its jobs are; it may start when none of them runs and some are open.
-  bool item_finished(size_t option) const {
-    return std::all_of(p_.options[option].jobs.begin(), p_.options[option].jobs.end(), [&](size_t j) { return finished(j); });
-  }
-  bool item_open(size_t option) const {
-    const auto& js = p_.options[option].jobs;
-    return std::none_of(js.begin(), js.end(), [&](size_t j) { return live_[j].running; }) &&
-           std::any_of(js.begin(), js.end(), [&](size_t j) { return open(j); });
-  }
-
-  void load_or_init();
-  void adopt(Plan plan, const std::string& reason, double makespan);
-  std::vector<DispatchItem> dispatch_items(const std::vector<double>* durations) const;
-  void dispatch();
-  void launch(const Assignment& a);
-  void on_exit(const LaunchEvent& e);
-  void job_exit(size_t j, int code);
-  void on_signal(int sig);
-  void refresh_progress();
-  void replan();
-  bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
-  std::vector<JobNow> jobs_now() const;
-  void first_plan();
-  void event_loop();
-  RunSummary summary();
-  RunSnapshot snapshot() const;
-
-  const RunInput& in_;
-  const PlanProblem& p_;
-  RunState& st_;
-  Launcher& l_;
-  const RunOptions& o_;
-  std::vector<Live> live_;
-  Plan plan_;                 // the current plan, over p_'s options
-  int64_t version_ = 0;
-  double plan_made_ = 0;      // launcher clock when plan_ was adopted
-  double predicted_ = 0;
-  int64_t versions_made_ = 0;
-  int stop_sig_ = 0;
-  bool killed_ = false;
-  bool resumed_ = false;
-  double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
-  std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time
-};
+namespace run_detail {
 
 void RunLoop::load_or_init() {
   const auto stored = st_.jobs();
@@ -123,7 +28,7 @@ void RunLoop::load_or_init() {
     if (it != by_id.end()) l.rec = it->second;
     else l.rec.id = p_.jobs[j];
     l.rec.steps_total = in_.jobs[j].steps;
-    if (l.rec.status != JobStatus::Done) {
+    if (l.rec.status != JobStatus::Done && l.rec.status != JobStatus::Stopped) {
       // A job the last runner saw finish but could not record.
       if (auto r = l_.result(l.rec.id); r && r->steps >= l.rec.steps_total) {
         l.rec.status = JobStatus::Done;
@@ -147,6 +52,7 @@ void RunLoop::load_or_init() {
       st_.end_attempt(a.id, wall(), -1, "lost", -1);
       event("lost", a.job, "attempt " + std::to_string(a.number) + " was running when the last runner ended");
     }
+  restore_rungs();
 }
 
 std::vector<DispatchItem> RunLoop::dispatch_items(const std::vector<double>* durations) const {
@@ -197,6 +103,9 @@ void RunLoop::launch(const Assignment& a) {
   spec.knobs = p_.options[a.option].knobs;
   spec.node = p_.nodes[p_.options[a.option].node].name;
   spec.device_ids = a.device_ids;
+  if (rungs_on())  // the group pauses at the first of its jobs' next rungs
+    for (size_t j : members)
+      if (const int64_t r = next_rung(j); r > 0 && (spec.stop_at == 0 || r < spec.stop_at)) spec.stop_at = r;
   const std::string strategy = strategy_text(a.option, a.device_ids) +
                                (members.size() > 1 ? " with " + std::to_string(members.size() - 1) + " more" : "");
   std::string error;
@@ -240,12 +149,14 @@ void RunLoop::launch(const Assignment& a) {
     l.devices = a.device_ids;
     l.started = l_.now();
     l.step_start = from;
+    l.stop_at = spec.stop_at;
     l.prog = l_.progress(l.rec.id, from);
     l.rec.status = JobStatus::Running;
     save(j);
     if (first_launch_ < 0) first_launch_ = l.started;
     event("start", l.rec.id,
-          "attempt " + std::to_string(ar.number) + ": " + strategy + (from > 0 ? ", from step " + std::to_string(from) : ""));
+          "attempt " + std::to_string(ar.number) + ": " + strategy + (from > 0 ? ", from step " + std::to_string(from) : "") +
+              (spec.stop_at > 0 ? ", to step " + std::to_string(spec.stop_at) : ""));
   }
 }
 
@@ -287,6 +198,7 @@ void RunLoop::job_exit(size_t j, int code) {
   l.rec.wall_s += now - l.started;
   l.prog = l_.progress(l.rec.id, l.step_start);
   const int64_t step = l.prog.step;
+  if (rung_exit(j, e.code)) return;
   if (e.code == 0) {
     if (auto r = l_.result(l.rec.id); r && r->steps >= l.rec.steps_total) {
       l.rec.status = JobStatus::Done;
@@ -410,7 +322,10 @@ std::vector<JobNow> RunLoop::jobs_now() const {
     n.finished = finished(j);
     n.running = l.running;
     const int64_t from = l.running ? l.prog.step : l.prog.checkpoint;
-    n.left = std::max(0.0, 1.0 - double(from) / double(std::max<int64_t>(1, l.rec.steps_total)));
+    // Jointly planned early stopping plans each job to its next rung.
+    int64_t to = l.rec.steps_total;
+    if (rungs_joint()) to = l.running ? (l.stop_at > 0 ? l.stop_at : to) : (next_rung(j) > 0 ? next_rung(j) : to);
+    n.left = std::max(0.0, double(to - from) / double(std::max<int64_t>(1, l.rec.steps_total)));
     std::vector<double> mine;  // the shape's factors: their median
     for (const auto& [key, ratio] : ratios_)
       if (key.first == in_.jobs[j].shape) mine.push_back(ratio);
@@ -419,7 +334,7 @@ std::vector<JobNow> RunLoop::jobs_now() const {
     if (l.running) {
       n.option = l.option;
       n.device_ids = l.devices;
-      if (l.prog.step_time > 0) n.remaining_s = std::max(0.0, double(l.rec.steps_total - l.prog.step) * l.prog.step_time);
+      if (l.prog.step_time > 0) n.remaining_s = std::max(0.0, double(to - l.prog.step) * l.prog.step_time);
     }
   }
   return now;
@@ -522,13 +437,19 @@ void RunLoop::first_plan() {
 }
 
 void RunLoop::event_loop() {
-  double next_tick = l_.now(), next_replan = o_.interval > 0 ? l_.now() + o_.interval : INFINITY;
+  // Jointly planned early stopping re-plans on its decisions, not on a timer.
+  double next_tick = l_.now(), next_replan = o_.interval > 0 && !rungs_joint() ? l_.now() + o_.interval : INFINITY;
   for (;;) {
     dispatch();
-    bool any_running = false, any_open = false;
+    bool any_running = false, any_open = false, any_held = false;
     for (size_t j = 0; j < live_.size(); ++j) {
       any_running |= live_[j].running;
       any_open |= open(j);
+      any_held |= live_[j].held && !finished(j) && !live_[j].running;
+    }
+    if (!any_running && !any_open && any_held && !stop_sig_) {
+      replan_rungs("the last wave ended");
+      continue;
     }
     if (!any_running && (stop_sig_ || !any_open)) break;
     if (!any_running && any_open) {
@@ -539,6 +460,10 @@ void RunLoop::event_loop() {
     for (const auto& e : l_.wait(deadline)) {
       if (e.kind == LaunchEvent::Signal) on_signal(e.signal);
       else on_exit(e);
+    }
+    if (rungs_joint() && !rung_event_.empty() && !stop_sig_) {
+      replan_rungs(rung_event_);
+      rung_event_.clear();
     }
     const double now = l_.now();
     if (now >= next_tick) {
@@ -559,6 +484,7 @@ RunSummary RunLoop::summary() {
   for (const auto& l : live_) {
     if (l.rec.status == JobStatus::Done) ++s.done;
     else if (l.rec.status == JobStatus::Failed) ++s.failed;
+    else if (l.rec.status == JobStatus::Stopped) ++s.stopped;
     else ++s.pending;
   }
   s.elapsed = first_launch_ >= 0 && last_exit_ >= 0 ? last_exit_ - first_launch_ : 0;
@@ -567,8 +493,8 @@ RunSummary RunLoop::summary() {
   s.resumed = resumed_;
   s.exit_code = stop_sig_ ? 128 + stop_sig_ : s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;
   if (o_.on_tick) o_.on_tick(snapshot());
-  event("end", "", std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +
-                       std::to_string(s.pending) + " not finished");
+  event("end", "", std::to_string(s.done) + " done, " + (s.stopped > 0 ? std::to_string(s.stopped) + " stopped early, " : "") +
+                       std::to_string(s.failed) + " failed, " + std::to_string(s.pending) + " not finished");
   return s;
 }
 
@@ -578,16 +504,20 @@ RunSummary RunLoop::run() {
   std::vector<size_t> unfinished;
   for (size_t j = 0; j < live_.size(); ++j)
     if (!finished(j)) unfinished.push_back(j);
-  const bool have = resumed_ && o_.keep_stored_plan && resume_stored_plan(unfinished);
-  if (!have && !unfinished.empty()) first_plan();
+  if (rungs_joint()) {
+    if (!unfinished.empty()) replan_rungs(resumed_ ? "resume" : "start");
+  } else {
+    const bool have = resumed_ && o_.keep_stored_plan && resume_stored_plan(unfinished);
+    if (!have && !unfinished.empty()) first_plan();
+  }
   event_loop();
   return summary();
 }
 
-}  // namespace
+}  // namespace run_detail
 
 RunSummary run_plan(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o) {
-  RunLoop loop(in, state, launcher, o);
+  run_detail::RunLoop loop(in, state, launcher, o);
   return loop.run();
 }
 

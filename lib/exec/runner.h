@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "core/early_stopping.h"
 #include "exec/launcher.h"
 #include "exec/state.h"
 #include "plan/plan.h"
@@ -49,6 +50,8 @@ namespace saturn {
 struct RunJob {
   std::string shape;       // jobs of one shape share measured step-time corrections
   int64_t steps = 1;       // optimizer steps it trains
+  std::vector<int64_t> rungs;  // early stopping: the steps it is compared at (rung_steps), ascending
+  int64_t bracket = 0;     // early stopping: its bracket
 };
 
 struct RunInput {
@@ -85,11 +88,13 @@ struct RunOptions {
   std::function<void(const EventRecord&)> on_event;  // each event as it is recorded
   std::function<void(const RunSnapshot&)> on_tick;   // every tick
   std::function<double()> wall_clock;  // seconds since the epoch, for state.db (default: system clock)
+  EarlyStopping early_stopping;      // rule none: every job runs to its end
+  bool rung_replan = true;           // early stopping planned jointly (false: the plan stays fixed, as without a planner)
 };
 
 struct RunSummary {
   int exit_code = 0;                 // 0 all done; 75 some failed; 128+n stopped on signal n
-  int64_t done = 0, failed = 0, pending = 0;
+  int64_t done = 0, failed = 0, pending = 0, stopped = 0;  // stopped: early, at a rung
   double elapsed = 0;                // seconds from the first launch to the last exit
   double predicted = 0;              // the initial plan's makespan (its remaining part on resume)
   int64_t plan_versions = 0;         // plan versions this runner made

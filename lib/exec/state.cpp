@@ -11,6 +11,7 @@ const char* job_status_name(JobStatus s) {
     case JobStatus::Running: return "running";
     case JobStatus::Done: return "done";
     case JobStatus::Failed: return "failed";
+    case JobStatus::Stopped: return "stopped";
   }
   return "?";
 }
@@ -21,6 +22,7 @@ JobStatus parse_status(const std::string& s) {
   if (s == "running") return JobStatus::Running;
   if (s == "done") return JobStatus::Done;
   if (s == "failed") return JobStatus::Failed;
+  if (s == "stopped") return JobStatus::Stopped;
   return JobStatus::Pending;
 }
 
@@ -30,6 +32,12 @@ void bind_real_or_null(Statement& s, int i, double v) {
   else s.real(i, v);
 }
 double col_real_or_nan(const Statement& s, int i) { return s.col_null(i) ? NAN : s.col_real(i); }
+
+constexpr const char* kRungsTable =
+    "CREATE TABLE IF NOT EXISTS rungs (seq INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL,"
+    " bracket INTEGER NOT NULL, rung INTEGER NOT NULL, step INTEGER NOT NULL, metric REAL, stop INTEGER NOT NULL,"
+    " rank INTEGER NOT NULL, n INTEGER NOT NULL, keep INTEGER NOT NULL, cut REAL, reason TEXT NOT NULL,"
+    " time REAL NOT NULL);";
 
 constexpr const char* kAttemptColumns =
     "id, job, number, plan_version, technique, devices, node, device_ids, pid, started, ended, exit_code, outcome, "
@@ -60,19 +68,16 @@ AttemptRecord read_attempt(const Statement& s) {
 RunState::RunState(const std::string& path, bool read_only) : db_(std::make_unique<Sqlite>(path, "run state", read_only)) {
   const int version = db_->schema_version(kSchemaVersion);
   has_tokens_ = version >= 2;
-  if (read_only || version >= 2) return;
-  if (version == 1) {  // a run made before jobs kept their trained tokens
-    db_->exec(
-        "BEGIN;"
-        "ALTER TABLE jobs ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;"
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');"
-        "COMMIT;");
-    has_tokens_ = true;
+  has_rungs_ = version >= 3;
+  if (read_only || version >= kSchemaVersion) return;
+  has_tokens_ = has_rungs_ = true;
+  if (version >= 1) {  // a run made by an older saturn: 1 lacks jobs.tokens, 1 and 2 the rungs
+    db_->exec(std::string("BEGIN;") + (version == 1 ? "ALTER TABLE jobs ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;" : "") +
+              kRungsTable + "INSERT OR REPLACE INTO meta VALUES ('schema_version', '3');COMMIT;");
     return;
   }
-  has_tokens_ = true;
   db_->exec(
-      "BEGIN;"
+      std::string("BEGIN;") + kRungsTable +
       "CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
       " status TEXT NOT NULL, steps_total INTEGER NOT NULL, steps_done INTEGER NOT NULL, restarts INTEGER NOT NULL,"
       " final_loss REAL, eval_loss REAL, wall_s REAL NOT NULL, strategy TEXT NOT NULL, message TEXT NOT NULL,"
@@ -85,8 +90,41 @@ RunState::RunState(const std::string& path, bool read_only) : db_(std::make_uniq
       " makespan REAL NOT NULL, reason TEXT NOT NULL, json TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL,"
       " kind TEXT NOT NULL, job TEXT NOT NULL, message TEXT NOT NULL);"
-      "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');"
+      "INSERT OR REPLACE INTO meta VALUES ('schema_version', '3');"
       "COMMIT;");
+}
+
+void RunState::add_rung(const RungDecision& d, double time) {
+  Statement s(*db_,
+              "INSERT INTO rungs (job, bracket, rung, step, metric, stop, rank, n, keep, cut, reason, time)"
+              " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+  s.text(1, d.job).integer(2, d.bracket).integer(3, d.rung).integer(4, d.step);
+  bind_real_or_null(s, 5, std::isfinite(d.metric) ? d.metric : NAN);
+  s.integer(6, d.stop ? 1 : 0).integer(7, d.rank).integer(8, d.n).integer(9, d.keep);
+  bind_real_or_null(s, 10, std::isfinite(d.cut) ? d.cut : NAN);
+  s.text(11, d.reason).real(12, time).run();
+}
+
+std::vector<RungDecision> RunState::rungs() const {
+  std::vector<RungDecision> out;
+  if (!has_rungs_) return out;
+  Statement s(*db_, "SELECT job, bracket, rung, step, metric, stop, rank, n, keep, cut, reason FROM rungs ORDER BY seq");
+  while (s.step()) {
+    RungDecision d;
+    d.job = s.col_text(0);
+    d.bracket = s.col_int(1);
+    d.rung = s.col_int(2);
+    d.step = s.col_int(3);
+    d.metric = s.col_null(4) ? INFINITY : s.col_real(4);  // not finite: ranks last, as when decided
+    d.stop = s.col_int(5) != 0;
+    d.rank = s.col_int(6);
+    d.n = s.col_int(7);
+    d.keep = s.col_int(8);
+    d.cut = col_real_or_nan(s, 9);
+    d.reason = s.col_text(10);
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 RunState::~RunState() = default;

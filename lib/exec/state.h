@@ -15,12 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "core/early_stopping.h"
+
 namespace saturn {
 
 class Sqlite;
 
-enum class JobStatus { Pending, Running, Done, Failed };
-const char* job_status_name(JobStatus s);  // "pending", "running", "done", "failed"
+// Stopped: early stopping ended it at a rung (a final state, like done).
+enum class JobStatus { Pending, Running, Done, Failed, Stopped };
+const char* job_status_name(JobStatus s);  // "pending", "running", "done", "failed", "stopped"
 
 struct JobRecord {
   std::string id;
@@ -29,7 +32,8 @@ struct JobRecord {
   int64_t steps_done = 0;       // as of the last progress the runner read
   int64_t restarts = 0;         // launches after a failure
   double final_loss = NAN;      // training loss at the last step (done jobs)
-  double eval_loss = NAN;       // validation loss at the end (done jobs; NaN without validation data)
+  double eval_loss = NAN;       // validation loss at the end (done jobs; NaN without validation data;
+                                // stopped jobs: at their last rung)
   double wall_s = 0;            // seconds its attempts ran, in all
   std::string strategy;         // of its last attempt, e.g. "ddp x2 on local"
   std::string message;          // why it failed
@@ -73,7 +77,7 @@ struct EventRecord {
 
 class RunState {
  public:
-  static constexpr int kSchemaVersion = 2;  // 2: jobs.tokens
+  static constexpr int kSchemaVersion = 3;  // 2: jobs.tokens; 3: rungs
 
   // Opens or creates `path`; read_only opens an existing one for reading.
   explicit RunState(const std::string& path, bool read_only = false);
@@ -99,11 +103,16 @@ class RunState {
   void event(double time, const std::string& kind, const std::string& job, const std::string& message);
   std::vector<EventRecord> events(int64_t after_id = 0) const;
 
+  // Early stopping's decisions, in the order they were made (none before schema 3).
+  void add_rung(const RungDecision& d, double time);
+  std::vector<RungDecision> rungs() const;
+
   const std::string& path() const;
 
  private:
   std::unique_ptr<Sqlite> db_;
   bool has_tokens_ = false;  // jobs.tokens exists (schema 2; a read-only schema-1 file lacks it)
+  bool has_rungs_ = false;   // the rungs table exists (schema 3)
 };
 
 }  // namespace saturn

@@ -42,6 +42,7 @@ struct TrainJob {
   std::function<std::string(const std::string&)> resolve;  // workload-relative path -> usable path
   std::string out_dir;            // the job's folder: metrics.jsonl, ckpt/, result.json
   int64_t steps = 0;              // overrides train.steps/epochs when > 0
+  int64_t stop_at = 0;            // > 0: pause at this step (a rung): evaluate, checkpoint, stop without a result
   int64_t micro_batch = 0;        // samples per forward pass per rank; 0 = the whole local batch
   std::string device = "cpu";     // "cpu" or "cuda:N"
   Technique technique = Technique::Ddp;  // Single and Ddp are one (data parallel over the ranks, or one device);

@@ -59,6 +59,7 @@ struct JobRun {
   std::unique_ptr<Checkpointer> ckpt;
   std::unique_ptr<MetricsLog> metrics;  // rank 0, not in a trial
   int64_t step = 0;                     // optimizer steps done
+  int64_t pause = 0;                    // it stops here (a rung, or the total)
   int64_t interval_steps = 0;           // since its last metrics line
   double lr = 0, loss = NAN;
   std::optional<double> eval;
@@ -131,6 +132,7 @@ void Run::open() {
   if (trial) std::filesystem::create_directories(run_files::trial_dir(first.trial.run_dir));
   for (const TrainJob& j : jobs) {
     JobRun r{&j, EpochSampler(data.train->size(), static_cast<uint64_t>(j.hp.seed))};
+    r.pause = j.stop_at > 0 && j.stop_at < total && !trial ? j.stop_at : total;
     r.ckpt = std::make_unique<Checkpointer>(run_files::checkpoint_dir(j.out_dir));
     if (!trial) std::filesystem::create_directories(j.out_dir);
     runs.push_back(std::move(r));
@@ -151,8 +153,8 @@ void Run::resume() {
   }
   if (comm) comm->barrier();  // every rank has loaded before rank 0 may write a newer checkpoint
   for (JobRun& r : runs) {
-    r.active = r.step < total;
-    if (r.active || trial) continue;
+    r.active = r.step < r.pause;
+    if (r.active || trial || r.step < total) continue;
     // Finished before: result.json may be missing when the last worker was
     // stopped between its final checkpoint and writing it; the final
     // checkpoint carries the result.
@@ -187,11 +189,14 @@ std::optional<std::vector<double>> Run::evaluate() {
 void Run::after_step(bool stopping) {
   const double interval = seconds_since(interval_start);
   bool logged = false, evaluate_now = false;
-  auto due = [&](int64_t every, int64_t done) { return (every > 0 && done % every == 0) || done == total; };
+  // Every cadence also falls on a job's last step and on its pause (a rung).
+  auto due = [&](int64_t every, const JobRun& r) {
+    return (every > 0 && r.step % every == 0) || r.step == total || r.step == r.pause;
+  };
   for (JobRun& r : runs) {
     if (!r.active) continue;
-    evaluate_now = evaluate_now || due(first.train.eval_every, r.step);
-    if (!leader || !due(first.train.log_every, r.step)) continue;
+    evaluate_now = evaluate_now || due(first.train.eval_every, r);
+    if (!leader || !due(first.train.log_every, r)) continue;
     const double samples_per_s = interval > 0 ? static_cast<double>(r.interval_steps * batch) / interval : 0.0;
     nlohmann::json line = {{"step", r.step}, {"loss", r.loss}, {"lr", r.lr}, {"samples_per_s", samples_per_s},
                            {"time", seconds_since(run_start)}};
@@ -207,18 +212,26 @@ void Run::after_step(bool stopping) {
   for (size_t j = 0; j < runs.size(); ++j) {
     JobRun& r = runs[j];
     if (!r.active) continue;
-    if (evals && due(first.train.eval_every, r.step)) {
+    const bool evaluated = evals && due(first.train.eval_every, r);
+    if (evaluated) {
       r.eval = (*evals)[j];
       if (leader) r.metrics->write({{"step", r.step}, {"eval_loss", *r.eval}});
     }
     const bool last = r.step == total;
-    if (due(first.train.checkpoint_every, r.step) || stopping) {
-      nlohmann::json meta = {{"job", r.job->id}, {"samples", r.step * batch}, {"world", world}};
+    if (due(first.train.checkpoint_every, r) || stopping) {
+      // The step's metrics travel with it: a rung decision reads them here.
+      nlohmann::json meta = {{"job", r.job->id}, {"samples", r.step * batch}, {"world", world}, {"loss", r.loss}};
+      if (evaluated) meta["eval_loss"] = *r.eval;
       if (tech->fused_width() > 0) meta["fused"] = tech->fused_width();
       if (last) meta["result"] = run_files::to_json(result(r));
       tech->save(j, *r.ckpt, r.step, meta);
     }
-    if (last) finished.push_back(&r);
+    if (last) {
+      finished.push_back(&r);
+    } else if (r.step == r.pause) {
+      r.active = false;
+      say("paused " + r.job->id + " at step " + std::to_string(r.step) + " (a rung) with a checkpoint");
+    }
   }
   if (finished.empty()) return;
   if (comm) comm->barrier();  // every rank is done before result.json says so
@@ -263,9 +276,19 @@ int Run::steps() {
       JobRun& r = runs[static_cast<size_t>(j)];
       if (!r.active) continue;
       r.loss = stats[j].item<double>();
-      if (!std::isfinite(r.loss))
+      if (!std::isfinite(r.loss)) {
+        if (leader && !trial)
+          write_json_atomic(run_files::diverged_path(r.job->out_dir),
+                            {{"step", r.step + 1}, {"loss", std::to_string(r.loss)}});
+        if (runs.size() > 1 && !trial) {  // a fused group goes on without it
+          r.active = active[static_cast<size_t>(j)] = false;
+          say("warning: job " + r.job->id + ": the loss is " + std::to_string(r.loss) + " at step " +
+              std::to_string(r.step + 1) + " (diverged); the fused group goes on without it");
+          continue;
+        }
         throw data_error("job " + r.job->id + ": the loss is " + std::to_string(r.loss) + " at step " +
                          std::to_string(r.step + 1) + " (diverged; try a lower lr)");
+      }
       ++r.step;
       ++r.interval_steps;
     }

@@ -257,6 +257,7 @@ int run_worker(const WorkerOptions& given) {
     tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
     tj.out_dir = dir;
     tj.steps = o.steps;
+    tj.stop_at = o.stop_at;
     tj.micro_batch = o.micro_batch;
     tj.device = device;
     tj.technique = technique.value_or(Technique::Ddp);

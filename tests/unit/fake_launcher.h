@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -22,6 +23,7 @@ namespace saturn::test {
 struct JobDisk {
   std::map<std::string, int64_t> checkpoint;   // newest checkpoint step
   std::map<std::string, int64_t> finished;     // steps of a written result
+  std::map<std::string, int64_t> diverged;     // the step its loss was not finite
 };
 
 struct FakeJob {
@@ -29,6 +31,8 @@ struct FakeJob {
   int64_t steps = 10;
   double multi_step_time = 0;  // on several devices (0 = step_time)
   double fused_step_time = 0;  // as a fused group's first job: seconds per step of the whole group
+  std::function<double(int64_t)> metric;  // its training and validation loss at a step (none: 1 / step)
+  int64_t diverge_at = 0;      // > 0: its loss is not finite at this step (the worker fails, exit 65)
 };
 
 class FakeLauncher : public Launcher {
@@ -45,6 +49,8 @@ class FakeLauncher : public Launcher {
     double stop_at = INFINITY;  // when a stop request ends it
     int stop_code = 0;
     double fail_at = INFINITY;
+    int64_t pause = 0;          // the step it pauses at (stop_at), else its steps
+    double diverge_at = INFINITY;
   };
 
   FakeLauncher(std::map<std::string, FakeJob> jobs, JobDisk& disk) : jobs_(std::move(jobs)), disk_(disk) {}
@@ -68,6 +74,9 @@ class FakeLauncher : public Launcher {
     r.spec = spec;
     r.start = now_;
     r.from = disk_.checkpoint[spec.job];
+    const FakeJob& fj = jobs_.at(spec.job);
+    r.pause = spec.stop_at > 0 && spec.stop_at < fj.steps ? spec.stop_at : fj.steps;
+    if (fj.diverge_at > r.from && fj.diverge_at <= r.pause) r.diverge_at = now_ + double(fj.diverge_at - r.from) * st(r);
     auto f = fail_at_step.find({spec.job, spec.attempt});
     if (f != fail_at_step.end()) r.fail_at = now_ + double(f->second - r.from) * st(r);
     auto sig = signalled_at_step.find({spec.job, spec.attempt});
@@ -116,12 +125,19 @@ class FakeLauncher : public Launcher {
       std::vector<std::string> group = r.spec.fused_with;
       group.push_back(it->first);
       for (const auto& job : group) {
-        if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
+        if (r.diverge_at <= now_ && r.diverge_at <= std::min(r.stop_at, r.fail_at)) {
+          code = 65;
+          disk_.diverged[job] = fj.diverge_at;
+          disk_.checkpoint[job] = (fj.diverge_at - 1) / checkpoint_every * checkpoint_every;
+          disk_.checkpoint[job] = std::max(disk_.checkpoint[job], r.from);
+        } else if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
           code = 1;
           disk_.checkpoint[job] = step / checkpoint_every * checkpoint_every;
         } else if (r.stop_at <= now_ && step < fj.steps) {
           code = r.stop_code;
           disk_.checkpoint[job] = code == 128 + SIGKILL ? step / checkpoint_every * checkpoint_every : step;
+        } else if (r.pause < fj.steps) {
+          disk_.checkpoint[job] = r.pause;  // paused at a rung: a checkpoint there, exit 0
         } else {
           disk_.checkpoint[job] = fj.steps;
           disk_.finished[job] = fj.steps;
@@ -137,6 +153,7 @@ class FakeLauncher : public Launcher {
   JobProgress progress(const std::string& job, int64_t) override {
     JobProgress p;
     p.checkpoint = disk_.checkpoint[job];
+    if (auto d = disk_.diverged.find(job); d != disk_.diverged.end()) p.diverged = d->second;
     auto it = running_.find(job);
     for (auto g = running_.begin(); g != running_.end() && it == running_.end(); ++g)
       for (const auto& other : g->second.spec.fused_with)
@@ -148,6 +165,12 @@ class FakeLauncher : public Launcher {
     p.step = step_at(it->second, now_);
     if (p.step > it->second.from) p.step_time = st(it->second);
     return p;
+  }
+  std::optional<StepMetrics> checkpoint_metrics(const std::string& job, int64_t step) override {
+    if (disk_.checkpoint[job] != step || step <= 0) return std::nullopt;  // only the newest is kept here
+    const FakeJob& fj = jobs_.at(job);
+    const double m = fj.metric ? fj.metric(step) : 1.0 / double(step);
+    return StepMetrics{m, m};
   }
   std::optional<JobResult> result(const std::string& job) override {
     auto it = disk_.finished.find(job);
@@ -161,12 +184,10 @@ class FakeLauncher : public Launcher {
 
  private:
   double end_of(const Running& r) const {
-    const FakeJob& fj = jobs_.at(r.spec.job);
-    return std::min({r.start + double(fj.steps - r.from) * st(r), r.stop_at, r.fail_at});
+    return std::min({r.start + double(r.pause - r.from) * st(r), r.stop_at, r.fail_at, r.diverge_at});
   }
   int64_t step_at(const Running& r, double t) const {
-    const FakeJob& fj = jobs_.at(r.spec.job);
-    return std::min(fj.steps, r.from + static_cast<int64_t>(std::floor((t - r.start) / st(r) + 1e-9)));
+    return std::min(r.pause, r.from + static_cast<int64_t>(std::floor((t - r.start) / st(r) + 1e-9)));
   }
   double st(const Running& r) const {
     const FakeJob& fj = jobs_.at(r.spec.job);

@@ -46,10 +46,10 @@ Case make_case(const std::vector<TestJob>& jobs, int64_t devices = 2) {
   for (size_t j = 0; j < jobs.size(); ++j) {
     const auto& t = jobs[j];
     c.in.problem.jobs.push_back(t.id);
-    c.in.jobs.push_back({t.id, t.steps});
+    c.in.jobs.push_back({t.id, t.steps, {}, 0});
     c.in.problem.options.push_back({{j}, "single", 1, 0, t.planned_step * double(t.steps), ""});
     if (t.planned_ddp > 0) c.in.problem.options.push_back({{j}, "ddp", 2, 0, t.planned_ddp * double(t.steps), ""});
-    c.truth[t.id] = {t.true_step, t.steps, t.true_ddp};
+    c.truth[t.id] = {t.true_step, t.steps, t.true_ddp, 0, {}, 0};
   }
   return c;
 }
@@ -558,7 +558,7 @@ TEST_CASE("runner: a fused group runs as one worker group, stops and resumes tog
   for (const auto& j : st.jobs()) CHECK(j.status == JobStatus::Done);
 }
 
-TEST_CASE("run state: a schema-1 file (before jobs kept their trained tokens) is read as it is and upgraded when written") {
+TEST_CASE("run state: a schema-1 file (before jobs kept their trained tokens and rungs) is read as it is and upgraded when written") {
   TempDb db;
   {
     sqlite3* h = nullptr;
@@ -580,9 +580,15 @@ TEST_CASE("run state: a schema-1 file (before jobs kept their trained tokens) is
     REQUIRE(read.jobs().size() == 1);
     CHECK(read.jobs()[0].tokens == 0);
     CHECK(read.meta("schema_version") == std::optional<std::string>("1"));
+    CHECK(read.rungs().empty());
   }
   RunState st(db.path());
-  CHECK(st.meta("schema_version") == std::optional<std::string>("2"));
+  CHECK(st.meta("schema_version") == std::optional<std::string>("3"));
+  RungDecision d{"a", 0, 0, 4, NAN, true, 0, 1, 1, NAN, "diverged"};
+  st.add_rung(d, 1.0);
+  REQUIRE(st.rungs().size() == 1);
+  CHECK(std::isinf(st.rungs()[0].metric));  // not finite: ranks last, as when it was decided
+  CHECK(st.rungs()[0].reason == "diverged");
   auto a = st.jobs().at(0);
   CHECK(a.final_loss == 1.5);
   a.tokens = 123456;

@@ -1,0 +1,133 @@
+// RunLoop: the runner's event loop (runner.h), shared by runner.cpp and
+// run_loop_rungs.cpp (early stopping). Internal to saturn_exec.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/early_stopping.h"
+#include "core/error.h"
+#include "core/text.h"
+#include "exec/dispatch.h"
+#include "exec/replan.h"
+#include "exec/runner.h"
+
+namespace saturn::run_detail {
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+inline double system_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+inline std::string ids_text(const std::vector<int64_t>& ids) {
+  std::vector<std::string> s;
+  for (int64_t d : ids) s.push_back(std::to_string(d));
+  return join(s, ",");
+}
+
+class RunLoop {
+ public:
+  RunLoop(const RunInput& in, RunState& state, Launcher& launcher, const RunOptions& o)
+      : in_(in), p_(in.problem), st_(state), l_(launcher), o_(o), book_(o.early_stopping) {
+    if (in_.jobs.size() != p_.jobs.size()) throw internal_error("run_plan: jobs and problem disagree");
+    live_.resize(p_.jobs.size());
+  }
+
+  RunSummary run();
+
+ private:
+  struct Live {
+    JobRecord rec;
+    bool running = false, stopping = false, preempting = false;
+    int64_t attempt_id = 0, attempts = 0;
+    size_t option = kNone;
+    size_t lead = kNone;             // running: the job whose worker group it runs in (itself, or a fused group's first)
+    std::vector<int64_t> devices;
+    double started = 0;
+    int64_t step_start = 0;
+    int64_t stop_at = 0;             // running: the step its group pauses at (0: its end)
+    bool held = false;               // early stopping: waits for a later wave
+    JobProgress prog;
+  };
+
+  double wall() const { return o_.wall_clock ? o_.wall_clock() : system_now(); }
+  void event(const std::string& kind, const std::string& job, const std::string& message) {
+    const double t = wall();
+    st_.event(t, kind, job, message);
+    if (o_.on_event) o_.on_event({0, t, kind, job, message});
+  }
+  void save(size_t j) { st_.put_job(live_[j].rec); }
+  std::string strategy_text(size_t option, const std::vector<int64_t>& ids) const {
+    const auto& opt = p_.options[option];
+    return opt.label() + " on " + p_.nodes[opt.node].name + " [" + ids_text(ids) + "]";
+  }
+  // Open: may start now (a job early stopping holds back for a later wave is not).
+  bool open(size_t j) const { return live_[j].rec.status == JobStatus::Pending && !live_[j].running && !live_[j].held; }
+  bool finished(size_t j) const {
+    const JobStatus s = live_[j].rec.status;
+    return s == JobStatus::Done || s == JobStatus::Failed || s == JobStatus::Stopped;
+  }
+  // A plan item (an option: one job, or a fused group) is finished when all
+  // its jobs are; it may start when none of them runs and some are open.
+  bool item_finished(size_t option) const {
+    return std::all_of(p_.options[option].jobs.begin(), p_.options[option].jobs.end(), [&](size_t j) { return finished(j); });
+  }
+  bool item_open(size_t option) const {
+    const auto& js = p_.options[option].jobs;
+    return std::none_of(js.begin(), js.end(), [&](size_t j) { return live_[j].running; }) &&
+           std::any_of(js.begin(), js.end(), [&](size_t j) { return open(j); });
+  }
+
+  void load_or_init();
+  void adopt(Plan plan, const std::string& reason, double makespan);
+  std::vector<DispatchItem> dispatch_items(const std::vector<double>* durations) const;
+  void dispatch();
+  void launch(const Assignment& a);
+  void on_exit(const LaunchEvent& e);
+  void job_exit(size_t j, int code);
+  void on_signal(int sig);
+  void refresh_progress();
+  void replan();
+  bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
+  std::vector<JobNow> jobs_now() const;
+  void first_plan();
+  void event_loop();
+  RunSummary summary();
+  RunSnapshot snapshot() const;
+
+  // Early stopping (run_loop_rungs.cpp).
+  bool rungs_on() const { return o_.early_stopping.on(); }
+  bool rungs_joint() const { return rungs_on() && o_.rung_replan; }
+  int64_t next_rung(size_t j) const;           // the step of its next undecided rung (0: none left)
+  int64_t rung_index(size_t j, int64_t step) const;  // its rung at `step` (-1: not a rung)
+  void restore_rungs();                        // decisions from state.db; decides rungs reached but not decided
+  bool settle(size_t j, int64_t step, std::optional<double> metric, const std::string& reason);
+  bool rung_exit(size_t j, int code);          // true: the exit was a pause or a divergence, handled
+  void replan_rungs(const std::string& why);   // the next wave to its rungs, around the running jobs
+
+  const RunInput& in_;
+  const PlanProblem& p_;
+  RunState& st_;
+  Launcher& l_;
+  const RunOptions& o_;
+  std::vector<Live> live_;
+  Plan plan_;                 // the current plan, over p_'s options
+  int64_t version_ = 0;
+  double plan_made_ = 0;      // launcher clock when plan_ was adopted
+  double predicted_ = 0;
+  int64_t versions_made_ = 0;
+  int stop_sig_ = 0;
+  bool killed_ = false;
+  bool resumed_ = false;
+  double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
+  std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time
+  RungBook book_;
+  std::string rung_event_;    // a rung decision since the last re-plan (joint early stopping): what it was
+};
+
+
+}  // namespace saturn::run_detail
