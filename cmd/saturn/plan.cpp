@@ -141,6 +141,10 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
             << human_duration(plan.solve_s) << "; wrote " << plan_path << (o.svg.empty() ? "" : " and " + o.svg)
             << "\n";
   if (!plan.milp.empty()) std::cerr << "plan: milp: " << plan.milp << "\n";
+  if (w.early_stopping.on())
+    std::cerr << "plan: early stopping, " << early_stopping_text(w.early_stopping, w.train.steps)
+              << "; saturn run plans every job to its first rung, then each wave to its next, re-planning at every "
+                 "decision: this plan, every job to its end, is the most the search can take\n";
   if (const std::string f = forecast_text(r.profiling); !f.empty())
     std::cerr << "plan: the store lacks " << f
               << ": estimated here; `saturn profile` measures them, as `saturn run` does before it plans\n";

@@ -75,7 +75,7 @@ class ProgressView {
     for (const auto& j : last_.jobs) {
       steps += j.steps;
       done += std::min(j.step, j.steps);
-      finished += j.status == JobStatus::Done || j.status == JobStatus::Failed;
+      finished += j.status == JobStatus::Done || j.status == JobStatus::Failed || j.status == JobStatus::Stopped;
     }
     for (const auto& j : last_.jobs) {
       if (j.status != JobStatus::Running) continue;
@@ -188,9 +188,12 @@ static int run_run_cmd(RunCmdOptions o) {
 
   const JobSet& jobs = session.jobs();
   std::cerr << "run: " << s.done << " of " << jobs.jobs.size() << " jobs done";
+  if (s.stopped) std::cerr << ", " << s.stopped << " stopped early";
   if (s.failed) std::cerr << ", " << s.failed << " failed";
   if (s.pending) std::cerr << ", " << s.pending << " not finished";
-  if (s.elapsed > 0)
+  if (s.elapsed > 0 && session.workload().early_stopping.on())  // each plan reaches one wave's rungs only
+    std::cerr << "; makespan " << human_duration(s.elapsed) << " (" << s.plan_versions << " plans, one per rung decision)";
+  else if (s.elapsed > 0)
     std::cerr << "; makespan " << human_duration(s.elapsed) << " (plan predicted " << human_duration(s.predicted) << ")";
   std::cerr << "; " << run_dir << "\n";
   if (s.exit_code >= 128) {

@@ -44,15 +44,26 @@ std::string count_text(int64_t n) {
 }
 
 // Done jobs by validation loss (training loss where there is none), then
-// the unfinished ones.
+// the jobs stopped early (the furthest first, each by its metric at the
+// last rung it reached), then the unfinished ones.
 std::vector<JobRecord> ranked(const RunState& st) {
   auto jobs = st.jobs();
-  auto key = [](const JobRecord& j) -> double {
-    if (j.status != JobStatus::Done) return INFINITY;
-    return std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss;
+  auto key = [](const JobRecord& j) {
+    const double loss = std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss;
+    const double metric = std::isnan(loss) ? INFINITY : loss;
+    if (j.status == JobStatus::Done) return std::tuple<int, int64_t, double>(0, 0, metric);
+    if (j.status == JobStatus::Stopped) return std::tuple<int, int64_t, double>(1, -j.steps_done, metric);
+    return std::tuple<int, int64_t, double>(2, 0, 0.0);
   };
   std::stable_sort(jobs.begin(), jobs.end(), [&](const JobRecord& a, const JobRecord& b) { return key(a) < key(b); });
   return jobs;
+}
+
+// The leaderboard's status of a job.
+std::string status_cell(const JobRecord& j) {
+  if (j.status == JobStatus::Failed) return "failed: " + j.message;
+  if (j.status == JobStatus::Stopped) return "stopped early at step " + std::to_string(j.steps_done);
+  return job_status_name(j.status);
 }
 
 const Job* find_job(const JobSet* set, const std::string& id) {
@@ -96,7 +107,7 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
     row.insert(row.end(), {strategy, j.wall_s > 0 ? human_duration(j.wall_s) : "-", loss_text(j.eval_loss),
                            loss_text(j.final_loss)});
     if (tokens) row.push_back(count_text(j.tokens));
-    row.push_back(j.status == JobStatus::Failed ? "failed: " + j.message : job_status_name(j.status));
+    row.push_back(status_cell(j));
     t.row(row);
   }
   return t.render(term);
@@ -108,6 +119,7 @@ nlohmann::json leaderboard_json(const RunState& st, const JobSet* jobs) {
   for (const auto& j : ranked(st)) {
     nlohmann::json e = job_json(j);
     e["rank"] = j.status == JobStatus::Done ? nlohmann::json(++rank) : nlohmann::json(nullptr);
+    if (j.status == JobStatus::Stopped) e["stopped_at_step"] = j.steps_done;
     if (const Job* job = find_job(jobs, j.id)) {
       nlohmann::json hp = {{"lr", job->hp.lr}, {"batch_size", job->hp.batch_size}, {"seed", job->hp.seed},
                            {"weight_decay", job->hp.weight_decay}, {"warmup", job->hp.warmup}};
@@ -137,7 +149,14 @@ nlohmann::json status_json(const RunState& st, const std::string& run_dir) {
     plans.push_back({{"version", p.version}, {"created", p.created}, {"makespan_s", p.makespan}, {"reason", p.reason}});
   for (const auto& e : st.events())
     events.push_back({{"time", e.time}, {"kind", e.kind}, {"job", e.job}, {"message", e.message}});
-  nlohmann::json out = {{"run_dir", run_dir}, {"jobs", jobs}, {"attempts", attempts}, {"plans", plans}, {"events", events}};
+  nlohmann::json rungs = nlohmann::json::array();
+  for (const auto& d : st.rungs())
+    rungs.push_back({{"job", d.job}, {"bracket", d.bracket}, {"rung", d.rung}, {"step", d.step},
+                     {"metric", std::isfinite(d.metric) ? nlohmann::json(d.metric) : nlohmann::json(nullptr)},
+                     {"stop", d.stop}, {"rank", d.rank}, {"n", d.n}, {"keep", d.keep}, {"cut", nan_null(d.cut)},
+                     {"reason", d.reason}});
+  nlohmann::json out = {{"run_dir", run_dir}, {"jobs", jobs},   {"attempts", attempts},
+                        {"plans", plans},     {"rungs", rungs}, {"events", events}};
   if (auto latest = st.latest_plan()) out["plan"] = nlohmann::json::parse(latest->json, nullptr, false);
   out["workload"] = st.meta("workload").value_or("");
   return out;
@@ -152,6 +171,31 @@ std::optional<run_files::MetricsLine> last_logged(const std::string& run_dir, co
   for (std::string line; std::getline(in, line);)
     if (auto m = run_files::parse_metrics_line(line)) last = m;
   return last;
+}
+
+// Each rung's jobs and cut: "rung 0 (step 4): 16 reached, 5 go on, 11
+// stopped; cut 2.31 at the last decision".
+std::string rungs_text(const std::vector<RungDecision>& rungs) {
+  if (rungs.empty()) return "";
+  struct Rung {
+    int64_t step = 0, reached = 0, stopped = 0;
+    double cut = NAN;
+  };
+  std::map<std::pair<int64_t, int64_t>, Rung> by;
+  for (const auto& d : rungs) {
+    Rung& r = by[{d.bracket, d.rung}];
+    r.step = d.step;
+    ++r.reached;
+    r.stopped += d.stop;
+    if (!std::isnan(d.cut)) r.cut = d.cut;
+  }
+  std::string out = "rungs:\n";
+  for (const auto& [key, r] : by)
+    out += "  " + (by.rbegin()->first.first > 0 ? "bracket " + std::to_string(key.first) + " " : std::string()) + "rung " +
+           std::to_string(key.second) + " (step " + std::to_string(r.step) + "): " + std::to_string(r.reached) +
+           " reached, " + std::to_string(r.reached - r.stopped) + " go on, " + std::to_string(r.stopped) + " stopped" +
+           (std::isnan(r.cut) ? "" : "; cut " + loss_text(r.cut) + " at the last decision") + "\n";
+  return out;
 }
 
 // "14:02:11", local time.
@@ -198,7 +242,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
   std::map<std::string, int> count;
   int64_t steps = 0, done_steps = 0;
   for (const auto& j : jobs) {
-    ++count[stopped(j) ? "stopped" : job_status_name(j.status)];
+    ++count[stopped(j) ? "stopped" : j.status == JobStatus::Stopped ? "stopped early" : job_status_name(j.status)];
     steps += j.steps_total;
     done_steps += std::min(j.steps_done, j.steps_total);
   }
@@ -206,6 +250,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
                     std::to_string(jobs.size()) + " jobs: " + std::to_string(count["done"]) + " done, " +
                     std::to_string(count["running"]) + " running, " +
                     (count["stopped"] ? std::to_string(count["stopped"]) + " stopped, " : "") +
+                    (count["stopped early"] ? std::to_string(count["stopped early"]) + " stopped early, " : "") +
                     std::to_string(count["pending"]) + " pending, " + std::to_string(count["failed"]) + " failed; " +
                     std::to_string(steps > 0 ? 100 * done_steps / steps : 0) + "% of all steps\n";
   const auto plans = st.plans();
@@ -224,7 +269,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
                                   : std::max(j.steps_done, logged ? logged->step : 0);
     const int pct = j.steps_total > 0 ? static_cast<int>(100 * std::min(at, j.steps_total) / j.steps_total) : 0;
     std::string status = job_status_name(j.status);
-    if (j.status == JobStatus::Failed) status = "failed: " + j.message;
+    if (j.status == JobStatus::Failed || j.status == JobStatus::Stopped) status = status_cell(j);
     if (stopped(j)) status = "stopped at step " + std::to_string(at);
     std::string strategy = j.strategy;
     if (j.status == JobStatus::Pending && !stopped(j) && plan.count(j.id)) strategy = "planned: " + plan.at(j.id);
@@ -234,6 +279,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
            std::to_string(tries[j.id]), strategy, loss_text(loss)});
   }
   out += t.render(term);
+  out += rungs_text(st.rungs());
   const auto events = st.events();
   if (!events.empty()) {
     out += "last events:\n";
@@ -241,7 +287,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
       out += "  " + time_of_day(events[i].time) + " " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) +
              ": " + events[i].message + "\n";
   }
-  const int unfinished = count["stopped"] + count["pending"] + count["failed"];
+  const int unfinished = count["stopped"] + count["pending"] + count["failed"];  // not those stopped early
   if (count["running"] == 0 && unfinished > 0)
     out += "resume: saturn run " + st.meta("workload_path").value_or("W.yaml") + " --run-dir " + run_dir + "\n";
   return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "text.h"
@@ -11,6 +12,13 @@ namespace {
 
 // Non-finite metrics (NaN, inf: a diverged job) rank last.
 double rank_value(double m) { return std::isfinite(m) ? m : std::numeric_limits<double>::infinity(); }
+
+// A metric in four significant figures, as the leaderboard shows losses.
+std::string metric_text(double m) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", m);
+  return b;
+}
 
 std::string ordinal(int64_t n) {
   const int64_t t = n % 100;
@@ -107,17 +115,29 @@ const RungDecision* RungBook::find(const std::string& job, int64_t rung) const {
   return it == index_.end() ? nullptr : &all_[it->second];
 }
 
+std::string early_stopping_text(const EarlyStopping& e, int64_t steps) {
+  std::string s = std::string(early_stopping_rule_name(e.rule)) + " (" +
+                  (e.rule == EarlyStopping::Rule::Asha ? "eta " + std::to_string(e.eta) + ", " : "") +
+                  early_stopping_metric_name(e) + ")";
+  if (steps <= 0) return s;
+  const auto rungs = rung_steps(e, steps, 0);
+  if (rungs.empty()) return s + ": no rung below the " + std::to_string(steps) + " steps";
+  std::string list;
+  for (int64_t r : rungs) list += (list.empty() ? "" : ", ") + std::to_string(r);
+  return s + ": rung" + (rungs.size() > 1 ? "s at steps " : " at step ") + list + " of " + std::to_string(steps);
+}
+
 std::string rung_decision_text(const RungDecision& d, EarlyStopping::Rule rule) {
   std::string s = "rung " + std::to_string(d.rung) + " (step " + std::to_string(d.step) + "): " +
-                  (std::isfinite(d.metric) ? format_number(d.metric) : std::string("not finite"));
+                  (std::isfinite(d.metric) ? metric_text(d.metric) : std::string("not finite"));
   if (!d.reason.empty()) return s + ", " + d.reason + ": stopped";
   if (rule == EarlyStopping::Rule::Asha) {
     s += ", " + ordinal(d.rank) + " of " + std::to_string(d.n) + ", the best " + std::to_string(d.keep) +
-         " continue (cut " + format_number(d.cut) + ")";
+         " continue (cut " + metric_text(d.cut) + ")";
   } else if (std::isnan(d.cut)) {
     s += ", " + std::to_string(d.n) + " other" + (d.n == 1 ? "" : "s") + " at the rung (too few to compare)";
   } else {
-    s += ", median of " + std::to_string(d.n) + " others " + format_number(d.cut);
+    s += ", median of " + std::to_string(d.n) + " others " + metric_text(d.cut);
   }
   return s + (d.stop ? ": stopped" : ": continues");
 }

@@ -87,6 +87,10 @@ class RungBook {
   std::map<std::pair<std::string, int64_t>, size_t> index_;  // (job, rung) -> all_
 };
 
+// "asha (eta 4, valid_loss): rungs at steps 32, 128 of 256" for a job of
+// `steps` steps in bracket 0 (steps 0: unknown, the rungs unnamed).
+std::string early_stopping_text(const EarlyStopping& e, int64_t steps);
+
 // One line for a decision: "rung 0 (step 4): 2.31, 3rd of 9, the best 2
 // continue (cut 2.05): stopped".
 std::string rung_decision_text(const RungDecision& d, EarlyStopping::Rule rule);
