@@ -192,7 +192,9 @@ static int run_run_cmd(RunCmdOptions o) {
   if (s.failed) std::cerr << ", " << s.failed << " failed";
   if (s.pending) std::cerr << ", " << s.pending << " not finished";
   if (s.elapsed > 0 && session.workload().early_stopping.on())  // each plan reaches one wave's rungs only
-    std::cerr << "; makespan " << human_duration(s.elapsed) << " (" << s.plan_versions << " plans, one per rung decision)";
+    std::cerr << "; makespan " << human_duration(s.elapsed) << " (" << s.plan_versions
+              << (s.plan_versions == 1 ? " plan" : " plans") << (o.session.fixed_rungs ? ", fixed" : ", one per rung decision")
+              << ")";
   else if (s.elapsed > 0)
     std::cerr << "; makespan " << human_duration(s.elapsed) << " (plan predicted " << human_duration(s.predicted) << ")";
   std::cerr << "; " << run_dir << "\n";

@@ -108,6 +108,7 @@ class RunLoop {
   bool settle(size_t j, int64_t step, std::optional<double> metric, const std::string& reason);
   bool rung_exit(size_t j, int code);          // true: the exit was a pause or a divergence, handled
   void replan_rungs(const std::string& why);   // the next wave to its rungs, around the running jobs
+  void idle_devices(size_t j, int64_t step);   // fixed plan: job j stopped at `step` leaves its devices idle
 
   const RunInput& in_;
   const PlanProblem& p_;
@@ -127,6 +128,11 @@ class RunLoop {
   std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time
   RungBook book_;
   std::string rung_event_;    // a rung decision since the last re-plan (joint early stopping): what it was
+  // Early stopping with a fixed plan: a stopped job's devices (node, id) sit
+  // idle until the launcher-clock time its plan had it end, or the next
+  // re-plan, as under a scheduler that does not plan on its decisions.
+  std::map<std::pair<size_t, int64_t>, double> idle_until_;
+  double next_idle_end() const;  // the earliest future idle_until_ (INFINITY: none)
 };
 
 

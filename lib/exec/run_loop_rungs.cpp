@@ -55,7 +55,33 @@ bool RunLoop::settle(size_t j, int64_t step, std::optional<double> metric, const
   if (!o_.early_stopping.valid_metric && std::isfinite(d->metric)) l.rec.final_loss = d->metric;
   l.rec.message = "stopped early at step " + std::to_string(step) + ": " + rung_decision_text(*d, o_.early_stopping.rule);
   save(j);
+  if (!rungs_joint()) idle_devices(j, step);
   return true;
+}
+
+void RunLoop::idle_devices(size_t j, int64_t step) {
+  const Live& l = live_[j];
+  if (l.option == kNone || !item_finished(l.option)) return;  // not launched by this runner, or its fused group goes on
+  const int64_t left = std::max<int64_t>(0, l.rec.steps_total - step);
+  double secs = p_.options[l.option].duration * double(left) / double(std::max<int64_t>(1, l.rec.steps_total));
+  if (l.prog.step_time > 0) secs = double(left) * l.prog.step_time;  // measured beats planned
+  if (secs <= 0) return;
+  const double until = l_.now() + secs;
+  for (int64_t d : l.devices) {
+    double& u = idle_until_[{p_.options[l.option].node, d}];
+    u = std::max(u, until);
+  }
+  event("idle", l.rec.id, "the fixed plan keeps its devices [" + ids_text(l.devices) + "] for its remaining " +
+                              std::to_string(left) + " steps (" + human_duration(secs) +
+                              "): nothing else starts on them before the next re-plan");
+}
+
+double RunLoop::next_idle_end() const {
+  double t = INFINITY;
+  const double now = l_.now();
+  for (const auto& [dev, until] : idle_until_)
+    if (until > now) t = std::min(t, until);
+  return t;
 }
 
 // A worker group's exit that early stopping explains: a job that diverged
@@ -147,7 +173,8 @@ void RunLoop::replan_rungs(const std::string& why) {
   }
   if (in_wave == 0) return;  // every open job waits on a running one: nothing to plan yet
   PlanOptions po = o_.plan;
-  if (versions_made_ > 0) po.time_limit = o_.replan_time_limit;
+  if (versions_made_ > 0)  // a decision's re-plan keeps the devices it frees waiting: at most 2% of the last wave's plan
+    po.time_limit = std::clamp(0.02 * plan_.makespan, 0.05, std::max(0.05, o_.replan_time_limit));
   Plan plan = plan_around_running(p_, now, po);
   std::string reason = "early stopping (" + std::string(early_stopping_rule_name(o_.early_stopping.rule)) + ", " + why + "): ";
   reason += std::to_string(in_wave) + (in_wave == 1 ? " job" : " jobs") +

@@ -165,7 +165,9 @@ void RunLoop::dispatch() {
   const auto items = dispatch_items(nullptr);
   std::vector<bool> started(items.size());
   for (size_t i = 0; i < items.size(); ++i) started[i] = !item_open(plan_.items[i].option);
+  const double now = l_.now();
   auto busy = [&](size_t node, int64_t d) {
+    if (auto it = idle_until_.find({node, d}); it != idle_until_.end() && it->second > now) return true;
     for (const auto& l : live_)
       if (l.running && p_.options[l.option].node == node && std::find(l.devices.begin(), l.devices.end(), d) != l.devices.end())
         return true;
@@ -341,6 +343,7 @@ std::vector<JobNow> RunLoop::jobs_now() const {
 }
 
 void RunLoop::replan() {
+  idle_until_.clear();  // a re-plan looks at every device again
   // Measured / planned step time of each running job, by shape and strategy.
   for (size_t j = 0; j < live_.size(); ++j) {
     const Live& l = live_[j];
@@ -452,11 +455,12 @@ void RunLoop::event_loop() {
       continue;
     }
     if (!any_running && (stop_sig_ || !any_open)) break;
-    if (!any_running && any_open) {
+    const double idle_end = next_idle_end();
+    if (!any_running && any_open && idle_end == INFINITY) {
       // Nothing runs yet nothing can start: only a bug in the plan could do this.
       throw internal_error("run_plan: jobs wait but no device will free up");
     }
-    const double deadline = std::min(next_tick, stop_sig_ ? INFINITY : next_replan);
+    const double deadline = std::min({next_tick, stop_sig_ ? INFINITY : next_replan, idle_end});
     for (const auto& e : l_.wait(deadline)) {
       if (e.kind == LaunchEvent::Signal) on_signal(e.signal);
       else on_exit(e);

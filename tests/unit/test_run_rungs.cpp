@@ -228,6 +228,19 @@ TEST_CASE("rungs: a fixed plan relaunches survivors where they were and leaves r
   CHECK(st.plans().size() == 1);  // never re-planned
   CHECK(r.stopped >= 1);
   CHECK_FALSE(l.overlap);
+  // A stopped job's devices stay idle for the steps it would have trained
+  // (1 s each): no launch there before then, as without joint planning.
+  auto events = st.events();
+  for (const auto& e : events) {
+    if (e.kind != "idle") continue;
+    const auto stop = std::find_if(l.launches.rbegin(), l.launches.rend(), [&](const auto& x) { return x.spec.job == e.job; });
+    REQUIRE(stop != l.launches.rend());
+    const double stopped_at = stop->at + double(stop->spec.stop_at - stop->from);
+    const double idle_end = stopped_at + double(16 - stop->spec.stop_at) * (stop->spec.device_ids.size() > 1 ? 0.6 : 1.0);
+    for (const auto& x : l.launches)
+      if (x.at > stopped_at - 1e-9 && x.spec.device_ids == stop->spec.device_ids) CHECK(x.at >= idle_end - 1e-9);
+  }
+  CHECK(std::count_if(events.begin(), events.end(), [](const auto& e) { return e.kind == "idle"; }) == r.stopped);
 }
 
 TEST_CASE("rungs: a runner killed at any rung decision resumes without deciding twice or running a stopped job") {
