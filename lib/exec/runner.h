@@ -24,6 +24,13 @@
 //   `threshold` seconds sooner. Running jobs keep running unless moving them
 //   (checkpoint, stop, relaunch elsewhere) is what gains; only those stop.
 //   A job keeps its global batch on any device count (the engine splits it).
+// - Early stopping (o.early_stopping): groups are launched to their jobs'
+//   next rung and pause there; each decision is stored (RunState rungs)
+//   before it is acted on. Jointly planned (rung_replan), each decision
+//   re-plans the next wave (the open jobs that passed the fewest rungs) to
+//   its next rung around the running groups, not on the timer; with a
+//   fixed plan a stopped job's devices idle for its planned remainder. A
+//   diverged job stops at its next rung (fails without early stopping).
 // - Stop: the first SIGINT/SIGTERM/SIGUSR1 (Slurm's warning before a time
 //   limit) asks every group to checkpoint and exit,
 //   then run() returns 128 + the signal; a second SIGINT kills them at once.
