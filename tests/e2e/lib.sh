@@ -27,3 +27,12 @@ expect() {
   local got=$?
   if [ "$got" = "$want" ]; then ok; else bad "$* exited $got, expected $want; stderr: $(cat "$tmp/err")"; fi
 }
+
+# sql RUN_DIR QUERY: the rows of QUERY on RUN_DIR/state.db, one per line.
+sql() {
+  python3 - "$1/state.db" "$2" <<'PY'
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print(*row)
+PY
+}

@@ -19,14 +19,6 @@ for row in sorted(sqlite3.connect(sys.argv[1]).execute("select id, final_loss, e
     print(row[0], repr(row[1]), repr(row[2]), row[3])
 PY
 }
-# sql RUN_DIR QUERY: one value per line.
-sql() {
-  python3 - "$1/state.db" "$2" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
-    print(*row)
-PY
-}
 # run_until RUN_DIR SIGNAL CONDITION [ARG]: start the quickstart run, send
 # SIGNAL once `CONDITION RUN_DIR [ARG]` holds (polled every 0.1 s, at most
 # 120 s, or until the run ends by itself); exit code in $rc. Conditions read

@@ -10,13 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 export XDG_CACHE_HOME=$tmp/cache
 export NO_COLOR=1
-sql() {
-  python3 - "$1/state.db" "$2" <<'PY'
-import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
-    print(*row)
-PY
-}
 # workload LRS STEPS [NAME]: the search workload with that grid and length.
 workload() {
   cat >"$tmp/w/search.yaml" <<YAML
