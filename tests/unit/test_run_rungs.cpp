@@ -1,7 +1,8 @@
 // The runner's early stopping on the fake launcher and a simulated clock:
 // jobs pause at their rungs, a stopped job's devices go to a waiting job at
 // once, a survivor takes more devices when they free up, every job reaches
-// rung k before any goes past it, a diverged job is stopped without a
+// rung k before any goes past it, fused jobs pause with their group and
+// the losers stop out of it, a diverged job is stopped without a
 // retry, a fixed plan keeps its devices, and a runner killed at any rung
 // decision resumes without deciding anything twice or running a stopped job.
 #include <catch2/catch.hpp>
@@ -172,6 +173,44 @@ TEST_CASE("rungs: every job reaches rung 0 before any goes past it (promotion or
   const auto decisions = st.rungs();
   REQUIRE(decisions.size() >= 8);
   for (size_t k = 0; k < 8; ++k) CHECK(decisions[k].rung == 0);
+}
+
+TEST_CASE("rungs: fused jobs pause with their group, the losers stop out of it and the rest go on, fused again") {
+  // Four jobs on one device; fusing a pair costs 1.2 s a step against 2 s for the two alone.
+  Search s = make_search({1.0, 4.0, 2.0, 3.0}, 16, asha(2, 4), 0, /*devices=*/1);
+  for (size_t a = 0; a < 4; ++a)
+    for (size_t b = a + 1; b < 4; ++b) s.in.problem.options.push_back({{a, b}, "fused", 1, 0, 1.2 * 16, ""});
+  for (auto& [id, f] : s.truth) f.fused_step_time = 1.2;
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(s.truth, disk);
+  const RunSummary r = run_plan(s.in, st, l, quiet(asha(2, 4)));
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(l.overlap);
+  auto jobs = jobs_by_id(st);
+  CHECK(jobs["j0"].status == JobStatus::Done);
+  CHECK(r.stopped >= 1);
+  CHECK(r.done + r.stopped == 4);
+  // The first groups are fused pairs; a pair with a loser leaves the winner going on.
+  const auto first = l.launches.front();
+  CHECK(first.spec.fused_with.size() == 1);
+  std::map<std::string, double> stopped_at;
+  for (const auto& d : st.rungs())
+    if (d.stop) stopped_at[d.job] = d.step;
+  bool winner_of_a_split_pair = false;
+  for (const auto& x : l.launches) {
+    std::vector<std::string> group = x.spec.fused_with;
+    group.push_back(x.spec.job);
+    for (const auto& j : group) CHECK((!stopped_at.count(j) || x.from < stopped_at[j]));  // never past its stop
+    auto stops_here = [&](const std::string& j) { return stopped_at.count(j) && stopped_at[j] == double(x.spec.stop_at); };
+    if (group.size() == 2 && stops_here(group[0]) != stops_here(group[1])) {
+      const std::string& w = stops_here(group[0]) ? group[1] : group[0];
+      winner_of_a_split_pair |= std::any_of(l.launches.begin(), l.launches.end(),
+                                            [&](const auto& y) { return y.from > x.from && (y.spec.job == w || std::count(y.spec.fused_with.begin(), y.spec.fused_with.end(), w)); });
+    }
+  }
+  CHECK(winner_of_a_split_pair);
 }
 
 TEST_CASE("rungs: a job that diverges is stopped at its next rung, not retried") {
