@@ -279,6 +279,8 @@ RunOptions RunSession::runner_options(const WorkloadProblem& wp, const SessionHo
   ro.threshold = w_.planner.introspection_threshold;
   ro.replan_time_limit = std::clamp(ro.interval / 10, 0.2, po.time_limit);
   ro.early_stopping = w_.early_stopping;
+  ro.stall_factor = w_.train.stall_factor;
+  ro.stall_floor = w_.train.stall_floor;
   ro.rung_replan = !o_.fixed_rungs && !baseline_;
   // A re-plan per rung decision: many, each quick.
   if (ro.early_stopping.on()) ro.replan_time_limit = std::clamp(po.time_limit / 10, 0.2, 2.0);

@@ -8,6 +8,8 @@
 // Thread safety: immutable value type.
 #pragma once
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -39,5 +41,13 @@ inline Error usage_error(const std::string& m) { return Error(ErrorKind::Usage, 
 inline Error data_error(const std::string& m) { return Error(ErrorKind::Data, m); }
 inline Error no_input_error(const std::string& m) { return Error(ErrorKind::NoInput, m); }
 inline Error internal_error(const std::string& m) { return Error(ErrorKind::Internal, m); }
+
+// A failed write or file-system call, from errno: "PATH: WHAT: REASON", exit
+// 75 (retry once the cause is gone; a full disk or quota adds what to do).
+inline Error io_error(const std::string& path, const std::string& what, int err = errno) {
+  std::string m = path + ": " + what + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) m += " (free space there, then run the same command: it resumes)";
+  return Error(ErrorKind::TempFail, m);
+}
 
 }  // namespace saturn

@@ -153,6 +153,27 @@ std::optional<int64_t> read_diverged(const std::string& job_dir) {
   return (*j)["step"].get<int64_t>();
 }
 
+std::string heartbeat_path(const std::string& job_dir) { return job_dir + "/heartbeat.json"; }
+
+nlohmann::json to_json(const Heartbeat& h) { return {{"step", h.step}, {"phase", h.phase}, {"beat", h.beat}}; }
+
+std::optional<Heartbeat> read_heartbeat(const std::string& job_dir) {
+  std::optional<nlohmann::json> j;
+  try {
+    j = read_object(heartbeat_path(job_dir));
+  } catch (const Error&) {
+    return std::nullopt;  // replaced while read: the next read sees it whole
+  }
+  if (!j || !j->contains("step") || !(*j)["step"].is_number_integer() || !j->contains("beat") ||
+      !(*j)["beat"].is_number_integer())
+    return std::nullopt;
+  Heartbeat h;
+  h.step = (*j)["step"].get<int64_t>();
+  h.phase = j->value("phase", "");
+  h.beat = (*j)["beat"].get<int64_t>();
+  return h;
+}
+
 nlohmann::json to_json(const Trial& t) {
   if (!t.feasible) return {{"feasible", false}, {"reason", t.reason}};
   return {{"feasible", true},          {"step_time", t.step_time},     {"spread", t.spread},

@@ -49,6 +49,20 @@ std::optional<nlohmann::json> checkpoint_meta(const std::string& job_dir, int64_
 std::string diverged_path(const std::string& job_dir);
 std::optional<int64_t> read_diverged(const std::string& job_dir);  // its step; nullopt without the file
 
+// heartbeat.json: rank 0 of a running worker group rewrites it every few
+// seconds (in its lead job's folder) with its step, phase and a count of
+// writes. A count that moves says the group lives (read on the runner's
+// clock, so no two clocks are compared); its step and phase say whether
+// training moves.
+std::string heartbeat_path(const std::string& job_dir);
+struct Heartbeat {
+  int64_t step = 0;          // steps done
+  std::string phase;         // "start" (loading, first step), "train", "eval", "checkpoint"
+  int64_t beat = 0;          // writes so far in this attempt
+};
+nlohmann::json to_json(const Heartbeat& h);
+std::optional<Heartbeat> read_heartbeat(const std::string& job_dir);  // nullopt: none (or half-written)
+
 // result.json: written once a job has trained all its steps.
 struct Result {
   std::string job;

@@ -25,7 +25,11 @@ struct TrainSpec {
   int64_t log_every = 10;         // steps between metrics lines
   int64_t eval_every = 0;         // steps between evaluations; 0 = only at the end
   int64_t eval_batches = 8;       // batches per evaluation
-  int64_t checkpoint_every = 0;   // steps between checkpoints; 0 = only at the end and on preemption
+  int64_t checkpoint_every = 0;   // steps between checkpoints (0: none by steps)
+  double checkpoint_seconds = 600;  // training seconds between checkpoints (0: none by time); either this or
+                                  // checkpoint_every; every job also checkpoints at its end, its pauses and on a stop
+  double stall_factor = 20;       // the runner restarts a group with no progress for stall_factor x its step time,
+  double stall_floor = 300;       // but never sooner than this many seconds
   Precision precision = Precision::Auto;
 
   bool operator==(const TrainSpec&) const = default;

@@ -163,7 +163,10 @@ void emit_train(YAML::Emitter& out, const TrainSpec& t) {
   out << YAML::Key << "log_every" << YAML::Value << t.log_every;
   out << YAML::Key << "eval_every" << YAML::Value << t.eval_every;
   out << YAML::Key << "eval_batches" << YAML::Value << t.eval_batches;
-  out << YAML::Key << "checkpoint_every" << YAML::Value << t.checkpoint_every;
+  if (t.checkpoint_seconds > 0) out << YAML::Key << "checkpoint_every" << YAML::Value << format_duration(t.checkpoint_seconds);
+  else out << YAML::Key << "checkpoint_every" << YAML::Value << t.checkpoint_every;
+  out << YAML::Key << "stall_factor" << YAML::Value << format_number(t.stall_factor);
+  out << YAML::Key << "stall_floor" << YAML::Value << format_duration(t.stall_floor);
   out << YAML::Key << "precision" << YAML::Value << precision_name(t.precision);
   out << YAML::EndMap;
 }

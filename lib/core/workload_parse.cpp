@@ -439,7 +439,7 @@ void Parser::check_grid_points(const Field& grid_field, const Workload& w, const
 
 TrainSpec Parser::train(const Field& f) const {
   f.check_keys({"steps", "epochs", "optimizer", "schedule", "grad_clip", "log_every",
-                "eval_every", "eval_batches", "checkpoint_every", "precision"});
+                "eval_every", "eval_batches", "checkpoint_every", "precision", "stall_factor", "stall_floor"});
   TrainSpec t;
   auto steps = f.get("steps"), epochs = f.get("epochs");
   if (steps && epochs) epochs->fail("give steps or epochs, not both");
@@ -452,7 +452,25 @@ TrainSpec Parser::train(const Field& f) const {
   if (auto l = f.get("log_every")) t.log_every = l->integer(1, INT64_MAX);
   if (auto e = f.get("eval_every")) t.eval_every = e->integer(0, INT64_MAX);
   if (auto e = f.get("eval_batches")) t.eval_batches = e->integer(1, INT64_MAX);
-  if (auto c = f.get("checkpoint_every")) t.checkpoint_every = c->integer(0, INT64_MAX);
+  if (auto c = f.get("checkpoint_every")) {
+    const std::string s = c->is_scalar() ? c->text() : "";
+    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) {
+      t.checkpoint_every = c->integer(0, INT64_MAX);
+      t.checkpoint_seconds = 0;
+    } else {
+      const auto d = c->is_scalar() ? parse_duration(s) : std::nullopt;
+      if (!d || !(*d > 0)) c->expected("steps (a whole number, 0: none) or a duration above zero like 10m");
+      t.checkpoint_seconds = *d;
+    }
+  }
+  if (auto s = f.get("stall_factor")) {
+    t.stall_factor = s->number();
+    if (t.stall_factor < 2) s->expected("a number >= 2 (step times a group may go without progress)");
+  }
+  if (auto s = f.get("stall_floor")) {
+    t.stall_floor = s->duration();
+    if (t.stall_floor <= 0) s->expected("a duration above zero");
+  }
   if (auto p = f.get("precision"))
     t.precision = static_cast<Precision>(p->index_of({"auto", "fp32", "bf16"}));
   return t;

@@ -39,6 +39,11 @@ struct JobProgress {
   double step_time = 0;      // seconds per step measured in the current attempt (0: not yet)
   double loss = 0;           // training loss at `step`
   int64_t diverged = 0;      // > 0: its loss was not finite at this step (it cannot go on)
+  // The group's heartbeat (its first job's): a count that moves while the
+  // workers live, and what they do: "start" (loading, first step), "train",
+  // "eval", "checkpoint". beat -1: none yet in this attempt.
+  int64_t beat = -1;
+  std::string phase;
 };
 
 // What a job reported at a checkpoint's step.

@@ -82,6 +82,7 @@ void LocalLauncher::start(const LaunchSpec& spec) {
   const std::vector<std::string> argv = command(spec, *node, so);
   std::error_code ec;
   fs::create_directories(o_.run_dir + "/logs", ec);
+  fs::remove(run_files::heartbeat_path(job_dir(spec.job)), ec);  // the last attempt's: not this one's sign of life
   {
     std::vector<std::string> ids;
     for (int64_t d : spec.device_ids) ids.push_back(std::to_string(d));
@@ -95,7 +96,9 @@ void LocalLauncher::start(const LaunchSpec& spec) {
 
 void LocalLauncher::stop(const std::string& job, bool force) {
   auto it = running_.find(job);
-  if (it != running_.end()) signal_child(it->second, force ? SIGKILL : SIGTERM);
+  if (it == running_.end()) return;
+  signal_child(it->second, force ? SIGKILL : SIGTERM);
+  if (!force) signal_child(it->second, SIGCONT);  // a stopped rank runs its handler (and checkpoints) too
 }
 
 std::vector<LaunchEvent> LocalLauncher::wait(double deadline) {
@@ -161,6 +164,11 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
   p.step = std::max(m.last_step, p.checkpoint);
   p.loss = m.loss;
   p.diverged = run_files::read_diverged(job_dir(job)).value_or(0);
+  if (const auto h = run_files::read_heartbeat(job_dir(job))) {
+    p.beat = h->beat;
+    p.phase = h->phase;
+    p.step = std::max(p.step, h->step);  // every step, where metrics lines come every log_every
+  }
   if (m.first_step > 0 && m.last_step > m.first_step && m.last_time > m.first_time)
     p.step_time = (m.last_time - m.first_time) / static_cast<double>(m.last_step - m.first_step);
   else if (m.first_step > since_step && m.first_time > 0)

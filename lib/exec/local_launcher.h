@@ -9,8 +9,9 @@
 // <run_dir>/logs/<job>.log. The worker group is the job's rendezvous: it
 // forks its ranks itself (worker.h). wait() sleeps in poll() on the
 // SignalPipe until a child exits, a stop signal comes, or the deadline.
-// Progress is read from <run_dir>/jobs/<job>/metrics.jsonl (incrementally)
-// and ckpt/, the result from result.json. Not thread safe.
+// Progress is read from <run_dir>/jobs/<job>/metrics.jsonl (incrementally),
+// heartbeat.json (removed at each launch) and ckpt/, the result from
+// result.json. Not thread safe.
 #pragma once
 
 #include <map>

@@ -52,6 +52,14 @@ class RunLoop {
     int64_t stop_at = 0;             // running: the step its group pauses at (0: its end)
     bool held = false;               // early stopping: waits for a later wave
     JobProgress prog;
+    // Stall watchdog (a group's lead): when its heartbeat count and its
+    // (step, phase) last changed, on the launcher's clock.
+    int64_t beat_seen = -1;
+    double beat_at = 0;
+    std::pair<int64_t, std::string> moved_seen{-1, ""};
+    double moved_at = 0;
+    std::string stall;               // non-empty: stalled, how (its group is being stopped)
+    double kill_at = 0;              // stalled: when the kill follows the stop
   };
 
   double wall() const { return o_.wall_clock ? o_.wall_clock() : system_now(); }
@@ -91,6 +99,8 @@ class RunLoop {
   void job_exit(size_t j, int code);
   void on_signal(int sig);
   void refresh_progress();
+  void check_stalls();                          // run_loop_stall.cpp
+  double stall_limit(size_t j) const;           // seconds group lead j may go without progress
   void replan();
   bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
   std::vector<JobNow> jobs_now() const;

@@ -151,6 +151,9 @@ void RunLoop::launch(const Assignment& a) {
     l.step_start = from;
     l.stop_at = spec.stop_at;
     l.prog = l_.progress(l.rec.id, from);
+    l.beat_seen = -1;
+    l.moved_seen = {-1, ""};
+    l.stall.clear();
     l.rec.status = JobStatus::Running;
     save(j);
     if (first_launch_ < 0) first_launch_ = l.started;
@@ -217,8 +220,9 @@ void RunLoop::job_exit(size_t j, int code) {
       return;
     }
   }
-  const bool signalled = e.code == 128 + SIGTERM || e.code == 128 + SIGINT || e.code == 128 + SIGUSR1;
-  const bool clean_stop = l.stopping && (signalled || (killed_ && e.code == 128 + SIGKILL));
+  // A stalled group stopped by the watchdog failed, whatever its exit.
+  const bool signalled = l.stall.empty() && (e.code == 128 + SIGTERM || e.code == 128 + SIGINT || e.code == 128 + SIGUSR1);
+  const bool clean_stop = l.stall.empty() && l.stopping && (signalled || (killed_ && e.code == 128 + SIGKILL));
   l.rec.steps_done = std::max(l.prog.checkpoint, int64_t(0));
   if (clean_stop) {
     const char* outcome = l.preempting ? "preempted" : "stopped";
@@ -241,7 +245,9 @@ void RunLoop::job_exit(size_t j, int code) {
                                    std::to_string(l.prog.checkpoint) + ", starting again");
     return;
   }
-  std::string why = e.code == 0 ? "exited without finishing its steps" : "exit code " + std::to_string(e.code);
+  std::string why = !l.stall.empty() ? "stalled: " + l.stall
+                    : e.code == 0      ? "exited without finishing its steps"
+                                       : "exit code " + std::to_string(e.code);
   st_.end_attempt(l.attempt_id, wall(), e.code, "failed", step);
   if (stop_sig_) {  // the runner is stopping anyway: nothing to restart
     l.rec.status = JobStatus::Pending;
@@ -472,6 +478,7 @@ void RunLoop::event_loop() {
     const double now = l_.now();
     if (now >= next_tick) {
       refresh_progress();
+      check_stalls();
       if (o_.on_tick) o_.on_tick(snapshot());
       next_tick = now + o_.tick;
     }

@@ -17,6 +17,9 @@
 //   others go on. One that a signal from outside stopped cleanly (exit
 //   128 + SIGTERM/SIGINT/SIGUSR1, e.g. Slurm preemption) after getting
 //   further starts again from its checkpoint without spending a restart.
+//   One that stalls (no heartbeat, or no step while training, for the
+//   stall limit; evaluations and checkpoints count as progress) is
+//   stopped, killed after a grace period, and restarted as a failure.
 // - Introspection: every `interval` seconds, re-plan the unfinished jobs
 //   with remaining steps and measured step times (a shape's measured/planned
 //   ratio also corrects its jobs that have not run); the new plan replaces
@@ -97,6 +100,13 @@ struct RunOptions {
   std::function<double()> wall_clock;  // seconds since the epoch, for state.db (default: system clock)
   EarlyStopping early_stopping;      // rule none: every job runs to its end
   bool rung_replan = true;           // early stopping planned jointly (false: the plan stays fixed, as without a planner)
+  // Stall watchdog: a group whose heartbeat stops, or whose step stays put
+  // while it trains, for max(stall_factor x its step time, stall_floor)
+  // seconds gets a stop (SIGTERM), then a kill after stall_grace seconds,
+  // and is restarted from its checkpoint as a failure (a restart spent).
+  double stall_factor = 20;
+  double stall_floor = 300;
+  double stall_grace = 10;
 };
 
 struct RunSummary {

@@ -19,21 +19,37 @@ namespace {
 
 void fsync_path(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(ErrorKind::Unavailable, path + ": cannot open to sync");
-  ::fsync(fd);
+  if (fd < 0) throw io_error(path, "cannot open to sync");
+  const int rc = ::fsync(fd);
+  const int err = errno;
   ::close(fd);
+  if (rc != 0 && err != EINVAL) throw io_error(path, "cannot sync checkpoint", err);  // EINVAL: no fsync there (a folder on some file systems)
 }
 
-// Writes `bytes` to `path` atomically: temporary name, fsync, rename.
+// Writes `bytes` to `path` atomically: temporary name, fsync, rename. On any
+// failure the temporary file is removed and the path is left as it was.
 void write_atomic(const std::string& path, const std::string& bytes) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw Error(ErrorKind::Unavailable, tmp + ": cannot write checkpoint");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw io_error(tmp, "cannot write checkpoint");
+  size_t done = 0;
+  int err = 0;
+  while (done < bytes.size() && err == 0) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n > 0) done += static_cast<size_t>(n);
+    else if (n < 0 && errno != EINTR) err = errno;
   }
-  fsync_path(tmp);
-  fs::rename(tmp, path);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    throw io_error(tmp, "cannot write checkpoint", err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    ::unlink(tmp.c_str());
+    throw io_error(path, "cannot write checkpoint", err);
+  }
 }
 
 std::string read_all(const std::string& path) {
@@ -99,8 +115,13 @@ void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer
                              {"bytes", data.size()},
                              {"fnv1a64", content_hash(data)},
                              {"meta", meta}};
-  write_atomic(base + ".json", manifest.dump(2) + "\n");
-  fsync_path(dir_);
+  try {
+    write_atomic(base + ".json", manifest.dump(2) + "\n");
+    fsync_path(dir_);
+  } catch (const Error&) {
+    ::unlink((base + ".pt").c_str());  // no manifest, no checkpoint: the older ones stand
+    throw;
+  }
   auto steps = manifests(dir_);
   for (size_t i = static_cast<size_t>(keep_); i < steps.size(); ++i) {
     const std::string old = dir_ + "/" + stem(steps[i]);

@@ -1,6 +1,7 @@
 // MetricsLog: a job's metrics.jsonl, one JSON object per line, written only
 // by the job's rank 0 (docs/ARCHITECTURE.md). Opening for a resumed run drops the lines
 // past the resumed step, so the file reads as if the run never stopped.
+// A failed write throws saturn::Error (TempFail: the path and the reason).
 // Not thread safe.
 #pragma once
 
@@ -25,6 +26,7 @@ class MetricsLog {
 
  private:
   FILE* f_ = nullptr;
+  std::string path_;
 };
 
 // Writes `j` to `path` through a temporary file and a rename, so readers

@@ -1,5 +1,6 @@
 #include "train/train_loop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include "core/error.h"
 #include "core/run_files.h"
 #include "train/checkpoint.h"
+#include "train/heartbeat.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
 #include "train/metrics.h"
@@ -83,6 +85,12 @@ struct Run {
   std::unique_ptr<TechniqueImpl> tech;
   std::vector<JobRun> runs;
   Clock::time_point run_start = Clock::now(), interval_start = Clock::now();
+  Clock::time_point last_checkpoint = Clock::now();  // train.checkpoint_seconds counts from here (rank 0's clock)
+  std::unique_ptr<HeartbeatWriter> heartbeat;        // rank 0, not in a trial
+
+  void beat(HeartbeatWriter::Phase phase) {
+    if (heartbeat) heartbeat->set(runs.front().step, phase);
+  }
 
   Run(const std::vector<TrainJob>& j, Communicator* c, const volatile std::sig_atomic_t* s,
       const std::function<void(const std::string&)>& l)
@@ -110,7 +118,7 @@ struct Run {
   void open();
   void resume();
   std::optional<std::vector<double>> evaluate();
-  void after_step(bool stopping);
+  void after_step(bool stopping, bool timed_checkpoint);
   int steps();
 };
 
@@ -130,6 +138,11 @@ void Run::open() {
   total = total_steps(first, data.train->size());
   tech = make_technique({&jobs, comm, device, uses_bf16(device, first.train.precision), &data});
   if (trial) std::filesystem::create_directories(run_files::trial_dir(first.trial.run_dir));
+  if (!trial && leader) {
+    std::filesystem::create_directories(first.out_dir);
+    // Several beats fit in the runner's shortest stall limit.
+    heartbeat = std::make_unique<HeartbeatWriter>(first.out_dir, std::clamp(first.train.stall_floor / 5, 0.2, 2.0));
+  }
   for (const TrainJob& j : jobs) {
     JobRun r{&j, EpochSampler(data.train->size(), static_cast<uint64_t>(j.hp.seed))};
     r.pause = j.stop_at > 0 && j.stop_at < total && !trial ? j.stop_at : total;
@@ -186,7 +199,7 @@ std::optional<std::vector<double>> Run::evaluate() {
 
 // A step's cadence for every job that took it: metrics line, evaluation,
 // checkpoint, and result.json when it is the last.
-void Run::after_step(bool stopping) {
+void Run::after_step(bool stopping, bool timed_checkpoint) {
   const double interval = seconds_since(interval_start);
   bool logged = false, evaluate_now = false;
   // Every cadence also falls on a job's last step and on its pause (a rung).
@@ -207,7 +220,9 @@ void Run::after_step(bool stopping) {
     logged = true;
   }
   if (logged) interval_start = Clock::now();
+  if (evaluate_now) beat(HeartbeatWriter::Eval);
   const auto evals = evaluate_now ? evaluate() : std::nullopt;
+  bool saved = false;
   std::vector<JobRun*> finished;
   for (size_t j = 0; j < runs.size(); ++j) {
     JobRun& r = runs[j];
@@ -218,7 +233,9 @@ void Run::after_step(bool stopping) {
       if (leader) r.metrics->write({{"step", r.step}, {"eval_loss", *r.eval}});
     }
     const bool last = r.step == total;
-    if (due(first.train.checkpoint_every, r) || stopping) {
+    if (due(first.train.checkpoint_every, r) || stopping || timed_checkpoint) {
+      beat(HeartbeatWriter::Checkpoint);
+      saved = true;
       // The step's metrics travel with it: a rung decision reads them here.
       nlohmann::json meta = {{"job", r.job->id}, {"samples", r.step * batch}, {"world", world}, {"loss", r.loss}};
       if (evaluated) meta["eval_loss"] = *r.eval;
@@ -233,6 +250,8 @@ void Run::after_step(bool stopping) {
       say("paused " + r.job->id + " at step " + std::to_string(r.step) + " (a rung) with a checkpoint");
     }
   }
+  if (saved) last_checkpoint = Clock::now();
+  beat(HeartbeatWriter::Train);
   if (finished.empty()) return;
   if (comm) comm->barrier();  // every rank is done before result.json says so
   for (JobRun* r : finished) {
@@ -251,7 +270,7 @@ int Run::steps() {
   const double startup = trial ? seconds_since_process_start() : 0;  // the first step starts now
   const auto k = static_cast<int64_t>(runs.size());
   const auto on_device = torch::TensorOptions().dtype(torch::kDouble).device(device);
-  run_start = interval_start = Clock::now();
+  run_start = interval_start = last_checkpoint = Clock::now();
   std::vector<bool> active(runs.size());
   for (;;) {
     bool any = false;
@@ -264,10 +283,14 @@ int Run::steps() {
     // A finished job's slot still needs a batch: its last one.
     auto index = [&](size_t j, int64_t q) { return runs[j].sampler.at(std::min(runs[j].step, total - 1) * batch + q); };
     auto local = tech->train_step({data.train.get(), batch, index, runs.front().step}, active);
-    // [losses, stop, trial done] in one all-reduce on the communicator's device, read once.
+    // [losses, stop, trial done, checkpoint due] in one all-reduce on the
+    // communicator's device, read once: rank 0's clock decides a timed
+    // checkpoint for every rank.
     const double stop = stop_signal ? static_cast<double>(*stop_signal) : 0.0;
     const double trial_done = trial && leader && timer.done() ? 1.0 : 0.0;
-    auto stats = torch::cat({local, torch::tensor({stop, trial_done}, on_device)});
+    const double secs = first.train.checkpoint_seconds;
+    const double ckpt_due = !trial && leader && secs > 0 && seconds_since(last_checkpoint) >= secs ? 1.0 : 0.0;
+    auto stats = torch::cat({local, torch::tensor({stop, trial_done, ckpt_due}, on_device)});
     if (comm) comm->all_reduce(stats);
     if (first.train.grad_clip > 0) tech->clip(first.train.grad_clip);
     tech->update(active);
@@ -298,7 +321,7 @@ int Run::steps() {
       continue;
     }
     const bool stopping = stats[k].item<double>() > 0;
-    after_step(stopping);
+    after_step(stopping, stats[k + 2].item<double>() > 0);
     bool unfinished = false;
     for (const JobRun& r : runs) unfinished = unfinished || r.active;
     if (stopping && unfinished) {

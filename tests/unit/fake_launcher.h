@@ -6,6 +6,9 @@
 // outlives a launcher, so a second runner resumes from them. It records
 // every launch and flags two running jobs on one device. A fused group runs
 // at its first job's fused_step_time; its jobs share its progress and end.
+// Stalls: a group frozen at a step (a stopped process: no heartbeat; a hung
+// collective: a heartbeat, no step) ignores a graceful stop and ends only
+// when killed; a long evaluation holds a step with the heartbeat on.
 #pragma once
 
 #include <cmath>
@@ -51,6 +54,10 @@ class FakeLauncher : public Launcher {
     double fail_at = INFINITY;
     int64_t pause = 0;          // the step it pauses at (stop_at), else its steps
     double diverge_at = INFINITY;
+    int64_t freeze_step = -1;   // >= 0: frozen from this step on
+    bool freeze_beats = false;  //   with its heartbeat going on (a hung collective)
+    int64_t eval_step = -1;     // >= 0: an evaluation of eval_len seconds after this step
+    double eval_len = 0;
   };
 
   FakeLauncher(std::map<std::string, FakeJob> jobs, JobDisk& disk) : jobs_(std::move(jobs)), disk_(disk) {}
@@ -60,6 +67,9 @@ class FakeLauncher : public Launcher {
   // (job, attempt) -> (step, signal): stopped from outside at that step (checkpoints, exits 128 + signal)
   std::map<std::pair<std::string, int64_t>, std::pair<int64_t, int>> signalled_at_step;
   std::vector<std::pair<double, int>> signals;                        // (time, signal) to deliver
+  // (job, attempt) -> (step, heartbeat on): the group stops answering there
+  std::map<std::pair<std::string, int64_t>, std::pair<int64_t, bool>> freeze_at_step;
+  std::map<std::string, std::pair<int64_t, double>> eval_at_step;     // job -> (step, seconds): a long evaluation
   std::vector<Launch> launches;
   bool overlap = false;                                               // two jobs ever shared a device
   int stop_signal = SIGTERM;  // what a graceful stop sends (the Slurm launcher: SIGUSR1 through srun)
@@ -84,6 +94,14 @@ class FakeLauncher : public Launcher {
       r.stop_at = now_ + double(sig->second.first - r.from) * st(r);
       r.stop_code = 128 + sig->second.second;
     }
+    if (auto e = eval_at_step.find(spec.job); e != eval_at_step.end() && e->second.first > r.from) {
+      r.eval_step = e->second.first;
+      r.eval_len = e->second.second;
+    }
+    if (auto f = freeze_at_step.find({spec.job, spec.attempt}); f != freeze_at_step.end()) {
+      r.freeze_step = f->second.first;
+      r.freeze_beats = f->second.second;
+    }
     running_[spec.job] = r;
     launches.push_back({spec, now_, r.from});
   }
@@ -93,6 +111,8 @@ class FakeLauncher : public Launcher {
     if (force) {
       it->second.stop_at = now_;
       it->second.stop_code = 128 + SIGKILL;
+    } else if (frozen(it->second, now_)) {
+      return;  // it never reaches a step to stop at
     } else if (it->second.stop_at == INFINITY) {
       it->second.stop_at = now_ + st(it->second);  // the step in flight, then a checkpoint
       it->second.stop_code = 128 + stop_signal;
@@ -162,8 +182,16 @@ class FakeLauncher : public Launcher {
       p.step = p.checkpoint;
       return p;
     }
-    p.step = step_at(it->second, now_);
-    if (p.step > it->second.from) p.step_time = st(it->second);
+    const Running& r = it->second;
+    p.step = step_at(r, now_);
+    if (p.step > r.from) p.step_time = st(r);
+    if (r.spec.job == job) {  // the group's heartbeat, in its first job's folder
+      const bool silent = frozen(r, now_) && !r.freeze_beats;
+      p.beat = static_cast<int64_t>(std::floor(((silent ? time_of(r, r.freeze_step) : now_) - r.start) * 2));
+      p.phase = p.step == r.from                                                        ? "start"
+                : r.eval_step == p.step && now_ < time_of(r, r.eval_step) + r.eval_len ? "eval"
+                                                                                        : "train";
+    }
     return p;
   }
   std::optional<StepMetrics> checkpoint_metrics(const std::string& job, int64_t step) override {
@@ -183,11 +211,20 @@ class FakeLauncher : public Launcher {
   }
 
  private:
+  // When it reaches `step` (a long evaluation after eval_step delays the later ones).
+  double time_of(const Running& r, int64_t step) const {
+    return r.start + double(step - r.from) * st(r) + (r.eval_step >= 0 && step > r.eval_step ? r.eval_len : 0);
+  }
+  bool frozen(const Running& r, double t) const { return r.freeze_step >= 0 && t >= time_of(r, r.freeze_step); }
   double end_of(const Running& r) const {
-    return std::min({r.start + double(r.pause - r.from) * st(r), r.stop_at, r.fail_at, r.diverge_at});
+    const double natural = r.freeze_step >= 0 && r.freeze_step < r.pause ? INFINITY : time_of(r, r.pause);
+    return std::min({natural, r.stop_at, r.fail_at, r.diverge_at});
   }
   int64_t step_at(const Running& r, double t) const {
-    return std::min(r.pause, r.from + static_cast<int64_t>(std::floor((t - r.start) / st(r) + 1e-9)));
+    if (frozen(r, t)) return r.freeze_step;
+    double run = t - r.start;
+    if (r.eval_step >= 0 && t >= time_of(r, r.eval_step)) run = std::max(run - r.eval_len, double(r.eval_step - r.from) * st(r));
+    return std::min(r.pause, r.from + static_cast<int64_t>(std::floor(run / st(r) + 1e-9)));
   }
   double st(const Running& r) const {
     const FakeJob& fj = jobs_.at(r.spec.job);

@@ -259,3 +259,28 @@ TEST_CASE("search.early_stopping: a rule name or a mapping, and its round trip")
   CHECK(to_yaml(w).find("early_stopping: {rule: median") == std::string::npos);  // block style, like the rest
   CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
 }
+
+TEST_CASE("train.checkpoint_every: steps or a duration (default 10m), stall keys, and their round trip") {
+  LoadOptions o;
+  o.check_files = false;
+  Workload w = parse_workload(with_line(15, "  steps: 10"), "w.yaml", "", o);
+  CHECK(w.train.checkpoint_every == 0);
+  CHECK(w.train.checkpoint_seconds == 600);
+  CHECK(w.train.stall_factor == 20);
+  CHECK(w.train.stall_floor == 300);
+  w = parse_workload(with_line(15, "  steps: 10\n  checkpoint_every: 25"), "w.yaml", "", o);
+  CHECK(w.train.checkpoint_every == 25);
+  CHECK(w.train.checkpoint_seconds == 0);
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
+  w = parse_workload(with_line(15, "  steps: 10\n  checkpoint_every: 0"), "w.yaml", "", o);
+  CHECK(w.train.checkpoint_every == 0);
+  CHECK(w.train.checkpoint_seconds == 0);  // none but at the end, pauses and stops
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
+  w = parse_workload(with_line(15, "  steps: 10\n  checkpoint_every: 1m30s\n  stall_factor: 8\n  stall_floor: 2m"), "w.yaml",
+                     "", o);
+  CHECK(w.train.checkpoint_every == 0);
+  CHECK(w.train.checkpoint_seconds == 90);
+  CHECK(w.train.stall_factor == 8);
+  CHECK(w.train.stall_floor == 120);
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
+}
