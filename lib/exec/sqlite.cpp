@@ -2,12 +2,18 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 
 #include "core/error.h"
 
 namespace saturn {
+
+namespace {
+// What to do with a file that is not a saturn database.
+constexpr const char* kMoveAside = "; move it aside and run the same command to start a new one";
+}  // namespace
 
 Sqlite::Sqlite(const std::string& path, const std::string& what, bool read_only) : path_(path), what_(what) {
   if (!read_only) {
@@ -26,10 +32,14 @@ Sqlite::Sqlite(const std::string& path, const std::string& what, bool read_only)
     throw Error(ErrorKind::Unavailable, path + ": cannot open the " + what + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);
-  if (read_only) return;
   try {
-    exec("PRAGMA journal_mode=WAL");
-    exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    if (!read_only) exec("PRAGMA journal_mode=WAL");
+    // Another program's database (tables, none of them `meta`) is refused, not written into.
+    Statement t(*this, "SELECT count(*), coalesce(sum(name = 'meta'), 0) FROM sqlite_master WHERE type = 'table'");
+    if (t.step() && t.col_int(0) > 0 && t.col_int(1) == 0)
+      throw Error(ErrorKind::Data, path + ": not a saturn " + what + " (another program's database: no meta table)" +
+                                       kMoveAside);
+    if (!read_only) exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -43,9 +53,15 @@ Sqlite::~Sqlite() {
 
 void Sqlite::fail(const std::string& doing) const {
   const std::string msg = sqlite3_errmsg(db_);
-  const bool not_db = msg.find("not a database") != std::string::npos;
-  throw Error(not_db ? ErrorKind::Data : ErrorKind::Unavailable,
-              path_ + ": " + (not_db ? "not a saturn " + what_ + " (" + msg + ")" : what_ + ": " + doing + ": " + msg));
+  const int code = sqlite3_errcode(db_) & 0xff, sys = sqlite3_system_errno(db_);
+  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+    throw Error(ErrorKind::Data, path_ + ": not a saturn " + what_ + ", or a damaged one (" + msg + ")" + kMoveAside);
+  // Full (the disk, a quota, or SQLite's own limit): the transaction was
+  // rolled back, so the file is as it was; once there is room, it goes on.
+  if (code == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+    throw io_error(path_, what_ + ": " + doing + ": " + msg, sys == EDQUOT ? EDQUOT : ENOSPC);
+  if (code == SQLITE_IOERR && sys != 0) throw io_error(path_, what_ + ": " + doing + ": " + msg, sys);
+  throw Error(ErrorKind::Unavailable, path_ + ": " + what_ + ": " + doing + ": " + msg);
 }
 
 void Sqlite::exec(const std::string& sql) {
@@ -58,6 +74,10 @@ void Sqlite::exec(const std::string& sql) {
 
 int Sqlite::schema_version(int newest) {
   int version = 0;
+  {
+    Statement m(*this, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    if (!m.step() || m.col_int(0) == 0) return 0;  // opened read-only before anything was written
+  }
   {
     Statement s(*this, "SELECT value FROM meta WHERE key = 'schema_version'");
     if (s.step()) version = std::atoi(s.col_text(0).c_str());

@@ -3,8 +3,10 @@
 // folder) in WAL mode with a busy timeout, and checks a versioned schema
 // (table `meta`, key `schema_version`): a file written by a newer schema is
 // refused, not rewritten. Every failure is a saturn::Error naming the file
-// and `what` the file is ("profile store", "run state"): Unavailable when it
-// cannot be opened or written, Data when it is not such a file. Statement is
+// and `what` the file is ("profile store", "run state"): Data when it is not
+// such a file (not SQLite, damaged, or another program's tables), TempFail
+// when a write fails for lack of space (with what to do) or an I/O error,
+// Unavailable when it cannot be opened or used otherwise. Statement is
 // a prepared statement freed on scope exit. Not thread safe; one per thread.
 #pragma once
 

@@ -69,6 +69,8 @@ RunState::RunState(const std::string& path, bool read_only) : db_(std::make_uniq
   const int version = db_->schema_version(kSchemaVersion);
   has_tokens_ = version >= 2;
   has_rungs_ = version >= 3;
+  if (read_only && version == 0)
+    throw no_input_error(path + ": the run recorded nothing yet (it stopped, or is starting, before planning its jobs)");
   if (read_only || version >= kSchemaVersion) return;
   has_tokens_ = has_rungs_ = true;
   if (version >= 1) {  // a run made by an older saturn: 1 lacks jobs.tokens, 1 and 2 the rungs

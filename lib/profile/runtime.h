@@ -3,7 +3,8 @@
 // fixed cost (the entry's startup: launch, set-up, rendezvous, the first
 // steps' extra, exit; measured, else estimated), its evaluations (forward
 // passes only: a third of a step per batch) and checkpoints (weights and
-// optimizer state written at disk speed). Torch-free: data sizes come from
+// optimizer state written at disk speed: at the end, and every
+// checkpoint_every steps or checkpoint_seconds of training). Torch-free: data sizes come from
 // file sizes and headers.
 #pragma once
 

@@ -304,6 +304,14 @@ TEST_CASE("job runtime: steps from epochs and data, plus evaluation and checkpoi
   CHECK(r.train_s == Approx(0.5 * static_cast<double>(r.steps)));
   CHECK(r.eval_s == Approx((1 + (r.steps - 1) / 5) * 3 * 0.5 / 3));
   CHECK(r.checkpoint_s == Approx(1.0));  // one 1 GB checkpoint at 1 GB/s
+  // Time-based (the default, every 10 minutes): 1000 s of training and evaluation write one more.
+  e.step_time = 1000.0 / static_cast<double>(r.steps) * 0.9;
+  const JobRuntime t = job_runtime(w, r.steps, e, 1e9);
+  REQUIRE(t.train_s + t.eval_s == Approx(1000).epsilon(0.2));
+  CHECK(t.checkpoint_s == Approx(1.0 + std::floor((t.train_s + t.eval_s) / 600)));
+  w.train.checkpoint_seconds = 0;
+  w.train.checkpoint_every = 2;  // by steps: at 2, 4 and the end (6)
+  CHECK(job_runtime(w, 6, e, 1e9).checkpoint_s == Approx(3.0));
 }
 
 TEST_CASE("technique knobs: values and the worker flags they become") {
