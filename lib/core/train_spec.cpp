@@ -1,5 +1,8 @@
 #include "train_spec.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "text.h"
 
 namespace saturn {
@@ -23,6 +26,11 @@ std::string canonical(const TrainSpec& t) {
          ",eval_batches=" + std::to_string(t.eval_batches) +
          ",checkpoint_every=" + std::to_string(t.checkpoint_every) +
          ",precision=" + precision_name(t.precision);
+}
+
+double checkpoint_interval(const TrainSpec& t, double last_save_s) {
+  if (!(t.checkpoint_seconds > 0)) return INFINITY;
+  return std::max(t.checkpoint_seconds, 50 * last_save_s);
 }
 
 }  // namespace saturn

@@ -47,4 +47,9 @@ struct PlannerSpec {
 // Canonical text for hashing.
 std::string canonical(const TrainSpec& t);
 
+// Timed checkpoints: seconds of training between two (INFINITY: none by
+// time): checkpoint_seconds, but never more than 2% of the time, so a
+// checkpoint that took `last_save_s` seconds waits 50 times that for the next.
+double checkpoint_interval(const TrainSpec& t, double last_save_s);
+
 }  // namespace saturn

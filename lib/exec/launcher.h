@@ -82,6 +82,14 @@ class Launcher {
   virtual std::optional<JobResult> result(const std::string& job) = 0;
   // The metrics stored with the job's checkpoint at `step` (nullopt: none).
   virtual std::optional<StepMetrics> checkpoint_metrics(const std::string& job, int64_t step) = 0;
+  // Ends what an earlier runner left of worker group `pid` (one killed with
+  // -9 leaves its groups checkpointing, or stopped): asks it to stop, waits
+  // up to `grace` seconds, then kills it; false when none was there.
+  virtual bool end_orphan(int64_t pid, double grace) {
+    (void)pid;
+    (void)grace;
+    return false;
+  }
 };
 
 }  // namespace saturn

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -174,6 +175,37 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
   else if (m.first_step > since_step && m.first_time > 0)
     p.step_time = m.first_time / static_cast<double>(m.first_step - since_step);
   return p;
+}
+
+namespace {
+// Runs, and is not a zombie waiting for a parent that does not reap.
+bool alive(pid_t pid) {
+  if (::kill(pid, 0) != 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'Z';
+}
+}  // namespace
+
+bool LocalLauncher::end_orphan(int64_t pid, double grace) {
+  if (pid <= 0) return false;
+  // Only a worker of this run: the pid may have been reused since.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
+  const auto worker = std::find(args.begin(), args.end(), "worker");
+  const auto dir = std::find(args.begin(), args.end(), "--run-dir");
+  if (worker == args.end() || dir == args.end() || dir + 1 == args.end() || *(dir + 1) != o_.run_dir) return false;
+  const auto p = static_cast<pid_t>(pid);
+  signal_child(p, SIGTERM);
+  signal_child(p, SIGCONT);
+  const double until = now() + grace;
+  while (alive(p) && now() < until) ::usleep(100000);
+  if (alive(p)) signal_child(p, SIGKILL);
+  while (alive(p) && now() < until + 5) ::usleep(100000);
+  return true;
 }
 
 std::optional<StepMetrics> LocalLauncher::checkpoint_metrics(const std::string& job, int64_t step) {

@@ -18,6 +18,10 @@ namespace saturn {
 namespace run_detail {
 
 void RunLoop::load_or_init() {
+  // Workers a killed runner left behind finish first: two groups never share a job's folder.
+  std::map<int64_t, bool> orphans;  // attempt id -> its workers were still there
+  for (const auto& a : st_.attempts())
+    if (std::isnan(a.ended) && a.pid > 0) orphans[a.id] = l_.end_orphan(a.pid, std::max(30.0, o_.stall_grace));
   const auto stored = st_.jobs();
   std::map<std::string, JobRecord> by_id;
   for (const auto& r : stored) by_id[r.id] = r;
@@ -50,7 +54,8 @@ void RunLoop::load_or_init() {
   for (const auto& a : st_.attempts())
     if (std::isnan(a.ended)) {
       st_.end_attempt(a.id, wall(), -1, "lost", -1);
-      event("lost", a.job, "attempt " + std::to_string(a.number) + " was running when the last runner ended");
+      event("lost", a.job, "attempt " + std::to_string(a.number) + " was running when the last runner ended" +
+                               (orphans[a.id] ? "; its workers (pid " + std::to_string(a.pid) + ") were still there: stopped them" : ""));
     }
   restore_rungs();
 }

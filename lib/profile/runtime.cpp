@@ -88,10 +88,14 @@ JobRuntime job_runtime(const Workload& w, int64_t steps, const ProfileEntry& e, 
   r.startup_s = e.startup;
   const int64_t evals = 1 + (w.train.eval_every > 0 ? (r.steps - 1) / w.train.eval_every : 0);
   r.eval_s = static_cast<double>(evals * w.train.eval_batches) * e.step_time / 3.0;
-  // The last one, plus one per checkpoint_every steps or per checkpoint_seconds of training.
+  // The last one, plus one per checkpoint_every steps or per checkpoint
+  // interval of training (checkpoint_seconds, or 50 checkpoint writes when
+  // that is longer, as the training loop does).
+  const double one = state_bytes / o.disk_bandwidth;
   int64_t ckpts = 1 + (w.train.checkpoint_every > 0 ? (r.steps - 1) / w.train.checkpoint_every : 0);
-  if (w.train.checkpoint_seconds > 0) ckpts += static_cast<int64_t>(std::floor((r.train_s + r.eval_s) / w.train.checkpoint_seconds));
-  r.checkpoint_s = static_cast<double>(ckpts) * state_bytes / o.disk_bandwidth;
+  if (w.train.checkpoint_seconds > 0)
+    ckpts += static_cast<int64_t>(std::floor((r.train_s + r.eval_s) / checkpoint_interval(w.train, one)));
+  r.checkpoint_s = static_cast<double>(ckpts) * one;
   return r;
 }
 

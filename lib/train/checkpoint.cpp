@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/stream_hash.h"
 #include "core/run_files.h"
 
 namespace saturn::train {
@@ -26,18 +27,36 @@ void fsync_path(const std::string& path) {
   if (rc != 0 && err != EINVAL) throw io_error(path, "cannot sync checkpoint", err);  // EINVAL: no fsync there (a folder on some file systems)
 }
 
-// Writes `bytes` to `path` atomically: temporary name, fsync, rename. On any
-// failure the temporary file is removed and the path is left as it was.
-void write_atomic(const std::string& path, const std::string& bytes) {
+// Writes what `produce` emits to `path` atomically: temporary name, fsync,
+// rename. On any failure the temporary file is removed and the path is left
+// as it was. Returns the bytes' checksum (StreamHash); the bytes are never
+// all in memory at once.
+using Sink = std::function<bool(const void*, size_t)>;  // false: a write failed (later ones are skipped)
+StreamHash write_atomic(const std::string& path, const std::function<void(const Sink&)>& produce) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw io_error(tmp, "cannot write checkpoint");
-  size_t done = 0;
+  StreamHash hash;
   int err = 0;
-  while (done < bytes.size() && err == 0) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n > 0) done += static_cast<size_t>(n);
-    else if (n < 0 && errno != EINTR) err = errno;
+  auto sink = [&](const void* data, size_t n) {
+    const auto* p = static_cast<const char*>(data);
+    if (err != 0) return false;
+    hash.update(p, n);
+    for (size_t done = 0; done < n && err == 0;) {
+      const ssize_t w = ::write(fd, p + done, n - done);
+      if (w > 0) done += static_cast<size_t>(w);
+      else if (w < 0 && errno != EINTR) err = errno;
+    }
+    return err == 0;
+  };
+  try {
+    produce(sink);
+  } catch (const c10::Error& e) {  // the archive writer gives up on a short write
+    if (err == 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw;
+    }
   }
   if (err == 0 && ::fsync(fd) != 0) err = errno;
   if (::close(fd) != 0 && err == 0) err = errno;
@@ -50,6 +69,29 @@ void write_atomic(const std::string& path, const std::string& bytes) {
     ::unlink(tmp.c_str());
     throw io_error(path, "cannot write checkpoint", err);
   }
+  return hash;
+}
+
+void write_atomic(const std::string& path, const std::string& bytes) {
+  write_atomic(path, [&](const Sink& sink) { sink(bytes.data(), bytes.size()); });
+}
+
+// The file's size and checksum, read in pieces.
+std::pair<uint64_t, std::string> file_hash(const std::string& path, bool fnv) {
+  std::ifstream in(path, std::ios::binary);
+  if (fnv) {  // manifests written before StreamHash: the whole file at once, as they were
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string data = ss.str();
+    return {data.size(), content_hash(data)};
+  }
+  StreamHash h;
+  std::vector<char> buf(8 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.update(buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  return {h.bytes(), h.hex()};
 }
 
 std::string read_all(const std::string& path) {
@@ -105,15 +147,19 @@ void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer
     archive.write("optimizer", o);
   }
   archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  std::ostringstream bytes;
-  archive.save_to(bytes);
-  const std::string data = bytes.str();
   const std::string base = dir_ + "/" + stem(step);
-  write_atomic(base + ".pt", data);
+  const StreamHash hash = write_atomic(base + ".pt", [&](const Sink& sink) {
+    // Always "written": a short count makes torch's writer throw from its
+    // destructor (terminate); a failed write is reported after the archive.
+    archive.save_to([&](const void* data, size_t n) -> size_t {
+      sink(data, n);
+      return n;
+    });
+  });
   nlohmann::json manifest = {{"step", step},
                              {"file", stem(step) + ".pt"},
-                             {"bytes", data.size()},
-                             {"fnv1a64", content_hash(data)},
+                             {"bytes", hash.bytes()},
+                             {"mix64x4", hash.hex()},
                              {"meta", meta}};
   try {
     write_atomic(base + ".json", manifest.dump(2) + "\n");
@@ -131,27 +177,30 @@ void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer
 }
 
 std::optional<nlohmann::json> Checkpointer::newest(
-    const std::function<bool(const std::string& data, std::string* why)>& use,
+    const std::function<bool(const std::string& path, std::string* why)>& use,
     const std::function<void(const std::string&)>& warn) {
   for (int64_t step : manifests(dir_)) {
     const std::string base = dir_ + "/" + stem(step);
     auto manifest = nlohmann::json::parse(read_all(base + ".json"), nullptr, false);
-    if (!manifest.is_object() || !manifest.contains("fnv1a64") || !manifest.contains("bytes")) {
+    const bool fnv = manifest.is_object() && manifest.contains("fnv1a64") && manifest["fnv1a64"].is_string();
+    const char* key = fnv ? "fnv1a64" : "mix64x4";
+    if (!manifest.is_object() || !manifest.contains(key) || !manifest[key].is_string() || !manifest.contains("bytes") ||
+        !manifest["bytes"].is_number_unsigned()) {
       warn(base + ".json: unreadable manifest; trying an older checkpoint");
       continue;
     }
-    const std::string data = read_all(base + ".pt");
-    if (data.size() != manifest["bytes"].get<size_t>()) {
-      warn(base + ".pt: " + std::to_string(data.size()) + " bytes, expected " +
-           std::to_string(manifest["bytes"].get<size_t>()) + " (truncated); trying an older checkpoint");
+    const auto [bytes, hash] = file_hash(base + ".pt", fnv);
+    if (bytes != manifest["bytes"].get<uint64_t>()) {
+      warn(base + ".pt: " + std::to_string(bytes) + " bytes, expected " +
+           std::to_string(manifest["bytes"].get<uint64_t>()) + " (truncated); trying an older checkpoint");
       continue;
     }
-    if (content_hash(data) != manifest["fnv1a64"].get<std::string>()) {
+    if (hash != manifest[key].get<std::string>()) {
       warn(base + ".pt: checksum mismatch (corrupted); trying an older checkpoint");
       continue;
     }
     std::string why;
-    if (!use(data, &why)) {
+    if (!use(base + ".pt", &why)) {
       warn(base + ".pt: cannot be loaded (" + why + "); trying an older checkpoint");
       continue;
     }
@@ -163,11 +212,10 @@ std::optional<nlohmann::json> Checkpointer::newest(
 std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch::optim::Optimizer& opt,
                                                         const std::function<void(const std::string&)>& warn) {
   return newest(
-      [&](const std::string& data, std::string* why) {
+      [&](const std::string& path, std::string* why) {
         try {
           torch::serialize::InputArchive archive;
-          std::istringstream in(data);
-          archive.load_from(in);
+          archive.load_from(path);
           torch::serialize::InputArchive m, o;
           archive.read("model", m);
           load_trainable(*model, m);
@@ -189,11 +237,10 @@ std::optional<nlohmann::json> Checkpointer::load_latest(BlockModel& model, torch
 std::optional<nlohmann::json> Checkpointer::load_weights(BlockModel& model,
                                                          const std::function<void(const std::string&)>& warn) {
   return newest(
-      [&](const std::string& data, std::string* why) {
+      [&](const std::string& path, std::string* why) {
         try {
           torch::serialize::InputArchive archive, m;
-          std::istringstream in(data);
-          archive.load_from(in);
+          archive.load_from(path);
           archive.read("model", m);
           load_trainable(*model, m);
         } catch (const c10::Error& e) {

@@ -2,9 +2,10 @@
 // rebuilt from the job's source: a LoRA checkpoint holds adapters only) and
 // buffers, optimizer state, the torch CPU RNG, and the step (which fixes the
 // data position and the learning-rate schedule). Each checkpoint is two files in the job's ckpt/
-// folder: step-<N>.pt (a torch archive) and step-<N>.json (its manifest: step,
-// size and FNV-1a checksum of the .pt, and caller metadata), each written to
-// a temporary name, fsynced and renamed, the folder fsynced after. The
+// folder: step-<N>.pt (a torch archive, streamed to disk: never whole in
+// memory) and step-<N>.json (its manifest: step, size and StreamHash checksum
+// of the .pt, or an FNV-1a one from older saturns, and caller metadata), each
+// written to a temporary name, fsynced and renamed, the folder fsynced after. The
 // manifest is written last, so a checkpoint exists only once complete. The
 // newest `keep` are kept. Not thread safe; one writer per job (rank 0).
 #pragma once
@@ -42,8 +43,9 @@ class Checkpointer {
 
  private:
   // Newest first, the checkpoints whose bytes match their manifest; `use`
-  // loads one (false, with a reason, when it cannot); the first it takes.
-  std::optional<nlohmann::json> newest(const std::function<bool(const std::string& data, std::string* why)>& use,
+  // loads one from its .pt path (false, with a reason, when it cannot); the
+  // first it takes.
+  std::optional<nlohmann::json> newest(const std::function<bool(const std::string& path, std::string* why)>& use,
                                        const std::function<void(const std::string&)>& warn);
 
   std::string dir_;

@@ -86,6 +86,8 @@ struct Run {
   std::vector<JobRun> runs;
   Clock::time_point run_start = Clock::now(), interval_start = Clock::now();
   Clock::time_point last_checkpoint = Clock::now();  // train.checkpoint_seconds counts from here (rank 0's clock)
+  double last_save_s = 0;                            // what writing the last checkpoints took
+
   std::unique_ptr<HeartbeatWriter> heartbeat;        // rank 0, not in a trial
 
   void beat(HeartbeatWriter::Phase phase) {
@@ -223,6 +225,7 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
   if (evaluate_now) beat(HeartbeatWriter::Eval);
   const auto evals = evaluate_now ? evaluate() : std::nullopt;
   bool saved = false;
+  double save_s = 0;
   std::vector<JobRun*> finished;
   for (size_t j = 0; j < runs.size(); ++j) {
     JobRun& r = runs[j];
@@ -241,7 +244,9 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
       if (evaluated) meta["eval_loss"] = *r.eval;
       if (tech->fused_width() > 0) meta["fused"] = tech->fused_width();
       if (last) meta["result"] = run_files::to_json(result(r));
+      const auto t = Clock::now();
       tech->save(j, *r.ckpt, r.step, meta);
+      save_s += seconds_since(t);
     }
     if (last) {
       finished.push_back(&r);
@@ -250,7 +255,10 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
       say("paused " + r.job->id + " at step " + std::to_string(r.step) + " (a rung) with a checkpoint");
     }
   }
-  if (saved) last_checkpoint = Clock::now();
+  if (saved) {
+    last_checkpoint = Clock::now();
+    last_save_s = save_s;
+  }
   beat(HeartbeatWriter::Train);
   if (finished.empty()) return;
   if (comm) comm->barrier();  // every rank is done before result.json says so
@@ -288,8 +296,8 @@ int Run::steps() {
     // checkpoint for every rank.
     const double stop = stop_signal ? static_cast<double>(*stop_signal) : 0.0;
     const double trial_done = trial && leader && timer.done() ? 1.0 : 0.0;
-    const double secs = first.train.checkpoint_seconds;
-    const double ckpt_due = !trial && leader && secs > 0 && seconds_since(last_checkpoint) >= secs ? 1.0 : 0.0;
+    const double ckpt_due =
+        !trial && leader && seconds_since(last_checkpoint) >= checkpoint_interval(first.train, last_save_s) ? 1.0 : 0.0;
     auto stats = torch::cat({local, torch::tensor({stop, trial_done, ckpt_due}, on_device)});
     if (comm) comm->all_reduce(stats);
     if (first.train.grad_clip > 0) tech->clip(first.train.grad_clip);

@@ -200,6 +200,17 @@ class FakeLauncher : public Launcher {
     const double m = fj.metric ? fj.metric(step) : 1.0 / double(step);
     return StepMetrics{m, m};
   }
+  // Worker groups an earlier runner left running (by pid); ending one runs on_orphan.
+  std::set<int64_t> orphans;
+  std::function<void(int64_t)> on_orphan;
+  std::vector<int64_t> ended_orphans;
+  bool end_orphan(int64_t pid, double) override {
+    if (!orphans.count(pid)) return false;
+    orphans.erase(pid);
+    ended_orphans.push_back(pid);
+    if (on_orphan) on_orphan(pid);
+    return true;
+  }
   std::optional<JobResult> result(const std::string& job) override {
     auto it = disk_.finished.find(job);
     if (it == disk_.finished.end()) return std::nullopt;

@@ -311,7 +311,7 @@ TEST_CASE("runner: a second SIGINT stops at once") {
   CHECK(killed);
 }
 
-TEST_CASE("runner: after a runner dies mid-run, the next one marks its attempts lost and finishes") {
+TEST_CASE("runner: after a runner dies mid-run, the next one ends its leftover workers, marks their attempts lost and finishes") {
   Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}, {"c", 10, 1, 1}});
   TempDb db;
   JobDisk disk;
@@ -326,15 +326,21 @@ TEST_CASE("runner: after a runner dies mid-run, the next one marks its attempts 
     };
     CHECK_THROWS_AS(run_plan(c.in, st, l, o), Died);
   }
-  disk.checkpoint["a"] = 7;  // what the orphaned worker saved on its way out
   RunState st(db.path());
   FakeLauncher l(c.truth, disk);
+  l.orphans = {4242};  // the killed runner's workers still run
+  l.on_orphan = [&](int64_t) { disk.checkpoint["a"] = 7; };  // stopped, they checkpoint on their way out
   const RunSummary s = run_plan(c.in, st, l, quiet());
   CHECK(s.exit_code == 0);
   CHECK(s.done == 3);
+  CHECK(l.ended_orphans == std::vector<int64_t>{4242});
   int lost = 0;
   for (const auto& a : st.attempts()) lost += a.outcome == "lost";
   CHECK(lost == 2);
+  int told = 0;
+  for (const auto& e : st.events())
+    told += e.kind == "lost" && e.message.find("its workers (pid 4242) were still there: stopped them") != std::string::npos;
+  CHECK(told == 1);
   for (const auto& launch : l.launches)
     if (launch.spec.job == "a") CHECK(launch.from == 7);
 }
