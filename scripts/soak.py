@@ -129,6 +129,7 @@ class Soak:
         self.ok = True
         self.tmpfs = None       # None: not mounted; else the reason it is not
         self.log = open(os.path.join(work, name + "-runner.log"), "a")
+        self.lost = []          # (seconds of training redone, intervals allowed) per crash
 
     # -- the runner ---------------------------------------------------------
     def command(self, run_dir):
@@ -181,6 +182,18 @@ class Soak:
         except Exception:
             return None
 
+    def lost_text(self, job, steps, intervals):
+        """Steps redone after a crash, in seconds of training (the undisturbed
+        run's step time), against what the checkpoint cadence allows: one
+        interval, two when the newest checkpoint was the one lost."""
+        row = query(self.ref, "SELECT wall_s, steps_total FROM jobs WHERE id = ?", (job,))
+        steps = max(0, steps)
+        if not row or not row[0][1]:
+            return f"{steps} steps redone"
+        secs = steps * row[0][0] / row[0][1]
+        self.lost.append((secs, intervals))
+        return f"{steps} steps ({secs:.1f} s) redone, at most {intervals * CHECKPOINT_EVERY:g} s allowed"
+
     # -- the faults ---------------------------------------------------------
     def pick_group(self, pred=lambda job: True, timeout=15):
         """A running worker group's leader (pid, job, technique) whose job passes pred."""
@@ -229,7 +242,7 @@ class Soak:
         if ev[2].find("after") >= 0 and not self.events(t, "restart", job):
             return what, "", True, "no restart left: failed; the next run of the command retried it"
         frm = self.resumed_from(t, job)
-        lost = "" if step is None or frm is None else f"; {max(0, step - frm)} steps redone"
+        lost = "" if step is None or frm is None else "; " + self.lost_text(job, step - frm, 1)
         return what, "", True, f"restarted from step {frm}{lost}"
 
     def fault_stop(self, t):
@@ -244,7 +257,8 @@ class Soak:
             os.kill(victim, signal.SIGCONT)
             return f"{job} (pid {victim})", "", False, "no stalled event"
         frm = self.resumed_from(t, job)
-        return f"{job} (pid {victim})", "", True, f"stalled after {ev[0] - t:.0f} s ({ev[2].split(',')[0]}); restarted from step {frm}"
+        again = f"restarted from step {frm}" if frm is not None else "restarted by the next run of the command"
+        return f"{job} (pid {victim})", "", True, f"stalled after {ev[0] - t:.0f} s ({ev[2].split(' (')[0]}); {again}"
 
     def fault_full(self, t):
         if self.tmpfs is not None:
@@ -309,7 +323,7 @@ class Soak:
         after = text[text.rfind("checksum mismatch (corrupted)"):]
         key = f"resumed {job} from step "
         frm = int(after[after.find(key) + len(key):].split()[0]) if key in after else 0
-        lost = "" if step is None else f"; {max(0, step - frm)} steps redone"
+        lost = "" if step is None else "; " + self.lost_text(job, step - frm, 2)
         return f"{job} {newest}", "", seen, (f"skipped it (checksum), resumed from step {frm}{lost}" if seen
                                              else "the worker did not report the corrupted checkpoint")
 
@@ -401,7 +415,7 @@ def main():
                 return 1
             print(f"{name}: undisturbed run {time.time() - t:.1f} s")
             s = Soak(args, name, wl, store, work)
-            s.ref = os.path.join(ref_dir, "state.db")
+            s.ref = os.path.join(ref_dir, "state.db")  # read by lost_text during the soak
             soaks.append(s)
             try:
                 s.go()
@@ -424,6 +438,11 @@ def main():
             print(f"{s.name}: {len(s.rows)} faults, {sum(1 for r in s.rows if r[5])} survived; {s.runs} runs of the same "
                   f"command; {done}/{len(ref)} jobs done; final and validation losses bit-identical to the undisturbed "
                   f"run: {identical}/{len(ref)}; same plan: {'yes' if same_plan else 'NO'}")
+            if s.lost:
+                print(f"  work lost per crash: at most {max(x[0] for x in s.lost):.1f} s of training "
+                      f"(checkpoint interval {CHECKPOINT_EVERY:g} s; a corrupted newest checkpoint may cost two)")
+                # A step in flight and the check's granularity: a step's time of slack.
+                failed |= any(secs > n * CHECKPOINT_EVERY + 1.0 for secs, n in s.lost)
             for j, v in sorted(ref.items()):
                 if got.get(j, (None,))[1:] != v[1:]:
                     print(f"  {j}: undisturbed {v[1]!r} / {v[2]!r}, soaked {got.get(j)}")

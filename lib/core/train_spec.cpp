@@ -30,7 +30,7 @@ std::string canonical(const TrainSpec& t) {
 
 double checkpoint_interval(const TrainSpec& t, double last_save_s) {
   if (!(t.checkpoint_seconds > 0)) return INFINITY;
-  return std::max(t.checkpoint_seconds, 50 * last_save_s);
+  return std::max(t.checkpoint_seconds, 60 * last_save_s);
 }
 
 }  // namespace saturn

@@ -48,8 +48,8 @@ struct PlannerSpec {
 std::string canonical(const TrainSpec& t);
 
 // Timed checkpoints: seconds of training between two (INFINITY: none by
-// time): checkpoint_seconds, but never more than 2% of the time, so a
-// checkpoint that took `last_save_s` seconds waits 50 times that for the next.
+// time): checkpoint_seconds, but under 2% of the time (1/61 at most): a
+// checkpoint that took `last_save_s` seconds waits 60 times that for the next.
 double checkpoint_interval(const TrainSpec& t, double last_save_s);
 
 }  // namespace saturn

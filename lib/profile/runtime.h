@@ -4,7 +4,7 @@
 // steps' extra, exit; measured, else estimated), its evaluations (forward
 // passes only: a third of a step per batch) and checkpoints (weights and
 // optimizer state written at disk speed: at the end, and every
-// checkpoint_every steps or checkpoint_seconds of training, 50 writes' time
+// checkpoint_every steps or checkpoint_seconds of training, 60 writes' time
 // at least). Torch-free: data sizes come from
 // file sizes and headers.
 #pragma once

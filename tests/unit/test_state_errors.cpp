@@ -6,7 +6,9 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "core/error.h"
@@ -103,4 +105,22 @@ TEST_CASE("state.db: a full database is one line, exit 75, what to do; nothing h
   db.exec("PRAGMA max_page_count = 1000000");
   db.exec("INSERT INTO t VALUES (3, zeroblob(100000))");
   CHECK(count() == 2);
+}
+
+TEST_CASE("state.db: a run that recorded nothing yet is one line for status (exit 66), not a crash") {
+  TempDir d("state-empty");
+  const std::string path = (d.path / "state.db").string();
+  const std::string line = path + ": the run recorded nothing yet (it stopped, or is starting, before planning its jobs)";
+  { std::ofstream touch(path); }  // a runner killed as it created the file
+  Error e = error_of([&] { RunState st(path, true); });
+  CHECK(e.exit_code() == 66);
+  CHECK(std::string(e.what()) == line);
+  std::filesystem::remove(path);
+  sql(path, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");  // ... as it began its tables
+  e = error_of([&] { RunState st(path, true); });
+  CHECK(e.exit_code() == 66);
+  CHECK(std::string(e.what()) == line);
+  { RunState st(path); }  // the runner itself makes it whole
+  RunState st(path, true);
+  CHECK(st.jobs().empty());
 }
