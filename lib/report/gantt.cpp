@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/units.h"
+#include "report/html.h"
 
 namespace saturn {
 
@@ -14,20 +15,6 @@ namespace {
 char symbol(size_t i) {
   static const std::string s = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   return i < s.size() ? s[i] : '#';
-}
-
-std::string xml_escape(const std::string& in) {
-  std::string out;
-  for (char c : in) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // Distinct colours for up to a dozen groups, then repeats.
@@ -87,22 +74,22 @@ std::string gantt_svg(const Gantt& g) {
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
     << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << left << "\" y=\"22\" font-size=\"14\">" << xml_escape(g.title) << "</text>\n";
+  s << "<text x=\"" << left << "\" y=\"22\" font-size=\"14\">" << html_escape(g.title) << "</text>\n";
   for (size_t l = 0; l < g.lanes.size(); ++l) {
     double y = top + lane_h * static_cast<double>(l);
     s << "<text x=\"" << left - 6 << "\" y=\"" << y + lane_h * 0.65 << "\" text-anchor=\"end\">"
-      << xml_escape(g.lanes[l]) << "</text>\n";
+      << html_escape(g.lanes[l]) << "</text>\n";
     s << "<line x1=\"" << left << "\" x2=\"" << left + plot_w << "\" y1=\"" << y + lane_h << "\" y2=\"" << y + lane_h
       << "\" stroke=\"#eee\"/>\n";
   }
   for (const auto& b : g.bars) {
     double x = left + b.start * scale, w = std::max(1.0, (b.end - b.start) * scale);
     double y = top + lane_h * static_cast<double>(b.lane) + 2;
-    s << "<g><title>" << xml_escape(b.label + "\n" + b.detail) << "</title><rect x=\"" << x << "\" y=\"" << y
+    s << "<g><title>" << html_escape(b.label + "\n" + b.detail) << "</title><rect x=\"" << x << "\" y=\"" << y
       << "\" width=\"" << w << "\" height=\"" << lane_h - 4 << "\" fill=\"" << colour(groups[b.group])
       << "\" stroke=\"white\"/>";
     if (w > 7.0 * static_cast<double>(b.label.size()))
-      s << "<text x=\"" << x + 3 << "\" y=\"" << y + lane_h * 0.6 << "\" fill=\"white\">" << xml_escape(b.label)
+      s << "<text x=\"" << x + 3 << "\" y=\"" << y + lane_h * 0.6 << "\" fill=\"white\">" << html_escape(b.label)
         << "</text>";
     s << "</g>\n";
   }
@@ -111,13 +98,13 @@ std::string gantt_svg(const Gantt& g) {
   for (int k = 0; k <= 8 && g.makespan > 0; ++k) {
     double t = g.makespan * k / 8.0;
     s << "<text x=\"" << left + t * scale << "\" y=\"" << axis_y << "\" text-anchor=\"middle\">"
-      << xml_escape(human_duration(t)) << "</text>\n";
+      << html_escape(human_duration(t)) << "</text>\n";
   }
   // Legend: groups.
   double lx = left;
   for (const auto& [name, i] : groups) {
     s << "<rect x=\"" << lx << "\" y=\"" << axis_y + 10 << "\" width=\"10\" height=\"10\" fill=\"" << colour(i)
-      << "\"/><text x=\"" << lx + 14 << "\" y=\"" << axis_y + 19 << "\">" << xml_escape(name) << "</text>\n";
+      << "\"/><text x=\"" << lx + 14 << "\" y=\"" << axis_y + 19 << "\">" << html_escape(name) << "</text>\n";
     lx += 24 + 6.5 * static_cast<double>(name.size());
   }
   s << "</svg>\n";
