@@ -7,6 +7,7 @@
 
 #include "report/chart.h"
 #include "report/html.h"
+#include "report/line_chart.h"
 
 using namespace saturn;
 
@@ -99,4 +100,38 @@ TEST_CASE("html: job ids and hyperparameter text cannot inject markup, in text o
   const std::string hostile = "m/\"><img src=x onerror=alert(1)>&'";
   const std::string e = html_escape(hostile);
   for (char c : {'<', '>', '"', '\''}) CHECK(e.find(c) == std::string::npos);
+}
+
+TEST_CASE("line chart: one path per series, the best drawn last, names escaped, log when it helps, no data said") {
+  LineChart c;
+  c.title = "loss <by> step";
+  c.x_label = "step";
+  c.y_label = "loss";
+  for (int j = 0; j < 3; ++j) {
+    Series s;
+    s.name = j == 1 ? "m/\"best\"&<1>" : "m/" + std::to_string(j);
+    s.highlight = j == 1;
+    s.colour = static_cast<size_t>(j);
+    for (int i = 1; i <= 5000; ++i) s.points.push_back({double(i), 100.0 / i + j});
+    c.series.push_back(s);
+  }
+  const std::string svg = line_chart_svg(c);
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = svg.find(what); at != std::string::npos; at = svg.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("<path class=\"series") == 3);
+  CHECK(count("<path class=\"series best\"") == 1);
+  CHECK(svg.rfind("<path class=\"series best\"") > svg.rfind("<path class=\"series\""));  // on top
+  CHECK(svg.find("m/&quot;best&quot;&amp;&lt;1&gt;") != std::string::npos);
+  CHECK(svg.find("m/\"best\"") == std::string::npos);
+  CHECK(svg.find("loss (log)") != std::string::npos);  // 100 down to 0.02: a log scale
+  CHECK(svg.find("loss &lt;by&gt; step") != std::string::npos);
+  CHECK(count(" L") <= 3 * 399);  // thinned to 400 points a series
+  c.log_y = false;
+  CHECK(line_chart_svg(c).find("(log)") == std::string::npos);
+  LineChart empty;
+  empty.title = "nothing";
+  CHECK(line_chart_svg(empty).find(">no data<") != std::string::npos);
 }
