@@ -29,7 +29,7 @@ class MetricsLog {
   std::string path_;
 };
 
-// Writes `j` to `path` through a temporary file and a rename, so readers
+// Writes `j` to `path` with core/file.h write_file_atomic, so readers
 // (the runner, a resumed worker) see the old file or the whole new one: a
 // job's result.json, a trial's rank file.
 void write_json_atomic(const std::string& path, const nlohmann::json& j);
