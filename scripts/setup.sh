@@ -15,7 +15,7 @@
 #     installed into it for the build.
 #  3. With --test: the test-only Python packages pinned in
 #     scripts/requirements-test.txt (the Hugging Face libraries), into the
-#     same environment.
+#     same environment, and Debian's chromium (the report's browser test).
 # Usage: scripts/setup.sh [--test]        (as root, or with sudo available)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,8 @@ packages=(
   clang libclang-rt-14-dev
   munge slurmctld slurmd slurm-client
 )
+# The browser test of `saturn report` (headless Chromium).
+[ $with_test = 1 ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -21,6 +21,7 @@ void add_profile(CLI::App& app, Action& action);
 void add_plan(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);
 void add_status(CLI::App& app, Action& action);
+void add_report(CLI::App& app, Action& action);
 #ifdef SATURN_WITH_TORCH
 void add_worker(CLI::App& app, Action& action);
 void add_export(CLI::App& app, Action& action);

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   saturn::cmd::add_plan(app, action);
   saturn::cmd::add_run(app, action);
   saturn::cmd::add_status(app, action);
+  saturn::cmd::add_report(app, action);
 #ifdef SATURN_WITH_TORCH
   saturn::cmd::add_worker(app, action);
   saturn::cmd::add_export(app, action);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/machine_warnings.h"
+#include "app/run_report.h"
 #include "app/run_session.h"
 #include "commands.h"
 #include "core/usage_line.h"
@@ -127,6 +128,23 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
     std::cerr << "it would write " << run_dir << "; nothing was written\n";
 }
 
+// RUN/report.html of the run as it stands; "" when it could not be
+// written (said in one warning line: the run itself is not affected).
+std::string write_run_report(const RunSession& session) {
+  if (!session.state()) return "";
+  try {
+    ReportSource src;
+    src.run_dir = session.run_dir();
+    src.saturn_version = SATURN_VERSION;
+    src.workload = &session.workload();
+    src.jobs = &session.jobs();
+    return write_report_html(gather_report(*session.state(), src), session.run_dir());
+  } catch (const Error& e) {
+    std::cerr << "run: warning: no report: " << e.what() << "\n";
+    return "";
+  }
+}
+
 }  // namespace
 
 static int run_run_cmd(RunCmdOptions o) {
@@ -198,7 +216,9 @@ static int run_run_cmd(RunCmdOptions o) {
   else if (s.elapsed > 0)
     std::cerr << "; makespan " << human_duration(s.elapsed) << " (plan predicted " << human_duration(s.predicted) << ")";
   std::cerr << "; " << run_dir << "\n";
+  const std::string report = write_run_report(session);
   if (s.exit_code >= 128) {
+    if (!report.empty()) std::cerr << "run: report so far: " << report << "\n";
     std::cerr << "run: stopped; every job kept its checkpoint: run the same command to resume\n";
     return s.exit_code;
   }
@@ -216,6 +236,7 @@ static int run_run_cmd(RunCmdOptions o) {
 #endif
   }
   if (s.failed) std::cerr << "run: " << s.failed << " job(s) failed (see " << run_dir << "/logs/); run again to retry them\n";
+  if (!report.empty()) std::cerr << "run: report: " << report << " (open it in a browser)\n";
   return s.exit_code;
 }
 

@@ -13,6 +13,7 @@
 #include "core/run_files.h"
 #include "core/text.h"
 #include "core/units.h"
+#include "exec/ranking.h"
 #include "report/table.h"
 
 namespace saturn::cmd {
@@ -43,28 +44,7 @@ std::string count_text(int64_t n) {
   return b;
 }
 
-// Done jobs by validation loss (training loss where there is none), then
-// the jobs stopped early (the furthest first, each by its metric at the
-// last rung it reached), then the unfinished ones.
-std::vector<JobRecord> ranked(const RunState& st) {
-  auto jobs = st.jobs();
-  auto key = [](const JobRecord& j) {
-    const double loss = std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss;
-    const double metric = std::isnan(loss) ? INFINITY : loss;
-    if (j.status == JobStatus::Done) return std::tuple<int, int64_t, double>(0, 0, metric);
-    if (j.status == JobStatus::Stopped) return std::tuple<int, int64_t, double>(1, -j.steps_done, metric);
-    return std::tuple<int, int64_t, double>(2, 0, 0.0);
-  };
-  std::stable_sort(jobs.begin(), jobs.end(), [&](const JobRecord& a, const JobRecord& b) { return key(a) < key(b); });
-  return jobs;
-}
-
-// The leaderboard's status of a job.
-std::string status_cell(const JobRecord& j) {
-  if (j.status == JobStatus::Failed) return "failed: " + j.message;
-  if (j.status == JobStatus::Stopped) return "stopped early at step " + std::to_string(j.steps_done);
-  return job_status_name(j.status);
-}
+std::vector<JobRecord> ranked(const RunState& st) { return ranked_jobs(st.jobs()); }
 
 const Job* find_job(const JobSet* set, const std::string& id) {
   if (!set) return nullptr;

@@ -222,10 +222,11 @@ std::optional<PlanRecord> RunState::latest_plan() const {
   return PlanRecord{s.col_int(0), s.col_real(1), s.col_real(2), s.col_text(3), s.col_text(4)};
 }
 
-std::vector<PlanRecord> RunState::plans() const {
+std::vector<PlanRecord> RunState::plans(bool with_json) const {
   std::vector<PlanRecord> out;
-  Statement s(*db_, "SELECT version, created, makespan, reason FROM plans ORDER BY version");
-  while (s.step()) out.push_back({s.col_int(0), s.col_real(1), s.col_real(2), s.col_text(3), ""});
+  Statement s(*db_, with_json ? "SELECT version, created, makespan, reason, json FROM plans ORDER BY version"
+                              : "SELECT version, created, makespan, reason FROM plans ORDER BY version");
+  while (s.step()) out.push_back({s.col_int(0), s.col_real(1), s.col_real(2), s.col_text(3), with_json ? s.col_text(4) : ""});
   return out;
 }
 

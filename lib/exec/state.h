@@ -98,7 +98,7 @@ class RunState {
 
   int64_t add_plan(const PlanRecord& p);            // returns its version
   std::optional<PlanRecord> latest_plan() const;
-  std::vector<PlanRecord> plans() const;            // by version, without json
+  std::vector<PlanRecord> plans(bool with_json = false) const;  // by version
 
   void event(double time, const std::string& kind, const std::string& job, const std::string& message);
   std::vector<EventRecord> events(int64_t after_id = 0) const;

@@ -62,7 +62,7 @@ std::string line_chart_svg(const LineChart& c) {
     const double x = sx(t.value);
     o << "<line class=\"grid\" x1=\"" << num(x) << "\" x2=\"" << num(x) << "\" y1=\"" << num(top) << "\" y2=\""
       << num(top + ph) << "\" stroke=\"#eee\"/><text class=\"axis\" x=\"" << num(x) << "\" y=\"" << num(top + ph + 16)
-      << "\" text-anchor=\"middle\">" << html_escape(c.x_duration ? human_duration(t.value) : t.label) << "</text>";
+      << "\" text-anchor=\"middle\">" << html_escape(c.x_duration ? (t.value == 0 ? "0" : human_duration(t.value)) : t.label) << "</text>";
   }
   o << "<rect class=\"frame\" x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\"" << num(pw) << "\" height=\""
     << num(ph) << "\" fill=\"none\" stroke=\"#888\"/>";
@@ -86,6 +86,11 @@ std::string line_chart_svg(const LineChart& c) {
     for (size_t k = 0; k < pts.size(); ++k) o << (k ? " L" : "M") << num(sx(pts[k].x)) << " " << num(sy(pts[k].y));
     if (pts.size() == 1) o << " h1";  // one point still shows
     o << "\"><title>" << html_escape(s->name) << "</title></path>";
+    if (c.markers)
+      for (const auto& p : pts)
+        o << "<circle class=\"marker\" cx=\"" << num(sx(p.x)) << "\" cy=\"" << num(sy(p.y)) << "\" r=\""
+          << (s->highlight ? "3.5" : "2.5") << "\" fill=\"" << palette(s->colour) << "\"><title>" << html_escape(s->name)
+          << "</title></circle>";
   }
   o << "</svg>";
   return o.str();

@@ -28,6 +28,7 @@ struct LineChart {
   std::optional<bool> log_y;      // unset: log when it helps (wants_log)
   double width = 640, height = 320;
   size_t max_points = 400;        // per series, after thinning
+  bool markers = false;           // a dot at each point too (sparse series: validation losses)
 };
 
 // The chart as an <svg> element (with xmlns, so it is also a file); a chart
