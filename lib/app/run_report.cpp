@@ -242,13 +242,17 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
     j.steps_done = rec.steps_done;
     j.strategy = rec.strategy.substr(0, rec.strategy.find(" ["));
     j.wall_s = rec.wall_s;
-    j.restarts = rec.restarts;
+    // Relaunches after a failure, counted across runner sessions (state.db's
+    // count starts again at each resume: it is the restart budget).
     j.valid_loss = rec.eval_loss;
     j.train_loss = rec.final_loss;
     std::vector<const AttemptRecord*> mine;
     for (const auto& a : attempts)
       if (a.job == rec.id) mine.push_back(&a);
     if (!mine.empty()) j.devices = mine.back()->devices;
+    int64_t relaunched = 0;
+    for (size_t k = 0; k + 1 < mine.size(); ++k) relaunched += mine[k]->outcome == "failed" || mine[k]->outcome == "lost";
+    j.restarts = std::max(rec.restarts, relaunched);
     read_curves(j, run_files::metrics_path(run_files::job_dir(src.run_dir, rec.id)), mine, origin);
     r.jobs.push_back(std::move(j));
   }

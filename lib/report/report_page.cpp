@@ -152,7 +152,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}tr.best td{font-weight:6
 .s-failed{color:#D55E00}.s-stopped{color:#009E73}.s-running,.s-pending{color:var(--muted)}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:10px}figure{margin:0}svg.chart{max-width:100%;height:auto}
 .charts svg.chart{width:100%}
-svg .label{fill:var(--fg)}svg .axis{fill:var(--muted)}svg .grid{stroke:var(--line)}svg .frame{stroke:var(--muted)}
+svg rect.bar:not(.planned){stroke:var(--bg)}svg .label{fill:var(--fg)}svg .axis{fill:var(--muted)}svg .grid{stroke:var(--line)}svg .frame{stroke:var(--muted)}
 nav.pager{margin:6px 0;display:none}nav.pager button{margin-right:6px}.note{color:var(--muted)}
 )";
 
@@ -183,6 +183,9 @@ std::string cell(const std::string& text, const std::string& sort_value = "", bo
   if (!sort_value.empty()) o += " data-v=\"" + html_escape(sort_value) + "\"";
   return o + ">" + html_escape(text) + "</td>";
 }
+
+// A duration for a table cell: "0" at the run's start.
+std::string when(double s) { return s == 0 ? "0" : human_duration(s); }
 
 std::string number_text(double x) {
   if (!std::isfinite(x)) return "";
@@ -267,7 +270,7 @@ void plans_table(std::ostringstream& o, const ReportData& r, size_t page_rows) {
        "<th data-sort=\"num\">lower bound</th><th data-sort=\"text\">method</th><th data-sort=\"text\">why</th></tr></thead><tbody>";
   for (const auto& p : r.plans)
     o << "<tr>" << cell(std::to_string(p.version), std::to_string(p.version), true)
-      << cell(human_duration(p.created), number_text(p.created), true)
+      << cell(when(p.created), number_text(p.created), true)
       << cell(human_duration(p.makespan), number_text(p.makespan), true)
       << cell(p.bound > 0 ? human_duration(p.bound) : "-", number_text(p.bound), true) << cell(p.method) << cell(p.reason)
       << "</tr>";
@@ -279,7 +282,7 @@ void events_table(std::ostringstream& o, const ReportData& r, size_t page_rows) 
     << "<th data-sort=\"num\">time</th><th data-sort=\"text\">event</th><th data-sort=\"text\">job</th>"
        "<th data-sort=\"text\">message</th></tr></thead><tbody>";
   for (const auto& e : r.events)
-    o << "<tr data-kind=\"" << html_escape(e.kind) << "\">" << cell(human_duration(e.time), number_text(e.time), true)
+    o << "<tr data-kind=\"" << html_escape(e.kind) << "\">" << cell(when(e.time), number_text(e.time), true)
       << cell(e.kind) << cell(e.job) << cell(e.message) << "</tr>";
   o << "</tbody></table>" << pager();
 }

@@ -61,7 +61,9 @@ void bar_rect(std::ostringstream& o, const ReportBar& b, const Frame& f, double 
   if (b.version) o << " data-plan=\"" << b.version << "\"";
   o << " x=\"" << num(x0) << "\" y=\"" << num(sy + 0.5) << "\" width=\"" << num(x1 - x0) << "\" height=\""
     << num(std::max(1.0, sh - 1)) << "\" fill=\"" << bar_colour(b.kind) << "\""
-    << (b.kind == "planned" ? " fill-opacity=\"0.35\" stroke=\"#0072B2\" stroke-width=\"0.8\"" : "") << "><title>"
+    << (b.kind == "planned" ? " fill-opacity=\"0.35\" stroke=\"#0072B2\" stroke-width=\"0.8\""
+                            : " stroke=\"#ffffff\" stroke-width=\"0.6\"")  // attempts that abut stay apart
+    << "><title>"
     << html_escape(b.job + (b.attempt ? " (attempt " + std::to_string(b.attempt) + ")" : "") + ": " + b.kind + ", " +
                    human_duration(b.start) + " to " + human_duration(b.end) + (b.detail.empty() ? "" : "; " + b.detail))
     << "</title></rect>";

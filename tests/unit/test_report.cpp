@@ -42,7 +42,8 @@ const char* kPlan2 = R"({"bound_s": 4, "method": "milp", "makespan_s": 5, "nodes
 
 // A run of three jobs on two devices: m/lr=0.1 alone, stalls, is restarted
 // and then moved to ddp on both devices by plan 2; m/lr=0.2 and m/lr=0.3
-// fused on device 1, m/lr=0.3 stopped early at its rung.
+// fused on device 1, m/lr=0.3 stopped early at its rung, m/lr=0.2 goes on
+// alone and is preempted once.
 void make_run(const std::string& dir) {
   RunState st(run_files::state_path(dir));
   const double t0 = 1000;
@@ -85,7 +86,8 @@ void make_run(const std::string& dir) {
   attempt("m/lr=0.3", 1, 1, "fused", "1", 12, t0 + 1, t0 + 5, "paused", 0, 20);
   st.add_plan({0, t0 + 5, 5, "rung 0 decided", kPlan2});
   attempt("m/lr=0.1", 2, 2, "ddp", "0,1", 13, t0 + 5.5, t0 + 9, "done", 10, 40);
-  attempt("m/lr=0.2", 2, 2, "single", "1", 14, t0 + 9, t0 + 11, "done", 20, 40);
+  attempt("m/lr=0.2", 2, 2, "single", "1", 14, t0 + 9, t0 + 10, "preempted", 20, 30);
+  attempt("m/lr=0.2", 3, 2, "single", "1", 15, t0 + 10, t0 + 11, "done", 30, 40);
   const std::string jd = run_files::job_dir(dir, "m/lr=0.1");
   // Attempt 1: steps 5, 10 (times from its own start); attempt 2 resumes at 10.
   write_lines(run_files::metrics_path(jd), {R"({"step":5,"loss":3.0,"time":1.0})", R"({"step":10,"loss":2.8,"time":2.0})",
@@ -128,7 +130,10 @@ TEST_CASE("report: a run gathered from state.db, plans and metrics, on the run's
   CHECK(r.jobs[0].valid_by_time[1].x == Approx(8.5));
   CHECK(r.jobs[2].train_by_step.size() == 1);  // a half-written last line is not read
   // Attempts: a bar per device; the stall and the early stop told apart; fused stripes.
-  REQUIRE(r.attempts.size() == 6);
+  REQUIRE(r.attempts.size() == 7);
+  CHECK(r.attempts[5].kind == "preempted");
+  CHECK(r.jobs[0].restarts == 1);  // the stall, though state.db's count (this session's) says 0
+  CHECK(r.jobs[1].restarts == 0);  // a preemption is not a restart
   CHECK(r.attempts[0].kind == "stalled");
   CHECK(r.attempts[1].kind == "paused");
   CHECK(r.attempts[2].kind == "early-stop");
@@ -153,7 +158,7 @@ TEST_CASE("report: a run gathered from state.db, plans and metrics, on the run's
   CHECK(r.commands.front().second == "saturn run /w/w.yaml --run-dir " + dir);
   const auto j = to_json(r);
   CHECK(j["jobs"].size() == 3);
-  CHECK(j["attempts"].size() == 6);
+  CHECK(j["attempts"].size() == 7);
   CHECK(j["jobs"][2]["rank"].is_null());
 }
 
