@@ -11,7 +11,9 @@
 
 #include "app/run_report.h"
 #include "core/run_files.h"
+#include "exec/runner.h"
 #include "exec/state.h"
+#include "fake_launcher.h"
 #include "report/report_page.h"
 #include "report/timeline.h"
 #include "temp_dir.h"
@@ -230,4 +232,44 @@ TEST_CASE("report: timeline rows, stripes and legend; events and durations") {
   CHECK(ev.find("j<1>") == std::string::npos);
   const std::string d = duration_bars_svg("makespan", {{"bound", 9}, {"actual", 10}});
   CHECK(count(d, "class=\"bar\"") == 2);
+}
+
+TEST_CASE("report: a runner's run with a restart and a preemption shows each attempt as it ended") {
+  // a is 3x slower than profiled: introspection stops it (a preemption) and
+  // moves it to ddp on both devices once b ends; b's first worker dies at step 5.
+  RunInput in;
+  in.problem.nodes = {{"local", "cpu", 2}};
+  in.problem.jobs = {"a", "b"};
+  in.jobs = {{"a", 100, {}, 0}, {"b", 10, {}, 0}};
+  in.problem.options = {{{0}, "single", 1, 0, 10, ""}, {{0}, "ddp", 2, 0, 6, ""}, {{1}, "single", 1, 0, 10, ""}};
+  std::map<std::string, test::FakeJob> truth = {{"a", {0.3, 100, 0.18, 0, {}, 0}}, {"b", {1, 10, 1, 0, {}, 0}}};
+  test::TempDir tmp("report-run");
+  const std::string dir = tmp.path.string();
+  RunState st(run_files::state_path(dir));
+  test::JobDisk disk;
+  test::FakeLauncher l(truth, disk);
+  l.fail_at_step[{"b", 1}] = 5;
+  RunOptions o;
+  o.plan.time_limit = 2;
+  o.replan_time_limit = 0.5;
+  o.interval = 5;
+  o.threshold = 1;
+  o.restart_cost = 1;
+  o.tick = 1;
+  o.wall_clock = [&l] { return 1e9 + l.now_; };  // the launcher's simulated clock
+  REQUIRE(run_plan(in, st, l, o).exit_code == 0);
+  ReportSource src;
+  src.run_dir = dir;
+  const ReportData r = gather_report(st, src);
+  std::map<std::string, std::vector<std::string>> kinds;  // job -> its bars' kinds, in order
+  for (const auto& b : r.attempts) kinds[b.job].push_back(b.kind);
+  CHECK(kinds["a"] == std::vector<std::string>{"preempted", "done", "done"});  // ddp: a bar on each device
+  CHECK(kinds["b"] == std::vector<std::string>{"failed", "done"});
+  CHECK(r.jobs[0].restarts + r.jobs[1].restarts == 1);
+  REQUIRE(r.plans.size() >= 2);
+  CHECK(r.plans.back().reason.find("introspection") == 0);
+  // The page: every bar, and the second plan's own chart.
+  const std::string page = report_html(r);
+  CHECK(count(page, "data-kind=\"preempted\"") >= 1);
+  CHECK(count(page, "id=\"chart-plan-2\"") == 1);
 }
