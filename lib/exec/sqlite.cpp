@@ -33,13 +33,16 @@ Sqlite::Sqlite(const std::string& path, const std::string& what, bool read_only)
   }
   sqlite3_busy_timeout(db_, 10000);
   try {
-    if (!read_only) exec("PRAGMA journal_mode=WAL");
+    if (!read_only) exec_waiting("PRAGMA journal_mode=WAL");
     // Another program's database (tables, none of them `meta`) is refused, not written into.
-    Statement t(*this, "SELECT count(*), coalesce(sum(name = 'meta'), 0) FROM sqlite_master WHERE type = 'table'");
-    if (t.step() && t.col_int(0) > 0 && t.col_int(1) == 0)
-      throw Error(ErrorKind::Data, path + ": not a saturn " + what + " (another program's database: no meta table)" +
-                                       kMoveAside);
-    if (!read_only) exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    {  // finalized before the write below: a statement left open holds its read snapshot, and a write
+       // from an old snapshot after another opener's write is refused for good (SQLITE_BUSY_SNAPSHOT)
+      Statement t(*this, "SELECT count(*), coalesce(sum(name = 'meta'), 0) FROM sqlite_master WHERE type = 'table'");
+      if (t.step() && t.col_int(0) > 0 && t.col_int(1) == 0)
+        throw Error(ErrorKind::Data, path + ": not a saturn " + what + " (another program's database: no meta table)" +
+                                         kMoveAside);
+    }
+    if (!read_only) exec_waiting("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -69,6 +72,19 @@ void Sqlite::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     sqlite3_free(err);
     fail("exec");
+  }
+}
+
+void Sqlite::exec_waiting(const std::string& sql) {
+  // SQLite answers SQLITE_BUSY at once, without its busy wait, where waiting
+  // could deadlock: two connections opening a new file together, each
+  // holding a read lock and wanting to write. One statement on its own
+  // (autocommit) can simply be tried again, for as long as the busy timeout.
+  for (int waited_ms = 0;; waited_ms += 20) {
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= 10000) fail("exec");
+    sqlite3_sleep(20);
   }
 }
 

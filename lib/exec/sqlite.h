@@ -28,6 +28,9 @@ class Sqlite {
 
   // Runs one or more statements with no results.
   void exec(const std::string& sql);
+  // One statement outside a transaction, tried again while the file is busy
+  // (up to 10 s): for what every opener runs on a file others may be opening.
+  void exec_waiting(const std::string& sql);
   // The schema version in `meta` (0 for a new file). Throws Data when it is
   // above `newest` (a newer saturn wrote it).
   int schema_version(int newest);

@@ -59,25 +59,35 @@ std::unique_ptr<ProfileStore> ProfileStore::read_only(const std::string& path) {
 }
 
 void ProfileStore::migrate() {
-  if (db_->schema_version(kSchemaVersion) < 1) {
-    db_->exec(
-        "BEGIN;"
-        "CREATE TABLE IF NOT EXISTS profiles ("
-        " shape TEXT NOT NULL, technique TEXT NOT NULL, knobs TEXT NOT NULL, device TEXT NOT NULL,"
-        " devices INTEGER NOT NULL, threads INTEGER NOT NULL, shape_id TEXT NOT NULL, source TEXT NOT NULL,"
-        " feasible INTEGER NOT NULL, reason TEXT NOT NULL, step_time REAL NOT NULL, spread REAL NOT NULL,"
-        " timed_steps INTEGER NOT NULL, peak_memory INTEGER NOT NULL, accounted_memory INTEGER NOT NULL,"
-        " measured_at REAL NOT NULL, version TEXT NOT NULL,"
-        " PRIMARY KEY (shape, technique, knobs, device, devices, threads));"
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', '1');"
-        "COMMIT;");
+  if (db_->schema_version(kSchemaVersion) == kSchemaVersion) return;
+  // Another saturn may be creating or upgrading the same store right now:
+  // take the write lock first (waiting for it), then look again, so each
+  // step runs once and no two deferred transactions deadlock on the upgrade.
+  db_->exec("BEGIN IMMEDIATE");
+  try {
+    const int version = db_->schema_version(kSchemaVersion);
+    if (version < 1)
+      db_->exec(
+          "CREATE TABLE IF NOT EXISTS profiles ("
+          " shape TEXT NOT NULL, technique TEXT NOT NULL, knobs TEXT NOT NULL, device TEXT NOT NULL,"
+          " devices INTEGER NOT NULL, threads INTEGER NOT NULL, shape_id TEXT NOT NULL, source TEXT NOT NULL,"
+          " feasible INTEGER NOT NULL, reason TEXT NOT NULL, step_time REAL NOT NULL, spread REAL NOT NULL,"
+          " timed_steps INTEGER NOT NULL, peak_memory INTEGER NOT NULL, accounted_memory INTEGER NOT NULL,"
+          " measured_at REAL NOT NULL, version TEXT NOT NULL,"
+          " PRIMARY KEY (shape, technique, knobs, device, devices, threads));"
+          "INSERT OR REPLACE INTO meta VALUES ('schema_version', '1');");
+    if (version < 2)  // v2: the measured worker startup
+      db_->exec(
+          "ALTER TABLE profiles ADD COLUMN startup REAL NOT NULL DEFAULT 0;"
+          "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');");
+    db_->exec("COMMIT");
+  } catch (...) {
+    try {
+      db_->exec("ROLLBACK");
+    } catch (const Error&) {
+    }
+    throw;
   }
-  if (db_->schema_version(kSchemaVersion) < 2)  // v2: the measured worker startup
-    db_->exec(
-        "BEGIN;"
-        "ALTER TABLE profiles ADD COLUMN startup REAL NOT NULL DEFAULT 0;"
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');"
-        "COMMIT;");
 }
 
 ProfileStore::~ProfileStore() = default;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <fstream>
 
 #include "core/arch.h"
@@ -177,6 +178,31 @@ TEST_CASE("profile store: a schema 1 store is migrated in place (startup 0 = unk
   Sqlite db(path, "profile store");
   CHECK(db.schema_version(ProfileStore::kSchemaVersion) == 2);
   std::filesystem::remove(path);
+}
+
+TEST_CASE("profile store: commands that open a new store at once all open it (no 'database is locked')") {
+  // Two `saturn plan` runs started together on a fresh store: each creates
+  // and migrates it. Deferred transactions that both read, then both write,
+  // failed one with SQLITE_BUSY at once (no busy wait can resolve that).
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = temp_db() + ".race" + std::to_string(round);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    std::vector<std::string> errors(6);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < errors.size(); ++t)
+      threads.emplace_back([&, t] {
+        try {
+          ProfileStore s(path);
+        } catch (const Error& e) {
+          errors[t] = e.what();
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) CHECK(e == "");
+    Sqlite db(path, "profile store");
+    CHECK(db.schema_version(ProfileStore::kSchemaVersion) == ProfileStore::kSchemaVersion);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
 }
 
 TEST_CASE("profile store: put, get, replace, schema version") {
