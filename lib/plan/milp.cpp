@@ -520,6 +520,14 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
 
 }  // namespace
 
+int64_t milp_slots(const PlanProblem& p, const Plan& warm, const MilpOptions& mo) {
+  const std::vector<size_t> free = p.free_options();
+  if (free.empty() || !(warm.makespan > 0)) return 0;
+  std::string skipped;
+  const auto l = choose_layout(p, make_classes(p, free), free, warm.makespan, mo, &skipped);
+  return l ? l->slots : 0;
+}
+
 MilpResult solve_milp(const PlanProblem& p, const Plan& warm, const MilpOptions& mo) {
   try {
     return solve_milp_unguarded(p, warm, mo);

@@ -53,4 +53,8 @@ struct MilpResult {
 // `warm` must be a valid plan for `p` (its makespan is the horizon).
 MilpResult solve_milp(const PlanProblem& p, const Plan& warm, const MilpOptions& o);
 
+// The slots solve_milp would cut the horizon into (the most within the size
+// caps and o.max_slots); 0 when it would skip the model. Cheap: no solve.
+int64_t milp_slots(const PlanProblem& p, const Plan& warm, const MilpOptions& o);
+
 }  // namespace saturn
