@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "core/error.h"
 #include "plan/baselines.h"
@@ -50,9 +51,13 @@ void solve_in_stages(const PlanProblem& p, const PlanOptions& po, Elapsed elapse
     mo.max_slots = stages[k].slots;
     mo.time_limit = std::max(0.05, std::min(left, budget - (elapsed() - start)));
     mo.lower_bound = bound;
+    const double stage_start = elapsed();
     MilpResult r = solve_milp(p, best, mo);
+    char took[64];
+    std::snprintf(took, sizeof took, " (%.1f s of %.1f", elapsed() - stage_start, mo.time_limit);
     milp = r.ran ? std::to_string(r.slots) + " slots, " + std::to_string(r.columns) + " columns, " +
-                       std::to_string(r.rows) + " rows, " + std::to_string(r.nonzeros) + " nonzeros; CBC stopped: " + r.stop
+                       std::to_string(r.rows) + " rows, " + std::to_string(r.nonzeros) + " nonzeros; CBC stopped: " + r.stop +
+                       took + ")"
                  : "not run: " + r.skipped;
     if (!r.ran) {
       if (coarse.empty()) stop = "heuristic only: " + r.skipped;
@@ -68,7 +73,7 @@ void solve_in_stages(const PlanProblem& p, const PlanOptions& po, Elapsed elapse
     else
       stop = r.stop == "optimal" || r.stop == "gap" ? "slot resolution (" + std::to_string(r.slots) + " slots)" : r.stop;
     if (closed()) break;
-    if (k + 1 < stages.size()) coarse.push_back(std::to_string(r.slots) + " (" + r.stop + ")");
+    if (k + 1 < stages.size()) coarse.push_back(std::to_string(r.slots) + " (" + r.stop + ", " + (took + 2) + ")");
   }
   if (!coarse.empty()) {
     std::string list;
