@@ -16,23 +16,7 @@ saturn=${SATURN:-build/bin/saturn}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-node() {  # name replicas count
-  printf '    - name: %s\n      replicas: %s\n      devices: {kind: cuda, count: %s, model: A100-40GB}\n' "$1" "$2" "$3"
-}
-with_nodes() {  # source name nodes-text > file
-  python3 - "$1" "$2" "$3" <<'PY'
-import re, sys
-src, name, nodes = sys.argv[1], sys.argv[2], sys.argv[3]
-text = open(src).read()
-text = re.sub(r'(?ms)^cluster:\n  nodes:\n.*?(?=^\S)', 'cluster:\n  nodes:\n' + nodes + '\n', text, count=1)
-text = re.sub(r'(?m)^name: .*$', 'name: ' + name, text, count=1)
-print(text, end='')
-PY
-}
-mixed() {  # name nodes-text seeds > file
-  sed -e "s|@NAME@|$1|" -e "s|@SEEDS@|$3|" workloads/bench/mixed.yaml.in |
-    python3 -c 'import sys; t=sys.stdin.read(); print(t.replace("@NODES@", sys.argv[1]), end="")' "$2"
-}
+. scripts/lib/plan_instances.sh
 
 one8=$(node p4d 1 8)
 two8=$(node p4d 2 8)
