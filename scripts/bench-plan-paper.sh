@@ -21,10 +21,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . scripts/lib/plan_instances.sh
 
-one8=$(node p4d 1 8)
-two8=$(node p4d 2 8)
-eight4="$(node p4d 1 8)
-$(node p3 1 4)"
 lrs24="1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3"
 lrs48="1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2"
 instances=()

@@ -18,12 +18,6 @@ trap 'rm -rf "$tmp"' EXIT
 
 . scripts/lib/plan_instances.sh
 
-one8=$(node p4d 1 8)
-two8=$(node p4d 2 8)
-eight4="$(node p4d 1 8)
-$(node p3 1 4)"
-four8=$(node p4d 4 8)
-eight8=$(node p4d 8 8)
 for w in txt img; do
   with_nodes workloads/saturn-$w.yaml "$w-1x8" "$one8" > "$tmp/$w-1x8.yaml"
   with_nodes workloads/saturn-$w.yaml "$w-2x8" "$two8" > "$tmp/$w-2x8.yaml"

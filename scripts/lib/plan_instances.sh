@@ -4,6 +4,7 @@
 #   node NAME REPLICAS COUNT           a cluster node (A100-40GB devices) as YAML
 #   with_nodes SRC NAME NODES [LRS]    SRC with these nodes, this name (and this lr list) > stdout
 #   mixed NAME NODES SEEDS             workloads/bench/mixed.yaml.in filled in > stdout
+#   one8 two8 eight4 four8 eight8      the clusters (node YAML): 1x8, 2x8, 8+4, 4x8, 8x8 A100-40GB
 node() {
   printf '    - name: %s\n      replicas: %s\n      devices: {kind: cuda, count: %s, model: A100-40GB}\n' "$1" "$2" "$3"
 }
@@ -24,3 +25,10 @@ mixed() {
   sed -e "s|@NAME@|$1|" -e "s|@SEEDS@|$3|" workloads/bench/mixed.yaml.in |
     python3 -c 'import sys; t=sys.stdin.read(); print(t.replace("@NODES@", sys.argv[1]), end="")' "$2"
 }
+
+one8=$(node p4d 1 8)
+two8=$(node p4d 2 8)
+eight4="$(node p4d 1 8)
+$(node p3 1 4)"
+four8=$(node p4d 4 8)
+eight8=$(node p4d 8 8)
