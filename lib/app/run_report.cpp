@@ -31,15 +31,13 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 // The model and the varied hyperparameters of a job: from its grid point
-// when the jobs are known, else from its id ("model/k=v,k=v").
-void name_parts(ReportJob& j, const ReportSource& src) {
-  if (src.jobs && src.workload)
-    for (const auto& job : src.jobs->jobs)
-      if (job.id == j.id) {
-        j.model = src.workload->models.at(job.model).name;
-        for (const auto& [k, v] : job.point) j.params.push_back({k, value_text(v)});
-        return;
-      }
+// when the job is known (`job`, of `w`), else from its id ("model/k=v,k=v").
+void name_parts(ReportJob& j, const Job* job, const Workload* w) {
+  if (job && w) {
+    j.model = w->models.at(job->model).name;
+    for (const auto& [k, v] : job->point) j.params.push_back({k, value_text(v)});
+    return;
+  }
   const size_t slash = j.id.find('/');
   j.model = j.id.substr(0, slash);
   if (slash == std::string::npos) return;
@@ -97,12 +95,14 @@ void read_curves(ReportJob& j, const std::string& path, const std::vector<const 
   }
 }
 
-std::string kind_of(const AttemptRecord& a, const JobRecord* job, const std::vector<EventRecord>& events) {
+// How an attempt ended, as its bar says: a failure the watchdog caused
+// (a `stalled` event for its job while it ran) is "stalled"; a pause at the
+// rung its job was stopped at is "early-stop". `stalls`: job -> event times.
+std::string kind_of(const AttemptRecord& a, const JobRecord* job, const std::map<std::string, std::vector<double>>& stalls) {
   if (a.outcome == "paused" && job && job->status == JobStatus::Stopped && a.step_end == job->steps_done) return "early-stop";
-  if (a.outcome == "failed")
-    for (const auto& e : events)
-      if (e.kind == "stalled" && e.job == a.job && e.time >= a.started && (std::isnan(a.ended) || e.time <= a.ended + 1))
-        return "stalled";
+  if (const auto it = stalls.find(a.job); a.outcome == "failed" && it != stalls.end())
+    for (double t : it->second)
+      if (t >= a.started && (std::isnan(a.ended) || t <= a.ended + 1)) return "stalled";
   return a.outcome;
 }
 
@@ -113,15 +113,18 @@ std::vector<ReportBar> attempt_bars(const std::vector<AttemptRecord>& attempts, 
   std::map<std::pair<std::string, int64_t>, std::vector<size_t>> groups;  // (node, pid) of fused attempts
   for (size_t i = 0; i < attempts.size(); ++i)
     if (attempts[i].technique == "fused") groups[{attempts[i].node, attempts[i].pid}].push_back(i);
+  std::map<std::string, const JobRecord*> job_of;
+  for (const auto& j : jobs) job_of[j.id] = &j;
+  std::map<std::string, std::vector<double>> stalls;
+  for (const auto& e : events)
+    if (e.kind == "stalled") stalls[e.job].push_back(e.time);
   std::vector<ReportBar> out;
   for (size_t i = 0; i < attempts.size(); ++i) {
     const AttemptRecord& a = attempts[i];
-    const JobRecord* job = nullptr;
-    for (const auto& j : jobs)
-      if (j.id == a.job) job = &j;
+    const auto found = job_of.find(a.job);
     ReportBar b;
     b.job = a.job;
-    b.kind = kind_of(a, job, events);
+    b.kind = kind_of(a, found == job_of.end() ? nullptr : found->second, stalls);
     b.attempt = a.number;
     b.version = a.plan_version;
     b.start = a.started - origin;
@@ -230,11 +233,17 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
   r.origin = origin;
   const double now = src.now > 0 ? src.now : last;
   // Jobs, in leaderboard order.
+  std::map<std::string, const Job*> known;  // the workload's jobs by id
+  if (src.jobs && src.workload)
+    for (const auto& job : src.jobs->jobs) known[job.id] = &job;
+  std::map<std::string, std::vector<const AttemptRecord*>> attempts_of;  // by job, in attempt order
+  for (const auto& a : attempts) attempts_of[a.job].push_back(&a);
   int64_t rank = 0;
   for (const auto& rec : jobs) {
     ReportJob j;
     j.id = rec.id;
-    name_parts(j, src);
+    const auto k = known.find(rec.id);
+    name_parts(j, k == known.end() ? nullptr : k->second, src.workload);
     j.status = job_status_name(rec.status);
     j.status_text = status_cell(rec);
     j.rank = rec.status == JobStatus::Done ? ++rank : 0;
@@ -242,14 +251,12 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
     j.steps_done = rec.steps_done;
     j.strategy = rec.strategy.substr(0, rec.strategy.find(" ["));
     j.wall_s = rec.wall_s;
-    // Relaunches after a failure, counted across runner sessions (state.db's
-    // count starts again at each resume: it is the restart budget).
     j.valid_loss = rec.eval_loss;
     j.train_loss = rec.final_loss;
-    std::vector<const AttemptRecord*> mine;
-    for (const auto& a : attempts)
-      if (a.job == rec.id) mine.push_back(&a);
+    const std::vector<const AttemptRecord*>& mine = attempts_of[rec.id];
     if (!mine.empty()) j.devices = mine.back()->devices;
+    // Relaunches after a failure, counted across runner sessions (state.db's
+    // count starts again at each resume: it is the restart budget).
     int64_t relaunched = 0;
     for (size_t k = 0; k + 1 < mine.size(); ++k) relaunched += mine[k]->outcome == "failed" || mine[k]->outcome == "lost";
     j.restarts = std::max(rec.restarts, relaunched);
