@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/text.h"
 
 static_assert(std::endian::native == std::endian::little, "safetensors: a little-endian host");
 
@@ -124,7 +125,7 @@ StHeader parse_st_header(std::string_view prefix, uint64_t file_size, const std:
   };
   const nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) throw bad("the header is not a JSON object");
-  if (!duplicate.empty()) throw data_error(where + ": tensor \"" + duplicate + "\" is listed twice");
+  if (!duplicate.empty()) throw data_error(where + ": tensor " + saturn::quoted(duplicate) + " is listed twice");
   StHeader h;
   h.data_offset = 8 + n;
   for (const auto& item : j.items()) {
@@ -133,13 +134,13 @@ StHeader parse_st_header(std::string_view prefix, uint64_t file_size, const std:
     if (name == "__metadata__") {
       if (!e.is_object()) throw data_error(where + ": __metadata__ is not an object of strings");
       for (const auto& [k, v] : e.items()) {
-        if (!v.is_string()) throw data_error(where + ": __metadata__ \"" + k + "\" is not a string");
+        if (!v.is_string()) throw data_error(where + ": __metadata__ " + saturn::quoted(k) + " is not a string");
         h.metadata[k] = v.get<std::string>();
       }
       continue;
     }
     h.tensors.push_back(parse_entry(name, e, [&](const std::string& what) {
-      throw data_error(where + ": tensor \"" + name + "\": " + what);
+      throw data_error(where + ": tensor " + saturn::quoted(name) + ": " + what);
     }));
   }
   std::stable_sort(h.tensors.begin(), h.tensors.end(),
@@ -148,11 +149,11 @@ StHeader parse_st_header(std::string_view prefix, uint64_t file_size, const std:
   uint64_t at = 0;
   for (const auto& t : h.tensors) {
     if (t.begin != at)
-      throw data_error(where + ": tensor \"" + t.name + "\": data_offsets [" + std::to_string(t.begin) + ", " +
+      throw data_error(where + ": tensor " + saturn::quoted(t.name) + ": data_offsets [" + std::to_string(t.begin) + ", " +
                        std::to_string(t.end) + "] " + (t.begin > at ? "leave a gap" : "overlap another tensor") +
                        " at byte " + std::to_string(at));
     if (t.end > data)
-      throw data_error(where + ": tensor \"" + t.name + "\": data_offsets end at byte " + std::to_string(t.end) +
+      throw data_error(where + ": tensor " + saturn::quoted(t.name) + ": data_offsets end at byte " + std::to_string(t.end) +
                        ", past the " + std::to_string(data) + " bytes of data (truncated?)");
     at = t.end;
   }
@@ -214,7 +215,7 @@ void SafetensorsFile::read_f32(const StTensor& t, float* out) const { read_f32(t
 void SafetensorsFile::read_f32(const StTensor& t, float* out, int64_t first, int64_t count) const {
   const std::string_view all = bytes(t);
   if (first < 0 || count < 0 || first + count > t.numel())
-    throw internal_error(path_ + ": tensor \"" + t.name + "\": elements [" + std::to_string(first) + ", " +
+    throw internal_error(path_ + ": tensor " + saturn::quoted(t.name) + ": elements [" + std::to_string(first) + ", " +
                          std::to_string(first + count) + ") are outside its " + std::to_string(t.numel()));
   const char* b = all.data() + first * st_dtype_size(t.dtype);
   const int64_t n = count;
@@ -256,7 +257,7 @@ void SafetensorsFile::read_f32(const StTensor& t, float* out, int64_t first, int
       return;
     }
     default:
-      throw data_error(path_ + ": tensor \"" + t.name + "\" is " + st_dtype_name(t.dtype) +
+      throw data_error(path_ + ": tensor " + saturn::quoted(t.name) + " is " + st_dtype_name(t.dtype) +
                        "; expected a float (F32, F16, BF16 or F64)");
   }
 }
@@ -283,7 +284,7 @@ void write_safetensors(const std::string& path, const std::vector<StWrite>& tens
   std::set<std::string> names;
   for (const auto& t : tensors) {
     if (t.name == "__metadata__" || !names.insert(t.name).second)
-      throw usage_error("safetensors: tensor name \"" + t.name + "\" is reserved or given twice");
+      throw usage_error("safetensors: tensor name " + saturn::quoted(t.name) + " is reserved or given twice");
     int64_t numel = 1;
     for (int64_t s : t.shape) numel *= s;
     const uint64_t bytes = static_cast<uint64_t>(numel * st_dtype_size(t.dtype));

@@ -145,6 +145,9 @@ TEST_CASE("safetensors: every broken header is one Data error naming the file an
   check(raw_file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})",
                  std::string(8, '\0')),
         ": tensor \"w\": shape [4294967296,4294967296,4294967296] is too large");
+  // A name with a newline (found by fuzz_safetensors) stays on one line, escaped.
+  check(raw_file(R"({"w\nx":{"shape":[2],"data_offsets":[0,8]}})", std::string(8, '\0')),
+        ": tensor \"w\\x0ax\": has no dtype");
   CHECK(error_of((d.path / "missing.safetensors").string()) == "66 " + (d.path / "missing.safetensors").string() + ": no such file");
   // A non-float tensor reads as what it is, not as floats.
   spit(p, raw_file(R"({"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", std::string(8, '\0')));
