@@ -15,6 +15,7 @@
 #include "app/machine_warnings.h"
 #include "app/run_report.h"
 #include "app/run_session.h"
+#include "exec/slurm_requeue.h"
 #include "commands.h"
 #include "core/usage_line.h"
 #include "core/error.h"

@@ -22,6 +22,7 @@
 #include "exec/replan.h"
 #include "exec/run_lock.h"
 #include "exec/slurm_launcher.h"
+#include "exec/slurm_requeue.h"
 #include "exec/slurm_script.h"
 #include "plan/plan_json.h"
 #include "profile/profiler.h"
@@ -59,27 +60,6 @@ Baseline parse_baseline(const std::string& name) {
     names.push_back(n);
   }
   throw usage_error("--baseline: " + saturn::quoted(name) + " is not a baseline (" + join(names, ", ") + ")");
-}
-
-bool wants_requeue(const std::optional<SlurmAllocation>& slurm, int exit_code) {
-  return slurm.has_value() && exit_code == 128 + SIGUSR1;
-}
-
-void requeue_slurm_job(const SlurmAllocation& a, const std::string& run_dir,
-                       const std::function<void(const std::string&)>& say) {
-  std::string out;
-  int status = -1;
-  if (FILE* p = ::popen(("scontrol requeue " + a.job_id + " 2>&1").c_str(), "r")) {
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    status = ::pclose(p);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  if (status == 0)
-    say("Slurm job " + a.job_id + " requeued: it resumes " + run_dir + " when it starts again");
-  else
-    say("scontrol requeue " + a.job_id + " failed" + (out.empty() ? "" : " (" + excerpt(out, 200) + ")") +
-        ": submit the same script again to resume " + run_dir);
 }
 
 namespace {

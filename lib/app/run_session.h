@@ -85,13 +85,6 @@ ResumeDecision decide_resume(const std::optional<std::string>& stored_workload, 
 std::string workload_fingerprint(const Workload& w, const JobSet& jobs);
 // "current-practice", "optimus-greedy", ...: the baseline, or a usage error.
 Baseline parse_baseline(const std::string& name);
-// Whether a stop with `exit_code` inside `slurm` asks for a requeue
-// (SIGUSR1: Slurm's warning before the time limit).
-bool wants_requeue(const std::optional<SlurmAllocation>& slurm, int exit_code);
-// `scontrol requeue` of the allocation's job; says what happened.
-void requeue_slurm_job(const SlurmAllocation& a, const std::string& run_dir,
-                       const std::function<void(const std::string&)>& say);
-
 // A plan that would run, for --dry-run and --slurm-script.
 struct PlannedRun {
   WorkloadProblem problem;

@@ -91,6 +91,44 @@ void signal_child(pid_t pid, int sig) {
   if (::kill(-pid, sig) != 0) ::kill(pid, sig);
 }
 
+CapturedRun run_captured(const std::vector<std::string>& argv, bool ignore_stop_signals) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  CapturedRun r;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return r;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return r;
+  }
+  if (pid == 0) {
+    const int stop[3] = {SIGTERM, SIGINT, SIGHUP};
+    for (int s : stop) ::signal(s, ignore_stop_signals ? SIG_IGN : SIG_DFL);
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::execvp(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n > 0) r.output.append(buf, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  pid_t got;
+  do got = ::waitpid(pid, &status, 0);
+  while (got < 0 && errno == EINTR);
+  if (got == pid) r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
 std::string last_line(const std::string& path, size_t max) {
   std::ifstream in(path);
   std::string line, last;

@@ -38,6 +38,17 @@ std::optional<ChildExit> wait_child();
 // Sends `sig` to the child's process group (or the child alone when it has none).
 void signal_child(pid_t pid, int sig);
 
+struct CapturedRun {
+  int code = -1;       // exit status, or 128 + the signal that killed it; -1: it could not start
+  std::string output;  // stdout and stderr together
+};
+
+// Runs argv[0] (looked up on PATH) to its end and returns what it printed.
+// With `ignore_stop_signals` the child ignores SIGTERM, SIGINT and SIGHUP,
+// so a signal meant for saturn's whole job cannot cut it short (a command
+// that ends that job itself, like `scontrol requeue`).
+CapturedRun run_captured(const std::vector<std::string>& argv, bool ignore_stop_signals);
+
 // The last line of a file that is not empty, at most `max` bytes: what a
 // failed child said.
 std::string last_line(const std::string& path, size_t max = 300);

@@ -33,6 +33,8 @@ struct MilpOptions {
   int64_t threads = 1;           // CBC threads (> 1: CBC's deterministic parallel mode)
   double gap = 1e-3;             // CBC stops when its incumbent is this close to its bound
   double lower_bound = 0;        // a known lower bound (tightens C)
+  int64_t max_nodes = 0;         // most branch-and-bound nodes (0: no limit): a limit that,
+                                 // unlike time, stops every run at the same point
   int64_t max_slots = 200;       // most slots over the horizon
   int64_t min_slots = 12;        // fewer than this: the model is too coarse to help; skipped
   int64_t max_nonzeros = 300000;   // model size caps: node LPs stay fast (CBC checks its
@@ -46,8 +48,9 @@ struct MilpResult {
   bool has_plan = false;
   double bound = 0;              // CBC's proven bound on the real makespan (0 if none)
   bool proven = false;           // CBC proved its incumbent optimal for the model
-  std::string stop;              // "optimal", "gap", "time limit", "stopped"
+  std::string stop;              // "optimal", "gap", "node limit", "time limit", "stopped"
   int64_t slots = 0, columns = 0, rows = 0, nonzeros = 0;
+  int64_t nodes = 0;             // branch-and-bound nodes CBC explored
 };
 
 // `warm` must be a valid plan for `p` (its makespan is the horizon).

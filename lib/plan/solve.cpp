@@ -53,8 +53,9 @@ void solve_in_stages(const PlanProblem& p, const PlanOptions& po, Elapsed elapse
     mo.lower_bound = bound;
     const double stage_start = elapsed();
     MilpResult r = solve_milp(p, best, mo);
-    char took[64];
-    std::snprintf(took, sizeof took, " (%.1f s of %.1f", elapsed() - stage_start, mo.time_limit);
+    char took[96];
+    std::snprintf(took, sizeof took, " (%.1f s of %.1f, %lld nodes", elapsed() - stage_start, mo.time_limit,
+                  static_cast<long long>(r.nodes));
     milp = r.ran ? std::to_string(r.slots) + " slots, " + std::to_string(r.columns) + " columns, " +
                        std::to_string(r.rows) + " rows, " + std::to_string(r.nonzeros) + " nonzeros; CBC stopped: " + r.stop +
                        took + ")"

@@ -76,7 +76,7 @@ TEST_CASE("run session: the fingerprint follows the jobs and training settings, 
   CHECK(fp(test::with_line(5, "      devices: {kind: cpu, count: 1}")) == base);
 }
 
-TEST_CASE("run session: baselines, requeue") {
+TEST_CASE("run session: baselines") {
   CHECK(parse_baseline("current-practice") == Baseline::CurrentPractice);
   CHECK(parse_baseline("random") == Baseline::Random);
   try {
@@ -88,12 +88,6 @@ TEST_CASE("run session: baselines, requeue") {
           "random)");
     CHECK(e.exit_code() == 64);
   }
-  SlurmAllocation a;
-  a.job_id = "7";
-  CHECK(wants_requeue(a, 128 + SIGUSR1));
-  CHECK_FALSE(wants_requeue(a, 128 + SIGTERM));
-  CHECK_FALSE(wants_requeue(a, 0));
-  CHECK_FALSE(wants_requeue(std::nullopt, 128 + SIGUSR1));
 }
 
 TEST_CASE("run session: checks before any work, and a plan that writes nothing") {
