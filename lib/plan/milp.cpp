@@ -223,7 +223,8 @@ std::optional<Layout> choose_layout(const PlanProblem& p, const Classes& cl, con
 // horizon; e_s (the plan still runs in slot s); C (the makespan).
 struct Model {
   int64_t S = 0;
-  int cap0 = 0, area0 = 0, mono0 = 0, span_row = 0, rows = 0;
+  int cap0 = 0, area0 = 0, mono0 = 0, span_row = 0, end0 = 0, rows = 0;
+  std::vector<int64_t> first_end;                    // per layout option: first start slot with an end row
   std::vector<double> row_lo, row_hi;
   std::vector<double> pinned_area;                   // per node: device-seconds pinned jobs still hold
   std::vector<std::vector<int64_t>> pinned_use;      // per node, slot: devices pinned jobs hold
@@ -246,17 +247,24 @@ struct Model {
   }
 };
 
-void add_rows(Model& m, const PlanProblem& p, const Classes& cl, const Layout& l, double lower_bound) {
+// Where the end rows go: per layout option, the first start slot whose
+// exact end (start slot x slot + duration) is past `c_min` and past the end
+// of its whole slots; the rows run from there to the last start.
+std::vector<int64_t> end_row_starts(const PlanProblem& p, const Classes& cl, const Layout& l, double c_min) {
+  std::vector<int64_t> first(l.options.size(), INT64_MAX);
+  for (size_t k = 0; k < l.options.size(); ++k) {
+    const double d = p.options[cl.options[l.options[k]].rep].duration;
+    if (d - static_cast<double>(l.footprint[k]) * l.slot <= 1e-9 * l.slot) continue;  // whole slots: e sees the end
+    int64_t t = std::max<int64_t>(0, static_cast<int64_t>(std::floor((c_min - d) / l.slot)));
+    while (t <= l.last_start[k] && static_cast<double>(t) * l.slot + d <= c_min * (1 + 1e-12)) ++t;
+    if (t <= l.last_start[k]) first[k] = t;
+  }
+  return first;
+}
+
+void add_rows(Model& m, const PlanProblem& p, const Classes& cl, const Layout& l, double lower_bound, bool exact_ends) {
   const int64_t S = m.S = l.slots;
   const int classes = static_cast<int>(cl.jobs.size());
-  m.cap0 = classes;
-  m.area0 = m.cap0 + static_cast<int>(p.nodes.size() * S);
-  m.mono0 = m.area0 + static_cast<int>(p.nodes.size());
-  m.span_row = m.mono0 + static_cast<int>(S - 1);
-  m.rows = m.span_row + 1;
-  m.row_lo.assign(m.rows, -COIN_DBL_MAX);
-  m.row_hi.assign(m.rows, 0.0);
-  for (int c = 0; c < classes; ++c) m.row_lo[c] = m.row_hi[c] = static_cast<double>(cl.jobs[c].size());
   m.pinned_area.assign(p.nodes.size(), 0.0);
   m.pinned_use.assign(p.nodes.size(), std::vector<int64_t>(static_cast<size_t>(S), 0));
   m.c_min = lower_bound;
@@ -267,6 +275,19 @@ void add_rows(Model& m, const PlanProblem& p, const Classes& cl, const Layout& l
     m.pinned_area[opt.node] += pin.remaining * static_cast<double>(opt.devices);
     m.c_min = std::max(m.c_min, pin.remaining);
   }
+  m.cap0 = classes;
+  m.area0 = m.cap0 + static_cast<int>(p.nodes.size() * S);
+  m.mono0 = m.area0 + static_cast<int>(p.nodes.size());
+  m.span_row = m.mono0 + static_cast<int>(S - 1);
+  m.end0 = m.span_row + 1;
+  m.rows = m.end0;
+  m.first_end.assign(l.options.size(), INT64_MAX);
+  if (exact_ends) m.first_end = end_row_starts(p, cl, l, m.c_min);
+  for (size_t k = 0; k < l.options.size(); ++k)
+    if (m.first_end[k] != INT64_MAX) m.rows += static_cast<int>(l.last_start[k] - m.first_end[k] + 1);
+  m.row_lo.assign(m.rows, -COIN_DBL_MAX);
+  m.row_hi.assign(m.rows, 0.0);
+  for (int c = 0; c < classes; ++c) m.row_lo[c] = m.row_hi[c] = static_cast<double>(cl.jobs[c].size());
   for (size_t n = 0; n < p.nodes.size(); ++n) {
     for (int64_t t = 0; t < S; ++t) m.row_hi[m.cap0 + n * S + t] = -static_cast<double>(m.pinned_use[n][t]);
     m.row_hi[m.area0 + n] = -m.pinned_area[n];
@@ -277,6 +298,8 @@ void add_columns(Model& m, const PlanProblem& p, const Classes& cl, const Layout
   const int64_t S = m.S;
   std::vector<int> idx;
   std::vector<double> val;
+  int end_row = m.end0;
+  std::vector<int> c_end;  // the end rows C is in
   for (size_t k = 0; k < l.options.size(); ++k) {
     const auto& mo = cl.options[l.options[k]];
     const auto& opt = p.options[mo.rep];
@@ -293,6 +316,11 @@ void add_columns(Model& m, const PlanProblem& p, const Classes& cl, const Layout
       }
       idx.push_back(m.area0 + static_cast<int>(opt.node));
       val.push_back(static_cast<double>(opt.devices) * opt.duration);
+      if (t >= m.first_end[k]) {  // C >= (t x slot + duration) x / bound: a used copy ends there or later
+        idx.push_back(end_row);
+        val.push_back((static_cast<double>(t) * l.slot + opt.duration) / static_cast<double>(mo.bound));
+        c_end.push_back(end_row++);
+      }
       m.column(idx, val, 0, static_cast<double>(mo.bound), 0, true);
       m.col_of.push_back({k, t});
     }
@@ -319,6 +347,10 @@ void add_columns(Model& m, const PlanProblem& p, const Classes& cl, const Layout
   }
   idx.push_back(m.span_row);
   val.push_back(-1.0);
+  for (int r : c_end) {
+    idx.push_back(r);
+    val.push_back(-1.0);
+  }
   m.c_col = static_cast<int>(m.col_lo.size());
   m.column(idx, val, std::min(m.c_min, horizon), horizon, 1.0, false);
   m.ncols = m.c_col + 1;
@@ -336,6 +368,7 @@ std::optional<std::vector<double>> warm_solution(const PlanProblem& p, const Cla
   std::vector<double> first(static_cast<size_t>(m.ncols), 0.0);
   int64_t used = 0;
   std::vector<double> area(p.nodes.size(), 0.0);
+  double ends = 0;  // what the end rows ask of C
   for (const auto& a : warm.items) {
     if (a.pinned) continue;
     auto mo = cl.of_option.find(a.option);
@@ -346,11 +379,12 @@ std::optional<std::vector<double>> warm_solution(const PlanProblem& p, const Cla
     used = std::max(used, std::min(m.S, t + l.footprint[k]));
     const auto& opt = p.options[a.option];
     area[opt.node] += static_cast<double>(opt.devices) * opt.duration;
+    if (t >= m.first_end[k]) ends = std::max(ends, static_cast<double>(t) * l.slot + opt.duration);
   }
   for (size_t n = 0; n < p.nodes.size(); ++n)
     for (int64_t t = 0; t < m.S; ++t)
       if (m.pinned_use[n][t] > 0) used = std::max(used, t + 1);
-  double warm_c = std::max(m.col_lo[m.c_col], l.slot * static_cast<double>(used));
+  double warm_c = std::max({m.col_lo[m.c_col], l.slot * static_cast<double>(used), ends});
   for (size_t n = 0; n < p.nodes.size(); ++n)
     warm_c = std::max(warm_c, (area[n] + m.pinned_area[n]) / static_cast<double>(p.nodes[n].devices));
   for (int64_t u = 0; u < used; ++u) first[static_cast<size_t>(m.e0 + u)] = 1.0;
@@ -459,7 +493,7 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
   if (!l) return r;
   r.slots = l->slots;
   Model m;
-  add_rows(m, p, cl, *l, mo.lower_bound);
+  add_rows(m, p, cl, *l, mo.lower_bound, mo.exact_ends);
   add_columns(m, p, cl, *l, horizon);
   r.columns = m.ncols;
   r.rows = m.rows;
@@ -484,6 +518,17 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
 
   CbcModel model(solver);
   configure(model, mo, horizon, r.columns);
+  if (mo.makespan_first) {
+    // Branch on the slots the plan runs in (e) before any start: each such
+    // branch halves the makespans left, and bounds rise sooner.
+    model.findIntegers(false);
+    std::vector<int> priority(static_cast<size_t>(model.numberIntegers()));
+    for (int i = 0; i < model.numberIntegers(); ++i) {
+      const int c = model.integerVariable()[i];
+      priority[static_cast<size_t>(i)] = c >= m.e0 && c < m.c_col ? 1 : 1000;
+    }
+    model.passInPriorities(priority.data(), false);
+  }
   Search search;
   search.attach(model);
   double left = mo.time_limit - std::chrono::duration<double>(Clock::now() - t0).count();

@@ -18,6 +18,10 @@
 // lower bound on every real plan; its solution is made real by compaction:
 // its options, placed in slot order at their earliest start with backfilling.
 // The heuristic plan, mapped to slots, is CBC's first solution.
+//
+// With exact_ends, each start that could end the plan past C's lower bound
+// also gets C >= its slot's time + the real duration (per copy of a class):
+// the end that whole slots round away; still a relaxation of every plan.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +39,9 @@ struct MilpOptions {
   double lower_bound = 0;        // a known lower bound (tightens C)
   int64_t max_nodes = 0;         // most branch-and-bound nodes (0: no limit): a limit that,
                                  // unlike time, stops every run at the same point
+  bool exact_ends = false;       // add C >= start slot's time + duration per start that can bind
+                                 // (a tighter bound; a larger model)
+  bool makespan_first = false;   // CBC branches on the slots in use before the starts
   int64_t max_slots = 200;       // most slots over the horizon
   int64_t min_slots = 12;        // fewer than this: the model is too coarse to help; skipped
   int64_t max_nonzeros = 300000;   // model size caps: node LPs stay fast (CBC checks its

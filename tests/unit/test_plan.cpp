@@ -13,6 +13,7 @@
 #include "plan/bounds.h"
 #include "plan/check.h"
 #include "plan/heuristic.h"
+#include "plan/milp.h"
 #include "plan/plan_json.h"
 #include "plan/solve.h"
 #include "plan/timeline.h"
@@ -344,4 +345,38 @@ TEST_CASE("plan.json: a plan round-trips through JSON onto its problem", "[plan]
   bad = doc;
   bad["jobs"][0].erase("node");
   REQUIRE_THROWS_WITH(plan_from_json(bad, p), Catch::StartsWith("plan.json: malformed: "));
+}
+
+TEST_CASE("planner: exact-end rows keep the bound proven and tighten it", "[plan]") {
+  // Each start's exact end (its slot's time + the real duration) bounds C,
+  // where the slots alone see only whole slots: a proven bound, and at
+  // coarse resolutions a tighter one.
+  std::mt19937_64 rng(29);
+  int tighter = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto p = random_problem(rng, 4 + i % 2, i % 2 ? std::vector<int64_t>{3} : std::vector<int64_t>{2, 2}, false);
+    const double optimum = brute_force(p);
+    HeuristicOptions ho;
+    ho.time_limit = 0.1;
+    const Plan warm = heuristic_plan(p, ho);
+    for (int64_t slots : {12, 25}) {
+      MilpOptions mo;
+      mo.time_limit = 5;
+      mo.max_slots = slots;
+      mo.gap = 0;
+      MilpResult plain = solve_milp(p, warm, mo);
+      mo.exact_ends = true;
+      MilpResult exact = solve_milp(p, warm, mo);
+      INFO("instance " << i << ", " << slots << " slots: " << plain.stop << " " << plain.bound << ", exact ends "
+                       << exact.stop << " " << exact.bound << ", optimum " << optimum);
+      REQUIRE(exact.ran);
+      CHECK(exact.bound <= optimum * (1 + 1e-9));
+      if (exact.has_plan) require_valid(p, exact.plan);
+      if (plain.proven && exact.proven) {
+        CHECK(exact.bound >= plain.bound * (1 - 1e-9));
+        if (exact.bound > plain.bound * (1 + 1e-6)) ++tighter;
+      }
+    }
+  }
+  CHECK(tighter >= 2);
 }
