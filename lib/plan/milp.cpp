@@ -439,10 +439,6 @@ void configure(CbcModel& model, const MilpOptions& mo, double horizon, int64_t c
   model.setUseElapsedTime(true);
   model.setAllowableFractionGap(mo.gap);
   model.setAllowableGap(1e-9 * horizon);
-  if (mo.threads > 1) {
-    model.setNumberThreads(static_cast<int>(mo.threads));
-    model.setThreadMode(1);  // deterministic
-  }
   // Strong branching re-solves the LP per candidate and is not under CBC's
   // clock; on large models it can run a minute past the limit.
   if (columns > 10000) {
@@ -533,7 +529,6 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
   search.attach(model);
   double left = mo.time_limit - std::chrono::duration<double>(Clock::now() - t0).count();
   model.setMaximumSeconds(std::max(0.05, left));
-  if (mo.max_nodes > 0) model.setMaximumNodes(static_cast<int>(mo.max_nodes));
   // The root LP is not under CBC's clock: max_nonzeros keeps it to about a
   // second on one core.
   model.initialSolve();
@@ -555,7 +550,6 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
   if (model.isProvenOptimal() && sol && obj_value <= best_possible + 1e-6 * std::max(1.0, obj_value)) r.stop = "optimal";
   else if (model.isProvenOptimal()) r.stop = "gap";
   else if (model.isSecondsLimitReached()) r.stop = "time limit";
-  else if (model.isNodeLimitReached()) r.stop = "node limit";
   else r.stop = "stopped";
   r.nodes = model.getNodeCount();
   if (model.isProvenOptimal() && sol) r.proven = true;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "plan/baselines.h"
@@ -29,7 +28,6 @@ void solve_in_stages(const PlanProblem& p, const PlanOptions& po, Elapsed elapse
                      std::string& stop, std::string& milp) {
   auto closed = [&] { return best.makespan <= 0 || best.makespan - bound <= po.gap * best.makespan; };
   MilpOptions mo;
-  mo.threads = po.threads;
   mo.gap = po.gap;
   // Measured on bench-plan-paper.sh at 10 s: exact-end rows close one
   // node's models sooner (txt24 on 1x8: 3.1% -> 0.9%), but on several nodes
@@ -103,12 +101,10 @@ Plan solve_plan(const PlanProblem& original, const PlanOptions& po) {
 
   Bounds bounds = lower_bounds(p);
   double bound = bounds.best();
-  if (std::getenv("SATURN_DBG")) std::fprintf(stderr, "bounds: area %.1f longest %.1f lp %.1f (%.2f s)\n", bounds.area, bounds.longest, bounds.lp, elapsed());  // DEBUG
 
   HeuristicOptions ho;
   ho.time_limit = po.time_limit * po.heuristic_share;
   Plan best = heuristic_plan(p, ho);
-  if (std::getenv("SATURN_DBG")) std::fprintf(stderr, "heuristic: %.1f (%.2f s)\n", best.makespan, elapsed());  // DEBUG
   // The baselines' allocations are candidates too: cheap, and a plan never
   // loses to what it is compared against.
   for (Baseline b : all_baselines()) {
@@ -137,6 +133,9 @@ Plan solve_plan(const PlanProblem& original, const PlanOptions& po) {
   best.bound = bound;
   best.stop = stop;
   best.milp = milp;
+  if (po.threads > 1 && !milp.empty())
+    best.milp += "; one thread of the " + std::to_string(po.threads) +
+                 " allowed (CBC's parallel search planned worse in the same time)";
   best.solve_s = elapsed();
   finish_plan(best, original);
   auto bad = check_plan(original, best);

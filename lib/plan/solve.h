@@ -21,7 +21,9 @@ namespace saturn {
 
 struct PlanOptions {
   double time_limit = 10;        // wall seconds in all
-  int64_t threads = 1;           // CBC threads
+  int64_t threads = 1;           // threads allowed; CBC searches on one (its parallel mode
+                                 // planned worse in the same time: bench-plan-paper.sh), and
+                                 // the milp line says so when more are allowed
   double gap = 1e-3;             // stop when the plan is this close to the bound
   double heuristic_share = 0.2;  // of the time limit for the heuristic's local search
   bool milp = true;              // false: heuristic and bounds only

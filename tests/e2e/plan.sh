@@ -93,6 +93,17 @@ PY
 expect 0 "$saturn" plan "$tmp/w/img-8p4.yaml" --store "$store" --run-dir "$tmp/img" --time-limit 3s --compare --threads 2
 check_plan "$tmp/img/plan.json"
 has "$tmp/err" "plan: 12 jobs on 12 devices (2 nodes)"
+# --threads 2 with --json: standard output is the plan alone (CBC's parallel
+# mode once printed its log there), and the milp line says one thread searched.
+python3 - "$src/workloads/saturn-txt.yaml" "$tmp/w/txt24.yaml" <<'PY'
+import re, sys
+t = re.sub(r'(?m)^(    lr: )\[.*\]$', r'\g<1>[1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3]', open(sys.argv[1]).read(), count=1)
+open(sys.argv[2], "w").write(t)
+PY
+expect 0 "$saturn" plan "$tmp/w/txt24.yaml" --store "$store" --run-dir "$tmp/txt2" --time-limit 4s --threads 2 --json
+cmp -s "$tmp/out" "$tmp/txt2/plan.json" && ok || bad "--threads 2 --json: stdout is not plan.json: $(head -c 200 "$tmp/out")"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["milp"]; assert "one thread of the 2 allowed" in m, m' "$tmp/txt2/plan.json" &&
+  ok || bad "--threads 2: the milp line does not say one thread searched"
 
 # 5. Bad input: one line, an exit code, nothing written.
 expect 64 "$saturn" plan "$tmp/w/quickstart.yaml" --store "$store" --run-dir "$tmp/bad1" --time-limit fast

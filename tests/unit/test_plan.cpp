@@ -255,8 +255,10 @@ TEST_CASE("planner: a tiny time limit still gives a valid plan, and plans repeat
   require_valid(p, a);
   o.time_limit = 2;
   Plan b = solve_plan(p, o);
+  o.threads = 2;  // allowed, not used: the same search, and the milp line says so
   Plan c = solve_plan(p, o);
   require_valid(p, b);
+  if (!b.milp.empty()) CHECK(c.milp.find("; one thread of the 2 allowed") != std::string::npos);
   if (b.stop == "optimal" || b.stop == "gap") {
     REQUIRE(b.items.size() == c.items.size());
     for (size_t i = 0; i < b.items.size(); ++i) {
