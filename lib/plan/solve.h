@@ -5,9 +5,9 @@
 // stopped. Always returns a valid plan (checked), even at a tiny time limit.
 //
 // Determinism: the bounds, the heuristic and the compaction are
-// deterministic, CBC runs single-threaded or in its deterministic parallel
-// mode; a plan can differ between runs only when the time limit cuts CBC
-// before it closes the gap (the stop reason then says "time limit").
+// deterministic and CBC runs on one thread; a plan can differ between runs
+// only when the time limit cuts CBC before it closes the gap (the stop
+// reason then says "time limit", or the milp line a cut resolution).
 // Throws saturn::Error: Data for a bad problem, Internal if a plan fails
 // its check (a bug).
 #pragma once
