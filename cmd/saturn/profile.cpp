@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "core/text.h"
 #include "core/units.h"
 #include "core/workload.h"
+#include "profile/measure_plan.h"
 #include "profile/profiler.h"
 #include "profile/view.h"
 #include "report/table.h"
@@ -46,8 +48,22 @@ std::string strategy_text(const ProfileKey& k) {
   return s;
 }
 
-void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
-                const std::vector<ProfileRow>& rows, bool json) {
+std::string pct(double x) { return std::to_string(static_cast<int>(std::lround(x * 100))) + "%"; }
+
+// What `saturn run` (profile: auto) does with each row before it plans:
+// measured already, measure it, or why not; "" for a row with no verdict.
+std::vector<std::string> verdicts(const std::vector<ProfileRow>& rows, const MeasureChoice* choice) {
+  std::vector<std::string> v(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].entry.source == ProfileSource::Measured) v[i] = "measured";
+  if (choice)
+    for (const auto& c : choice->candidates) v[c.row] = c.why;
+  return v;
+}
+
+void print_view(const Workload& w, const JobSet& jobs, const std::vector<ProfileRow>& rows, const MeasureChoice* choice,
+                bool json) {
+  const auto verdict = verdicts(rows, choice);
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows) {
@@ -60,6 +76,9 @@ void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceG
         j["step_time_s"] = e.step_time;
         j["job_runtime_s"] = r.runtime.total();
         j["job_steps"] = r.runtime.steps;
+        j["band"] = r.band.width;
+        j["band_basis"] = r.band.basis;
+        if (!verdict[static_cast<size_t>(&r - rows.data())].empty()) j["auto"] = verdict[static_cast<size_t>(&r - rows.data())];
       } else {
         j["reason"] = e.reason;
       }
@@ -76,18 +95,38 @@ void print_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceG
   }
   const Terminal term = Terminal::detect(stdout);
   Table t;
-  t.column("shape").column("strategy").column("step", Table::Align::Right).column("job", Table::Align::Right)
-      .column("memory", Table::Align::Right).column("source");
-  for (const auto& r : rows) {
+  t.column("shape").column("strategy").column("step", Table::Align::Right).column("band", Table::Align::Right)
+      .column("job", Table::Align::Right).column("memory", Table::Align::Right).column("source")
+      .column("before a run (profile: auto)");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const ProfileRow& r = rows[i];
     const auto& e = r.entry;
     const std::string mem = human_bytes(e.source == ProfileSource::Measured && e.peak_memory > 0 ? e.peak_memory : e.accounted_memory);
+    const std::string source = r.band.width > 0 ? r.source + " (" + r.band.basis + ")" : r.source;
     if (e.feasible)
-      t.row({jobs.shapes[r.shape].id, strategy_text(e.key), ms(e.step_time), human_duration(r.runtime.total()), mem, r.source});
+      t.row({jobs.shapes[r.shape].id, strategy_text(e.key), ms(e.step_time), r.band.width > 0 ? "+-" + pct(r.band.width) : "",
+             human_duration(r.runtime.total()), mem, source, verdict[i]});
     else
-      t.row({jobs.shapes[r.shape].id, strategy_text(e.key), "-", "-", mem, r.source + ": " + e.reason});
+      t.row({jobs.shapes[r.shape].id, strategy_text(e.key), "-", "", "-", mem, r.source + ": " + e.reason, ""});
   }
   std::cout << t.render(term);
-  (void)groups;
+}
+
+// The view with auto's verdicts (none when the workload cannot be planned:
+// a job no strategy fits, which the view itself shows).
+void show(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups, const ProfileStore& store,
+          const TextTokenCounts& counted, bool cuda_here, bool json) {
+  std::optional<WorkloadProblem> wp;
+  try {
+    wp = workload_problem(w, jobs, groups, store, counted);
+    keep_executable(*wp);
+  } catch (const Error&) {
+    print_view(w, jobs, profile_view(w, jobs, groups, store, counted), nullptr, json);
+    return;
+  }
+  MeasureChoice choice;
+  forecast_measurement(w, jobs, *wp, store, cuda_here, ProfileMode::Auto, &choice);
+  print_view(w, jobs, wp->view, &choice, json);
 }
 
 }  // namespace
@@ -106,7 +145,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   const std::string store_path = o.store.empty() ? ProfileStore::default_path() : o.store;
   if (o.show) {  // reads the store (a missing one as empty) and writes nothing
     const auto shown = ProfileStore::read_only(store_path);
-    print_view(w, jobs, groups, profile_view(w, jobs, groups, *shown, counted), o.json);
+    show(w, jobs, groups, *shown, counted, cuda_here, o.json);
     return 0;
   }
   ProfileStore store(store_path);
@@ -159,7 +198,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
     std::cerr << "profile: interrupted; what was measured is kept\n";
     return 128 + stop.signal();
   }
-  print_view(w, jobs, groups, profile_view(w, jobs, groups, store, counted), o.json);
+  show(w, jobs, groups, store, counted, cuda_here, o.json);
   return s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;
 }
 

@@ -119,9 +119,12 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
   if (pr.profiling.unavailable > 0)
     std::cerr << "run: dry run: " << pr.profiling.unavailable
               << " trials are on devices this machine does not have: not measured, estimated\n";
-  std::cerr << "run: dry run: would " << (profiling.empty() ? std::string() : "profile " + profiling + " first, then ")
+  const double measure = pr.would_profile ? pr.profiling.seconds : 0;
+  std::cerr << "run: dry run: would " << (profiling.empty() ? std::string() : "measure " + profiling + " first (profile: " +
+                                                                              profile_mode_name(pr.mode) + "), then ")
             << "run " << planned_jobs(pr.plan, pr.problem.problem) << " jobs in "
-            << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method << "); ";
+            << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method << "): end to end about "
+            << human_duration(measure + pr.plan.makespan) << "; ";
   if (pr.existing)
     std::cerr << run_dir << " holds a run of it: `saturn run` would resume it (" << pr.reuse.text(run_dir)
               << "); nothing was written\n";
@@ -180,8 +183,12 @@ static int run_run_cmd(RunCmdOptions o) {
     if (o.slurm_script) {
       std::cout << session.slurm_script(p);
       std::cerr << "run: --slurm-script: " << planned_jobs(p.plan, p.problem.problem) << " jobs planned in "
-                << human_duration(p.plan.makespan) << " (plan: " << p.plan.method
-                << "); nothing was submitted or written\n";
+                << human_duration(p.plan.makespan) << " (plan: " << p.plan.method << ")";
+      if (p.would_profile && p.profiling.trials > 0)
+        std::cerr << " after measuring " << p.profiling.trials << (p.profiling.trials == 1 ? " trial" : " trials")
+                  << " for about " << human_duration(p.profiling.where_s) << " (profile: " << profile_mode_name(p.mode)
+                  << "): end to end about " << human_duration(p.profiling.where_s + p.plan.makespan);
+      std::cerr << "; nothing was submitted or written\n";
     } else {
       print_dry_run(p, run_dir);
     }
@@ -216,6 +223,9 @@ static int run_run_cmd(RunCmdOptions o) {
               << ")";
   else if (s.elapsed > 0)
     std::cerr << "; makespan " << human_duration(s.elapsed) << " (plan predicted " << human_duration(s.predicted) << ")";
+  if (s.elapsed > 0 && session.measured_s() > 0)
+    std::cerr << "; end to end " << human_duration(session.measured_s() + s.elapsed) << " with "
+              << human_duration(session.measured_s()) << " of measurement";
   std::cerr << "; " << run_dir << "\n";
   const std::string report = write_run_report(session);
   if (s.exit_code >= 128) {
@@ -255,7 +265,11 @@ void add_run(CLI::App& app, Action& action) {
   sub->add_option("--max-restarts", o->session.max_restarts, "Relaunches of a job whose worker dies (default 2)")
       ->check(at_least(0));
   sub->add_option("--baseline", o->session.baseline, "Execute a baseline's plan instead (e.g. current-practice)");
-  sub->add_flag("--no-profile", o->session.no_profile, "Measure nothing; plan from the store and estimates");
+  sub->add_flag("--no-profile", o->session.no_profile, "Measure nothing; plan from the store and estimates (= --profile none)");
+  sub->add_option("--profile", o->session.profile,
+                  "What to measure before planning: auto (what can change the plan, within profile.budget), full "
+                  "(everything the store lacks) or none (default: the workload's profile.mode, auto)")
+      ->check(CLI::IsMember({"auto", "full", "none"}));
   sub->add_option_function<std::string>(
          "--rung-plan", [o](const std::string& v) { o->session.fixed_rungs = v == "fixed"; },
          "Early stopping: re-plan on every rung decision (joint, the default) or keep the first plan (fixed)")

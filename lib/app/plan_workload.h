@@ -1,8 +1,9 @@
 // plan_workload: what `saturn plan` computes: the workload's problem from
 // the stored profiles (or estimates), the solved plan, the baselines' plans
 // when compared (each checked), and the plan.json document (the plan, each
-// runtime's source and step time, the baselines' makespans, the profiling
-// the store still lacks). Writes nothing. Errors: saturn::Error.
+// runtime's source, step time and band, the baselines' makespans and end to
+// end times, the measurement `saturn run` would make first under the
+// workload's profile mode). Writes nothing. Errors: saturn::Error.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "core/workload.h"
 #include "plan/plan.h"
 #include "plan/solve.h"
+#include "profile/measure_plan.h"
 #include "profile/profile_forecast.h"
 #include "profile/workload_problem.h"
 
@@ -32,6 +34,8 @@ struct PlanWorkloadOptions {
 struct ComparedPlan {
   std::string name;         // the baseline's name
   Plan plan;
+  double measure_s = 0;     // the measurement it needs first (baseline_measures: the full profile)
+  double end_to_end() const { return measure_s + plan.makespan; }
 };
 
 struct PlannedWorkload {
@@ -41,8 +45,11 @@ struct PlannedWorkload {
   WorkloadProblem problem;
   Plan plan;
   std::vector<ComparedPlan> baselines;  // with compare
-  ProfileForecast profiling;            // trials the store lacks (the plan estimated them)
+  ProfileForecast profiling;            // what `saturn run` would measure first (profile: mode)
+  MeasureChoice measure;                // profile: auto: each estimated strategy's verdict
   nlohmann::json doc;                   // plan.json
+  // Measurement (where the devices are) + makespan: the time to results.
+  double end_to_end() const { return profiling.where_s + plan.makespan; }
 };
 
 PlannedWorkload plan_workload(const PlanWorkloadOptions& o);

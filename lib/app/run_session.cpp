@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -25,6 +26,7 @@
 #include "exec/slurm_requeue.h"
 #include "exec/slurm_script.h"
 #include "plan/plan_json.h"
+#include "profile/measure_plan.h"
 #include "profile/profiler.h"
 #include "profile/runtime.h"
 #include "profile/store.h"
@@ -106,6 +108,16 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
                 "cluster: slurm: not inside a Slurm job (SLURM_JOB_ID is unset): submit it with sbatch "
                 "(saturn run --slurm-script prints a script), or list the nodes under cluster.nodes");
   if (!o.baseline.empty()) baseline_ = parse_baseline(o.baseline);
+  mode_ = w_.profile.mode;
+  if (!o.profile.empty()) {
+    const std::vector<std::string> modes{"auto", "full", "none"};
+    auto it = std::find(modes.begin(), modes.end(), o.profile);
+    if (it == modes.end())
+      throw usage_error("--profile: expected auto, full or none, got " + saturn::quoted(o.profile));
+    mode_ = static_cast<ProfileMode>(it - modes.begin());
+  }
+  if (baseline_) mode_ = baseline_measures(*baseline_) ? ProfileMode::Full : ProfileMode::None;
+  if (o_.no_profile) mode_ = ProfileMode::None;  // (a smoke run too)
   if (o.max_restarts < 0) throw usage_error("--max-restarts: expected 0 or more");
   plan_options(w_, o.time_limit, o.threads);  // validates the flags before any work
 }
@@ -149,11 +161,12 @@ PlannedRun RunSession::plan() const {
   }
   // A dry run or a script writes nothing: the store is read, never created.
   const auto store = ProfileStore::read_only(o_.store.empty() ? ProfileStore::default_path() : o_.store);
-  // The real run measures what the store lacks first (as decide_resume says).
-  p.would_profile = !o_.no_profile && (!planned || p.reuse.edited());
-  if (p.would_profile) p.profiling = forecast_profile(w_, jobs_, *store, o_.cuda_here);
   p.problem = workload_problem(w_, jobs_, device_groups(w_, o_.cuda_here), *store, text_tokens_);
   keep_executable(p.problem);
+  // The real run measures first (as decide_resume says): what its mode chooses.
+  p.mode = mode_;
+  p.would_profile = mode_ != ProfileMode::None && (!planned || p.reuse.edited());
+  if (p.would_profile) p.profiling = forecast_measurement(w_, jobs_, p.problem, *store, o_.cuda_here, mode_);
   const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
   p.plan = baseline_ ? baseline_plan(p.problem.problem, *baseline_)
            : p.existing ? plan_remaining(p.problem.problem, now, po)  // what is left of the run
@@ -182,6 +195,7 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
     in.run_args.insert(in.run_args.end(), {"--max-restarts", std::to_string(o_.max_restarts)});
   if (!o_.baseline.empty()) in.run_args.insert(in.run_args.end(), {"--baseline", o_.baseline});
   if (o_.no_profile && !smoke()) in.run_args.push_back("--no-profile");
+  else if (!o_.profile.empty()) in.run_args.insert(in.run_args.end(), {"--profile", o_.profile});
   if (o_.smoke_steps > 0) in.run_args.insert(in.run_args.end(), {"--steps", std::to_string(o_.smoke_steps)});
   for (const auto& p : o_.smoke_jobs) in.run_args.insert(in.run_args.end(), {"--jobs", p});
   in.sbatch = o_.sbatch;
@@ -194,7 +208,9 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
   if (p.would_profile) {
     // The job profiles on the nodes it is given, where the devices are.
     const auto store = ProfileStore::read_only(o_.store.empty() ? ProfileStore::default_path() : o_.store);
-    const ProfileForecast f = forecast_profile(w_, jobs_, *store, /*cuda_here=*/true);
+    WorkloadProblem there = workload_problem(w_, jobs_, device_groups(w_, true), *store, text_tokens_);
+    keep_executable(there);
+    const ProfileForecast f = forecast_measurement(w_, jobs_, there, *store, /*cuda_here=*/true, mode_);
     in.profile_trials = f.trials;
     in.profile_s = f.seconds;
   }
@@ -204,7 +220,7 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
   return saturn::slurm_script(in);
 }
 
-bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
+ProfileOptions RunSession::profiler_options(const SessionHooks& hooks, const StopFlag& stop) const {
   ProfileOptions pr;
   pr.workload_path = o_.workload;
   pr.saturn = o_.saturn;
@@ -212,22 +228,90 @@ bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
   pr.cuda_here = o_.cuda_here;
   pr.version = o_.version;
   pr.stop = stop.flag();
-  pr.on_event = [&](const ProfileEvent& e) {
+  pr.on_event = [this, say = hooks.say](const ProfileEvent& e) {
     if (e.kind == ProfileEvent::Done && e.entry)
-      hooks.say("profile [" + std::to_string(e.done) + "/" + std::to_string(e.total) + "] " +
-                jobs_.shapes[e.trial->shape].id + " " + technique_name(e.trial->key.technique) + " x" +
-                std::to_string(e.trial->key.devices) + ": " +
-                (e.entry->feasible ? human_duration(e.entry->step_time) + "/step" : "infeasible: " + e.entry->reason));
+      say("profile [" + std::to_string(e.done) + "/" + std::to_string(e.total) + "] " +
+          jobs_.shapes[e.trial->shape].id + " " + technique_name(e.trial->key.technique) + " x" +
+          std::to_string(e.trial->key.devices) + ": " +
+          (e.entry->feasible ? human_duration(e.entry->step_time) + "/step" : "infeasible: " + e.entry->reason));
     else if (e.kind == ProfileEvent::Fail)
-      hooks.say("profile: " + jobs_.shapes[e.trial->shape].id + ": failed: " + e.message);
+      say("profile: " + jobs_.shapes[e.trial->shape].id + ": failed: " + e.message);
   };
+  return pr;
+}
+
+bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
+  if (mode_ == ProfileMode::Auto) return measure(hooks, stop);
   ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
-  const ProfileSummary s = run_profile(w_, jobs_, store, pr);
+  const ProfileSummary s = run_profile(w_, jobs_, store, profiler_options(hooks, stop));
   if (s.measured > 0 || s.failed > 0)
     hooks.say("profile: " + std::to_string(s.measured) + " measured, " + std::to_string(s.stored) +
               " already stored in " + human_duration(s.wall_s));
+  record_measurement(s.wall_s, s.measured);
   if (s.interrupted) hooks.say("interrupted while profiling; what was measured is kept");
   return !s.interrupted;
+}
+
+void RunSession::record_measurement(double seconds, int64_t trials) {
+  measured_s_ += seconds;
+  if (!state_ || (seconds <= 0 && trials <= 0)) return;
+  auto add = [&](const char* key, double v) {
+    const auto old = state_->meta(key);
+    state_->set_meta(key, format_number((old ? std::atof(old->c_str()) : 0.0) + v));
+  };
+  add("measure_s", seconds);
+  add("measure_trials", static_cast<double>(trials));
+}
+
+bool RunSession::measure(const SessionHooks& hooks, const StopFlag& stop) {
+  ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
+  const auto groups = device_groups(w_, o_.cuda_here);
+  MeasureOptions mo = measure_options(w_.profile);
+  double spent = 0, total_budget = -1;
+  int64_t trials = 0;
+  size_t skipped = 0;
+  // Each round measures the most decisive strategies that run side by side,
+  // then chooses again from estimates their results calibrated.
+  for (int round = 0; round < 64; ++round) {
+    WorkloadProblem wp = workload_problem(w_, jobs_, groups, store, text_tokens_);
+    keep_executable(wp);
+    if (total_budget >= 0) mo.budget_s = std::max(0.0, total_budget - spent);
+    MeasureChoice c = choose_measurements(wp, measure_candidates(w_, jobs_, wp, store, o_.cuda_here), mo);
+    if (total_budget < 0) total_budget = c.budget_s;
+    skipped = c.skipped();
+    if (c.order.empty()) break;
+    std::vector<ProfileKey> now;
+    int64_t width = 0;
+    for (size_t ci : c.order) {
+      const MeasureCandidate& m = c.candidates[ci];
+      int64_t widest = 0;
+      for (const auto& k : m.trials) widest = std::max(widest, k.devices);
+      if (!now.empty() && width + widest > wp.problem.total_devices()) break;
+      width += widest;
+      now.insert(now.end(), m.trials.begin(), m.trials.end());
+      if (round == 0 && now.size() == m.trials.size())
+        hooks.say("measure: " + std::to_string(c.order.size()) + " of " + std::to_string(c.candidates.size()) +
+                  " estimated strategies can change the plan (budget " + human_duration(c.budget_s) +
+                  "); first " + jobs_.shapes[wp.view[m.row].shape].id +
+                  " " + technique_name(wp.view[m.row].entry.key.technique) + " x" +
+                  std::to_string(wp.view[m.row].entry.key.devices) + ": " + m.why);
+    }
+    ProfileOptions pr = profiler_options(hooks, stop);
+    pr.only = &now;
+    const ProfileSummary s = run_profile(w_, jobs_, store, pr);
+    spent += s.wall_s;
+    trials += s.measured;
+    record_measurement(s.wall_s, s.measured);
+    if (s.interrupted) {
+      hooks.say("interrupted while measuring; what was measured is kept");
+      return false;
+    }
+    if (s.measured == 0) break;  // nothing came of it (failed, or devices not here): do not try again
+  }
+  hooks.say("measure: " + std::to_string(trials) + (trials == 1 ? " trial" : " trials") + " in " + human_duration(spent) +
+            " of a " + human_duration(std::max(0.0, total_budget)) + " budget; " + std::to_string(skipped) +
+            " estimated strategies left to estimates and to the run's own steps (saturn profile --show says why)");
+  return true;
 }
 
 std::unique_ptr<Launcher> RunSession::launcher(SignalPipe& signals) const {
@@ -292,7 +376,7 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   std::map<std::string, std::string> stored;
   const JobReuse reuse = reuse_in(*state_, stored);
   const ResumeDecision d = decide_resume(state_->meta("workload"), w_.name, state_->latest_plan().has_value(),
-                                         reuse.edited(), o_.no_profile, run_dir_);
+                                         reuse.edited(), mode_ == ProfileMode::None, run_dir_);
   if (d.resume && reuse.edited()) hooks.say(run_dir_ + ": the workload was edited: " + reuse.text(run_dir_));
   apply_reuse(*state_, run_dir_, reuse, stored, jobs_, static_cast<double>(::time(nullptr)));
   state_->set_meta("fingerprint", fingerprint);

@@ -1,8 +1,9 @@
 // RunSession: what `saturn run` does, as a library: load and validate the
 // workload (and a Slurm allocation it runs in), decide whether the run
-// directory is a fresh run, one to resume, or one to refuse, profile what
-// the store lacks, build the planner's problem, choose the launcher (local
-// processes, or Slurm job steps inside an allocation), execute the plan
+// directory is a fresh run, one to resume, or one to refuse, measure what
+// the plan needs (profile: auto, full or none), build the planner's
+// problem, choose the launcher (local processes, or Slurm job steps inside
+// an allocation), execute the plan
 // with the runner, and requeue the Slurm job when it was told to stop
 // before its time limit. The command parses flags into SessionOptions,
 // calls one of the three entry points and prints.
@@ -33,6 +34,7 @@
 #include "plan/baselines.h"
 #include "plan/plan.h"
 #include "profile/profile_forecast.h"
+#include "profile/profiler.h"
 #include "profile/workload_problem.h"
 
 namespace saturn {
@@ -45,7 +47,8 @@ struct SessionOptions {
   int64_t threads = 0;         // CBC threads; 0 = the workload's
   int64_t max_restarts = 2;    // relaunches of a failing job
   std::string baseline;        // execute this baseline's plan instead ("" = saturn's)
-  bool no_profile = false;     // plan from what is stored and estimated; measure nothing
+  bool no_profile = false;     // plan from what is stored and estimated; measure nothing (= profile "none")
+  std::string profile;         // --profile: "auto", "full" or "none"; "" = the workload's profile.mode
   bool plan_only = false;      // --dry-run, --slurm-script: no Slurm job needed, nothing written
   bool fixed_rungs = false;    // early stopping without re-planning on its decisions (--rung-plan fixed)
   // A smoke run (--steps, --jobs): these steps per job and only the jobs
@@ -93,6 +96,7 @@ struct PlannedRun {
   JobReuse reuse;              // ... and what becomes of its jobs
   bool would_profile = false;  // the run measures what the store lacks before it plans...
   ProfileForecast profiling;   // ... these trials (on this machine's devices)
+  ProfileMode mode = ProfileMode::Auto;  // how it measures
 };
 
 class RunSession {
@@ -107,6 +111,10 @@ class RunSession {
   const std::string& run_dir() const { return run_dir_; }
   const std::optional<SlurmAllocation>& slurm() const { return slurm_; }
   bool smoke() const { return o_.smoke_steps > 0 || !o_.smoke_jobs.empty(); }
+  // What the run measures before it plans: none for a smoke run,
+  // --no-profile, or a baseline that needs no measurement (baselines.h);
+  // full for one that does; else --profile, else the workload's.
+  ProfileMode profile_mode() const { return mode_; }
 
   // The plan a run would execute; writes nothing. Throws what run() would
   // (Data: the run directory holds another workload's run).
@@ -118,6 +126,8 @@ class RunSession {
   // profiling or planning, nothing trained: trained() is false.
   RunSummary run(const SessionHooks& hooks);
   bool trained() const { return trained_; }
+  // Seconds this run() spent measuring before it planned.
+  double measured_s() const { return measured_s_; }
   // The state after run() (leaderboard); null before.
   const RunState* state() const { return state_.get(); }
 
@@ -126,6 +136,13 @@ class RunSession {
   // run (Data). `stored`: the hashes the run recorded.
   JobReuse reuse_in(const RunState& st, std::map<std::string, std::string>& stored) const;
   bool profile(const SessionHooks& hooks, const StopFlag& stop);  // false: interrupted
+  // profile: auto: rounds of choose_measurements (measure_plan.h), each run
+  // through the profiler, until nothing is worth its trials or the budget is
+  // spent. False: interrupted.
+  bool measure(const SessionHooks& hooks, const StopFlag& stop);
+  ProfileOptions profiler_options(const SessionHooks& hooks, const StopFlag& stop) const;
+  // Adds to state.db's meta measure_s and measure_trials (every phase, every resume).
+  void record_measurement(double seconds, int64_t trials);
   std::unique_ptr<Launcher> launcher(SignalPipe& signals) const;
   RunOptions runner_options(const WorkloadProblem& wp, const SessionHooks& hooks) const;
 
@@ -137,8 +154,10 @@ class RunSession {
   std::vector<std::string> data_warnings_;
   std::string run_dir_;
   std::optional<Baseline> baseline_;
+  ProfileMode mode_ = ProfileMode::Auto;
   std::unique_ptr<RunState> state_;
   bool trained_ = false;
+  double measured_s_ = 0;
 };
 
 }  // namespace saturn

@@ -42,6 +42,11 @@ struct ProfileEntry {
   int64_t peak_memory = 0;       // bytes per device, the largest over the ranks (measured: RSS or CUDA)
   int64_t accounted_memory = 0;  // bytes per device by saturn's own accounting
   double measured_at = 0;        // unix seconds
+  // Measured: the estimator's uncalibrated figures for this key when it was
+  // measured (its ideal step and its operator floor, seconds; 0 = not
+  // recorded), so the entry calibrates estimates of any shape, in any later
+  // workload, without the shape's config.
+  double est_ideal = 0, est_floor = 0;
   std::string version;           // saturn version that wrote it
 
   bool operator==(const ProfileEntry&) const = default;

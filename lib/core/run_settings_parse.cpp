@@ -1,6 +1,8 @@
 #include "run_settings_parse.h"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -60,6 +62,50 @@ PlannerSpec parse_planner(const Field& f) {
     i->check_keys({"interval", "threshold"});
     if (auto v = i->get("interval")) p.introspection_interval = v->duration();
     if (auto v = i->get("threshold")) p.introspection_threshold = v->duration();
+  }
+  return p;
+}
+
+namespace {
+
+// "5%" -> 0.05; anything else is not a percentage.
+std::optional<double> percentage(const Field& f) {
+  if (!f.is_scalar()) return std::nullopt;
+  const std::string t = f.node().Scalar();
+  if (t.size() < 2 || t.back() != '%') return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size() - 1 || !std::isfinite(v)) return std::nullopt;
+  return v / 100;
+}
+
+}  // namespace
+
+ProfileSpec parse_profile(const Field& f) {
+  ProfileSpec p;
+  auto mode = [&](const Field& m) {
+    p.mode = static_cast<ProfileMode>(m.index_of({"auto", "full", "none"}));
+  };
+  if (f.is_scalar()) {
+    mode(f);
+    return p;
+  }
+  f.check_keys({"mode", "budget", "margin"});
+  if (auto m = f.get("mode")) mode(*m);
+  if (auto b = f.get("budget")) {
+    if (auto share = percentage(*b)) {
+      if (!(*share > 0) || *share > 1) b->expected("a percentage above 0% and at most 100%, or a duration like 2m");
+      p.budget_share = *share;
+    } else if (auto d = b->is_scalar() ? parse_duration(b->node().Scalar()) : std::nullopt; d && *d > 0) {
+      p.budget_seconds = *d;
+    } else {
+      b->expected("a percentage of the predicted makespan like 5%, or a duration like 2m");
+    }
+  }
+  if (auto m = f.get("margin")) {
+    const auto share = percentage(*m);
+    if (!share || *share < 0 || *share >= 1) m->expected("a percentage like 2% (at least 0%, under 100%)");
+    p.margin = *share;
   }
   return p;
 }

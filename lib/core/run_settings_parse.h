@@ -1,5 +1,5 @@
 // Parsing of a workload's run settings (saturn-workload(5), TRAIN,
-// TECHNIQUES, PLANNER): how each job trains, which parallelisms the planner
+// TECHNIQUES, PLANNER, PROFILE): how each job trains, which parallelisms the planner
 // may choose, and the planner's own settings. Each check fails with one
 // positioned line (Field::fail, exit 65); nothing here writes anywhere.
 #pragma once
@@ -17,6 +17,10 @@ namespace saturn {
 TrainSpec parse_train(const Field& f);
 // planner: time_limit, threads, introspection.{interval, threshold}.
 PlannerSpec parse_planner(const Field& f);
+// profile: a mode (auto | full | none), or {mode, budget, margin}: budget a
+// percentage of the predicted makespan ("5%") or a duration ("2m"), margin a
+// percentage ("2%").
+ProfileSpec parse_profile(const Field& f);
 // techniques: one name or a list, no duplicates.
 std::vector<Technique> parse_techniques(const Field& f);
 

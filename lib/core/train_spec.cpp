@@ -28,6 +28,15 @@ std::string canonical(const TrainSpec& t) {
          ",precision=" + precision_name(t.precision);
 }
 
+const char* profile_mode_name(ProfileMode m) {
+  switch (m) {
+    case ProfileMode::Auto: return "auto";
+    case ProfileMode::Full: return "full";
+    case ProfileMode::None: return "none";
+  }
+  return "auto";
+}
+
 double checkpoint_interval(const TrainSpec& t, double last_save_s) {
   if (!(t.checkpoint_seconds > 0)) return INFINITY;
   return std::max(t.checkpoint_seconds, 60 * last_save_s);

@@ -1,5 +1,6 @@
-// TrainSpec and PlannerSpec: how long and how every job trains, and how the
-// planner and introspection behave. Plain value types with defaults.
+// TrainSpec, PlannerSpec and ProfileSpec: how long and how every job trains,
+// how the planner and introspection behave, and how much saturn measures
+// before it plans. Plain value types with defaults.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,22 @@ struct PlannerSpec {
   double introspection_threshold = 500;  // seconds a new plan must gain to replace the old
 
   bool operator==(const PlannerSpec&) const = default;
+};
+
+// What `saturn run` measures before it plans (profile: in the workload).
+// auto: the strategies whose measurement can change the plan, most decisive
+// first, within a budget; the run's own first steps measure the rest.
+// full: every strategy the store lacks. none: nothing (estimates and the store).
+enum class ProfileMode { Auto, Full, None };
+const char* profile_mode_name(ProfileMode m);  // "auto", "full", "none"
+
+struct ProfileSpec {
+  ProfileMode mode = ProfileMode::Auto;
+  double budget_share = 0.05;   // auto: measurement at most this share of the predicted makespan...
+  double budget_seconds = 0;    // ... or, when > 0, at most this many seconds
+  double margin = 0.02;         // auto: measure strategies that could be in a plan within this share of the best
+
+  bool operator==(const ProfileSpec&) const = default;
 };
 
 // Canonical text for hashing.

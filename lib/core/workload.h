@@ -42,6 +42,7 @@ struct Workload {
   TrainSpec train;
   std::vector<Technique> techniques;    // allowed; at least one
   PlannerSpec planner;
+  ProfileSpec profile;                  // what `saturn run` measures before it plans
   std::string base_dir;                 // folder relative paths are read from ("" = cwd)
 
   // The data a model trains on (its own, or the workload's); text without a

@@ -232,6 +232,13 @@ std::string to_yaml(const Workload& w) {
   out << YAML::Key << "interval" << YAML::Value << format_duration(w.planner.introspection_interval);
   out << YAML::Key << "threshold" << YAML::Value << format_duration(w.planner.introspection_threshold);
   out << YAML::EndMap << YAML::EndMap;
+  out << YAML::Key << "profile" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "mode" << YAML::Value << profile_mode_name(w.profile.mode);
+  out << YAML::Key << "budget" << YAML::Value
+      << (w.profile.budget_seconds > 0 ? format_duration(w.profile.budget_seconds)
+                                       : format_number(w.profile.budget_share * 100) + "%");
+  out << YAML::Key << "margin" << YAML::Value << format_number(w.profile.margin * 100) + "%";
+  out << YAML::EndMap;
   out << YAML::EndMap;
   if (!out.good()) throw internal_error("cannot write workload " + quoted(w.name) + " as YAML: " + out.GetLastError());
   return std::string(out.c_str()) + "\n";

@@ -438,7 +438,7 @@ void Parser::check_grid_points(const Field& grid_field, const Workload& w, const
 Workload Parser::workload(const Field& root) const {
   // Parts that do not depend on each other are parsed even after one fails
   // (collecting errors); what depends on a failed part is skipped.
-  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner", "finetune"}); });
+  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner", "profile", "finetune"}); });
   Workload w;
   w.base_dir = base_dir_;
   part([&] { w.name = root.required("name").name(); });
@@ -506,6 +506,7 @@ Workload Parser::workload(const Field& root) const {
   w.techniques = all_techniques();
   if (auto t = root.get("techniques")) part([&] { w.techniques = parse_techniques(*t); });
   if (auto p = root.get("planner")) part([&] { w.planner = parse_planner(*p); });
+  if (auto p = root.get("profile")) part([&] { w.profile = parse_profile(*p); });
   if (options_.errors && !options_.errors->empty()) throw options_.errors->front();
   return w;
 }

@@ -22,6 +22,8 @@ const char* baseline_name(Baseline b) {
   return "";
 }
 
+bool baseline_measures(Baseline b) { return b == Baseline::OptimusGreedy || b == Baseline::MaxHeuristic; }
+
 std::vector<Baseline> all_baselines() {
   return {Baseline::CurrentPractice, Baseline::OptimusGreedy, Baseline::MaxHeuristic, Baseline::MinHeuristic,
           Baseline::Random};

@@ -52,33 +52,95 @@ std::pair<double, double> fit_floor_and_rate(const std::vector<std::array<double
   return {a, std::max((sy - a * xy) / yy, 1e-12)};
 }
 
+namespace {
+
+using Point = std::array<double, 3>;  // {floor, ideal, measured}
+
+// A fit's {inverse efficiency, floor scale} over points: on cpu the floor
+// adds to the work (least relative squares); on a GPU they overlap: steps
+// well above the floor give the efficiency, steps at it the floor's scale.
+std::pair<double, double> fit_points(const std::vector<Point>& v, bool cpu, double default_efficiency_gpu) {
+  if (cpu) {
+    const auto [a, b] = fit_floor_and_rate(v);
+    return {b, a};
+  }
+  std::vector<double> rate, scale;
+  for (const auto& [f, c, m] : v) (m > 1.5 * f ? rate.push_back(m / c) : scale.push_back(m / f));
+  return {rate.empty() ? 1 / default_efficiency_gpu : median(rate), scale.empty() ? 1.0 : median(scale)};
+}
+
+double predict(const Point& p, std::pair<double, double> fit, bool cpu) {
+  const double floor = p[0] * fit.second, work = p[1] * fit.first;
+  return cpu ? floor + work : std::max(floor, work);
+}
+
+}  // namespace
+
 Estimator::Estimator(EstimateOptions o, const std::vector<ProfileEntry>& measured, const JobSet& jobs)
     : o_(std::move(o)) {
-  std::map<std::pair<Technique, std::string>, std::vector<std::array<double, 3>>> points;
+  std::map<std::pair<Technique, std::string>, std::vector<Point>> points;
   std::map<std::pair<std::string, bool>, std::vector<double>> fixed;
   for (const auto& e : measured) {
     if (e.source != ProfileSource::Measured || !e.feasible || e.step_time <= 0) continue;
     if (e.startup > 0) fixed[{e.key.device, e.key.devices > 1}].push_back(e.startup);
+    // The shape's figures now, else those stored when it was measured (a shape of another workload).
+    std::optional<double> ideal, floor;
     auto shape = std::find_if(jobs.shapes.begin(), jobs.shapes.end(), [&](const JobShape& s) { return s.hash == e.key.shape; });
-    if (shape == jobs.shapes.end()) continue;
-    const auto ideal = ideal_step_time(*shape, e.key);
-    const auto floor = step_floor(*shape, e.key);
-    if (ideal && floor) points[{e.key.technique, e.key.device}].push_back({*floor, *ideal, e.step_time});
+    if (shape != jobs.shapes.end()) {
+      ideal = ideal_step_time(*shape, e.key);
+      floor = step_floor(*shape, e.key);
+    } else if (e.est_ideal > 0 && e.est_floor > 0 && o_.catalog->find(e.key.device)) {
+      ideal = e.est_ideal;
+      floor = e.est_floor;
+    }
+    if (ideal && floor && *ideal > 0) points[{e.key.technique, e.key.device}].push_back({*floor, *ideal, e.step_time});
   }
   for (auto& [k, v] : points) {
-    if (is_cpu(k.second)) {
-      const auto [a, b] = fit_floor_and_rate(v);
-      fits_.push_back({k.first, k.second, b, a});
-      continue;
+    const bool cpu = is_cpu(k.second);
+    const auto [rate, scale] = fit_points(v, cpu, o_.default_efficiency_gpu);
+    // Each point predicted by the fit of the others.
+    double band = o_.band_one_point;
+    if (v.size() >= 2) {
+      double sq = 0;
+      for (size_t i = 0; i < v.size(); ++i) {
+        std::vector<Point> rest = v;
+        rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+        const double r = std::log(v[i][2] / std::max(predict(v[i], fit_points(rest, cpu, o_.default_efficiency_gpu), cpu), 1e-12));
+        sq += r * r;
+      }
+      band = std::clamp(std::exp(2 * std::sqrt(sq / static_cast<double>(v.size()))) - 1, o_.band_min, o_.band_raw);
     }
-    // On a GPU the floor and the work overlap: steps well above the floor
-    // give the efficiency, steps at it the floor's scale.
-    std::vector<double> rate, scale;
-    for (const auto& [f, c, m] : v) (m > 1.5 * f ? rate.push_back(m / c) : scale.push_back(m / f));
-    fits_.push_back({k.first, k.second, rate.empty() ? 1 / o_.default_efficiency_gpu : median(rate),
-                     scale.empty() ? 1.0 : median(scale)});
+    fits_.push_back({k.first, k.second, rate, scale, static_cast<int64_t>(v.size()), band});
   }
   for (auto& [k, v] : fixed) fixed_.push_back({k.first, k.second, median(v)});
+}
+
+EstimateBand Estimator::band(Technique t, const std::string& device) const {
+  EstimateBand b;
+  const Fit* f = fit(t, device);
+  if (!f) {
+    b.width = o_.band_raw;
+    b.basis = "nothing measured on " + device;
+    return b;
+  }
+  b.points = f->points;
+  const std::string n = std::to_string(f->points) + " measured " + technique_name(f->technique) + " on " + device;
+  if (f->technique == t) {
+    b.width = f->band;
+    b.basis = f->points == 1 ? n : "fitted to " + n;
+    return b;
+  }
+  b.width = std::min(o_.band_raw, (1 + f->band) * (1 + o_.band_other_technique) - 1);
+  b.basis = std::string(technique_name(t)) + " never measured on " + device + ": " + technique_name(f->technique) +
+            "'s fit (" + n + ")";
+  return b;
+}
+
+std::pair<double, double> Estimator::raw_figures(const JobShape& shape, const ProfileKey& key) const {
+  const auto ideal = ideal_step_time(shape, key);
+  const auto floor = step_floor(shape, key);
+  if (!ideal || !floor) return {0, 0};
+  return {*ideal, *floor};
 }
 
 const Estimator::Fit* Estimator::fit(Technique t, const std::string& device) const {

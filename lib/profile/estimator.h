@@ -19,8 +19,18 @@
 // model, then to defaults. A job also has a fixed cost (launch, set-up,
 // rendezvous, the first steps' allocations, exit): the median measured on
 // that device model (single or multi-device), else a default. Memory over
-// the device's budget makes the estimate infeasible with the reason. Thread
-// safe (no state after construction).
+// the device's budget makes the estimate infeasible with the reason.
+//
+// Every estimate has an error band (band()): the true step is expected in
+// [estimate / (1 + width), estimate x (1 + width)]. It is learned from the
+// measured entries of its fit: each one predicted by the fit of the others
+// (leave one out), width = exp(2 x the RMS of log(measured / predicted)) - 1;
+// one measured entry gives `band_one_point`; a technique fitted from another
+// technique's figures adds `band_other_technique`; nothing measured on the
+// device model gives `band_raw`. A measured entry of any shape calibrates:
+// its stored raw figures (ProfileEntry::est_ideal, est_floor) stand in for
+// a shape this workload does not have. Thread safe (no state after
+// construction).
 #pragma once
 
 #include <array>
@@ -50,6 +60,18 @@ struct EstimateOptions {
   double fixed_cost_cpu = 0.5;
   double rendezvous_gpu = 5;               // more on several devices (NCCL set-up, one process each)
   double rendezvous_cpu = 0.4;
+  // Error bands (multiplicative widths: 0.25 = within 1.25x either way).
+  double band_raw = 1.0;                   // nothing measured on the device model
+  double band_one_point = 0.25;            // the fit rests on one measurement
+  double band_other_technique = 0.4;       // added when another technique's fit stands in
+  double band_min = 0.03;                  // the narrowest (timing noise, thermal drift)
+};
+
+// How far an estimate may be off: the true value in [e / (1 + width), e x (1 + width)].
+struct EstimateBand {
+  double width = 1.0;
+  int64_t points = 0;        // measured entries behind the fit it comes from
+  std::string basis;         // "fitted to 5 measured ddp on cpu", "no measurement on H100-80GB", ...
 };
 
 // Bytes per device a strategy needs by saturn's own accounting (the same one
@@ -80,6 +102,11 @@ class Estimator {
   // A job's fixed seconds under `key`: measured on that device model
   // (median), else the defaults.
   double fixed_cost(const ProfileKey& key, bool* calibrated = nullptr) const;
+  // The error band of this technique's step estimates on a device model.
+  EstimateBand band(Technique t, const std::string& device) const;
+  // The raw figures stored with a measurement (ProfileEntry::est_ideal,
+  // est_floor) of `key` for `shape`: {ideal, floor}, or {0, 0}.
+  std::pair<double, double> raw_figures(const JobShape& shape, const ProfileKey& key) const;
 
  private:
   EstimateOptions o_;
@@ -88,6 +115,8 @@ class Estimator {
     std::string device;
     double inverse_efficiency;  // seconds of step per ideal second
     double floor_scale;         // of step_floor
+    int64_t points;             // measured entries it was fitted to
+    double band;                // width from the leave-one-out residuals
   };
   const Fit* fit(Technique t, const std::string& device) const;
   std::vector<Fit> fits_;

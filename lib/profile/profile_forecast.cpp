@@ -34,6 +34,20 @@ TrialNeed trial_need(const Trial& t, const JobSet& jobs, const std::vector<Devic
   return fits(t.key) ? TrialNeed::Run : TrialNeed::OverBudget;
 }
 
+double stored_timed_steps(const ProfileStore& store) {
+  std::vector<double> timed;
+  for (const auto& e : store.entries())
+    if (e.source == ProfileSource::Measured && e.feasible && e.timed_steps > 0) timed.push_back(static_cast<double>(e.timed_steps));
+  return timed.empty() ? 10 : std::min<double>(kMaxTimedSteps, median(timed));
+}
+
+double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps) {
+  const auto e = est.estimate(shape, key);
+  const double step = e && e->step_time > 0 ? e->step_time : 0.1;
+  const double fixed = e && e->startup > 0 ? e->startup : est.fixed_cost(key);
+  return fixed + kWarmup * step + std::min(timed_steps * step, kMaxTimedSeconds);
+}
+
 std::string forecast_text(const ProfileForecast& f) {
   const int64_t here = f.trials - f.unavailable;
   if (here <= 0) return "";
@@ -41,68 +55,62 @@ std::string forecast_text(const ProfileForecast& f) {
 }
 
 ProfileForecast forecast_profile(const Workload& w, const JobSet& jobs, const ProfileStore& store, bool cuda_here,
-                                 bool refresh) {
+                                 bool refresh, const std::vector<ProfileKey>* only) {
   const auto groups = device_groups(w, cuda_here);
   const auto trials = enumerate_trials(w, jobs, groups);
-  std::vector<std::string> hashes;
-  for (const auto& s : jobs.shapes) hashes.push_back(s.hash);
-  const auto stored = store.entries(hashes);
+  // Every measurement calibrates, whatever its shape (estimator.h).
+  const auto stored = store.entries();
   const EstimateOptions eo = estimate_options(w);
   const Estimator accounting(eo, {}, jobs);
-  // How many steps a trial times on this machine: what the stored ones took.
-  std::vector<double> timed;
-  for (const auto& e : store.entries())
-    if (e.source == ProfileSource::Measured && e.feasible && e.timed_steps > 0) timed.push_back(static_cast<double>(e.timed_steps));
-  const double timed_steps = timed.empty() ? 10 : std::min<double>(kMaxTimedSteps, median(timed));
+  const double timed_steps = stored_timed_steps(store);
 
   ProfileForecast f;
-  std::vector<std::pair<size_t, double>> pending;  // trial, seconds
+  std::vector<std::pair<size_t, double>> here, all;  // trial, seconds
   std::map<size_t, Estimator> by_group;
   for (size_t i = 0; i < trials.size(); ++i) {
     const Trial& t = trials[i];
+    if (only && std::find(only->begin(), only->end(), t.key) == only->end()) continue;
     if (trial_need(t, jobs, groups, store, accounting, refresh) != TrialNeed::Run) continue;
     ++f.trials;
-    if (groups[t.group].kind == DeviceKind::Cuda && !cuda_here) {
-      ++f.unavailable;
-      continue;
-    }
     auto est = by_group.find(t.group);
     if (est == by_group.end()) {
       EstimateOptions go = eo;
       go.memory_budget = groups[t.group].memory;
       est = by_group.emplace(t.group, Estimator(go, stored, jobs)).first;
     }
-    const auto e = est->second.estimate(jobs.shapes[t.shape], t.key);
-    // A shape the estimator cannot cost (TorchScript): a tenth of a second a step.
-    const double step = e && e->step_time > 0 ? e->step_time : 0.1;
-    const double fixed = e && e->startup > 0 ? e->startup : est->second.fixed_cost(t.key);
-    pending.push_back({i, fixed + kWarmup * step + std::min(timed_steps * step, kMaxTimedSeconds)});
+    all.push_back({i, trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps)});
+    if (groups[t.group].kind == DeviceKind::Cuda && !cuda_here) ++f.unavailable;
+    else here.push_back(all.back());
   }
   // The profiler's order (most devices first) and placement: start what
   // fits, then wait for the first to end.
-  std::stable_sort(pending.begin(), pending.end(),
-                   [&](const auto& a, const auto& b) { return trials[a.first].key.devices > trials[b.first].key.devices; });
-  TrialSlots slots(groups);
-  std::vector<std::pair<double, TrialPlace>> running;  // end time, place
-  double now = 0;
-  while (!pending.empty() || !running.empty()) {
-    for (auto it = pending.begin(); it != pending.end();) {
-      const Trial& t = trials[it->first];
-      auto place = slots.take(t.group, t.key.devices);
-      if (!place) {
-        ++it;
-        continue;
+  auto wall = [&](std::vector<std::pair<size_t, double>> pending) {
+    std::stable_sort(pending.begin(), pending.end(),
+                     [&](const auto& a, const auto& b) { return trials[a.first].key.devices > trials[b.first].key.devices; });
+    TrialSlots slots(groups);
+    std::vector<std::pair<double, TrialPlace>> running;  // end time, place
+    double now = 0;
+    while (!pending.empty() || !running.empty()) {
+      for (auto it = pending.begin(); it != pending.end();) {
+        const Trial& t = trials[it->first];
+        auto place = slots.take(t.group, t.key.devices);
+        if (!place) {
+          ++it;
+          continue;
+        }
+        running.push_back({now + it->second, *place});
+        it = pending.erase(it);
       }
-      running.push_back({now + it->second, *place});
-      it = pending.erase(it);
+      if (running.empty()) break;  // (a trial wider than its node: the profiler would not run it either)
+      auto first = std::min_element(running.begin(), running.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      now = first->first;
+      slots.give_back(first->second);
+      running.erase(first);
     }
-    if (running.empty()) break;  // (a trial wider than its node: the profiler would not run it either)
-    auto first = std::min_element(running.begin(), running.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    now = first->first;
-    slots.give_back(first->second);
-    running.erase(first);
-  }
-  f.seconds = now;
+    return now;
+  };
+  f.seconds = wall(here);
+  f.where_s = f.unavailable > 0 ? wall(all) : f.seconds;
   return f;
 }
 

@@ -26,10 +26,19 @@ enum class TrialNeed { NotNeeded, Stored, Run, OverBudget };
 TrialNeed trial_need(const Trial& t, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
                      const ProfileStore& store, const Estimator& accounting, bool refresh);
 
+// How many steps a trial times on this machine: the median of the store's
+// measurements (at most the trial's cap), else 10.
+double stored_timed_steps(const ProfileStore& store);
+// Seconds one trial of `key` lasts: its fixed cost, the warm-up and
+// `timed_steps` steps at the step `est` gives (a tenth of a second for a
+// shape it cannot cost).
+double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps);
+
 struct ProfileForecast {
   int64_t trials = 0;      // trials to run
   int64_t unavailable = 0; // of them on devices not here (cuda without CUDA): skipped, estimated
-  double seconds = 0;      // wall time of those that run
+  double seconds = 0;      // wall time of those that run here
+  double where_s = 0;      // wall time of all of them where their devices are (a GPU node's measurement)
 };
 
 // "8 trials (about 6.9 s)": those that run here; "" when none do.
@@ -37,7 +46,8 @@ std::string forecast_text(const ProfileForecast& f);
 
 // `cuda_here`: whether this machine has CUDA (a cuda group's trials are
 // otherwise skipped, not run).
+// `only`: just these trials (null: every one the store lacks).
 ProfileForecast forecast_profile(const Workload& w, const JobSet& jobs, const ProfileStore& store, bool cuda_here,
-                                 bool refresh = false);
+                                 bool refresh = false, const std::vector<ProfileKey>* only = nullptr);
 
 }  // namespace saturn

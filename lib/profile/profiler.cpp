@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "core/run_files.h"
 #include "core/technique.h"
@@ -88,6 +89,10 @@ struct Profiling {
 void Profiling::select() {
   for (size_t i = 0; i < trials.size(); ++i) {
     const Trial& t = trials[i];
+    if (o.only && std::find(o.only->begin(), o.only->end(), t.key) == o.only->end()) {
+      --sum.trials;  // not asked for this time
+      continue;
+    }
     switch (trial_need(t, jobs, groups, store, accounting, o.refresh)) {
       case TrialNeed::NotNeeded:
         --sum.trials;  // not a trial of this workload's
@@ -186,6 +191,7 @@ void Profiling::finish(const TrialExit& ex) {
     case TrialOutcome::OutOfMemory: {
       ProfileEntry e = base_entry(t);
       if (auto mem = accounting.memory(jobs.shapes[t.shape], t.key)) e.accounted_memory = static_cast<int64_t>(mem->total());
+      std::tie(e.est_ideal, e.est_floor) = accounting.raw_figures(jobs.shapes[t.shape], t.key);
       record_trial(v, results, wall, e);
       store.put(e);  // the facts; the budget verdict is made when they are read
       apply_budget(e, g.memory, g.kind == DeviceKind::Cpu);

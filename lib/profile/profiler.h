@@ -46,6 +46,7 @@ struct ProfileOptions {
   const volatile std::sig_atomic_t* stop = nullptr;
   std::function<void(const ProfileEvent&)> on_event;
   class TrialPool* pool = nullptr;      // where trials run; null = worker processes of `saturn` here
+  const std::vector<ProfileKey>* only = nullptr;  // run only these trials (null: every one the store lacks)
 };
 
 struct ProfileSummary {

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kColumns =
     "shape, technique, knobs, device, devices, threads, shape_id, source, feasible, reason, step_time, spread, "
-    "timed_steps, peak_memory, accounted_memory, measured_at, version, startup";
+    "timed_steps, peak_memory, accounted_memory, measured_at, version, startup, est_ideal, est_floor";
 
 ProfileEntry read_row(const Statement& s) {
   ProfileEntry e;
@@ -34,6 +34,8 @@ ProfileEntry read_row(const Statement& s) {
   e.measured_at = s.col_real(15);
   e.version = s.col_text(16);
   e.startup = s.col_real(17);
+  e.est_ideal = s.col_real(18);
+  e.est_floor = s.col_real(19);
   return e;
 }
 
@@ -80,6 +82,11 @@ void ProfileStore::migrate() {
       db_->exec(
           "ALTER TABLE profiles ADD COLUMN startup REAL NOT NULL DEFAULT 0;"
           "INSERT OR REPLACE INTO meta VALUES ('schema_version', '2');");
+    if (version < 3)  // v3: the estimator's raw figures at measurement, for calibration across shapes
+      db_->exec(
+          "ALTER TABLE profiles ADD COLUMN est_ideal REAL NOT NULL DEFAULT 0;"
+          "ALTER TABLE profiles ADD COLUMN est_floor REAL NOT NULL DEFAULT 0;"
+          "INSERT OR REPLACE INTO meta VALUES ('schema_version', '3');");
     db_->exec("COMMIT");
   } catch (...) {
     try {
@@ -107,13 +114,13 @@ std::optional<ProfileEntry> ProfileStore::get(const ProfileKey& k) const {
 void ProfileStore::put(const ProfileEntry& e) {
   Statement s(*db_,
               (std::string("INSERT OR REPLACE INTO profiles (") + kColumns +
-               ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)")
+               ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)")
                   .c_str());
   s.text(1, e.key.shape).text(2, technique_name(e.key.technique)).text(3, e.key.knobs).text(4, e.key.device);
   s.integer(5, e.key.devices).integer(6, e.key.threads).text(7, e.shape_id).text(8, profile_source_name(e.source));
   s.integer(9, e.feasible ? 1 : 0).text(10, e.reason).real(11, e.step_time).real(12, e.spread);
   s.integer(13, e.timed_steps).integer(14, e.peak_memory).integer(15, e.accounted_memory);
-  s.real(16, e.measured_at).text(17, e.version).real(18, e.startup);
+  s.real(16, e.measured_at).text(17, e.version).real(18, e.startup).real(19, e.est_ideal).real(20, e.est_floor);
   s.step();
 }
 

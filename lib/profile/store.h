@@ -22,7 +22,7 @@ class Sqlite;
 
 class ProfileStore {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the store at `path` (and its folder).
   explicit ProfileStore(const std::string& path);

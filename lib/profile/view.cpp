@@ -50,9 +50,8 @@ std::optional<ProfileEntry> best_estimate(const Estimator& est, const JobShape& 
 
 std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, const std::vector<DeviceGroup>& groups,
                                      const ProfileStore& store, const TextTokenCounts& counted) {
-  std::vector<std::string> hashes;
-  for (const auto& s : jobs.shapes) hashes.push_back(s.hash);
-  const auto stored = store.entries(hashes);
+  // Every measurement calibrates, whatever its shape (estimator.h).
+  const auto stored = store.entries();
   const EstimateOptions eo = estimate_options(w);
   std::vector<ProfileRow> rows;
   for (size_t s = 0; s < jobs.shapes.size(); ++s) {
@@ -87,11 +86,13 @@ std::vector<ProfileRow> profile_view(const Workload& w, const JobSet& jobs, cons
           if (e) {
             row.entry = *e;  // (the budget was applied above)
             row.source = e->source == ProfileSource::Measured ? "measured" : "accounting";
+            row.band = {0, 1, row.source};
           } else if (auto e = best_estimate(est, shape, key, knob_settings)) {
             bool calibrated = false;
             est.efficiency(t, groups[g].model, &calibrated);
             row.entry = *e;
             row.source = calibrated ? "calibrated estimate" : "raw estimate";
+            row.band = est.band(t, groups[g].model);
           } else {
             continue;
           }

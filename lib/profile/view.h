@@ -13,6 +13,7 @@
 
 #include "core/job.h"
 #include "core/workload.h"
+#include "profile/estimator.h"
 #include "profile/runtime.h"
 #include "profile/store.h"
 #include "profile/trials.h"
@@ -24,6 +25,7 @@ struct ProfileRow {
   size_t group = 0;            // index into the device groups
   ProfileEntry entry;
   std::string source;          // "measured", "calibrated estimate", "raw estimate"
+  EstimateBand band;           // estimates: how far off the step time may be; measured: width 0
   JobRuntime runtime;          // of the shape's first job (feasible rows)
   double checkpoint_bytes = 0; // what one checkpoint under this strategy holds
 };

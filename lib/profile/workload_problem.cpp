@@ -31,7 +31,15 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
       group_nodes[g].push_back(p.nodes.size());
       p.nodes.push_back({name, groups[g].model, groups[g].count});
     }
-  const auto rows = profile_view(w, jobs, groups, store, counted);
+  out.view = profile_view(w, jobs, groups, store, counted);
+  const auto& rows = out.view;
+  auto add = [&](const PlanOption& o, size_t row) {
+    p.options.push_back(o);
+    out.sources.push_back(rows[row].source);
+    out.step_times.push_back(rows[row].entry.step_time);
+    out.bands.push_back(rows[row].band.width);
+    out.rows.push_back(row);
+  };
   // Jobs of one shape can train on different data (a model's own), so for
   // different numbers of steps: each job's runtime is its own.
   std::vector<int64_t> steps;
@@ -44,7 +52,8 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
     p.jobs.push_back(job.id);
     out.shapes.push_back(jobs.shapes[job.shape].id);
     bool any = false;
-    for (const auto& r : rows) {
+    for (size_t ri = 0; ri < rows.size(); ++ri) {
+      const ProfileRow& r = rows[ri];
       if (r.shape != job.shape || !r.entry.feasible || !(r.runtime.total() > 0)) continue;
       if (r.entry.key.technique == Technique::Fused) continue;  // group options, below
       for (size_t n : group_nodes[r.group]) {
@@ -55,9 +64,7 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
         o.devices = r.entry.key.devices;
         o.node = n;
         o.duration = duration(r, j);
-        p.options.push_back(o);
-        out.sources.push_back(r.source);
-        out.step_times.push_back(r.entry.step_time);
+        add(o, ri);
         any = true;
       }
     }
@@ -69,7 +76,8 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
   // consecutive groups of K (full groups only); each group one option per
   // node, covering its K jobs. LoRA jobs fused share one frozen base: of a
   // random base (no `from`), only jobs of one seed.
-  for (const auto& r : rows) {
+  for (size_t ri = 0; ri < rows.size(); ++ri) {
+    const ProfileRow& r = rows[ri];
     if (r.entry.key.technique != Technique::Fused || !r.entry.feasible || !(r.runtime.total() > 0)) continue;
     const auto k = static_cast<size_t>(fused_k(r.entry.key.knobs));
     std::map<std::pair<size_t, int64_t>, std::vector<size_t>> by_model;
@@ -88,9 +96,7 @@ WorkloadProblem workload_problem(const Workload& w, const JobSet& jobs, const st
           o.devices = 1;
           o.node = n;
           o.duration = duration(r, o.jobs.front());  // (one model's jobs: one data set)
-          p.options.push_back(o);
-          out.sources.push_back(r.source);
-          out.step_times.push_back(r.entry.step_time);
+          add(o, ri);
         }
   }
   return out;
@@ -102,6 +108,7 @@ void keep_executable(WorkloadProblem& wp) {
   out.problem.jobs = p.jobs;
   out.problem.nodes = p.nodes;
   out.shapes = wp.shapes;
+  out.view = wp.view;
   std::vector<bool> covered(p.jobs.size(), false);
   for (size_t o = 0; o < p.options.size(); ++o) {
     auto t = parse_technique(p.options[o].technique);
@@ -109,6 +116,8 @@ void keep_executable(WorkloadProblem& wp) {
     out.problem.options.push_back(p.options[o]);
     out.sources.push_back(wp.sources[o]);
     out.step_times.push_back(wp.step_times[o]);
+    out.bands.push_back(wp.bands[o]);
+    out.rows.push_back(wp.rows[o]);
     for (size_t j : p.options[o].jobs) covered[j] = true;
   }
   for (size_t j = 0; j < p.jobs.size(); ++j)

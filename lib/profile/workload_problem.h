@@ -2,7 +2,9 @@
 // every feasible strategy on every node with the job's runtime (profile_view:
 // measured, else estimated). `sources[o]` says where option o's runtime came
 // from ("measured", "calibrated estimate", "raw estimate"); `steps[o]` its
-// step time. Throws saturn::Error (Data) naming a job no strategy can run.
+// step time; `bands[o]` how far off its duration may be (0 when measured);
+// `rows[o]` the strategy (index into `view`) it comes from. Throws
+// saturn::Error (Data) naming a job no strategy can run.
 #pragma once
 
 #include <string>
@@ -14,6 +16,7 @@
 #include "plan/solve.h"
 #include "profile/runtime.h"
 #include "profile/store.h"
+#include "profile/view.h"
 #include "profile/trials.h"
 
 namespace saturn {
@@ -22,7 +25,10 @@ struct WorkloadProblem {
   PlanProblem problem;
   std::vector<std::string> sources;     // per option
   std::vector<double> step_times;       // per option, seconds
+  std::vector<double> bands;            // per option: its estimate's band width (0: measured)
+  std::vector<size_t> rows;             // per option: index into view
   std::vector<std::string> shapes;      // per job: its shape id
+  std::vector<ProfileRow> view;         // every strategy with its knowledge (profile_view)
 };
 
 // The solver settings of a workload, with the --time-limit ("" = the

@@ -154,7 +154,7 @@ TEST_CASE("estimator: calibration fits the measured efficiency") {
   CHECK_FALSE(calibrated);
 }
 
-TEST_CASE("profile store: a schema 1 store is migrated in place (startup 0 = unknown)") {
+TEST_CASE("profile store: a schema 1 store is migrated in place (startup and raw estimates 0 = unknown)") {
   const std::string path = temp_db() + ".v1";
   std::filesystem::remove(path);
   {
@@ -174,9 +174,17 @@ TEST_CASE("profile store: a schema 1 store is migrated in place (startup 0 = unk
     REQUIRE(all.size() == 1);
     CHECK(all[0].step_time == 0.5);
     CHECK(all[0].startup == 0);
+    CHECK(all[0].est_ideal == 0);
+    CHECK(all[0].est_floor == 0);
+    ProfileEntry e = all[0];
+    e.est_ideal = 0.25;
+    e.est_floor = 0.01;
+    s.put(e);
+    CHECK(s.get(e.key)->est_ideal == 0.25);
+    CHECK(s.get(e.key)->est_floor == 0.01);
   }
   Sqlite db(path, "profile store");
-  CHECK(db.schema_version(ProfileStore::kSchemaVersion) == 2);
+  CHECK(db.schema_version(ProfileStore::kSchemaVersion) == 3);
   std::filesystem::remove(path);
 }
 
