@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -407,8 +408,38 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
     rj.rungs = rung_steps(w_.early_stopping, rj.steps, rj.bracket);
     in.jobs.push_back(std::move(rj));
   }
+  in.step_s = wp.step_times;
   RunOptions ro = runner_options(wp, hooks);
   ro.keep_stored_plan = !reuse.edited();
+  if (mode_ == ProfileMode::Auto && !baseline_) {
+    // The run is the measurement: a job's first step rate goes into the
+    // store (where nothing measured that strategy), and one off the plan re-plans.
+    ro.learn_margin = std::max(w_.profile.margin, 1e-3);
+    const auto groups = device_groups(w_, o_.cuda_here);
+    const Estimator accounting(estimate_options(w_), {}, jobs_);
+    ro.on_rate = [&, groups](size_t j, size_t option, double step_time) {
+      const PlanOption& opt = wp.problem.options[option];
+      const JobShape& shape = jobs_.shapes[jobs_.jobs[j].shape];
+      for (const auto& g : groups) {
+        if (std::find(g.nodes.begin(), g.nodes.end(), wp.problem.nodes[opt.node].name) == g.nodes.end()) continue;
+        ProfileEntry e;
+        e.key = {shape.hash, parse_technique(opt.technique).value_or(Technique::Single), opt.knobs, g.model, opt.devices, g.threads};
+        if (const auto had = store.get(e.key); had && had->source == ProfileSource::Measured) return;
+        e.shape_id = shape.id;
+        e.step_time = step_time;
+        e.measured_at = static_cast<double>(::time(nullptr));
+        e.version = o_.version;
+        if (const auto mem = accounting.memory(shape, e.key)) e.accounted_memory = static_cast<int64_t>(mem->total());
+        std::tie(e.est_ideal, e.est_floor) = accounting.raw_figures(shape, e.key);
+        try {
+          store.put(e);
+        } catch (const Error& err) {  // the store is a cache: the run goes on without it
+          hooks.say(std::string("warning: the measured rate was not stored: ") + err.what());
+        }
+        return;
+      }
+    };
+  }
   if (stop->signal()) {  // stopped while planning: nothing started yet
     hooks.say("stopped by signal " + std::to_string(stop->signal()) + " before training started");
     return stopped_early();

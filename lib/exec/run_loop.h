@@ -60,6 +60,7 @@ class RunLoop {
     double moved_at = 0;
     std::string stall;               // non-empty: stalled, how (its group is being stopped)
     double kill_at = 0;              // stalled: when the kill follows the stop
+    bool rate_seen = false;          // running: its first step rate of this attempt was learned from
   };
 
   double wall() const { return o_.wall_clock ? o_.wall_clock() : system_now(); }
@@ -101,7 +102,8 @@ class RunLoop {
   void refresh_progress();
   void check_stalls();                          // run_loop_stall.cpp
   double stall_limit(size_t j) const;           // seconds group lead j may go without progress
-  void replan();
+  void replan(const std::string& why = "");  // why: a learned rate ("": the timer)
+  void learn(size_t j);
   bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
   std::vector<JobNow> jobs_now() const;
   void first_plan();
@@ -136,6 +138,7 @@ class RunLoop {
   bool resumed_ = false;
   double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
   std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time
+  std::string learned_;       // a first step rate off its plan's by more than learn_margin (what it was): re-plan now
   RungBook book_;
   std::string rung_event_;    // a rung decision since the last re-plan (joint early stopping): what it was
   // Early stopping with a fixed plan: a stopped job's devices (node, id) sit

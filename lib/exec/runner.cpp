@@ -157,6 +157,7 @@ void RunLoop::launch(const Assignment& a) {
     l.stop_at = spec.stop_at;
     l.prog = l_.progress(l.rec.id, from);
     l.beat_seen = -1;
+    l.rate_seen = false;
     l.moved_seen = {-1, ""};
     l.stall.clear();
     l.rec.status = JobStatus::Running;
@@ -302,7 +303,27 @@ void RunLoop::refresh_progress() {
       l.rec.steps_done = l.prog.step;
       save(j);
     }
+    learn(j);
   }
+}
+
+// A group's first step rate of this attempt (its lead's, for a fused
+// group): reported, and compared with the plan.
+void RunLoop::learn(size_t j) {
+  Live& l = live_[j];
+  if (l.rate_seen || l.lead != j || !(l.prog.step_time > 0)) return;
+  l.rate_seen = true;
+  if (o_.on_rate) o_.on_rate(j, l.option, l.prog.step_time);
+  if (!(o_.learn_margin > 0) || stop_sig_ || rungs_joint()) return;
+  const double planned = l.option < in_.step_s.size() && in_.step_s[l.option] > 0
+                             ? in_.step_s[l.option]
+                             : p_.options[l.option].duration / double(std::max<int64_t>(1, l.rec.steps_total));
+  const double ratio = l.prog.step_time / planned;
+  if (std::abs(std::log(ratio)) <= std::log1p(o_.learn_trigger)) return;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s steps in %s, %.2fx its plan's %s", l.rec.id.c_str(),
+                human_duration(l.prog.step_time).c_str(), ratio, human_duration(planned).c_str());
+  if (learned_.empty()) learned_ = buf;
 }
 
 RunSnapshot RunLoop::snapshot() const {
@@ -353,7 +374,7 @@ std::vector<JobNow> RunLoop::jobs_now() const {
   return now;
 }
 
-void RunLoop::replan() {
+void RunLoop::replan(const std::string& why) {
   idle_until_.clear();  // a re-plan looks at every device again
   // Measured / planned step time of each running job, by shape and strategy.
   for (size_t j = 0; j < live_.size(); ++j) {
@@ -368,16 +389,25 @@ void RunLoop::replan() {
   ro.restart_cost = o_.restart_cost;
   ro.plan = o_.plan;
   ro.plan.time_limit = o_.replan_time_limit;
+  if (!why.empty()) {  // learned: the gain it takes is relative to what is left
+    std::vector<double> d;
+    for (const auto& a : plan_.items) d.push_back(a.end - a.start);
+    const double left = std::max(0.0, simulate_dispatch(dispatch_items(&d)) - (l_.now() - plan_made_));
+    ro.threshold = std::min(o_.threshold, o_.learn_margin * left);
+    ro.plan.time_limit = std::min(o_.replan_time_limit, std::max(0.2, 0.02 * left));
+  }
   Replan r = saturn::replan(p_, plan_, now, ro);
   if (!r.adopt) {
-    event("replan", "", "kept plan v" + std::to_string(version_) + ": a new plan would end in " +
-                            human_duration(r.proposed) + " against " + human_duration(r.current) +
-                            " (gain below the threshold " + human_duration(o_.threshold) + ")");
+    event("replan", "", (why.empty() ? "" : "learned " + why + ": ") + "kept plan v" + std::to_string(version_) +
+                            ": a new plan would end in " + human_duration(r.proposed) + " against " +
+                            human_duration(r.current) + " (gain below the threshold " + human_duration(ro.threshold) + ")");
     return;
   }
   const double makespan = r.plan.makespan;
-  adopt(std::move(r.plan), "introspection: " + human_duration(r.current - makespan) + " sooner than plan v" +
-                               std::to_string(version_) + " re-timed (" + human_duration(r.current) + ")", makespan);
+  adopt(std::move(r.plan), (why.empty() ? "introspection: " : "learned " + why + ": ") +
+                               human_duration(r.current - makespan) + " sooner than plan v" + std::to_string(version_) +
+                               " re-timed (" + human_duration(r.current) + ")",
+        makespan);
   for (size_t j : r.moved) {
     Live& l = live_[j];
     if (!l.running) continue;
@@ -489,8 +519,14 @@ void RunLoop::event_loop() {
     }
     if (!stop_sig_ && now >= next_replan) {
       refresh_progress();
+      learned_.clear();
       replan();
       next_replan = l_.now() + o_.interval;
+    }
+    if (!stop_sig_ && !learned_.empty()) {
+      const std::string why = learned_;
+      learned_.clear();
+      replan(why);
     }
   }
 }

@@ -27,6 +27,8 @@
 //   `threshold` seconds sooner. Running jobs keep running unless moving them
 //   (checkpoint, stop, relaunch elsewhere) is what gains; only those stop.
 //   A job keeps its global batch on any device count (the engine splits it).
+//   With learn_margin, a job's first step rate that is off the plan re-plans
+//   at once (the run as the measurement: profile: auto).
 // - Early stopping (o.early_stopping): groups are launched to their jobs'
 //   next rung and pause there; each decision is stored (RunState rungs)
 //   before it is acted on. Jointly planned (rung_replan), each decision
@@ -67,6 +69,7 @@ struct RunJob {
 struct RunInput {
   PlanProblem problem;     // every job, with each option's full duration
   std::vector<RunJob> jobs;  // parallel to problem.jobs
+  std::vector<double> step_s;  // per option: its planned step seconds (empty or 0: duration / steps)
 };
 
 // What a progress display shows.
@@ -107,6 +110,14 @@ struct RunOptions {
   double stall_factor = 20;
   double stall_floor = 300;
   double stall_grace = 10;
+  // Learning from the run: each job's first measured step rate of an
+  // attempt goes to on_rate; one off its planned step (RunInput::step_s) by
+  // more than learn_trigger re-plans at once (not on the timer), and the new
+  // plan is adopted when it gains learn_margin of the remaining makespan or
+  // the threshold, whichever is less. learn_margin 0: off (the timer only).
+  double learn_margin = 0;
+  double learn_trigger = 0.1;
+  std::function<void(size_t job, size_t option, double step_time)> on_rate;
 };
 
 struct RunSummary {

@@ -49,11 +49,25 @@ check_plan "$tmp/run/plan.json"
 has "$tmp/err" "plan: 8 jobs on 2 devices (1 node): makespan "
 has "$tmp/out" "gpt-small/lr=3e-3,bs=16"
 has "$tmp/out" "local:0 |"
-# The store is empty: the plan says profiling comes first, and how long (plan.json too).
-grep -q "^plan: the store lacks 8 trials (about [0-9.]* s): estimated here; \`saturn profile\` measures them, as \`saturn run\` does before it plans$" "$tmp/err" &&
-  ok || bad "plan: profiling line: $(cat "$tmp/err")"
-python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["profiling"]; assert p["trials"] == 8 and p["seconds"] > 1, p' "$tmp/run/plan.json" &&
-  ok || bad "plan.json: profiling"
+# The store is empty: the plan says what `saturn run` measures first (profile:
+# auto: what can change the plan, within 5% of the makespan), and the time end
+# to end (plan.json too, with each estimated strategy's verdict).
+grep -Eq "^plan: end to end about [0-9.]+ s: (measure [0-9.]+ [mu]?s \([0-9]+ trials?, profile: auto\)|nothing to measure \(profile: auto\)), then a makespan of [0-9.]+ s$" "$tmp/err" &&
+  ok || bad "plan: end-to-end line: $(cat "$tmp/err")"
+python3 - "$tmp/run/plan.json" <<'PY' && ok || bad "plan.json: profiling"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["profiling"]
+assert p["mode"] == "auto" and 0 <= p["trials"] <= 4, p
+assert abs(d["end_to_end_s"] - (p["seconds"] + d["makespan_s"])) < 1e-6, d["end_to_end_s"]
+s = p["strategies"]
+assert len(s) >= 8 and sum(x["measure"] for x in s) == len([x for x in s if x["why"].startswith("measure:")]), s
+assert all(x["band"] > 0 and x["why"] for x in s), s
+PY
+sed 's/^train:/profile: full\ntrain:/' "$tmp/w/quickstart.yaml" >"$tmp/w/full.yaml"
+expect 0 "$saturn" plan "$tmp/w/full.yaml" --store "$store" --run-dir "$tmp/run-full"
+grep -Eq "^plan: end to end about [0-9.]+ s: measure [0-9.]+ s \(8 trials, profile: full\), then a makespan of [0-9.]+ s$" "$tmp/err" &&
+  ok || bad "plan: full: $(cat "$tmp/err")"
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$tmp/run/plan.json")" = 8 ] && ok || bad "8 jobs expected in plan.json"
 
 # 2. Deterministic: the same plan again.

@@ -53,8 +53,9 @@ no_workers_left() {
   bad "workers of $1 still running 30 s after the runner died"
 }
 
-# 1. The quickstart runs to the leaderboard (profiling first).
-expect 0 "$saturn" run "$q" --run-dir "$tmp/ref"
+# 1. The quickstart runs to the leaderboard (measuring every strategy first:
+# the later runs of this script find the store full).
+expect 0 "$saturn" run "$q" --run-dir "$tmp/ref" --profile full
 has "$tmp/out" "valid loss"
 has "$tmp/out" "gpt-small/lr=1e-3,bs=16"
 has "$tmp/err" "run: 8 of 8 jobs done; makespan"
@@ -178,16 +179,22 @@ if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "after SIGTERM: $(dif
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run
 has "$tmp/out" "single x1"
 has "$tmp/err" "it would write $tmp/dry; nothing was written"
-grep -q "would profile" "$tmp/err" && bad "dry run with every trial stored: $(cat "$tmp/err")" || ok
+grep -q "would measure" "$tmp/err" && bad "dry run with every trial stored: $(cat "$tmp/err")" || ok
 [ ! -e "$tmp/dry" ] && ok || bad "dry run wrote $tmp/dry"
 # Nor a store it is given: a missing one reads as empty (estimates), not created.
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db"
 has "$tmp/out" "raw estimate"
 [ ! -e "$tmp/new" ] && ok || bad "dry run created the store: $(find "$tmp/new")"
-# ... and it says the real run profiles first, and about how long (the store
-# above has every trial: it said nothing of profiling).
-grep -q "^run: dry run: would profile 8 trials (about [0-9.]* s) first, then run 8 jobs in " "$tmp/err" && ok ||
-  bad "dry run: profiling: $(cat "$tmp/err")"
+# ... and it says what the real run measures first, and the time end to end
+# (the store above has every trial: it said nothing of measuring).
+grep -Eq "^run: dry run: would (measure [0-9]+ trials? \(about [0-9.]+ [mu]?s\) first \(profile: auto\), then )?run 8 jobs in [0-9.]+ s \(plan: .*\): end to end about [0-9.]+ s; " "$tmp/err" && ok ||
+  bad "dry run: measuring: $(cat "$tmp/err")"
+expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db" --profile full
+grep -q "^run: dry run: would measure 8 trials (about [0-9.]* s) first (profile: full), then run 8 jobs in " "$tmp/err" && ok ||
+  bad "dry run: full: $(cat "$tmp/err")"
+expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db" --baseline current-practice
+grep -q "would measure" "$tmp/err" && bad "current practice measures: $(cat "$tmp/err")" || ok
+[ ! -e "$tmp/new" ] && ok || bad "dry run created the store: $(find "$tmp/new")"
 
 # 7. Bad input: one line, nothing written.
 expect 64 "$saturn" run "$q" --run-dir "$tmp/bad" --baseline nope

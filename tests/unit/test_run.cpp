@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 
 #include <sqlite3.h>
 
@@ -376,6 +377,49 @@ TEST_CASE("runner: introspection re-plans around a wrong profile without restart
     CHECK(tries.size() == 1);
     CHECK(tries[0].outcome == "done");
   }
+}
+
+TEST_CASE("runner: learning from the run: a first step rate far from the estimate re-plans at once, no timer") {
+  // As above: a is estimated at 40 s, takes 4. No introspection timer
+  // (interval 0) and a threshold far above what the run can gain: only the
+  // learned rate, with its gain relative to what is left, can re-plan.
+  Case c = make_case({{"a", 40, 1, 0.1}, {"b1", 10, 1, 1}, {"b2", 10, 1, 1}, {"b3", 10, 1, 1}, {"b4", 10, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  RunOptions o = quiet(0, 1000);
+  o.learn_margin = 0.02;
+  std::vector<std::pair<size_t, double>> rates;
+  o.on_rate = [&](size_t j, size_t option, double step) {
+    CHECK(option == j);
+    rates.push_back({j, step});
+  };
+  const RunSummary s = run_plan(c.in, st, l, o);
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 5);
+  CHECK(s.plan_versions >= 2);
+  CHECK(s.elapsed <= 26);  // sticking to the first plan: 40 s
+  // Each group's first rate of each attempt is reported once, a's as measured.
+  std::set<size_t> seen;
+  for (const auto& [j, step] : rates) {
+    CHECK(seen.insert(j).second);
+    CHECK(step == Approx(j == 0 ? 0.1 : 1.0));
+  }
+  CHECK(seen.size() == 5);
+  bool learned = false;
+  for (const auto& p : st.plans()) learned |= p.reason.rfind("learned a steps in", 0) == 0;
+  CHECK(learned);
+  for (const auto& [job, tries] : attempts_by_job(st)) CHECK(tries.size() == 1);
+  // A rate within the trigger re-plans nothing.
+  Case near = make_case({{"a", 40, 1, 0.95}, {"b1", 10, 1, 1}});
+  TempDb db2;
+  RunState st2(db2.path());
+  JobDisk disk2;
+  FakeLauncher l2(near.truth, disk2);
+  RunOptions o2 = quiet(0, 1000);
+  o2.learn_margin = 0.02;
+  CHECK(run_plan(near.in, st2, l2, o2).plan_versions == 1);
 }
 
 TEST_CASE("runner: introspection moves only the job whose strategy should change") {
