@@ -417,7 +417,7 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
     ro.learn_margin = std::max(w_.profile.margin, 1e-3);
     const auto groups = device_groups(w_, o_.cuda_here);
     const Estimator accounting(estimate_options(w_), {}, jobs_);
-    ro.on_rate = [&, groups](size_t j, size_t option, double step_time) {
+    ro.on_rate = [&, groups, accounting](size_t j, size_t option, double step_time) {
       const PlanOption& opt = wp.problem.options[option];
       const JobShape& shape = jobs_.shapes[jobs_.jobs[j].shape];
       for (const auto& g : groups) {

@@ -62,7 +62,7 @@ struct EstimateOptions {
   double rendezvous_cpu = 0.4;
   // Error bands (multiplicative widths: 0.25 = within 1.25x either way).
   double band_raw = 1.0;                   // nothing measured on the device model
-  double band_one_point = 0.25;            // the fit rests on one measurement
+  double band_one_point = 0.5;             // the fit rests on one measurement (an extrapolation)
   double band_other_technique = 0.4;       // added when another technique's fit stands in
   double band_min = 0.03;                  // the narrowest (timing noise, thermal drift)
 };

@@ -171,8 +171,8 @@ MeasureChoice choose_measurements(const WorkloadProblem& wp, std::vector<Measure
       c.gain_s = std::max(c.gain_s, retime(out.plan, p, d) - solve(d).makespan);
     }
     if (!(c.gain_s > c.cost_s)) {
-      c.why = "could gain at most " + human_duration(c.gain_s) + " (a run of " + estimate + "), its trials take " +
-              human_duration(c.cost_s);
+      c.why = (c.gain_s > 0 ? "could gain at most " + human_duration(c.gain_s) : std::string("could gain nothing")) +
+              " (a run of " + estimate + "), its trials take " + human_duration(c.cost_s);
       continue;
     }
     worth.push_back(ci);
