@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -237,6 +238,14 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
   if (!plans.empty())
     out += "plan v" + std::to_string(plans.back().version) + " (" + plans.back().reason + "), makespan " +
            human_duration(plans.back().makespan) + "; " + std::to_string(plans.size()) + " version(s)\n";
+  // The measurement before planning counts too: the time end to end.
+  if (const auto m = st.meta("measure_s"); m && !plans.empty()) {
+    const double measured = std::atof(m->c_str());
+    const int64_t trials = std::atoll(st.meta("measure_trials").value_or("0").c_str());
+    out += "measured " + std::to_string(trials) + (trials == 1 ? " trial" : " trials") + " in " + human_duration(measured) +
+           " before planning; end to end about " + human_duration(measured + plans.front().makespan) +
+           " as first planned\n";
+  }
   const auto latest_plan = st.latest_plan();
   const auto plan = latest_plan ? planned(latest_plan->json) : std::map<std::string, std::string>{};
   Table t;

@@ -10,6 +10,7 @@
 #include "core/file.h"
 #include "core/run_files.h"
 #include "core/text.h"
+#include "core/units.h"
 #include "core/value.h"
 #include "exec/ranking.h"
 #include "report/report_page.h"
@@ -228,6 +229,12 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
     last = std::max(last, std::isnan(a.ended) ? a.started : a.ended);
   }
   for (const auto& p : plans) origin = std::min(origin, p.created);
+  // Measurement phases: a "measure" event at the start, "measured" at the end (run_files: RunSession).
+  std::vector<std::pair<double, double>> phases;
+  for (const auto& e : events)
+    if (e.kind == "measure") phases.push_back({e.time, NAN});
+    else if (e.kind == "measured" && !phases.empty() && std::isnan(phases.back().second)) phases.back().second = e.time;
+  for (const auto& [a, b] : phases) origin = std::min(origin, a);
   if (!std::isfinite(origin)) origin = events.empty() ? 0 : events.front().time;
   for (const auto& e : events) last = std::max(last, e.time);
   r.origin = origin;
@@ -281,6 +288,16 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
   for (const auto& b : r.attempts)
     if (std::find(r.lanes.begin(), r.lanes.end(), b.lane) == r.lanes.end()) r.lanes.push_back(b.lane);
   for (size_t i = 0; i < cluster.size(); ++i) r.cluster += (i ? ", " : "") + cluster[i];
+  for (const auto& [a, b] : phases)
+    for (const auto& lane : r.lanes) {
+      ReportBar m;
+      m.lane = lane;
+      m.start = a - origin;
+      m.end = (std::isnan(b) ? std::max(now, a) : b) - origin;
+      m.kind = "measure";
+      m.detail = "measuring before the plan: " + human_duration(m.end - m.start);
+      r.measuring.push_back(m);
+    }
   r.busy = busy_over_time(r.attempts);
   double first = INFINITY, end = -INFINITY;
   for (const auto& b : r.attempts) first = std::min(first, b.start), end = std::max(end, b.end);

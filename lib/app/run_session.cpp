@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -66,6 +67,11 @@ Baseline parse_baseline(const std::string& name) {
 }
 
 namespace {
+
+// Seconds since the epoch, to the microsecond (state.db's clock).
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 void requeue(const SessionHooks& hooks, const SlurmAllocation& a, const std::string& run_dir) {
   if (hooks.requeue) hooks.requeue(a, run_dir);
@@ -213,7 +219,7 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
     keep_executable(there);
     const ProfileForecast f = forecast_measurement(w_, jobs_, there, *store, /*cuda_here=*/true, mode_);
     in.profile_trials = f.trials;
-    in.profile_s = f.seconds;
+    in.profile_s = f.where_s;
   }
   in.jobs = static_cast<int64_t>(p.problem.problem.jobs.size());
   in.devices = std::to_string(in.nodes) + " x " + std::to_string(n.count) + " " +
@@ -241,8 +247,44 @@ ProfileOptions RunSession::profiler_options(const SessionHooks& hooks, const Sto
   return pr;
 }
 
+std::optional<ProfileEntry> RunSession::run_entry(const std::vector<DeviceGroup>& groups, const Estimator& accounting,
+                                                  const WorkloadProblem& wp, size_t j, size_t option) const {
+  const PlanOption& opt = wp.problem.options[option];
+  const JobShape& shape = jobs_.shapes[jobs_.jobs[j].shape];
+  for (const auto& g : groups) {
+    if (std::find(g.nodes.begin(), g.nodes.end(), wp.problem.nodes[opt.node].name) == g.nodes.end()) continue;
+    ProfileEntry e;
+    e.key = {shape.hash, parse_technique(opt.technique).value_or(Technique::Single), opt.knobs, g.model, opt.devices, g.threads};
+    e.shape_id = shape.id;
+    e.measured_at = wall_seconds();
+    e.version = o_.version;
+    if (const auto mem = accounting.memory(shape, e.key)) e.accounted_memory = static_cast<int64_t>(mem->total());
+    std::tie(e.est_ideal, e.est_floor) = accounting.raw_figures(shape, e.key);
+    return e;
+  }
+  return std::nullopt;
+}
+
+void RunSession::put_quietly(ProfileStore& store, const ProfileEntry& e, const SessionHooks& hooks) {
+  try {
+    store.put(e);
+  } catch (const Error& err) {  // the store is a cache: the run goes on without it
+    hooks.say(std::string("warning: what the run measured was not stored: ") + err.what());
+  }
+}
+
 bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
-  if (mode_ == ProfileMode::Auto) return measure(hooks, stop);
+  // The phase in state.db's events (the report draws it on the devices' time axis).
+  state_->event(wall_seconds(), "measure", "",
+                std::string("measuring before the plan (profile: ") + profile_mode_name(mode_) + ")");
+  const bool whole = mode_ == ProfileMode::Auto ? measure(hooks, stop) : profile_all(hooks, stop);
+  state_->event(wall_seconds(), "measured", "",
+                std::to_string(measure_trials_) + (measure_trials_ == 1 ? " trial" : " trials") + " in " +
+                    human_duration(measured_s_) + (whole ? "" : " (interrupted)"));
+  return whole;
+}
+
+bool RunSession::profile_all(const SessionHooks& hooks, const StopFlag& stop) {
   ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
   const ProfileSummary s = run_profile(w_, jobs_, store, profiler_options(hooks, stop));
   if (s.measured > 0 || s.failed > 0)
@@ -255,6 +297,7 @@ bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
 
 void RunSession::record_measurement(double seconds, int64_t trials) {
   measured_s_ += seconds;
+  measure_trials_ += trials;
   if (!state_ || (seconds <= 0 && trials <= 0)) return;
   auto add = [&](const char* key, double v) {
     const auto old = state_->meta(key);
@@ -418,26 +461,24 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
     const auto groups = device_groups(w_, o_.cuda_here);
     const Estimator accounting(estimate_options(w_), {}, jobs_);
     ro.on_rate = [&, groups, accounting](size_t j, size_t option, double step_time) {
-      const PlanOption& opt = wp.problem.options[option];
-      const JobShape& shape = jobs_.shapes[jobs_.jobs[j].shape];
-      for (const auto& g : groups) {
-        if (std::find(g.nodes.begin(), g.nodes.end(), wp.problem.nodes[opt.node].name) == g.nodes.end()) continue;
-        ProfileEntry e;
-        e.key = {shape.hash, parse_technique(opt.technique).value_or(Technique::Single), opt.knobs, g.model, opt.devices, g.threads};
-        if (const auto had = store.get(e.key); had && had->source == ProfileSource::Measured) return;
-        e.shape_id = shape.id;
-        e.step_time = step_time;
-        e.measured_at = static_cast<double>(::time(nullptr));
-        e.version = o_.version;
-        if (const auto mem = accounting.memory(shape, e.key)) e.accounted_memory = static_cast<int64_t>(mem->total());
-        std::tie(e.est_ideal, e.est_floor) = accounting.raw_figures(shape, e.key);
-        try {
-          store.put(e);
-        } catch (const Error& err) {  // the store is a cache: the run goes on without it
-          hooks.say(std::string("warning: the measured rate was not stored: ") + err.what());
-        }
-        return;
-      }
+      auto e = run_entry(groups, accounting, wp, j, option);
+      if (!e) return;
+      if (const auto had = store.get(e->key); had && had->source == ProfileSource::Measured) return;
+      e->step_time = step_time;
+      put_quietly(store, *e, hooks);
+    };
+  }
+  {
+    // A strategy that did not fit goes into the store as such (every mode):
+    // no later plan or measurement tries it again on these devices.
+    const auto groups = device_groups(w_, o_.cuda_here);
+    const Estimator accounting(estimate_options(w_), {}, jobs_);
+    ro.on_infeasible = [&, groups, accounting](size_t j, size_t option, const std::string& reason) {
+      auto e = run_entry(groups, accounting, wp, j, option);
+      if (!e) return;
+      e->feasible = false;
+      e->reason = reason;
+      put_quietly(store, *e, hooks);
     };
   }
   if (stop->signal()) {  // stopped while planning: nothing started yet

@@ -135,12 +135,19 @@ class RunSession {
   // The run directory's jobs under this workload; refuses another workload's
   // run (Data). `stored`: the hashes the run recorded.
   JobReuse reuse_in(const RunState& st, std::map<std::string, std::string>& stored) const;
-  bool profile(const SessionHooks& hooks, const StopFlag& stop);  // false: interrupted
+  // Measures as the mode says, between a "measure" and a "measured" event. False: interrupted.
+  bool profile(const SessionHooks& hooks, const StopFlag& stop);
+  bool profile_all(const SessionHooks& hooks, const StopFlag& stop);  // profile: full
   // profile: auto: rounds of choose_measurements (measure_plan.h), each run
   // through the profiler, until nothing is worth its trials or the budget is
   // spent. False: interrupted.
   bool measure(const SessionHooks& hooks, const StopFlag& stop);
   ProfileOptions profiler_options(const SessionHooks& hooks, const StopFlag& stop) const;
+  // What the run learned of option `option` of job j, as a measured store
+  // entry for its shape and devices (its step or its verdict to be filled in).
+  std::optional<ProfileEntry> run_entry(const std::vector<DeviceGroup>& groups, const Estimator& accounting,
+                                        const WorkloadProblem& wp, size_t j, size_t option) const;
+  static void put_quietly(ProfileStore& store, const ProfileEntry& e, const SessionHooks& hooks);
   // Adds to state.db's meta measure_s and measure_trials (every phase, every resume).
   void record_measurement(double seconds, int64_t trials);
   std::unique_ptr<Launcher> launcher(SignalPipe& signals) const;
@@ -158,6 +165,7 @@ class RunSession {
   std::unique_ptr<RunState> state_;
   bool trained_ = false;
   double measured_s_ = 0;
+  int64_t measure_trials_ = 0;
 };
 
 }  // namespace saturn

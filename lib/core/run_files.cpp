@@ -153,6 +153,19 @@ std::optional<int64_t> read_diverged(const std::string& job_dir) {
   return (*j)["step"].get<int64_t>();
 }
 
+std::string infeasible_path(const std::string& job_dir) { return job_dir + "/infeasible.json"; }
+
+std::optional<std::string> read_infeasible(const std::string& job_dir) {
+  std::optional<nlohmann::json> j;
+  try {
+    j = read_object(infeasible_path(job_dir));
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!j || !j->contains("reason") || !(*j)["reason"].is_string()) return std::nullopt;
+  return (*j)["reason"].get<std::string>();
+}
+
 std::string heartbeat_path(const std::string& job_dir) { return job_dir + "/heartbeat.json"; }
 
 nlohmann::json to_json(const Heartbeat& h) { return {{"step", h.step}, {"phase", h.phase}, {"beat", h.beat}}; }

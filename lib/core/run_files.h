@@ -54,6 +54,13 @@ std::optional<int64_t> read_diverged(const std::string& job_dir);  // its step; 
 // writes. A count that moves says the group lives (read on the runner's
 // clock, so no two clocks are compared); its step and phase say whether
 // training moves.
+// infeasible.json: {"reason"}: the attempt's strategy does not fit its
+// devices (out of memory), written by the worker that hit it before it
+// fails; the launcher removes it at each launch. The runner records the
+// strategy infeasible and plans the job again without it.
+std::string infeasible_path(const std::string& job_dir);
+std::optional<std::string> read_infeasible(const std::string& job_dir);  // its reason; nullopt without the file
+
 std::string heartbeat_path(const std::string& job_dir);
 struct Heartbeat {
   int64_t step = 0;          // steps done

@@ -39,6 +39,7 @@ struct JobProgress {
   double step_time = 0;      // seconds per step measured in the current attempt (0: not yet)
   double loss = 0;           // training loss at `step`
   int64_t diverged = 0;      // > 0: its loss was not finite at this step (it cannot go on)
+  std::string infeasible;    // non-empty: this attempt's strategy does not fit (out of memory): why
   // The group's heartbeat (its first job's): a count that moves while the
   // workers live, and what they do: "start" (loading, first step), "train",
   // "eval", "checkpoint". beat -1: none yet in this attempt.

@@ -84,6 +84,8 @@ void LocalLauncher::start(const LaunchSpec& spec) {
   std::error_code ec;
   fs::create_directories(o_.run_dir + "/logs", ec);
   fs::remove(run_files::heartbeat_path(job_dir(spec.job)), ec);  // the last attempt's: not this one's sign of life
+  fs::remove(run_files::infeasible_path(job_dir(spec.job)), ec);  // the last attempt's strategy, not this one's
+  for (const auto& job : spec.fused_with) fs::remove(run_files::infeasible_path(job_dir(job)), ec);
   {
     std::vector<std::string> ids;
     for (int64_t d : spec.device_ids) ids.push_back(std::to_string(d));
@@ -165,6 +167,7 @@ JobProgress LocalLauncher::progress(const std::string& job, int64_t since_step) 
   p.step = std::max(m.last_step, p.checkpoint);
   p.loss = m.loss;
   p.diverged = run_files::read_diverged(job_dir(job)).value_or(0);
+  p.infeasible = run_files::read_infeasible(job_dir(job)).value_or("");
   if (const auto h = run_files::read_heartbeat(job_dir(job))) {
     p.beat = h->beat;
     p.phase = h->phase;

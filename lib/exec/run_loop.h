@@ -104,6 +104,9 @@ class RunLoop {
   double stall_limit(size_t j) const;           // seconds group lead j may go without progress
   void replan(const std::string& why = "");  // why: a learned rate ("": the timer)
   void learn(size_t j);
+  // The group of job j exited and its strategy does not fit: ban it, plan again. False: not that case.
+  bool unfit_exit(size_t j, int code);
+  void replan_unfit();
   bool resume_stored_plan(const std::vector<size_t>& unfinished);  // false: no stored plan covers them
   std::vector<JobNow> jobs_now() const;
   void first_plan();
@@ -123,7 +126,7 @@ class RunLoop {
   void idle_devices(size_t j, int64_t step);   // fixed plan: job j stopped at `step` leaves its devices idle
 
   const RunInput& in_;
-  const PlanProblem& p_;
+  PlanProblem p_;             // in_.problem; strategies found not to fit last 'banned' seconds
   RunState& st_;
   Launcher& l_;
   const RunOptions& o_;
@@ -139,6 +142,8 @@ class RunLoop {
   double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
   std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time
   std::string learned_;       // a first step rate off its plan's by more than learn_margin (what it was): re-plan now
+  std::string unfit_;         // a strategy found not to fit (what it was): re-plan now
+  static constexpr double kBanned = 1e12;  // the duration of an option found not to fit: never chosen
   RungBook book_;
   std::string rung_event_;    // a rung decision since the last re-plan (joint early stopping): what it was
   // Early stopping with a fixed plan: a stopped job's devices (node, id) sit

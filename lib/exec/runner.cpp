@@ -209,6 +209,7 @@ void RunLoop::job_exit(size_t j, int code) {
   l.rec.wall_s += now - l.started;
   l.prog = l_.progress(l.rec.id, l.step_start);
   const int64_t step = l.prog.step;
+  if (unfit_exit(j, e.code)) return;
   if (rung_exit(j, e.code)) return;
   if (e.code == 0) {
     if (auto r = l_.result(l.rec.id); r && r->steps >= l.rec.steps_total) {
@@ -305,6 +306,54 @@ void RunLoop::refresh_progress() {
     }
     learn(j);
   }
+}
+
+bool RunLoop::unfit_exit(size_t j, int code) {
+  Live& l = live_[j];
+  if (code == 0 || l.prog.infeasible.empty() || l.stopping || stop_sig_) return false;
+  const size_t bad = l.option;
+  const PlanOption was = p_.options[bad];
+  st_.end_attempt(l.attempt_id, wall(), code, "infeasible", std::max<int64_t>(l.prog.checkpoint, 0));
+  l.rec.steps_done = std::max<int64_t>(l.prog.checkpoint, 0);
+  // The strategy fits no job of this shape on a node of this kind.
+  for (auto& o : p_.options)
+    if (o.technique == was.technique && o.knobs == was.knobs && o.devices == was.devices &&
+        o.jobs.size() == was.jobs.size() && p_.nodes[o.node].kind == p_.nodes[was.node].kind &&
+        in_.jobs[o.jobs.front()].shape == in_.jobs[was.jobs.front()].shape)
+      o.duration = kBanned;
+  if (l.lead == j && o_.on_infeasible) o_.on_infeasible(j, bad, l.prog.infeasible);
+  bool left = false;
+  for (size_t o : p_.options_of(j)) left |= p_.options[o].duration < kBanned;
+  if (!left) {
+    l.rec.status = JobStatus::Failed;
+    l.rec.message = "no strategy fits: " + was.label() + " did not (" + l.prog.infeasible + ")";
+    save(j);
+    event("failed", l.rec.id, l.rec.message);
+    return true;
+  }
+  l.rec.status = JobStatus::Pending;
+  save(j);
+  event("infeasible", l.rec.id, was.label() + " does not fit (" + l.prog.infeasible +
+                                    "): recorded; planning again without it, no restart spent");
+  if (unfit_.empty()) unfit_ = l.rec.id + ": " + was.label() + " does not fit";
+  return true;
+}
+
+// Plans what is left around the running groups, without the strategies
+// found not to fit.
+void RunLoop::replan_unfit() {
+  const std::string why = unfit_;
+  unfit_.clear();
+  if (rungs_joint()) {
+    replan_rungs(why);
+    return;
+  }
+  PlanOptions po = o_.plan;
+  po.time_limit = o_.replan_time_limit;
+  Plan plan = plan_around_running(p_, jobs_now(), po);
+  if (plan.items.empty()) return;
+  const double makespan = plan.makespan;
+  adopt(std::move(plan), "infeasible: " + why, makespan);
 }
 
 // A group's first step rate of this attempt (its lead's, for a fused
@@ -506,6 +555,7 @@ void RunLoop::event_loop() {
       if (e.kind == LaunchEvent::Signal) on_signal(e.signal);
       else on_exit(e);
     }
+    if (!unfit_.empty() && !stop_sig_) replan_unfit();
     if (rungs_joint() && !rung_event_.empty() && !stop_sig_) {
       replan_rungs(rung_event_);
       rung_event_.clear();

@@ -28,7 +28,9 @@
 //   (checkpoint, stop, relaunch elsewhere) is what gains; only those stop.
 //   A job keeps its global batch on any device count (the engine splits it).
 //   With learn_margin, a job's first step rate that is off the plan re-plans
-//   at once (the run as the measurement: profile: auto).
+//   at once (the run as the measurement: profile: auto). A strategy that
+//   turns out not to fit (out of memory) is dropped and re-planned at once,
+//   no restart spent.
 // - Early stopping (o.early_stopping): groups are launched to their jobs'
 //   next rung and pause there; each decision is stored (RunState rungs)
 //   before it is acted on. Jointly planned (rung_replan), each decision
@@ -118,6 +120,12 @@ struct RunOptions {
   double learn_margin = 0;
   double learn_trigger = 0.1;
   std::function<void(size_t job, size_t option, double step_time)> on_rate;
+  // A group whose strategy does not fit (its workers wrote infeasible.json:
+  // out of memory): the strategy is recorded (on_infeasible), never planned
+  // again for its shape, and what is left is re-planned at once; the job
+  // starts again from its checkpoint without spending a restart (it fails
+  // when no strategy is left).
+  std::function<void(size_t job, size_t option, const std::string& reason)> on_infeasible;
 };
 
 struct RunSummary {

@@ -30,7 +30,7 @@ std::string slurm_script(const SlurmScriptInput& in) {
   s += "#!/bin/bash\n";
   s += "# saturn run for workload " + in.name + ": " + std::to_string(in.jobs) + " jobs, planned to take " +
        human_duration(in.makespan_s) + " on " + in.devices +
-       (in.profile_trials > 0 ? ", after profiling " + std::to_string(in.profile_trials) + " trial(s) (about " +
+       (in.profile_trials > 0 ? ", after measuring " + std::to_string(in.profile_trials) + " trial(s) (about " +
                                     human_duration(in.profile_s) + ")"
                               : "") +
        ".\n";
@@ -46,7 +46,7 @@ std::string slurm_script(const SlurmScriptInput& in) {
   s += "#SBATCH --cpus-per-task=" + std::to_string(in.cpus_per_task) + "\n";
   if (in.gpus_per_node > 0) s += "#SBATCH --gres=gpu:" + std::to_string(in.gpus_per_node) + "\n";
   s += "#SBATCH --time=" + slurm_time_text(minutes) + "   # the plan's makespan" +
-       (in.profile_trials > 0 ? " + profiling" : "") + " + 25% + 10 min\n";
+       (in.profile_trials > 0 ? " + measurement" : "") + " + 25% + 10 min\n";
   s += "#SBATCH --signal=B:USR1@" + std::to_string(lead) +
        "   # saturn checkpoints every job and requeues this job...\n";
   s += "#SBATCH --requeue   # ...which then resumes the run directory (SLURM_RESTART_COUNT > 0)\n";

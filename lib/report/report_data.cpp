@@ -29,7 +29,7 @@ nlohmann::json bar(const ReportBar& b) {
 
 nlohmann::json to_json(const ReportData& r) {
   nlohmann::json jobs = nlohmann::json::array(), plans = nlohmann::json::array(), attempts = nlohmann::json::array(),
-                 events = nlohmann::json::array();
+                 events = nlohmann::json::array(), measuring = nlohmann::json::array();
   for (const auto& j : r.jobs)
     jobs.push_back({{"job", j.id},
                     {"model", j.model},
@@ -57,6 +57,7 @@ nlohmann::json to_json(const ReportData& r) {
                      {"bound_s", p.bound}, {"method", p.method}, {"reason", p.reason}, {"bars", bars}});
   }
   for (const auto& b : r.attempts) attempts.push_back(bar(b));
+  for (const auto& b : r.measuring) measuring.push_back(bar(b));
   for (const auto& e : r.events)
     events.push_back({{"time_s", e.time}, {"kind", e.kind}, {"job", e.job}, {"message", e.message}});
   return {{"workload", r.workload},
@@ -74,6 +75,7 @@ nlohmann::json to_json(const ReportData& r) {
           {"jobs", jobs},
           {"plans", plans},
           {"attempts", attempts},
+          {"measuring", measuring},
           {"events", events}};
 }
 

@@ -3,7 +3,7 @@
 // attempt that ran, device utilisation, the makespan against the plan, and
 // the event log. Gathered from a run directory by lib/app/run_report.h,
 // drawn by report/report_page.h. Plain values; every time is seconds on the
-// run's clock (0 = the run's first attempt, or its first plan).
+// run's clock (0 = the run's first measurement, attempt, or plan).
 #pragma once
 
 #include <cmath>
@@ -69,6 +69,7 @@ struct ReportData {
   std::vector<ReportJob> jobs;       // leaderboard order
   std::vector<ReportPlan> plans;     // by version
   std::vector<ReportBar> attempts;   // by start
+  std::vector<ReportBar> measuring;  // the measurement before a plan (kind "measure"), on every lane
   std::vector<ReportEvent> events;
   std::vector<Point> busy;           // devices busy over time: a step at each change
   double makespan = 0;               // first launch to last exit (0: nothing ran)

@@ -117,6 +117,7 @@ std::vector<ReportChart> report_charts(const ReportData& r) {
   t.lanes = r.lanes;
   t.planned = plan_bars_in_effect(r);
   t.ran = r.attempts;
+  t.ran.insert(t.ran.end(), r.measuring.begin(), r.measuring.end());  // the measurement, on the same axis
   t.end = r.makespan;
   out.push_back({"timeline", timeline_svg(t), ""});
   if (r.plans.size() > 1)

@@ -73,7 +73,7 @@ void bar_rect(std::ostringstream& o, const ReportBar& b, const Frame& f, double 
 
 const std::vector<std::string>& bar_kinds() {
   static const std::vector<std::string> k = {"planned", "done",    "paused",  "early-stop", "running", "preempted",
-                                             "stopped", "stalled", "failed", "diverged",   "lost"};
+                                             "stopped", "stalled", "failed", "diverged",   "lost",  "measure"};
   return k;
 }
 
@@ -81,7 +81,7 @@ const char* bar_colour(const std::string& kind) {
   static const std::map<std::string, const char*> c = {
       {"planned", "#56B4E9"}, {"done", "#0072B2"},      {"paused", "#56B4E9"},  {"early-stop", "#009E73"},
       {"running", "#F0E442"}, {"preempted", "#E69F00"}, {"stopped", "#999999"}, {"stalled", "#CC79A7"},
-      {"failed", "#D55E00"},  {"diverged", "#D55E00"},  {"lost", "#444444"}};
+      {"failed", "#D55E00"},  {"diverged", "#D55E00"},  {"lost", "#444444"},    {"measure", "#000000"}};
   const auto it = c.find(kind);
   return it == c.end() ? "#999999" : it->second;
 }

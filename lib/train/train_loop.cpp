@@ -357,9 +357,36 @@ int train_loop(const std::vector<TrainJob>& jobs, Communicator* comm, const vola
 
 }  // namespace
 
+namespace {
+
+// A real run's strategy that does not fit: each job's infeasible.json says
+// why, so the runner plans it again without that strategy (run_files.h).
+void mark_infeasible(const std::vector<TrainJob>& jobs, const std::string& reason) {
+  for (const TrainJob& j : jobs) {
+    try {
+      write_json_atomic(run_files::infeasible_path(j.out_dir), nlohmann::json{{"reason", reason}});
+    } catch (const std::exception&) {  // the failure itself still reaches the runner as an exit
+    }
+  }
+}
+
+}  // namespace
+
 int train(const std::vector<TrainJob>& jobs, Communicator* comm, const volatile std::sig_atomic_t* stop_signal,
           const std::function<void(const std::string&)>& log) {
-  if (jobs.empty() || !jobs.front().trial.enabled) return train_loop(jobs, comm, stop_signal, log);
+  if (jobs.empty()) return train_loop(jobs, comm, stop_signal, log);
+  if (!jobs.front().trial.enabled) {
+    try {
+      return train_loop(jobs, comm, stop_signal, log);
+    } catch (const std::bad_alloc&) {
+      mark_infeasible(jobs, "out of memory (the allocator failed)");
+      throw;
+    } catch (const c10::Error& e) {
+      const std::string msg = e.msg().substr(0, e.msg().find('\n'));
+      if (is_out_of_memory(msg)) mark_infeasible(jobs, "out of memory: " + msg.substr(0, 200));
+      throw;
+    }
+  }
   const int rank = comm ? comm->rank() : 0;
   const TrialOptions& trial = jobs.front().trial;
   try {

@@ -27,6 +27,7 @@ struct JobDisk {
   std::map<std::string, int64_t> checkpoint;   // newest checkpoint step
   std::map<std::string, int64_t> finished;     // steps of a written result
   std::map<std::string, int64_t> diverged;     // the step its loss was not finite
+  std::map<std::string, std::string> infeasible;  // its last attempt's strategy did not fit: why
 };
 
 struct FakeJob {
@@ -36,6 +37,7 @@ struct FakeJob {
   double fused_step_time = 0;  // as a fused group's first job: seconds per step of the whole group
   std::function<double(int64_t)> metric;  // its training and validation loss at a step (none: 1 / step)
   int64_t diverge_at = 0;      // > 0: its loss is not finite at this step (the worker fails, exit 65)
+  std::string unfit;           // a technique it does not fit: a group running it fails at its first step, out of memory
 };
 
 class FakeLauncher : public Launcher {
@@ -58,6 +60,7 @@ class FakeLauncher : public Launcher {
     bool freeze_beats = false;  //   with its heartbeat going on (a hung collective)
     int64_t eval_step = -1;     // >= 0: an evaluation of eval_len seconds after this step
     double eval_len = 0;
+    bool unfit = false;         // out of memory at fail_at
   };
 
   FakeLauncher(std::map<std::string, FakeJob> jobs, JobDisk& disk) : jobs_(std::move(jobs)), disk_(disk) {}
@@ -89,6 +92,12 @@ class FakeLauncher : public Launcher {
     if (fj.diverge_at > r.from && fj.diverge_at <= r.pause) r.diverge_at = now_ + double(fj.diverge_at - r.from) * st(r);
     auto f = fail_at_step.find({spec.job, spec.attempt});
     if (f != fail_at_step.end()) r.fail_at = now_ + double(f->second - r.from) * st(r);
+    disk_.infeasible.erase(spec.job);  // as the real launcher: the last attempt's verdict goes
+    for (const auto& j : spec.fused_with) disk_.infeasible.erase(j);
+    if (!fj.unfit.empty() && fj.unfit == spec.technique) {
+      r.unfit = true;
+      r.fail_at = now_ + 0.5 * st(r);
+    }
     auto sig = signalled_at_step.find({spec.job, spec.attempt});
     if (sig != signalled_at_step.end()) {
       r.stop_at = now_ + double(sig->second.first - r.from) * st(r);
@@ -151,8 +160,9 @@ class FakeLauncher : public Launcher {
           disk_.checkpoint[job] = (fj.diverge_at - 1) / checkpoint_every * checkpoint_every;
           disk_.checkpoint[job] = std::max(disk_.checkpoint[job], r.from);
         } else if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
-          code = 1;
-          disk_.checkpoint[job] = step / checkpoint_every * checkpoint_every;
+          code = r.unfit ? 70 : 1;
+          if (r.unfit) disk_.infeasible[job] = "out of memory: tried to allocate 2.00 GiB";
+          disk_.checkpoint[job] = std::max(r.from, step / checkpoint_every * checkpoint_every);
         } else if (r.stop_at <= now_ && step < fj.steps) {
           code = r.stop_code;
           disk_.checkpoint[job] = code == 128 + SIGKILL ? step / checkpoint_every * checkpoint_every : step;
@@ -174,6 +184,7 @@ class FakeLauncher : public Launcher {
     JobProgress p;
     p.checkpoint = disk_.checkpoint[job];
     if (auto d = disk_.diverged.find(job); d != disk_.diverged.end()) p.diverged = d->second;
+    if (auto u = disk_.infeasible.find(job); u != disk_.infeasible.end()) p.infeasible = u->second;
     auto it = running_.find(job);
     for (auto g = running_.begin(); g != running_.end() && it == running_.end(); ++g)
       for (const auto& other : g->second.spec.fused_with)

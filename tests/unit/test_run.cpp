@@ -422,6 +422,56 @@ TEST_CASE("runner: learning from the run: a first step rate far from the estimat
   CHECK(run_plan(near.in, st2, l2, o2).plan_versions == 1);
 }
 
+TEST_CASE("runner: a strategy that does not fit is recorded, dropped and re-planned at once, no restart spent") {
+  // a's ddp x2 is planned fastest but runs out of memory: with no restarts
+  // allowed at all, a still trains, on one device, and b is planned around it.
+  Case c = make_case({{"a", 20, 1, 1, 0.3, 0.3}, {"b", 10, 1, 1}, {"a2", 20, 1, 1, 0.3, 0.3}});
+  c.truth["a"].unfit = "ddp";
+  c.truth["a2"].unfit = "ddp";
+  c.in.jobs[2].shape = c.in.jobs[0].shape = "shape-a";
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  RunOptions o = quiet();
+  o.max_restarts = 0;
+  std::vector<std::string> unfit;
+  o.on_infeasible = [&](size_t j, size_t option, const std::string& why) {
+    unfit.push_back(c.in.problem.jobs[j] + " " + c.in.problem.options[option].label() + ": " + why);
+  };
+  const RunSummary s = run_plan(c.in, st, l, o);
+  CHECK(s.exit_code == 0);
+  CHECK(s.done == 3);
+  // Only the first try of the strategy is spent: the other job of the shape never runs it.
+  REQUIRE(unfit.size() == 1);
+  const std::string first = unfit[0].substr(0, unfit[0].find(' '));
+  const std::string other = first == "a" ? "a2" : "a";
+  CHECK(unfit[0] == first + " ddp x2: out of memory: tried to allocate 2.00 GiB");
+  auto by = attempts_by_job(st);
+  REQUIRE(by[first].size() == 2);
+  CHECK(by[first][0].outcome == "infeasible");
+  CHECK(by[first][0].technique == "ddp");
+  CHECK(by[first][1].technique == "single");
+  CHECK(by[first][1].outcome == "done");
+  for (const auto& t : by[other]) CHECK(t.technique == "single");
+  for (const auto& j : st.jobs()) CHECK(j.restarts == 0);
+  bool replanned = false;
+  for (const auto& p : st.plans()) replanned |= p.reason == "infeasible: " + first + ": ddp x2 does not fit";
+  CHECK(replanned);
+  // A job whose every strategy does not fit fails with why, and the others go on.
+  Case only = make_case({{"x", 10, 1, 1}, {"y", 10, 1, 1}});
+  only.truth["x"].unfit = "single";
+  TempDb db2;
+  RunState st2(db2.path());
+  JobDisk disk2;
+  FakeLauncher l2(only.truth, disk2);
+  const RunSummary s2 = run_plan(only.in, st2, l2, quiet());
+  CHECK(s2.done == 1);
+  CHECK(s2.failed == 1);
+  for (const auto& j : st2.jobs())
+    if (j.id == "x") CHECK(j.message == "no strategy fits: single x1 did not (out of memory: tried to allocate 2.00 GiB)");
+}
+
 TEST_CASE("runner: introspection moves only the job whose strategy should change") {
   // a is 3x slower than profiled; once measured, a alone on one device
   // (25 s left) loses to stopping it and running it data parallel on both
