@@ -35,7 +35,7 @@ struct ProfileEntry {
   bool feasible = true;
   std::string reason;            // why not feasible: "out of memory: ...", "over the 2 GiB budget: ..."
   double step_time = 0;          // seconds per optimizer step (median), feasible only
-  double spread = 0;             // measured: (max - min) / median of the steps the median is over
+  double spread = 0;             // measured: the 95% half-width of the median step, as a share of it (core/step_timing.h)
   int64_t timed_steps = 0;       // measured: how many steps were timed
   double startup = 0;            // a job's fixed seconds: its worker's launch to exit less its steps at
                                  // step_time (start-up, rendezvous, the first steps' extra, exit); 0 = unknown

@@ -89,7 +89,7 @@ struct Trial {
   bool feasible = true;
   std::string reason;         // infeasible: why (out of memory, ...)
   double step_time = 0;       // median seconds per step in the timed window
-  double spread = 0;          // relative spread of that window
+  double spread = 0;          // the 95% half-width of that median, as a share of it
   int64_t timed_steps = 0;
   int64_t peak_memory = 0;    // bytes: peak device memory (cpu: RSS growth)
   double startup_s = 0;       // process start to the first step

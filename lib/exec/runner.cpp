@@ -210,6 +210,7 @@ void RunLoop::job_exit(size_t j, int code) {
   l.prog = l_.progress(l.rec.id, l.step_start);
   const int64_t step = l.prog.step;
   if (unfit_exit(j, e.code)) return;
+  learn(j);  // a group that ended between two progress reads still reports its rate
   if (rung_exit(j, e.code)) return;
   if (e.code == 0) {
     if (auto r = l_.result(l.rec.id); r && r->steps >= l.rec.steps_total) {

@@ -4,16 +4,18 @@
 #include <limits>
 #include <map>
 
+#include "core/step_timing.h"
 #include "core/units.h"
 #include "profile/trial_slots.h"
 
 namespace saturn {
 namespace {
 
-// As train/train_job.h's TrialOptions: untimed warm-up steps, the most
-// timed steps and seconds.
-constexpr int64_t kWarmup = 3, kMaxTimedSteps = 40;
-constexpr double kMaxTimedSeconds = 60;
+// As train/train_job.h's TrialOptions: untimed warm-up steps; the most
+// timed steps and seconds (core/step_timing.h).
+constexpr int64_t kWarmup = 3;
+const int64_t kMaxTimedSteps = StepTimingOptions{}.max_steps;
+const double kMaxTimedSeconds = StepTimingOptions{}.max_seconds;
 }  // namespace
 
 TrialNeed trial_need(const Trial& t, const JobSet& jobs, const std::vector<DeviceGroup>& groups,

@@ -12,6 +12,7 @@
 #include "core/finetune.h"
 #include "core/hyperparams.h"
 #include "core/model_spec.h"
+#include "core/step_timing.h"
 #include "core/technique.h"
 #include "core/train_spec.h"
 
@@ -22,10 +23,7 @@ namespace saturn::train {
 struct TrialOptions {
   bool enabled = false;
   int64_t warmup = 3;           // untimed steps first (allocations, caches)
-  int64_t window = 5;           // the median and spread are over the last `window` steps
-  double max_spread = 0.05;     // stable: (max - min) / median of the window at most this
-  int64_t max_steps = 40;       // timed steps at most
-  double max_seconds = 60;      // wall time of the timed steps at most
+  StepTimingOptions timing;     // when the timed steps end (core/step_timing.h): the median known to 2%
   std::string run_dir;          // this rank writes run_files::trial_rank_path(run_dir, r)
 };
 

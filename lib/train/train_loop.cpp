@@ -20,7 +20,7 @@
 namespace saturn::train {
 
 int64_t total_steps(const TrainJob& job, int64_t train_samples) {
-  if (job.trial.enabled) return job.trial.warmup + job.trial.max_steps + 1;
+  if (job.trial.enabled) return job.trial.warmup + job.trial.timing.max_steps + 1;
   if (job.steps > 0) return job.steps;
   if (job.train.steps > 0) return job.train.steps;
   return static_cast<int64_t>(std::ceil(job.train.epochs * static_cast<double>(train_samples) /

@@ -18,27 +18,15 @@ namespace saturn::train {
 void TrialTimer::record(double seconds) {
   if (seen_++ < o_.warmup) return;
   times_.push_back(seconds);
-  timed_seconds_ += seconds;
 }
 
-void TrialTimer::window(double* median, double* spread) const {
-  std::vector<double> w(times_.end() - std::min<int64_t>(o_.window, static_cast<int64_t>(times_.size())), times_.end());
-  std::sort(w.begin(), w.end());
-  *median = w.empty() ? 0 : w.size() % 2 ? w[w.size() / 2] : (w[w.size() / 2 - 1] + w[w.size() / 2]) / 2;
-  *spread = *median > 0 ? (w.back() - w.front()) / *median : 0;
-}
-
-bool TrialTimer::done() const {
-  if (static_cast<int64_t>(times_.size()) < o_.window) return false;
-  double median = 0, spread = 0;
-  window(&median, &spread);
-  return spread <= o_.max_spread || static_cast<int64_t>(times_.size()) >= o_.max_steps ||
-         timed_seconds_ >= o_.max_seconds;
-}
+bool TrialTimer::done() const { return judge_steps(times_, o_.timing).done; }
 
 run_files::Trial TrialTimer::result(int64_t peak_memory, double startup_s, double final_loss) const {
   run_files::Trial t;
-  window(&t.step_time, &t.spread);
+  const StepTiming j = judge_steps(times_, o_.timing);
+  t.step_time = j.median;
+  t.spread = j.error;
   t.timed_steps = static_cast<int64_t>(times_.size());
   t.steps = seen_;
   t.peak_memory = peak_memory;

@@ -1,5 +1,5 @@
 // What a profiling trial measures, shared by the plain and fused training
-// loops: step times after a warm-up until their median is stable, the
+// loops: step times after a warm-up until their median is known to 2%, the
 // process's startup, and peak memory; and the rank file it writes.
 #pragma once
 
@@ -18,18 +18,16 @@ class TrialTimer {
   explicit TrialTimer(const TrialOptions& o) : o_(o) {}
   // One step's seconds; the first `warmup` steps are not timed.
   void record(double seconds);
-  // The median of the last `window` timed steps is stable (spread at most
-  // max_spread), or max_steps were timed, or max_seconds passed.
+  // The median of the timed steps is known to o.timing.precision (95%), or
+  // the most timed steps or seconds were spent (core/step_timing.h).
   bool done() const;
   // What the trial measured (a feasible one).
   run_files::Trial result(int64_t peak_memory, double startup_s, double final_loss) const;
 
  private:
-  void window(double* median, double* spread) const;
   TrialOptions o_;
   int64_t seen_ = 0;
   std::vector<double> times_;
-  double timed_seconds_ = 0;
 };
 
 int64_t rss_now();   // resident bytes now

@@ -6,11 +6,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <random>
 
 #include "core/job.h"
+#include "core/step_timing.h"
 #include "profile/estimator.h"
 #include "profile/measure_plan.h"
 #include "profile/store.h"
@@ -268,4 +270,43 @@ TEST_CASE("workload: profile is a mode or {mode, budget, margin}; bad values are
         "w.yaml:16:19: profile.budget: expected a percentage above 0% and at most 100%, or a duration like 2m, got \"200%\"");
   CHECK(outcome_of(std::string(kBaseWorkload) + "profile: {margin: 2}\n").message ==
         "w.yaml:16:19: profile.margin: expected a percentage like 2% (at least 0%, under 100%), got \"2\"");
+}
+
+TEST_CASE("trial length: timing stops once the median is known to 2%: at once when steady, later when noisy") {
+  std::mt19937 rng(3);
+  // How many timed steps a stream needs, and its median then.
+  auto run = [&](double noise, double outlier_every) {
+    std::lognormal_distribution<double> d(std::log(0.010), noise);
+    std::vector<double> times;
+    for (int i = 1;; ++i) {
+      times.push_back(outlier_every > 0 && i % static_cast<int>(outlier_every) == 0 ? 0.05 : d(rng));
+      const StepTiming t = judge_steps(times);
+      if (t.done) return std::make_pair(static_cast<int64_t>(times.size()), t);
+    }
+  };
+  // Steady steps (0.3% noise): the fewest steps allowed.
+  const auto steady = run(0.003, 0);
+  CHECK(steady.first == 5);
+  CHECK(steady.second.median == Approx(0.010).epsilon(0.02));
+  CHECK(steady.second.error <= 0.02);
+  // 3% noise: more steps, stopped well before the cap, the median within 2%.
+  std::vector<int64_t> needed;
+  for (int k = 0; k < 20; ++k) {
+    const auto noisy = run(0.03, 0);
+    needed.push_back(noisy.first);
+    CHECK(noisy.second.median == Approx(0.010).epsilon(0.025));
+  }
+  std::sort(needed.begin(), needed.end());
+  CHECK(needed[10] > 5);
+  CHECK(needed[10] < 40);
+  // A slow step now and then (a page fault: 5x) barely moves the median.
+  const auto spikes = run(0.003, 7);
+  CHECK(spikes.second.median == Approx(0.010).epsilon(0.02));
+  CHECK(spikes.first < 40);
+  // Too noisy to know: the cap; and the seconds cap for slow steps.
+  CHECK(run(0.5, 0).first == 40);
+  const StepTiming slow = judge_steps({30.0, 31.0});
+  CHECK(slow.done);
+  CHECK_FALSE(judge_steps({}).done);
+  CHECK(judge_steps({}).error == 1);
 }
