@@ -9,8 +9,9 @@ scripts/build.sh
 build=${SATURN_BUILD_DIR:-build}
 "$build/bin/saturn" validate workloads/quickstart.yaml
 "$build/bin/saturn" jobs workloads/quickstart.yaml
-# Profile what the store lacks (about 10 s the first time), plan the 8 jobs,
-# train them with real worker processes on the 2 cpu devices (about 20 s),
+# Measure what can change the plan (one trial, about a second, the first
+# time), plan the 8 jobs, train them with real worker processes on the 2 cpu
+# devices (about 20 s; their first steps measure the rest),
 # and print the leaderboard. Run again: the finished run is resumed (nothing
 # retrains) and the leaderboard printed; rm -rf workloads/runs/quickstart
 # starts over.

@@ -22,7 +22,9 @@ const char* baseline_name(Baseline b) {
   return "";
 }
 
-bool baseline_measures(Baseline b) { return b == Baseline::OptimusGreedy || b == Baseline::MaxHeuristic; }
+bool baseline_measures(Baseline b) {
+  return b == Baseline::OptimusGreedy || b == Baseline::MaxHeuristic || b == Baseline::MinHeuristic;
+}
 
 std::vector<Baseline> all_baselines() {
   return {Baseline::CurrentPractice, Baseline::OptimusGreedy, Baseline::MaxHeuristic, Baseline::MinHeuristic,

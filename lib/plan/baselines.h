@@ -32,10 +32,10 @@ namespace saturn {
 enum class Baseline { CurrentPractice, OptimusGreedy, MaxHeuristic, MinHeuristic, Random };
 
 const char* baseline_name(Baseline b);         // "current practice", "optimus-greedy", ...
-// Whether a baseline chooses by measured step times (optimus-greedy,
-// max-heuristic): it needs the full measurement. Current practice (one
-// technique on whole nodes), min-heuristic (fewest devices that fit) and
-// random choose without one, so they run without measuring anything.
+// Whether a baseline chooses by measured step times (optimus-greedy; max-
+// and min-heuristic: the fastest strategy at their device counts): it needs
+// the full measurement. Current practice (the human's technique on whole
+// nodes) and random choose without one, so they run measuring nothing.
 bool baseline_measures(Baseline b);
 std::vector<Baseline> all_baselines();
 

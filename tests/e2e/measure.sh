@@ -105,5 +105,30 @@ trials_run "$tmp/err" >"$tmp/after"
 [ "$(cat "$tmp/before" "$tmp/after" | sort -u | wc -l)" = 8 ] && ok || bad "kill: not every trial stored: $(cat "$tmp/before" "$tmp/after")"
 has "$tmp/err" "run: 8 of 8 jobs done"
 
+# 6. kill -9 while the jobs train and learn their rates: the same command
+# measures nothing (what the first run stored stays, nothing is re-measured).
+"$saturn" run "$q" --store "$tmp/learn.db" --run-dir "$tmp/learn" >"$tmp/learn1.out" 2>"$tmp/learn1.err" &
+pid=$!
+for i in $(seq 1200); do
+  [ "$(sql "$tmp/learn" "select count(*) from attempts" 2>/dev/null || echo 0)" -ge 2 ] &&
+    grep -q "^run: start" "$tmp/learn1.err" && sleep 2 && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+rows() { python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute("select shape_id, technique, devices, step_time from profiles order by 1, 2, 3"))' "$1"; }
+before=$(rows "$tmp/learn.db")
+expect 0 "$saturn" run "$q" --store "$tmp/learn.db" --run-dir "$tmp/learn"
+grep -q "profile \[" "$tmp/err" && bad "resumed after kill -9: measured again: $(cat "$tmp/err")" || ok
+has "$tmp/err" "run: 8 of 8 jobs done"
+python3 - "$tmp/learn.db" "$before" <<'PY' && ok || bad "resumed: a stored entry changed"
+import sqlite3, sys
+now = {(r[0], r[1], r[2]): r[3] for r in sqlite3.connect(sys.argv[1]).execute("select shape_id, technique, devices, step_time from profiles")}
+for row in sys.argv[2].split(") ("):
+    shape, tech, n, step = [x.strip(" ()'") for x in row.split(",")]
+    assert now[(shape, tech, int(n))] == float(step), (row, now)
+PY
+
 echo "e2e measure: $pass passed, $fail failed"
 [ "$fail" = 0 ]
