@@ -125,7 +125,7 @@ has "$tmp/err" "run: 8 of 8 jobs done"
 python3 - "$tmp/learn.db" "$before" <<'PY' && ok || bad "resumed: a stored entry changed"
 import sqlite3, sys
 now = {(r[0], r[1], r[2]): r[3] for r in sqlite3.connect(sys.argv[1]).execute("select shape_id, technique, devices, step_time from profiles")}
-for row in sys.argv[2].split(") ("):
+for row in sys.argv[2].split(") (") if sys.argv[2].strip() else []:
     shape, tech, n, step = [x.strip(" ()'") for x in row.split(",")]
     assert now[(shape, tech, int(n))] == float(step), (row, now)
 PY
