@@ -242,9 +242,10 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
   if (const auto m = st.meta("measure_s"); m && !plans.empty()) {
     const double measured = std::atof(m->c_str());
     const int64_t trials = std::atoll(st.meta("measure_trials").value_or("0").c_str());
-    out += "measured " + std::to_string(trials) + (trials == 1 ? " trial" : " trials") + " in " + human_duration(measured) +
-           " before planning; end to end about " + human_duration(measured + plans.front().makespan) +
-           " as first planned\n";
+    out += (trials > 0 ? "measured " + std::to_string(trials) + (trials == 1 ? " trial" : " trials") + " in " +
+                             human_duration(measured) + " before planning"
+                       : std::string("measured nothing before planning (estimates, then the jobs' own steps)")) +
+           "; end to end about " + human_duration(measured + plans.front().makespan) + " as first planned\n";
   }
   const auto latest_plan = st.latest_plan();
   const auto plan = latest_plan ? planned(latest_plan->json) : std::map<std::string, std::string>{};

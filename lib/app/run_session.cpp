@@ -278,6 +278,10 @@ bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
   state_->event(wall_seconds(), "measure", "",
                 std::string("measuring before the plan (profile: ") + profile_mode_name(mode_) + ")");
   const bool whole = mode_ == ProfileMode::Auto ? measure(hooks, stop) : profile_all(hooks, stop);
+  if (!state_->meta("measure_s")) {  // a phase that measured nothing says so too
+    state_->set_meta("measure_s", "0");
+    state_->set_meta("measure_trials", "0");
+  }
   state_->event(wall_seconds(), "measured", "",
                 std::to_string(measure_trials_) + (measure_trials_ == 1 ? " trial" : " trials") + " in " +
                     human_duration(measured_s_) + (whole ? "" : " (interrupted)"));

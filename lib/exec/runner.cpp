@@ -444,7 +444,8 @@ void RunLoop::replan(const std::string& why) {
     for (const auto& a : plan_.items) d.push_back(a.end - a.start);
     const double left = std::max(0.0, simulate_dispatch(dispatch_items(&d)) - (l_.now() - plan_made_));
     ro.threshold = std::min(o_.threshold, o_.learn_margin * left);
-    ro.plan.time_limit = std::min(o_.replan_time_limit, std::max(0.2, 0.02 * left));
+    // The loop waits for the solver: a learned re-plan takes at most 0.5% of what is left.
+    ro.plan.time_limit = std::clamp(0.005 * left, 0.02, std::max(0.02, o_.replan_time_limit));
   }
   Replan r = saturn::replan(p_, plan_, now, ro);
   if (!r.adopt) {
@@ -577,7 +578,10 @@ void RunLoop::event_loop() {
     if (!stop_sig_ && !learned_.empty()) {
       const std::string why = learned_;
       learned_.clear();
-      replan(why);
+      // Only a job yet to start can gain without a restart; with none, nothing to re-plan.
+      bool waiting = false;
+      for (size_t j = 0; j < live_.size(); ++j) waiting |= open(j);
+      if (waiting) replan(why);
     }
   }
 }

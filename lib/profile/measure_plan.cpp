@@ -91,6 +91,7 @@ std::vector<MeasureCandidate> measure_candidates(const Workload& w, const JobSet
     c.row = row;
     c.trials.push_back(t.key);
     c.cost_s += trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps);
+    c.cost_hi_s += trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps, true);
   }
   std::vector<MeasureCandidate> out;
   for (auto& [row, c] : by_row) out.push_back(std::move(c));
@@ -183,14 +184,16 @@ MeasureChoice choose_measurements(const WorkloadProblem& wp, std::vector<Measure
   });
   for (size_t ci : worth) {
     MeasureCandidate& c = candidates[ci];
-    if (out.cost_s + c.cost_s > out.budget_s) {
-      c.why = "over the measurement budget: its trials take " + human_duration(c.cost_s) + ", " +
-              human_duration(std::max(0.0, out.budget_s - out.cost_s)) + " of " + human_duration(out.budget_s) + " left";
+    const double hi = std::max(c.cost_s, c.cost_hi_s);
+    if (out.cost_hi_s + hi > out.budget_s) {
+      c.why = "over the measurement budget: its trials may take " + human_duration(hi) + ", " +
+              human_duration(std::max(0.0, out.budget_s - out.cost_hi_s)) + " of " + human_duration(out.budget_s) + " left";
       continue;
     }
     c.measure = true;
     c.why = "measure: could gain " + human_duration(c.gain_s) + " for " + human_duration(c.cost_s) + " of trials";
     out.cost_s += c.cost_s;
+    out.cost_hi_s += hi;
     out.order.push_back(ci);
     out.trials.insert(out.trials.end(), c.trials.begin(), c.trials.end());
   }

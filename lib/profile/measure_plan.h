@@ -39,6 +39,7 @@ struct MeasureCandidate {
   size_t row = 0;                   // into WorkloadProblem::view
   std::vector<ProfileKey> trials;   // what measuring it runs (its knob settings the store lacks)
   double cost_s = 0;                // their forecast seconds
+  double cost_hi_s = 0;             // ... at the slow edge of the estimates (what the budget must allow)
   // Filled by choose_measurements:
   bool in_plan = false;             // the plan from the estimates uses it
   double best_s = 0;                // a lower bound on any plan that uses it
@@ -63,6 +64,7 @@ struct MeasureChoice {
   std::vector<size_t> order;        // indexes into candidates to measure, most decisive first
   std::vector<ProfileKey> trials;   // their trials, in that order
   double cost_s = 0;                // their forecast seconds, summed
+  double cost_hi_s = 0;             // ... at the slow edge of the estimates, summed (within the budget)
   double budget_s = 0;              // the budget it was chosen within
   size_t skipped() const { return candidates.size() - order.size(); }
 };

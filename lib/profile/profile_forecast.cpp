@@ -43,10 +43,17 @@ double stored_timed_steps(const ProfileStore& store) {
   return timed.empty() ? 10 : std::min<double>(kMaxTimedSteps, median(timed));
 }
 
-double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps) {
+double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps,
+                     bool slow_edge) {
   const auto e = est.estimate(shape, key);
-  const double step = e && e->step_time > 0 ? e->step_time : 0.1;
-  const double fixed = e && e->startup > 0 ? e->startup : est.fixed_cost(key);
+  double step = e && e->step_time > 0 ? e->step_time : 0.1;
+  bool calibrated = false;
+  double fixed = est.fixed_cost(key, &calibrated);
+  if (e && e->startup > 0) fixed = e->startup;
+  if (slow_edge) {
+    step *= 1 + est.band(key.technique, key.device).width;
+    if (!calibrated) fixed *= 2;
+  }
   return fixed + kWarmup * step + std::min(timed_steps * step, kMaxTimedSeconds);
 }
 

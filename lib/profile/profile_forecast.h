@@ -32,7 +32,10 @@ double stored_timed_steps(const ProfileStore& store);
 // Seconds one trial of `key` lasts: its fixed cost, the warm-up and
 // `timed_steps` steps at the step `est` gives (a tenth of a second for a
 // shape it cannot cost).
-double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps);
+// `slow_edge`: as long as it may take: the step at its band's slow edge,
+// and an uncalibrated fixed cost (nothing measured on the device model) twice.
+double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps,
+                     bool slow_edge = false);
 
 struct ProfileForecast {
   int64_t trials = 0;      // trials to run

@@ -205,6 +205,12 @@ TEST_CASE("measure plan: the stop rule: nothing whose gain is below its cost, an
   CHECK(verdict(m, d).why.find("could gain nothing (a run of 5.10 s +- 2%), its trials take") == 0);
   CHECK(m.trials.size() == 1);
   CHECK(m.cost_s == 2);
+  // The budget allows for a trial's forecast at the slow edge of its estimates.
+  MeasureCandidate unsure = candidate(b, 2);
+  unsure.cost_hi_s = 4;
+  const MeasureChoice edge = choose_measurements(wp, {unsure, candidate(c, 2)}, o);
+  CHECK(verdict(edge, b).why == "over the measurement budget: its trials may take 4.00 s, 3.00 s of 3.00 s left");
+  CHECK(verdict(edge, c).measure);
   // The budget as a share of the plan's makespan: 5% of 20 s is 1 s, under one trial.
   MeasureOptions share;
   const MeasureChoice none = choose_measurements(wp, {candidate(b, 2), candidate(c, 2)}, share);
