@@ -70,9 +70,10 @@ for w in workloads:
         wall, measure, trials, makespan = med[mode]
         print(f"{w:<18} {mode:<8} {wall:>7.2f}s {measure:>7.2f}s {100*measure/wall:>5.1f}% {trials:>6.0f} "
               f"{makespan:>8.2f}s {wall/med['full'][3]:>17.2f}x {wall/med['current'][0]:>9.2f}x")
-    wall, measure, _, _ = med["auto"]
-    goals.append((w, measure / wall, wall / med["full"][3]))
+    wall, measure, _, makespan = med["auto"]
+    goals.append((w, measure / (measure + makespan), (measure + makespan) / med["full"][3]))
 print()
+print("end to end = measurement + makespan (the wall column adds saturn's own start: parsing, data, planning, report)")
 for w, share, ratio in goals:
     print(f"{w}: auto measured {100*share:.1f}% of its end-to-end time (goal <= 5%); end to end "
           f"{ratio:.2f}x the makespan of full's plan (goal <= 1.05x)")

@@ -314,7 +314,7 @@ void RunSession::record_measurement(double seconds, int64_t trials) {
 bool RunSession::measure(const SessionHooks& hooks, const StopFlag& stop) {
   ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
   const auto groups = device_groups(w_, o_.cuda_here);
-  MeasureOptions mo = measure_options(w_.profile);
+  MeasureOptions mo = measure_options(w_, jobs_.jobs.empty() ? 0 : job_steps(w_, jobs_.jobs.front(), text_tokens_));
   double spent = 0, total_budget = -1;
   int64_t trials = 0;
   size_t skipped = 0;

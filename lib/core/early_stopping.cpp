@@ -143,3 +143,21 @@ std::string rung_decision_text(const RungDecision& d, EarlyStopping::Rule rule) 
 }
 
 }  // namespace saturn
+
+namespace saturn {
+
+double expected_work_share(const EarlyStopping& e, int64_t steps) {
+  if (!e.on() || steps <= 0) return 1;
+  const double keep = e.rule == EarlyStopping::Rule::Asha ? 1.0 / static_cast<double>(e.eta) : 0.5;
+  double work = 0, alive = 1;
+  int64_t from = 0;
+  for (int64_t r : rung_steps(e, steps, 0)) {
+    work += alive * static_cast<double>(r - from);
+    alive *= keep;
+    from = r;
+  }
+  work += alive * static_cast<double>(steps - from);
+  return work / static_cast<double>(steps);
+}
+
+}  // namespace saturn

@@ -49,6 +49,10 @@ int64_t rung_bracket(const EarlyStopping& e, size_t index);
 // The steps at which a job of `steps` steps in `bracket` is compared,
 // ascending, each below `steps` (empty when the rule is off).
 std::vector<int64_t> rung_steps(const EarlyStopping& e, int64_t steps, int64_t bracket);
+// The share of a search's steps it is expected to train: every job to the
+// first rung, then the survivors of each rung to the next (asha: 1/eta of
+// them, median: half), the last rung's to the end. 1 when the rule is off.
+double expected_work_share(const EarlyStopping& e, int64_t steps);
 
 // One decision: a job's metric at a rung, and what the rule made of it.
 struct RungDecision {

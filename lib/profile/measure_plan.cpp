@@ -24,11 +24,12 @@ bool trial_of(const Trial& t, const ProfileRow& r) {
 
 }  // namespace
 
-MeasureOptions measure_options(const ProfileSpec& s) {
+MeasureOptions measure_options(const Workload& w, int64_t steps) {
+  const ProfileSpec& s = w.profile;
   MeasureOptions o;
   o.margin = s.margin;
   o.budget_s = s.budget_seconds > 0 ? s.budget_seconds : -1;
-  o.budget_share = s.budget_share;
+  o.budget_share = s.budget_share * expected_work_share(w.early_stopping, steps);
   return o;
 }
 
@@ -39,7 +40,10 @@ ProfileForecast forecast_measurement(const Workload& w, const JobSet& jobs, cons
     case ProfileMode::Full: return forecast_profile(w, jobs, store, cuda_here);
     case ProfileMode::Auto: break;
   }
-  MeasureChoice c = choose_measurements(wp, measure_candidates(w, jobs, wp, store, cuda_here, true), measure_options(w.profile));
+  int64_t steps = 0;  // a job's steps (the view's runtimes know them)
+  for (const auto& r : wp.view) steps = std::max(steps, r.runtime.steps);
+  MeasureChoice c =
+      choose_measurements(wp, measure_candidates(w, jobs, wp, store, cuda_here, true), measure_options(w, steps));
   ProfileForecast f = forecast_profile(w, jobs, store, cuda_here, false, &c.trials);
   if (choice) *choice = std::move(c);
   return f;

@@ -54,8 +54,10 @@ struct MeasureOptions {
   double budget_share = 0.05;
   double solve_s = 0.05;            // heuristic seconds per what-if plan
 };
-// A workload's options (profile: margin and budget).
-MeasureOptions measure_options(const ProfileSpec& s);
+// A workload's options (profile: margin and budget) for jobs of `steps`
+// steps: under early stopping the budget's share is of the makespan the
+// search is expected to take (expected_work_share), not of every job to its end.
+MeasureOptions measure_options(const Workload& w, int64_t steps);
 
 struct MeasureChoice {
   Plan plan;                        // the plan from the estimates

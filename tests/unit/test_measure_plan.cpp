@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <random>
 
+#include "core/early_stopping.h"
 #include "core/job.h"
 #include "core/step_timing.h"
 #include "profile/estimator.h"
@@ -315,4 +316,22 @@ TEST_CASE("trial length: timing stops once the median is known to 2%: at once wh
   CHECK(slow.done);
   CHECK_FALSE(judge_steps({}).done);
   CHECK(judge_steps({}).error == 1);
+}
+
+TEST_CASE("measure budget: under early stopping it is a share of the work the search is expected to do") {
+  EarlyStopping asha;
+  asha.rule = EarlyStopping::Rule::Asha;
+  asha.eta = 4;
+  asha.min_steps = 32;
+  // Rungs at 32 and 128 of 256 steps: all to 32, a quarter to 128, a sixteenth to the end.
+  CHECK(expected_work_share(asha, 256) == Approx((32 + 0.25 * 96 + 128.0 / 16) / 256));
+  EarlyStopping median = asha;
+  median.rule = EarlyStopping::Rule::Median;
+  CHECK(expected_work_share(median, 256) == Approx((32 + 0.5 * 96 + 0.25 * 128) / 256));
+  CHECK(expected_work_share(EarlyStopping{}, 256) == 1);
+  Workload w = parse(kBaseWorkload);
+  w.early_stopping = asha;
+  CHECK(measure_options(w, 256).budget_share == Approx(0.05 * 0.25));
+  w.profile.budget_seconds = 120;
+  CHECK(measure_options(w, 256).budget_s == 120);
 }
