@@ -356,8 +356,10 @@ bool RunSession::measure(const SessionHooks& hooks, const StopFlag& stop) {
     }
     if (s.measured == 0) break;  // nothing came of it (failed, or devices not here): do not try again
   }
-  hooks.say("measure: " + std::to_string(trials) + (trials == 1 ? " trial" : " trials") + " in " + human_duration(spent) +
-            " of a " + human_duration(std::max(0.0, total_budget)) + " budget; " + std::to_string(skipped) +
+  hooks.say("measure: " +
+            (trials > 0 ? std::to_string(trials) + (trials == 1 ? " trial" : " trials") + " in " + human_duration(spent) + " of a "
+                        : std::string("no trial is worth its time in a ")) +
+            human_duration(std::max(0.0, total_budget)) + " budget; " + std::to_string(skipped) +
             " estimated strategies left to estimates and to the run's own steps (saturn profile --show says why)");
   return true;
 }
@@ -458,7 +460,7 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   in.step_s = wp.step_times;
   RunOptions ro = runner_options(wp, hooks);
   ro.keep_stored_plan = !reuse.edited();
-  if (mode_ == ProfileMode::Auto && !baseline_) {
+  if (mode_ == ProfileMode::Auto && !baseline_ && !o_.fixed_rungs) {  // (a fixed plan stays fixed)
     // The run is the measurement: a job's first step rate goes into the
     // store (where nothing measured that strategy), and one off the plan re-plans.
     ro.learn_margin = std::max(w_.profile.margin, 1e-3);
