@@ -460,30 +460,25 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   in.step_s = wp.step_times;
   RunOptions ro = runner_options(wp, hooks);
   ro.keep_stored_plan = !reuse.edited();
+  // What the run learns goes into the store: a strategy that did not fit
+  // (every mode), and under auto each job's first step rate where nothing
+  // measured that strategy (a rate off the plan's also re-plans at once).
+  const auto groups = device_groups(w_, o_.cuda_here);
+  const Estimator accounting(estimate_options(w_), {}, jobs_);
+  ro.on_infeasible = [&](size_t j, size_t option, const std::string& reason) {
+    auto e = run_entry(groups, accounting, wp, j, option);
+    if (!e) return;
+    e->feasible = false;
+    e->reason = reason;
+    put_quietly(store, *e, hooks);
+  };
   if (mode_ == ProfileMode::Auto && !baseline_ && !o_.fixed_rungs) {  // (a fixed plan stays fixed)
-    // The run is the measurement: a job's first step rate goes into the
-    // store (where nothing measured that strategy), and one off the plan re-plans.
     ro.learn_margin = std::max(w_.profile.margin, 1e-3);
-    const auto groups = device_groups(w_, o_.cuda_here);
-    const Estimator accounting(estimate_options(w_), {}, jobs_);
-    ro.on_rate = [&, groups, accounting](size_t j, size_t option, double step_time) {
+    ro.on_rate = [&](size_t j, size_t option, double step_time) {
       auto e = run_entry(groups, accounting, wp, j, option);
       if (!e) return;
       if (const auto had = store.get(e->key); had && had->source == ProfileSource::Measured) return;
       e->step_time = step_time;
-      put_quietly(store, *e, hooks);
-    };
-  }
-  {
-    // A strategy that did not fit goes into the store as such (every mode):
-    // no later plan or measurement tries it again on these devices.
-    const auto groups = device_groups(w_, o_.cuda_here);
-    const Estimator accounting(estimate_options(w_), {}, jobs_);
-    ro.on_infeasible = [&, groups, accounting](size_t j, size_t option, const std::string& reason) {
-      auto e = run_entry(groups, accounting, wp, j, option);
-      if (!e) return;
-      e->feasible = false;
-      e->reason = reason;
       put_quietly(store, *e, hooks);
     };
   }
