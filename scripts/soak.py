@@ -266,24 +266,29 @@ class Soak:
             return "-", "", True, "skipped: " + self.tmpfs
         ballast = os.path.join(self.run_dir, "ballast")
         st = os.statvfs(self.run_dir)
-        with open(ballast, "wb") as f:
-            try:
-                os.posix_fallocate(f.fileno(), 0, st.f_bavail * st.f_frsize)
-            except OSError:
-                pass
-            try:  # whatever is left, to the last block
-                while True:
-                    f.write(b"\0" * (1 << 16))
-                    f.flush()
-            except OSError:
-                pass
+        try:
+            # unbuffered: a buffered file would flush what the full file
+            # system refused once more when it closes, and raise there
+            with open(ballast, "wb", buffering=0) as f:
+                try:
+                    os.posix_fallocate(f.fileno(), 0, st.f_bavail * st.f_frsize)
+                except OSError:
+                    pass
+                try:  # whatever is left, to the last block
+                    while True:
+                        f.write(b"\0" * (1 << 16))
+                except OSError:
+                    pass
+        except OSError:
+            pass  # not even the ballast's name fits: the file system is full already
         code, line = None, ""
         end = time.time() + 20
         while time.time() < end and self.running():
             time.sleep(0.25)
         if not self.running():
             code, line = self.finish()
-        os.remove(ballast)
+        if os.path.exists(ballast):
+            os.remove(ballast)
         failed_writes = 0
         logs = os.path.join(self.run_dir, "logs")
         for name in os.listdir(logs) if os.path.isdir(logs) else []:

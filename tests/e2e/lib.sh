@@ -9,6 +9,11 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
+# dur: an extended regular expression for a duration as saturn prints it
+# (human_duration: 815 ms, 26.4 s, 1m 01s, 2h 07m); a loaded machine may
+# push any of them past a minute.
+dur='([0-9.]+ [mu]?s|[0-9]+m [0-9]{2}s|[0-9]+h [0-9]{2}m)'
+
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 

@@ -20,7 +20,7 @@ trials_run() { sed -n 's/^run: info: profile \[[0-9]*\/[0-9]*\] \([^ ]*\) \([a-z
 expect 0 "$saturn" run "$q" --store "$tmp/full.db" --run-dir "$tmp/full" --profile full
 full_trials=$(meta "$tmp/full" measure_trials)
 [ "$full_trials" = 8 ] && ok || bad "full: $full_trials trials, expected 8"
-grep -q "^run: 8 of 8 jobs done; makespan .*; end to end [0-9.]* s with [0-9.]* [mu]*s of measurement; " "$tmp/err" &&
+grep -Eq "^run: 8 of 8 jobs done; makespan .*; end to end $dur with $dur of measurement; " "$tmp/err" &&
   ok || bad "full: the end-to-end line: $(tail -3 "$tmp/err")"
 expect 0 "$saturn" run "$q" --store "$tmp/auto.db" --run-dir "$tmp/auto"
 auto_trials=$(meta "$tmp/auto" measure_trials)
@@ -77,7 +77,7 @@ grep -q "profile \[" "$tmp/err" && bad "current practice: a trial ran: $(cat "$t
 [ ! -e "$tmp/current.db" ] || [ "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from profiles").fetchone()[0])' "$tmp/current.db")" = 0 ] &&
   ok || bad "current practice stored profiles"
 expect 0 "$saturn" status "$tmp/auto"
-grep -Eq "^measured ($auto_trials trials? in [0-9.]+ [mu]?s before planning|nothing before planning \(estimates, then the jobs' own steps\)); end to end about [0-9.]+ s as first planned$" "$tmp/out" &&
+grep -Eq "^measured ($auto_trials trials? in $dur before planning|nothing before planning \(estimates, then the jobs' own steps\)); end to end about $dur as first planned$" "$tmp/out" &&
   ok || bad "status: no measurement line: $(cat "$tmp/out")"
 
 # 5. kill -9 while measuring (full: many trials), then the same command:

@@ -52,7 +52,7 @@ has "$tmp/out" "local:0 |"
 # The store is empty: the plan says what `saturn run` measures first (profile:
 # auto: what can change the plan, within 5% of the makespan), and the time end
 # to end (plan.json too, with each estimated strategy's verdict).
-grep -Eq "^plan: end to end about [0-9.]+ s: (measure [0-9.]+ [mu]?s \([0-9]+ trials?, profile: auto\)|nothing to measure \(profile: auto\)), then a makespan of [0-9.]+ s$" "$tmp/err" &&
+grep -Eq "^plan: end to end about $dur: (measure $dur \([0-9]+ trials?, profile: auto\)|nothing to measure \(profile: auto\)), then a makespan of $dur$" "$tmp/err" &&
   ok || bad "plan: end-to-end line: $(cat "$tmp/err")"
 python3 - "$tmp/run/plan.json" <<'PY' && ok || bad "plan.json: profiling"
 import json, sys
@@ -66,7 +66,7 @@ assert all(x["band"] > 0 and x["why"] for x in s), s
 PY
 sed 's/^train:/profile: full\ntrain:/' "$tmp/w/quickstart.yaml" >"$tmp/w/full.yaml"
 expect 0 "$saturn" plan "$tmp/w/full.yaml" --store "$store" --run-dir "$tmp/run-full"
-grep -Eq "^plan: end to end about [0-9.]+ s: measure [0-9.]+ s \(8 trials, profile: full\), then a makespan of [0-9.]+ s$" "$tmp/err" &&
+grep -Eq "^plan: end to end about $dur: measure $dur \(8 trials, profile: full\), then a makespan of $dur$" "$tmp/err" &&
   ok || bad "plan: full: $(cat "$tmp/err")"
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$tmp/run/plan.json")" = 8 ] && ok || bad "8 jobs expected in plan.json"
 

@@ -187,10 +187,10 @@ has "$tmp/out" "raw estimate"
 [ ! -e "$tmp/new" ] && ok || bad "dry run created the store: $(find "$tmp/new")"
 # ... and it says what the real run measures first, and the time end to end
 # (the store above has every trial: it said nothing of measuring).
-grep -Eq "^run: dry run: would (measure [0-9]+ trials? \(about [0-9.]+ [mu]?s\) first \(profile: auto\), then )?run 8 jobs in [0-9.]+ s \(plan: .*\): end to end about [0-9.]+ s; " "$tmp/err" && ok ||
+grep -Eq "^run: dry run: would (measure [0-9]+ trials? \(about $dur\) first \(profile: auto\), then )?run 8 jobs in $dur \(plan: .*\): end to end about $dur; " "$tmp/err" && ok ||
   bad "dry run: measuring: $(cat "$tmp/err")"
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db" --profile full
-grep -q "^run: dry run: would measure 8 trials (about [0-9.]* s) first (profile: full), then run 8 jobs in " "$tmp/err" && ok ||
+grep -Eq "^run: dry run: would measure 8 trials \(about $dur\) first \(profile: full\), then run 8 jobs in " "$tmp/err" && ok ||
   bad "dry run: full: $(cat "$tmp/err")"
 expect 0 "$saturn" run "$q" --run-dir "$tmp/dry" --dry-run --store "$tmp/new/folder/profiles.db" --baseline current-practice
 grep -q "would measure" "$tmp/err" && bad "current practice measures: $(cat "$tmp/err")" || ok
