@@ -35,6 +35,7 @@ struct ProfileCmdOptions {
   bool refresh = false;   // re-measure what is stored
   bool show = false;      // print the table only, measure nothing
   bool json = false;      // the table as JSON on stdout
+  bool apart = false;     // one process per trial (no batches)
 };
 
 namespace {
@@ -156,6 +157,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   po.saturn = self_executable();
   po.scratch = (std::filesystem::temp_directory_path() / ("saturn-profile-" + std::to_string(::getpid()))).string();
   po.refresh = o.refresh;
+  po.batches = !o.apart;
   po.cuda_here = cuda_here;
   po.version = SATURN_VERSION;
   StopFlag stop;  // SIGINT, SIGTERM, SIGUSR1: kill the trials, keep what was measured
@@ -193,7 +195,10 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   std::cerr << "profile: " << s.measured << " measured, " << s.stored << " already stored, " << s.over_budget
             << " over budget, " << s.unavailable << " on devices not here, " << s.failed << " failed; "
             << s.trials << " trials for " << jobs.jobs.size() << " jobs (naive count " << s.naive << ") in "
-            << human_duration(s.wall_s) << "; store " << store.path() << "\n";
+            << human_duration(s.wall_s)
+            << (s.processes > 0 ? " by " + std::to_string(s.processes) + (s.processes == 1 ? " process" : " processes")
+                                : std::string())
+            << "; store " << store.path() << "\n";
   if (s.interrupted) {
     std::cerr << "profile: interrupted; what was measured is kept\n";
     return 128 + stop.signal();
@@ -210,6 +215,9 @@ void add_profile(CLI::App& app, Action& action) {
   sub->add_flag("--refresh", o->refresh, "Measure again what the store already has");
   sub->add_flag("--show", o->show, "Print the profiles (stored, else estimated) without measuring");
   sub->add_flag("--json", o->json, "Print the profiles as JSON on stdout");
+  sub->add_flag("--process-per-trial", o->apart,
+                "Time each strategy in a process of its own (default: one process times a shape's strategies on "
+                "the same devices, starting once)");
   sub->callback([o, &action] { action = [o] { return run_profile_cmd(*o); }; });
 }
 

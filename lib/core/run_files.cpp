@@ -27,6 +27,9 @@ std::string metrics_path(const std::string& job_dir) { return job_dir + "/metric
 std::string result_path(const std::string& job_dir) { return job_dir + "/result.json"; }
 std::string checkpoint_dir(const std::string& job_dir) { return job_dir + "/ckpt"; }
 std::string trial_dir(const std::string& run_dir) { return run_dir + "/trial"; }
+std::string trial_setting_dir(const std::string& run_dir, size_t i) {
+  return i == 0 ? run_dir : run_dir + "/also-" + std::to_string(i);
+}
 std::string trial_rank_path(const std::string& run_dir, int rank) {
   return trial_dir(run_dir) + "/rank-" + std::to_string(rank) + ".json";
 }

@@ -33,6 +33,9 @@ std::string checkpoint_dir(const std::string& job_dir);   // ckpt/
 // <run_dir>/trial/: a profiling trial's rank files (its run_dir is scratch).
 std::string trial_dir(const std::string& run_dir);
 std::string trial_rank_path(const std::string& run_dir, int rank);
+// The run dir of setting `i` of a trial that times several (WorkerArgs::
+// also): `run_dir` itself for the first, <run_dir>/also-I for the others.
+std::string trial_setting_dir(const std::string& run_dir, size_t i);
 
 // Checkpoints: ckpt/step-NNNNNNNNNN.pt with the manifest step-NNNNNNNNNN.json
 // beside it (the manifest is written last: a checkpoint exists when it does).

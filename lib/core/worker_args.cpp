@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
+#include "core/run_files.h"
 #include "core/text.h"
 
 namespace saturn {
@@ -14,6 +15,36 @@ void WorkerArgs::apply_knobs(const std::string& knobs) {
   if (knob_value(knobs, "recompute") == "0") no_recompute = true;
   if (knob_value(knobs, "offload") == "1") offload = true;
   if (knob_value(knobs, "schedule") == "gpipe") gpipe = true;
+}
+
+std::string WorkerArgs::strategy_text(Technique t, const std::string& knobs) {
+  return std::string(technique_name(t)) + (knobs.empty() ? "" : ":" + knobs);
+}
+
+WorkerArgs WorkerArgs::setting(size_t i) const {
+  WorkerArgs s = *this;
+  s.also.clear();
+  if (i == 0) return s;
+  if (i > also.size()) throw usage_error("--also: no setting " + std::to_string(i));
+  const std::string& text = also[i - 1];
+  const auto colon = text.find(':');
+  const std::string name = text.substr(0, colon), knobs = colon == std::string::npos ? "" : text.substr(colon + 1);
+  s.technique = parse_technique(name);
+  if (!s.technique)
+    throw usage_error("--also: " + saturn::quoted(text) + " is not a strategy the engine runs (" +
+                      join(technique_names(), ", ") + ", then :knobs)");
+  const WorkerArgs defaults;
+  s.group_blocks = defaults.group_blocks;
+  s.micro_batches = defaults.micro_batches;
+  s.gpipe = defaults.gpipe;
+  s.no_recompute = defaults.no_recompute;
+  s.offload = defaults.offload;
+  s.micro_batch = defaults.micro_batch;
+  s.copies = 0;
+  s.apply_knobs(knobs);
+  if (*s.technique == Technique::Fused) s.copies = knob_value(knobs, "k") ? std::stoll(*knob_value(knobs, "k")) : 1;
+  s.run_dir = run_files::trial_setting_dir(run_dir, i);
+  return s;
 }
 
 std::vector<std::string> WorkerArgs::to_argv(const std::string& saturn) const {
@@ -42,6 +73,7 @@ std::vector<std::string> WorkerArgs::to_argv(const std::string& saturn) const {
   num("--threads", threads, threads > 0);
   flag("--no-resume", !resume);
   flag("--trial", trial);
+  for (const auto& s : also) a.insert(a.end(), {"--also", s});
   flag("--slurm-step", slurm_step);
   return a;
 }
@@ -73,6 +105,10 @@ void WorkerArgs::bind(CLI::App& sub) {
   sub.add_flag("--slurm-step", slurm_step,
                "One task of a Slurm job step (srun -n<devices>): rank from SLURM_PROCID, GPUs from what the task sees");
   sub.add_flag("--trial", trial, "Profiling trial: time steps until stable, write RUN_DIR/trial/rank-N.json, nothing else");
+  sub.add_option("--also", also,
+                 "trial: a further strategy to time in this process, after the first (TECHNIQUE or TECHNIQUE:KNOBS, "
+                 "e.g. fsdp:recompute=0; repeatable); its files go to RUN_DIR/also-N/")
+      ->take_all();
 }
 
 void WorkerArgs::finish() {

@@ -41,6 +41,11 @@ struct WorkerArgs {
   int threads = 0;                             // > 0: intra-op threads per rank
   bool resume = true;                          // continue from the newest valid checkpoint
   bool trial = false;                          // profiling trial: <run_dir>/trial/rank-N.json only
+  // A trial's further strategies on the same devices, timed in order by the
+  // same process after the first: "technique" or "technique:knobs"
+  // ("fsdp:recompute=0", "fused:k=4"); setting I's files go to
+  // run_files::trial_setting_dir(run_dir, I).
+  std::vector<std::string> also;
   bool slurm_step = false;                     // one task of a Slurm job step
 
   const std::string& job() const { return jobs.front(); }  // the (first) job; jobs is never empty once parsed
@@ -48,6 +53,16 @@ struct WorkerArgs {
   // A strategy's knob settings ("micro=8,mb=4,group=2,recompute=0,offload=1,
   // schedule=gpipe"; a fused group's "k=K" is its jobs, not a flag).
   void apply_knobs(const std::string& knobs);
+
+  // How many strategies a trial times: 1 + also.size().
+  size_t settings() const { return 1 + also.size(); }
+  // Setting `i` (< settings()) as a one-strategy command: i = 0 is this one
+  // without `also`; the others take this one's devices and flags with their
+  // own technique and knobs (a fused "k=K" as K copies) and their own
+  // run_dir. Throws saturn::Error (Usage) for an unknown technique.
+  WorkerArgs setting(size_t i) const;
+  // "technique:knobs" for `also` (just "technique" without knobs).
+  static std::string strategy_text(Technique t, const std::string& knobs);
 
   // {saturn, "worker", workload, flags...}: only what differs from the defaults.
   std::vector<std::string> to_argv(const std::string& saturn) const;

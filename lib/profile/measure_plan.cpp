@@ -9,6 +9,7 @@
 #include "plan/heuristic.h"
 #include "profile/estimator.h"
 #include "profile/profile_forecast.h"
+#include "profile/trial_batches.h"
 
 namespace saturn {
 namespace {
@@ -77,6 +78,7 @@ std::vector<MeasureCandidate> measure_candidates(const Workload& w, const JobSet
   const double timed_steps = stored_timed_steps(store);
   std::set<size_t> used(wp.rows.begin(), wp.rows.end());
   std::map<size_t, MeasureCandidate> by_row;
+  std::map<size_t, std::vector<Trial>> batch_of;  // a row's trials so far
   std::map<size_t, Estimator> by_group;
   for (const Trial& t : trials) {
     if (groups[t.group].kind == DeviceKind::Cuda && !cuda_here && !elsewhere) continue;  // not here: estimated
@@ -94,8 +96,13 @@ std::vector<MeasureCandidate> measure_candidates(const Workload& w, const JobSet
     MeasureCandidate& c = by_row[row];
     c.row = row;
     c.trials.push_back(t.key);
-    c.cost_s += trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps);
-    c.cost_hi_s += trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps, true);
+    // A row's trials of one process (trial_batches.h) pay its shared fixed cost once.
+    auto& mates = batch_of[row];
+    const bool joins = std::any_of(mates.begin(), mates.end(), [&](const Trial& m) { return same_process(m, t); });
+    mates.push_back(t);
+    const double shared = joins ? shared_fixed_cost(est->second, t.key) : 0;
+    c.cost_s += trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps) - shared;
+    c.cost_hi_s += trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps, true) - shared;
   }
   std::vector<MeasureCandidate> out;
   for (auto& [row, c] : by_row) out.push_back(std::move(c));

@@ -6,6 +6,7 @@
 
 #include "core/step_timing.h"
 #include "core/units.h"
+#include "profile/trial_batches.h"
 #include "profile/trial_slots.h"
 
 namespace saturn {
@@ -57,6 +58,13 @@ double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileK
   return fixed + kWarmup * step + std::min(timed_steps * step, kMaxTimedSeconds);
 }
 
+double shared_fixed_cost(const Estimator& est, const ProfileKey& key) {
+  ProfileKey one = key;
+  one.devices = 1;
+  const double single = est.fixed_cost(one);
+  return 0.5 * single + std::max(0.0, est.fixed_cost(key) - single);
+}
+
 std::string forecast_text(const ProfileForecast& f) {
   const int64_t here = f.trials - f.unavailable;
   if (here <= 0) return "";
@@ -74,7 +82,12 @@ ProfileForecast forecast_profile(const Workload& w, const JobSet& jobs, const Pr
   const double timed_steps = stored_timed_steps(store);
 
   ProfileForecast f;
-  std::vector<std::pair<size_t, double>> here, all;  // trial, seconds
+  struct Pending {
+    size_t trial;
+    double seconds;  // alone in its process
+    double shared;   // of which a process pays once for its batch
+  };
+  std::vector<Pending> here, all;
   std::map<size_t, Estimator> by_group;
   for (size_t i = 0; i < trials.size(); ++i) {
     const Trial& t = trials[i];
@@ -87,28 +100,37 @@ ProfileForecast forecast_profile(const Workload& w, const JobSet& jobs, const Pr
       go.memory_budget = groups[t.group].memory;
       est = by_group.emplace(t.group, Estimator(go, stored, jobs)).first;
     }
-    all.push_back({i, trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps)});
+    all.push_back({i, trial_seconds(est->second, jobs.shapes[t.shape], t.key, timed_steps),
+                   shared_fixed_cost(est->second, t.key)});
     if (groups[t.group].kind == DeviceKind::Cuda && !cuda_here) ++f.unavailable;
     else here.push_back(all.back());
   }
-  // The profiler's order (most devices first) and placement: start what
-  // fits, then wait for the first to end.
-  auto wall = [&](std::vector<std::pair<size_t, double>> pending) {
+  // The profiler's order (most devices first), placement and batches: start
+  // what fits, then wait for the first to end.
+  auto wall = [&](std::vector<Pending> pending) {
     std::stable_sort(pending.begin(), pending.end(),
-                     [&](const auto& a, const auto& b) { return trials[a.first].key.devices > trials[b.first].key.devices; });
+                     [&](const auto& a, const auto& b) { return trials[a.trial].key.devices > trials[b.trial].key.devices; });
     TrialSlots slots(groups);
     std::vector<std::pair<double, TrialPlace>> running;  // end time, place
     double now = 0;
     while (!pending.empty() || !running.empty()) {
-      for (auto it = pending.begin(); it != pending.end();) {
-        const Trial& t = trials[it->first];
+      for (size_t p = 0; p < pending.size();) {
+        const Trial& t = trials[pending[p].trial];
         auto place = slots.take(t.group, t.key.devices);
         if (!place) {
-          ++it;
+          ++p;
           continue;
         }
-        running.push_back({now + it->second, *place});
-        it = pending.erase(it);
+        std::vector<size_t> order;
+        for (const auto& q : pending) order.push_back(q.trial);
+        double seconds = 0;
+        for (size_t b : trial_batch(order, p, trials, trial_places(groups[t.group], t.key.devices))) {
+          auto it = std::find_if(pending.begin(), pending.end(), [&](const Pending& q) { return q.trial == b; });
+          seconds += it->seconds - (seconds > 0 ? it->shared : 0);
+          pending.erase(it);
+        }
+        running.push_back({now + seconds, *place});
+        p = 0;
       }
       if (running.empty()) break;  // (a trial wider than its node: the profiler would not run it either)
       auto first = std::min_element(running.begin(), running.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

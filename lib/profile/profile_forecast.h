@@ -3,9 +3,10 @@
 // running anything. Trials are chosen by the profiler's own rule
 // (trial_need); each lasts its job's fixed cost plus the warm-up and the
 // timed steps (as many as this store's measurements took, median; else 10)
-// at the step time the estimator gives (calibrated by what is stored), and
-// trials share the devices as the profiler places them (TrialSlots). Plain
-// functions.
+// at the step time the estimator gives (calibrated by what is stored);
+// trials share the devices as the profiler places them (TrialSlots), and
+// one process times a batch of them (trial_batches.h), paying the shared
+// part of the fixed cost once. Plain functions.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,12 @@ double stored_timed_steps(const ProfileStore& store);
 // and an uncalibrated fixed cost (nothing measured on the device model) twice.
 double trial_seconds(const Estimator& est, const JobShape& shape, const ProfileKey& key, double timed_steps,
                      bool slow_edge = false);
+
+// The part of a trial's fixed cost that its process pays once for all the
+// strategies it times (trial_batches.h): half a one-device job's fixed cost
+// (libraries, CUDA context, the workload; each strategy builds its own
+// model), and on several devices the ranks' rendezvous.
+double shared_fixed_cost(const Estimator& est, const ProfileKey& key);
 
 struct ProfileForecast {
   int64_t trials = 0;      // trials to run

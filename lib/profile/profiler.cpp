@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/error.h"
 #include "core/run_files.h"
 #include "core/technique.h"
 #include "core/text.h"
@@ -15,6 +16,7 @@
 #include "exec/process.h"
 #include "profile/estimator.h"
 #include "profile/profile_forecast.h"
+#include "profile/trial_batches.h"
 #include "profile/trial_outcome.h"
 #include "profile/trial_pool.h"
 #include "profile/trial_slots.h"
@@ -43,7 +45,7 @@ struct Profiling {
   ProfileSummary sum;
   std::vector<size_t> pending;  // trial indices, in start order
   struct Running {
-    size_t trial;
+    std::vector<size_t> trials;  // the settings this process times, in order
     TrialPlace place;
     std::string dir, log;
     Clock::time_point start;
@@ -78,6 +80,8 @@ struct Profiling {
   void select();
   void start_what_fits();
   void finish(const TrialExit& ex);
+  void record(size_t trial, int code, const std::string& dir, const std::string& last, const std::string& log, double wall,
+              bool* failed);
   void skip_group(const Trial& t, const std::string& why);
 };
 
@@ -126,15 +130,17 @@ void Profiling::select() {
 }
 
 void Profiling::start_what_fits() {
-  for (auto it = pending.begin(); it != pending.end();) {
-    const Trial& t = trials[*it];
+  for (size_t i = 0; i < pending.size();) {
+    const Trial& t = trials[pending[i]];
     auto place = group_gone[t.group] ? std::nullopt : slots.take(t.group, t.key.devices);
     if (!place) {
-      ++it;
+      ++i;
       continue;
     }
     const DeviceGroup& g = groups[t.group];
-    Running r{*it, *place, o.scratch + "/trial-" + std::to_string(*it), "", Clock::now()};
+    const std::vector<size_t> batch =
+        o.batches ? trial_batch(pending, i, trials, trial_places(g, t.key.devices)) : std::vector<size_t>{pending[i]};
+    Running r{batch, *place, o.scratch + "/trial-" + std::to_string(pending[i]), "", Clock::now()};
     r.log = r.dir + ".log";
     std::filesystem::remove_all(r.dir);
     WorkerArgs wa;
@@ -148,9 +154,15 @@ void Profiling::start_what_fits() {
     if (g.kind == DeviceKind::Cpu) wa.threads = static_cast<int>(g.threads);
     wa.apply_knobs(t.key.knobs);
     if (t.key.technique == Technique::Fused) wa.copies = fused_k(t.key.knobs);  // K copies of the shape's first job
+    for (size_t b = 1; b < batch.size(); ++b)
+      wa.also.push_back(WorkerArgs::strategy_text(trials[batch[b]].key.technique, trials[batch[b]].key.knobs));
     running[pool.start(wa, r.log)] = r;
-    it = pending.erase(it);
-    emit(ProfileEvent::Start, t, nullptr, "");
+    ++sum.processes;
+    for (size_t b : batch) {
+      pending.erase(std::find(pending.begin(), pending.end(), b));
+      emit(ProfileEvent::Start, trials[b], nullptr, "");
+    }
+    i = 0;  // what was skipped before still does not fit; the batch's mates are gone
   }
 }
 
@@ -173,19 +185,56 @@ void Profiling::skip_group(const Trial& t, const std::string& why) {
        nullptr, std::to_string(skipped) + " trial(s) on " + groups[t.group].model + " skipped, estimated instead: " + why);
 }
 
+// One process's end: each setting it timed is recorded; the first one
+// without every rank's measurement is where it ended (its exit code says why);
+// the settings after that never ran and are pending again.
 void Profiling::finish(const TrialExit& ex) {
   auto it = running.find(ex.id);
   if (it == running.end()) return;
   const Running r = it->second;
   running.erase(it);
   slots.give_back(r.place);
-  const Trial& t = trials[r.trial];
-  const DeviceGroup& g = groups[t.group];
   const double wall = std::chrono::duration<double>(Clock::now() - r.start).count();
   busy_seconds += wall;
+  const int64_t ranks = trials[r.trials.front()].key.devices;
+  auto complete = [&](size_t i) {  // every rank measured it
+    const std::string dir = run_files::trial_setting_dir(r.dir, i);
+    for (int64_t k = 0; k < ranks; ++k) {
+      try {
+        const auto t = run_files::read_trial(dir, static_cast<int>(k));
+        if (!t || !t->feasible) return false;
+      } catch (const Error&) {
+        return false;
+      }
+    }
+    return true;
+  };
+  size_t ended = 0;  // the setting the process ended in
+  while (ended + 1 < r.trials.size() && complete(ended)) ++ended;
+  if (ex.code != 0 || !complete(ended)) pending.insert(pending.begin(), r.trials.begin() + static_cast<std::ptrdiff_t>(ended) + 1, r.trials.end());
+  else ended = r.trials.size() - 1;
+  bool failed = false;
+  const std::string last = last_line(r.log);
+  for (size_t i = 0; i <= ended; ++i) {
+    const Trial& t = trials[r.trials[i]];
+    if (group_gone[t.group]) break;  // skipped with the group
+    // A lone setting's process is its own: its wall less its steps is its fixed cost.
+    record(r.trials[i], i < ended ? 0 : ex.code, run_files::trial_setting_dir(r.dir, i), last, r.log,
+           r.trials.size() == 1 ? wall : 0, &failed);
+  }
+  if (!failed) {
+    std::filesystem::remove_all(r.dir);
+    std::filesystem::remove(r.log);
+  }
+}
+
+void Profiling::record(size_t trial, int code, const std::string& dir, const std::string& last, const std::string& log,
+                       double wall, bool* failed) {
+  const Trial& t = trials[trial];
+  const DeviceGroup& g = groups[t.group];
   ++done;
   std::vector<run_files::Trial> results;
-  const TrialVerdict v = classify_trial(ex.code, r.dir, t.key.devices, last_line(r.log), &results);
+  const TrialVerdict v = classify_trial(code, dir, t.key.devices, last, &results);
   switch (v.outcome) {
     case TrialOutcome::Measured:
     case TrialOutcome::OutOfMemory: {
@@ -198,8 +247,6 @@ void Profiling::finish(const TrialExit& ex) {
       if (!e.feasible && v.outcome == TrialOutcome::Measured) ++sum.over_budget;
       ++sum.measured;
       emit(ProfileEvent::Done, t, &e, "");
-      std::filesystem::remove_all(r.dir);
-      std::filesystem::remove(r.log);
       break;
     }
     case TrialOutcome::Unavailable:
@@ -207,7 +254,8 @@ void Profiling::finish(const TrialExit& ex) {
       break;
     case TrialOutcome::Failed:
       ++sum.failed;
-      emit(ProfileEvent::Fail, t, nullptr, v.why + " (log: " + r.log + ")");
+      *failed = true;
+      emit(ProfileEvent::Fail, t, nullptr, v.why + " (log: " + log + ")");
       break;
   }
 }

@@ -41,6 +41,7 @@ struct ProfileOptions {
   std::string saturn;                   // this saturn executable
   std::string scratch;                  // folder for trial run dirs and logs; made and removed
   bool refresh = false;                 // re-measure trials the store has
+  bool batches = true;                  // a process times a batch of trials (trial_batches.h); false: one each
   bool cuda_here = false;               // resolves `auto` nodes
   std::string version;                  // written into each entry
   const volatile std::sig_atomic_t* stop = nullptr;
@@ -56,6 +57,7 @@ struct ProfileSummary {
   int64_t over_budget = 0;   // stored infeasible by accounting or peak RSS
   int64_t unavailable = 0;   // skipped: devices not here
   int64_t failed = 0;        // a worker failed for another reason (nothing stored)
+  int64_t processes = 0;     // trial processes started (a process times a batch of trials)
   int64_t naive = 0;         // jobs x techniques x device counts
   bool interrupted = false;
   double wall_s = 0;

@@ -25,6 +25,9 @@ struct TrialOptions {
   int64_t warmup = 3;           // untimed steps first (allocations, caches)
   StepTimingOptions timing;     // when the timed steps end (core/step_timing.h): the median known to 2%
   std::string run_dir;          // this rank writes run_files::trial_rank_path(run_dir, r)
+  double earlier_s = 0;         // seconds this process spent timing earlier strategies: not this one's fixed cost
+  int64_t rss_base = -1;        // >= 0: resident bytes before the process's first strategy; the peak counts from
+                                // there, as if this one ran alone (else from this one's start)
 };
 
 struct TrainJob {

@@ -133,7 +133,7 @@ void Run::open() {
   if (batch < world)
     throw data_error("job " + first.id + ": batch_size " + std::to_string(batch) + " is smaller than its " +
                      std::to_string(world) + " ranks");
-  rss_before = trial ? rss_now() : 0;
+  rss_before = !trial ? 0 : first.trial.rss_base >= 0 ? first.trial.rss_base : rss_now();
   // Data first: a bad file fails before any work.
   shape = input_shape(first.arch, first.config, first.data);
   data = open_data(first.data, shape, first.resolve);
@@ -275,7 +275,9 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
 // The steps, until every job is done, a stop, or a trial's end.
 int Run::steps() {
   TrialTimer timer(first.trial);
-  const double startup = trial ? seconds_since_process_start() : 0;  // the first step starts now
+  // The first step starts now: this strategy's fixed cost is the process's
+  // start and its own setup, not the strategies timed before it.
+  const double startup = trial ? std::max(0.0, seconds_since_process_start() - first.trial.earlier_s) : 0;
   const auto k = static_cast<int64_t>(runs.size());
   const auto on_device = torch::TensorOptions().dtype(torch::kDouble).device(device);
   run_start = interval_start = last_checkpoint = Clock::now();

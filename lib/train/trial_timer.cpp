@@ -2,6 +2,7 @@
 
 #include "train/metrics.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -50,9 +51,27 @@ int64_t rss_now() {
 }
 
 int64_t rss_peak() {
+  // VmHWM follows clear_refs; getrusage's maxrss does not.
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
   return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
+
+void reset_peak_memory(const torch::Device& device) {
+  // What the last strategy freed goes back to the system first: memory the
+  // heap kept would serve the next one without a trace in the resident set.
+  ::malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+#ifdef SATURN_TORCH_CUDA
+  if (device.is_cuda()) {
+    c10::cuda::CUDACachingAllocator::emptyCache();
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+  }
+#endif
+  (void)device;
 }
 
 int64_t device_peak_memory(const torch::Device& device, int64_t cpu_peak) {

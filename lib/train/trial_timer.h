@@ -31,7 +31,13 @@ class TrialTimer {
 };
 
 int64_t rss_now();   // resident bytes now
-int64_t rss_peak();  // the process's peak resident bytes
+int64_t rss_peak();  // the process's peak resident bytes (since the last reset_peak_memory)
+// Starts the peaks anew for the next strategy a trial process times: the
+// heap's free memory returned to the system (malloc_trim), then the
+// resident set's high-water mark (/proc/self/clear_refs; where the kernel
+// refuses, the peak stays the process's, an overestimate) and the CUDA
+// allocator's peak on `device` (its cache emptied).
+void reset_peak_memory(const torch::Device& device);
 // A trial's peak memory on `device`: peak reserved CUDA bytes there, else
 // `cpu_peak` (RSS growth).
 int64_t device_peak_memory(const torch::Device& device, int64_t cpu_peak);

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -22,6 +23,7 @@
 #include "core/workload.h"
 #include "train/cpu_runtime.h"
 #include "train/train_loop.h"
+#include "train/trial_timer.h"
 
 namespace saturn::train {
 namespace {
@@ -206,11 +208,18 @@ int run_worker(const WorkerOptions& given) {
   if (given.slurm_step && given.rank >= 0) throw usage_error("--slurm-step: the rank comes from Slurm; no --rank");
   const WorkerOptions o = given.slurm_step ? as_slurm_task(given) : given;
   const int world = static_cast<int>(o.devices.size());
-  const std::optional<Technique> technique = o.technique;
-  const bool fused = technique == Technique::Fused;
-  check_technique(o, model);
+  const bool fused = o.technique == Technique::Fused;
+  if (!o.also.empty() && !o.trial) throw usage_error("--also: only with --trial (a trial times several strategies)");
+  // Every setting's strategy is checked before the first one starts.
+  std::vector<WorkerOptions> settings;
+  for (size_t i = 0; i < o.settings(); ++i) {
+    WorkerOptions s = o;
+    static_cast<WorkerArgs&>(s) = o.setting(i);
+    check_technique(s, model);
+    settings.push_back(std::move(s));
+  }
   const std::string job_dir = o.trial ? run_files::trial_dir(o.run_dir) : run_files::job_dir(o.run_dir, job.id);
-  const std::vector<const Job*> group = fused ? fused_group(w, set, o.jobs, job) : std::vector<const Job*>{};
+  const std::vector<const Job*> group = fused && !o.trial ? fused_group(w, set, o.jobs, job) : std::vector<const Job*>{};
   install_handlers();
   const bool locks = o.rank < 0 || (o.slurm_step && o.rank == 0);  // the process that speaks for the group
   if (fused && !o.trial && locks)
@@ -243,53 +252,79 @@ int run_worker(const WorkerOptions& given) {
     comm = connect(co);
   }
 
-  auto train_job_of = [&](const Job& j, const std::string& dir) {
-    TrainJob tj;
-    tj.id = j.id;
-    tj.arch = model.arch;
-    tj.config = j.config;
-    tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
-    tj.from_dir = model.from.empty() ? "" : w.resolve(model.from);
-    tj.hp = j.hp;
-    tj.finetune = j.finetune;
-    tj.train = w.train;
-    tj.data = w.data_for(model);
-    tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
-    tj.out_dir = dir;
-    tj.steps = o.steps;
-    tj.stop_at = o.stop_at;
-    tj.micro_batch = o.micro_batch;
-    tj.device = device;
-    tj.technique = technique.value_or(Technique::Ddp);
-    tj.group_blocks = o.group_blocks;
-    tj.micro_batches = o.micro_batches;
-    tj.recompute = !o.no_recompute;
-    tj.gpipe = o.gpipe;
-    tj.offload = o.offload;
-    tj.resume = o.resume;
-    tj.trial.enabled = o.trial;
-    tj.trial.run_dir = o.run_dir;
-    return tj;
-  };
-  auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
-  try {
-    if (fused) {
-      std::vector<TrainJob> jobs;
-      for (const Job* j : group) jobs.push_back(train_job_of(*j, run_files::job_dir(o.run_dir, j->id)));
-      // A trial's extra copies: the same job, other seeds (of a random LoRA
-      // base, one: a fused LoRA group shares it).
-      for (int64_t c = 1; c < o.copies; ++c) {
-        TrainJob copy = jobs.front();
-        copy.id += "#" + std::to_string(c);
-        if (!(copy.finetune.lora_on() && copy.from_dir.empty())) copy.hp.seed += c;
-        jobs.push_back(copy);
+  // One strategy (setting) of this process: its jobs trained, or timed.
+  // `earlier_s`: what this trial process spent timing the settings before it.
+  const int64_t rss_base = o.trial ? rss_now() : -1;  // what the strategies' peaks count from
+  auto run_setting = [&](const WorkerOptions& s, double earlier_s) -> int {
+    const std::optional<Technique> technique = s.technique;
+    auto train_job_of = [&](const Job& j, const std::string& dir) {
+      TrainJob tj;
+      tj.id = j.id;
+      tj.arch = model.arch;
+      tj.config = j.config;
+      tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
+      tj.from_dir = model.from.empty() ? "" : w.resolve(model.from);
+      tj.hp = j.hp;
+      tj.finetune = j.finetune;
+      tj.train = w.train;
+      tj.data = w.data_for(model);
+      tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
+      tj.out_dir = dir;
+      tj.steps = s.steps;
+      tj.stop_at = s.stop_at;
+      tj.micro_batch = s.micro_batch;
+      tj.device = device;
+      tj.technique = technique.value_or(Technique::Ddp);
+      tj.group_blocks = s.group_blocks;
+      tj.micro_batches = s.micro_batches;
+      tj.recompute = !s.no_recompute;
+      tj.gpipe = s.gpipe;
+      tj.offload = s.offload;
+      tj.resume = s.resume;
+      tj.trial.enabled = s.trial;
+      tj.trial.run_dir = s.run_dir;
+      tj.trial.earlier_s = earlier_s;
+      tj.trial.rss_base = rss_base;
+      return tj;
+    };
+    auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
+    try {
+      if (technique == Technique::Fused) {
+        std::vector<TrainJob> jobs;
+        const std::vector<const Job*> members = s.trial ? fused_group(w, set, s.jobs, job) : group;
+        for (const Job* j : members) jobs.push_back(train_job_of(*j, run_files::job_dir(s.run_dir, j->id)));
+        // A trial's extra copies: the same job, other seeds (of a random LoRA
+        // base, one: a fused LoRA group shares it).
+        for (int64_t c = 1; c < s.copies; ++c) {
+          TrainJob copy = jobs.front();
+          copy.id += "#" + std::to_string(c);
+          if (!(copy.finetune.lora_on() && copy.from_dir.empty())) copy.hp.seed += c;
+          jobs.push_back(copy);
+        }
+        return train(jobs, nullptr, &g_stop, log);
       }
-      return train(jobs, nullptr, &g_stop, log);
+      const std::string dir = s.trial ? run_files::trial_dir(s.run_dir) : run_files::job_dir(s.run_dir, job.id);
+      return train({train_job_of(job, dir)}, comm.get(), &g_stop, log);
+    } catch (const c10::Error& e) {
+      throw internal_error("job " + job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
     }
-    return train({train_job_of(job, job_dir)}, comm.get(), &g_stop, log);
-  } catch (const c10::Error& e) {
-    throw internal_error("job " + job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
+  };
+  if (settings.size() == 1) {
+    WorkerOptions only = settings.front();
+    if (!only.trial) return run_setting(only, 0);
   }
+  // A trial: each setting in turn on the same devices, ranks and
+  // communicator; the first that does not end with 0 (out of memory, a
+  // failure, a stop) ends the process, and the profiler runs the rest anew.
+  const auto begin = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < settings.size(); ++i) {
+    if (i > 0) reset_peak_memory(torch::Device(device));
+    const double earlier = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    const int code = run_setting(settings[i], earlier);
+    if (code != 0) return code;
+    if (g_stop) return 128 + static_cast<int>(g_stop);
+  }
+  return 0;
 }
 
 }  // namespace saturn::train

@@ -123,9 +123,13 @@ has "$tmp/out" "# The workload lists its node: saturn trains on the node this jo
 [ ! -e "$tmp/q-run" ] && ok || bad "--slurm-script wrote the run directory"
 # Relative paths become absolute (the job runs wherever sbatch starts it);
 # every option given is kept; partition, account, QOS and more #SBATCH lines.
-(cd "$src" && env -u SLURM_JOB_ID "$saturn" run workloads/quickstart.yaml --slurm-script --store "$tmp/none/p.db" \
+# (On a copy: the default run directory beside the workload is not the
+# repository's, where the README's quickstart leaves its run.)
+mkdir -p "$tmp/rel/workloads/data" && cp "$src/workloads/quickstart.yaml" "$tmp/rel/workloads/" &&
+  cp "$src/workloads/data/corpus.txt" "$tmp/rel/workloads/data/"
+(cd "$tmp/rel" && env -u SLURM_JOB_ID "$saturn" run workloads/quickstart.yaml --slurm-script --store "$tmp/none/p.db" \
   --max-restarts 5 --time-limit 3s --partition gpu --account ml --qos high --sbatch=--mail-type=END) >"$tmp/out" 2>"$tmp/err"
-grep -qxF "exec $bin run $src/workloads/quickstart.yaml --store $tmp/none/p.db --time-limit 3s --max-restarts 5" "$tmp/out" &&
+grep -qxF "exec $bin run $tmp/rel/workloads/quickstart.yaml --store $tmp/none/p.db --time-limit 3s --max-restarts 5" "$tmp/out" &&
   ok || bad "--slurm-script: options: $(cat "$tmp/out") $(cat "$tmp/err")"
 grep -qx "#SBATCH --partition=gpu" "$tmp/out" && grep -qx "#SBATCH --account=ml" "$tmp/out" && grep -qx "#SBATCH --qos=high" "$tmp/out" &&
   grep -qx "#SBATCH --mail-type=END" "$tmp/out" && ok || bad "--slurm-script: #SBATCH options: $(cat "$tmp/out")"
@@ -135,7 +139,7 @@ grep -qx "#SBATCH --partition=gpu" "$tmp/out" && grep -qx "#SBATCH --account=ml"
 grep -Eq "^# saturn run for workload quickstart: 8 jobs, planned to take .* on 1 x 2 cpu(, after measuring [1-4] trial\(s\) \(about .*\))?\.$" "$tmp/out" &&
   grep -Eq "^#SBATCH --time=.*   # the plan's makespan( \+ measurement)? \+ 25% \+ 10 min$" "$tmp/out" &&
   ok || bad "--slurm-script: profiling: $(head -3 "$tmp/out")"
-expect 64 "$saturn" run "$src/workloads/quickstart.yaml" --dry-run --partition gpu
+expect 64 "$saturn" run "$tmp/rel/workloads/quickstart.yaml" --dry-run --partition gpu
 same "--partition: only with --slurm-script" "$tmp/err"
 mkdir -p "$tmp/two/data" && cp "$src/workloads/data/corpus.txt" "$tmp/two/data/"
 sed 's/^    - name: local$/    - name: local\n      replicas: 2/' "$src/workloads/quickstart.yaml" >"$tmp/two/two.yaml"

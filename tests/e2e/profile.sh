@@ -142,7 +142,13 @@ expect 66 "$saturn" profile "$tmp/w/missing.yaml" --store "$store"
 # Fusion, measured: the tiny GPT's 8-point learning-rate sweep gets fused
 # trials of 2, 4 and 8 copies, and the plan fuses its jobs (measured fused
 # steps of 8 take about half of 8 single steps on one CPU thread).
+# One process times the shape's single and fused strategies on one device
+# (trial batches); --process-per-trial runs one each, and stores the same.
 expect 0 "$saturn" profile "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db"
+grep -Eq "^profile: 4 measured, .*; 4 trials for 8 jobs .* by 1 process; store " "$tmp/err" && ok ||
+  bad "lr-sweep: 4 trials in one process: $(tail -1 "$tmp/err")"
+expect 0 "$saturn" profile "$src/workloads/lr-sweep.yaml" --store "$tmp/apart.db" --process-per-trial
+grep -Eq "^profile: 4 measured, .* by 4 processes; store " "$tmp/err" && ok || bad "--process-per-trial: $(tail -1 "$tmp/err")"
 expect 0 "$saturn" profile "$src/workloads/lr-sweep.yaml" --store "$tmp/sweep.db" --show --json
 if python3 -c 'import json,sys
 rows = json.load(open(sys.argv[1]))["profiles"]
@@ -190,6 +196,27 @@ has "$tmp/err" "from step"
 finals() { for f in "$1"/jobs/gpt/*/result.json; do python3 -c 'import json,sys; print(sys.argv[1].split("/")[-2], repr(json.load(open(sys.argv[1]))["final_loss"]))' "$f"; done; }
 if cmp -s <(finals "$tmp/sweep-run") <(finals "$tmp/sweep-cut"); then ok; else
   bad "fused run resumed after SIGTERM: final losses differ: $(diff <(finals "$tmp/sweep-run") <(finals "$tmp/sweep-cut"))"; fi
+
+# A trial worker timing three strategies: each setting's own rank file; a
+# later setting's fixed cost is the process's start and its own set-up, not
+# the settings timed before it; each peak is its own.
+job=$("$saturn" jobs "$src/workloads/lr-sweep.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+expect 0 "$saturn" worker "$src/workloads/lr-sweep.yaml" --job "$job" --run-dir "$tmp/batch" --trial --no-resume \
+  --technique single --also fused:k=4 --also single
+if python3 - "$tmp/batch" <<'PY'; then ok; else bad "a batch trial's files: $(find "$tmp/batch")"; fi
+import json, sys
+d = sys.argv[1]
+r = [json.load(open(f"{d}{p}/trial/rank-0.json")) for p in ("", "/also-1", "/also-2")]
+assert all(x["feasible"] and x["step_time"] > 0 and x["startup_s"] > 0 and x["peak_memory"] > 0 for x in r), r
+assert r[1]["step_time"] > r[0]["step_time"], r            # four fused copies step slower than one
+assert r[2]["startup_s"] < r[0]["startup_s"] + r[0]["steps"] * r[0]["step_time"] + r[1]["steps"] * r[1]["step_time"], r
+PY
+expect 64 "$saturn" worker "$src/workloads/lr-sweep.yaml" --job "$job" --run-dir "$tmp/batch2" --trial --also zero
+has "$tmp/err" "--also: \"zero\" is not a strategy the engine runs"
+one_line
+expect 64 "$saturn" worker "$src/workloads/lr-sweep.yaml" --job "$job" --run-dir "$tmp/batch3" --also single
+has "$tmp/err" "--also: only with --trial"
+[ ! -e "$tmp/batch2" ] && [ ! -e "$tmp/batch3" ] && ok || bad "a refused worker wrote its run dir"
 
 echo "profile: $pass passed, $fail failed"
 [ "$fail" = 0 ]

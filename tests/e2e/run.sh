@@ -238,7 +238,6 @@ planner:
   time_limit: 2s
   introspection: {interval: 3s, threshold: 1s}
 YAML
-sed 's/interval: 3s/interval: 0s/' "$tmp/intro.yaml" >"$tmp/stick.yaml"
 cp "$XDG_CACHE_HOME/saturn/profiles.db" "$tmp/wrong.db"
 "$saturn" profile "$tmp/intro.yaml" --store "$tmp/wrong.db" --show --json >"$tmp/prof.json" 2>/dev/null
 python3 - "$tmp/wrong.db" "$tmp/prof.json" <<'PY' && ok || bad "could not make the wrong profile"
@@ -252,17 +251,17 @@ assert n == 1, n
 PY
 # --profile none: the timer's introspection alone (under auto the jobs' first
 # rates would re-plan at once, tests/e2e/measure.sh and the runner's tests).
-expect 0 "$saturn" run "$tmp/stick.yaml" --store "$tmp/wrong.db" --run-dir "$tmp/stick" --profile none
+# What it gains in time is a benchmark's (scripts/bench-run.sh); here, what
+# it does: a later plan moves b jobs onto the device the first plan kept for a.
 expect 0 "$saturn" run "$tmp/intro.yaml" --store "$tmp/wrong.db" --run-dir "$tmp/intro" --profile none
 has "$tmp/err" "(introspection:"
-makespan() { sql "$1" "select max(ended) - min(started) from attempts"; }
-stick=$(makespan "$tmp/stick")
-intro=$(makespan "$tmp/intro")
-python3 -c "import sys; s, i = float(sys.argv[1]), float(sys.argv[2]); assert i < s, (i, s)" "$stick" "$intro" && ok || bad "introspection did not pay: $intro s against $stick s sticking to the first plan"
+a_devices=$(sql "$tmp/intro" "select device_ids from attempts where job like 'a/%' and plan_version = 1")
+moved=$(sql "$tmp/intro" "select count(*) from attempts where job like 'b/%' and plan_version > 1 and device_ids = '$a_devices'")
+[ -n "$a_devices" ] && [ "${moved:-0}" -ge 1 ] && ok ||
+  bad "no b job moved to a's device $a_devices: $(sql "$tmp/intro" "select job, plan_version, device_ids from attempts")"
 [ "$(sql "$tmp/intro" "select count(*) from plans")" -ge 2 ] && ok || bad "no new plan version"
 [ "$(sql "$tmp/intro" "select count(*) from attempts")" = 5 ] && ok || bad "a job was restarted: $(sql "$tmp/intro" "select job, outcome from attempts")"
 [ "$(sql "$tmp/intro" "select count(*) from attempts where outcome != 'done'")" = 0 ] && ok || bad "attempts: $(sql "$tmp/intro" "select job, outcome from attempts")"
-echo "introspection: makespan $intro s, sticking to the first plan $stick s"
 
 echo "e2e run: $pass passed, $fail failed"
 [ "$fail" = 0 ]

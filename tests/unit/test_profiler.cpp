@@ -16,6 +16,7 @@
 #include "profile/estimator.h"
 #include "profile/profile_forecast.h"
 #include "profile/profiler.h"
+#include "profile/trial_batches.h"
 #include "profile/trial_outcome.h"
 #include "profile/trial_pool.h"
 #include "profile/trial_slots.h"
@@ -44,9 +45,10 @@ run_files::Trial measured(double step_time, int64_t peak) {
 }
 
 // Trials end in the order they started. `play` writes what the worker
-// would leave and returns its exit code. Records every start and the
-// largest number of devices busy at once; flags two running trials on one
-// device.
+// would leave for one setting (WorkerArgs::setting) and returns its exit
+// code; a process plays its settings in order until one does not return 0,
+// as the worker does. Records every start and the largest number of
+// devices busy at once; flags two running trials on one device.
 class FakePool final : public TrialPool {
  public:
   std::function<int(const WorkerArgs&)> play = [](const WorkerArgs& a) {
@@ -71,7 +73,9 @@ class FakePool final : public TrialPool {
     running_.pop_front();
     const WorkerArgs& a = started[static_cast<size_t>(id)];
     for (const auto& d : a.devices) busy_.erase(d);
-    return TrialExit{id, play(a)};
+    int code = 0;
+    for (size_t i = 0; i < a.settings() && code == 0; ++i) code = play(a.setting(i));
+    return TrialExit{id, code};
   }
   void kill_all() override {
     running_.clear();
@@ -213,7 +217,10 @@ TEST_CASE("profiler: trials run at once on disjoint devices, largest first, each
   CHECK(pool.most_running == 2);  // two one-device trials at once
   CHECK(pool.started.front().devices.size() == 2);
   CHECK(pool.started.back().devices.size() == 1);
-  CHECK(sum.measured == static_cast<int64_t>(pool.started.size()));
+  size_t settings = 0;
+  for (const auto& a : pool.started) settings += a.settings();
+  CHECK(sum.measured == static_cast<int64_t>(settings));
+  CHECK(settings > pool.started.size());  // a process times several strategies
   CHECK(sum.failed == 0);
   for (const auto& a : pool.started) {
     CHECK(a.trial);
@@ -275,7 +282,7 @@ TEST_CASE("profiler: a group that is not here is skipped at its first trial, and
     FakePool pool;
     pool.play = [](const WorkerArgs&) { return 70; };
     const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
-    CHECK(sum.failed == static_cast<int64_t>(pool.started.size()));
+    CHECK(sum.failed == static_cast<int64_t>(pool.started.size()));  // each process's first; the rest run anew
     CHECK(sum.measured == 0);
     CHECK(fs::exists(s.dir.path / "scratch"));
     CHECK(store.entries().empty());
@@ -290,7 +297,8 @@ TEST_CASE("profiler: a group that is not here is skipped at its first trial, and
       return 3;
     };
     const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
-    CHECK(sum.measured == static_cast<int64_t>(pool.started.size()));
+    CHECK(sum.measured == static_cast<int64_t>(pool.started.size()));  // each process ends at its first
+    CHECK(sum.measured == sum.trials - sum.over_budget);                // and the rest run anew
     for (const auto& e : store.entries()) CHECK((!e.feasible && e.reason == "out of memory: test"));
   }
 }
@@ -311,8 +319,8 @@ TEST_CASE("profiler: a stop kills the running trials and keeps what was measured
   o.stop = &stop;
   const ProfileSummary sum = run_profile(s.w, s.jobs, store, o);
   CHECK(sum.interrupted);
-  CHECK(sum.measured == 1);
-  CHECK(store.entries().size() == 1);
+  CHECK(sum.measured == static_cast<int64_t>(pool.started.front().settings()));  // the first process's settings
+  CHECK(store.entries().size() == pool.started.front().settings());
 }
 
 TEST_CASE("profiler: gradient accumulation is tried only where less of it is over budget") {
@@ -341,4 +349,111 @@ TEST_CASE("profiler: gradient accumulation is tried only where less of it is ove
   std::set<std::string> stored;
   for (const auto& e : store.entries()) stored.insert(e.key.knobs + (e.feasible ? "" : " (over budget)"));
   CHECK(stored == std::set<std::string>{" (over budget)", "mb=16 (over budget)", "mb=8 (over budget)", "mb=4"});
+}
+
+TEST_CASE("trial batches: one shape's strategies of one width share a process, spread over the places") {
+  auto trial = [](size_t shape, size_t group, int64_t devices, Technique t, const std::string& knobs) {
+    Trial x;
+    x.shape = shape;
+    x.group = group;
+    x.job = "job-" + std::to_string(shape);
+    x.key = ProfileKey{"s" + std::to_string(shape), t, knobs, "A100-80GB", devices, 0};
+    return x;
+  };
+  std::vector<Trial> trials;
+  for (size_t shape = 0; shape < 2; ++shape)
+    for (int k = 0; k < 6; ++k) trials.push_back(trial(shape, 0, 1, Technique::Fused, "k=" + std::to_string(2 << k)));
+  trials.push_back(trial(0, 0, 2, Technique::Ddp, ""));
+  trials.push_back(trial(0, 0, 2, Technique::Fsdp, ""));
+  trials.push_back(trial(0, 1, 2, Technique::Fsdp, "recompute=0"));  // another device group
+  CHECK(same_process(trials[0], trials[5]));
+  CHECK_FALSE(same_process(trials[0], trials[6]));   // another shape
+  CHECK_FALSE(same_process(trials[0], trials[12]));  // another width
+  CHECK(same_process(trials[12], trials[13]));
+  CHECK_FALSE(same_process(trials[13], trials[14]));  // another group
+  std::vector<size_t> pending(trials.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  // 12 one-device trials of two shapes on 8 places: 4 processes a shape, 2 trials each.
+  CHECK(trial_batch(pending, 0, trials, 8) == std::vector<size_t>{0, 1});
+  CHECK(trial_batch(pending, 7, trials, 8) == std::vector<size_t>{7, 6});  // the lead first, then pending order
+  // On one place: each shape's six in one process.
+  CHECK(trial_batch(pending, 0, trials, 1) == std::vector<size_t>{0, 1, 2, 3, 4, 5});
+  // Places for every trial: one each.
+  CHECK(trial_batch(pending, 0, trials, 16).size() == 1);
+  CHECK(trial_batch(pending, 12, trials, 1) == std::vector<size_t>{12, 13});
+  CHECK(trial_batch(pending, 14, trials, 4) == std::vector<size_t>{14});
+  DeviceGroup g;
+  g.count = 8;
+  g.nodes = {"a", "b"};
+  CHECK(trial_places(g, 1) == 16);
+  CHECK(trial_places(g, 3) == 4);
+  CHECK(trial_places(g, 16) == 0);
+}
+
+TEST_CASE("profiler: one process times several strategies; where one runs out of memory the rest run anew") {
+  // One A100: single, spill and fused groups of one shape on one device.
+  Setup s(test::with_line(5, "      devices: {kind: cuda, count: 1, model: A100-80GB}"));
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  FakePool pool;
+  std::vector<std::string> played;  // technique:knobs of each setting, in order
+  pool.play = [&](const WorkerArgs& a) {
+    const std::string what = WorkerArgs::strategy_text(*a.technique, a.copies > 0 ? "k=" + std::to_string(a.copies) : "");
+    played.push_back(what + (a.run_dir.find("/also-") != std::string::npos ? " (also)" : ""));
+    if (played.size() == 2) {  // the second setting of the first process
+      run_files::Trial oom;
+      oom.feasible = false;
+      oom.reason = "out of memory: test";
+      write_rank(a.run_dir, 0, oom);
+      return 3;
+    }
+    write_rank(a.run_dir, 0, measured(0.1 * static_cast<double>(played.size()), 1000));
+    return 0;
+  };
+  const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
+  REQUIRE(pool.started.size() == 2);
+  const size_t first = pool.started[0].settings();
+  REQUIRE(first >= 3);
+  CHECK(pool.started[1].settings() == first - 2);  // those after the one out of memory, in a new process
+  CHECK(played.size() == first);
+  CHECK(sum.measured == static_cast<int64_t>(first));
+  CHECK(sum.failed == 0);
+  int oom = 0, feasible = 0;
+  for (const auto& e : store.entries()) {
+    if (e.feasible) {
+      ++feasible;
+      CHECK(e.step_time > 0);
+    } else {
+      ++oom;
+      CHECK(e.reason == "out of memory: test");
+    }
+  }
+  CHECK(oom == 1);
+  CHECK(feasible == static_cast<int>(first) - 1);
+  CHECK_FALSE(fs::exists(s.dir.path / "scratch"));
+}
+
+TEST_CASE("profile forecast: a batch of trials in one process pays the shared fixed cost once") {
+  Setup s(test::with_line(5, "      devices: {kind: cuda, count: 1, model: A100-80GB}"));
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  const auto groups = device_groups(s.w, true);
+  const auto trials = enumerate_trials(s.w, s.jobs, groups);
+  EstimateOptions eo = estimate_options(s.w);
+  const Estimator accounting(eo, {}, s.jobs);
+  eo.memory_budget = groups.at(0).memory;
+  const Estimator est(eo, {}, s.jobs);
+  double alone = 0, shared = -1;
+  int64_t n = 0;
+  for (const Trial& t : trials) {
+    if (trial_need(t, s.jobs, groups, store, accounting, false) != TrialNeed::Run) continue;
+    ++n;
+    alone += trial_seconds(est, s.jobs.shapes[t.shape], t.key, stored_timed_steps(store));
+    if (shared < 0) shared = shared_fixed_cost(est, t.key);
+    CHECK(shared_fixed_cost(est, t.key) == Approx(shared));  // one device each: the same share
+  }
+  REQUIRE(n >= 3);
+  CHECK(shared == Approx(0.5 * (eo.fixed_cost_gpu)));  // half a one-device job's fixed cost
+  const ProfileForecast f = forecast_profile(s.w, s.jobs, store, true);
+  CHECK(f.trials == n);
+  // One place: one process times them all, the first paying the whole fixed cost.
+  CHECK(f.seconds == Approx(alone - static_cast<double>(n - 1) * shared));
 }

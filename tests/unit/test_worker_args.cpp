@@ -47,6 +47,7 @@ TEST_CASE("worker args: every field survives to_argv and parse") {
   a.threads = 3;
   a.resume = false;
   a.trial = true;
+  a.also = {"fsdp:recompute=0", "pipeline:micro=4", "single"};
   a.slurm_step = true;
   CHECK(WorkerArgs::parse(tail(a)) == a);
   for (Technique t : all_techniques()) {
@@ -87,4 +88,40 @@ TEST_CASE("worker args: bad command lines get one usage line") {
         "--technique: \"zero\" is not one the engine runs (single, ddp, fsdp, pipeline, spill, fused)");
   fails({"w.yaml", "--job", "j", "--run-dir", "r", "--steps", "many"}, "--steps");
   fails({"w.yaml", "--job", "j", "--run-dir", "r", "--bogus"}, "--bogus");
+}
+
+TEST_CASE("worker args: a trial's further strategies, each a one-strategy command of its own") {
+  WorkerArgs a;
+  a.workload = "w.yaml";
+  a.jobs = {"j"};
+  a.run_dir = "/scratch/trial-3";
+  a.devices = {"cuda:0", "cuda:1"};
+  a.technique = Technique::Fsdp;
+  a.apply_knobs("recompute=0,offload=1");
+  a.trial = true;
+  a.threads = 2;
+  a.also = {WorkerArgs::strategy_text(Technique::Fsdp, ""), WorkerArgs::strategy_text(Technique::Pipeline, "micro=4"),
+            WorkerArgs::strategy_text(Technique::Fused, "k=4")};
+  CHECK(a.also == std::vector<std::string>{"fsdp", "pipeline:micro=4", "fused:k=4"});
+  CHECK(a.settings() == 4);
+  const WorkerArgs first = a.setting(0);
+  CHECK(first.also.empty());
+  CHECK(first.run_dir == a.run_dir);
+  CHECK(first.no_recompute);
+  const WorkerArgs fsdp = a.setting(1);  // its own knobs: the defaults, not the first's
+  CHECK(fsdp.technique == Technique::Fsdp);
+  CHECK_FALSE(fsdp.no_recompute);
+  CHECK_FALSE(fsdp.offload);
+  CHECK(fsdp.run_dir == "/scratch/trial-3/also-1");
+  CHECK(fsdp.devices == a.devices);
+  CHECK(fsdp.threads == 2);
+  CHECK(fsdp.trial);
+  CHECK(fsdp.also.empty());
+  const WorkerArgs pipe = a.setting(2);
+  CHECK(pipe.technique == Technique::Pipeline);
+  CHECK(pipe.micro_batches == 4);
+  CHECK(a.setting(3).copies == 4);
+  CHECK_THROWS_WITH(a.setting(4), "--also: no setting 4");
+  a.also = {"zero:stage=3"};
+  CHECK_THROWS_WITH(a.setting(1), Catch::Contains("--also: \"zero:stage=3\" is not a strategy the engine runs"));
 }
