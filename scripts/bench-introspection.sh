@@ -17,33 +17,7 @@ saturn=${SATURN:-build/bin/saturn}
 [ -x "$saturn" ] || { echo "bench-introspection: build first (scripts/build.sh)" >&2; exit 66; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-src=$(pwd)
-cat >"$tmp/intro.yaml" <<YAML
-name: introspect
-cluster:
-  nodes:
-    - name: local
-      devices: {kind: cpu, count: 2, memory: 2GiB, threads: 1}
-data:
-  train: {format: text, path: $src/workloads/data/corpus.txt}
-  valid_fraction: 0.1
-models:
-  - name: a
-    arch: gpt
-    config: {layers: 2, width: 64, heads: 4, seq_len: 64}
-    grid: {lr: [1e-3]}
-  - name: b
-    arch: gpt
-    config: {layers: 4, width: 128, heads: 4, seq_len: 64}
-    grid: {lr: [1e-3, 2e-3, 3e-3, 4e-3]}
-search:
-  grid: {batch_size: [8]}
-train: {steps: 100, log_every: 10}
-techniques: [single]
-planner:
-  time_limit: 2s
-  introspection: {interval: 3s, threshold: 1s}
-YAML
+sed "s|path: ../data/corpus.txt|path: $(pwd)/workloads/data/corpus.txt|" workloads/bench/introspect.yaml >"$tmp/intro.yaml"
 sed 's/interval: 3s/interval: 0s/' "$tmp/intro.yaml" >"$tmp/stick.yaml"
 store=$tmp/wrong.db
 "$saturn" profile "$tmp/intro.yaml" --store "$store" >/dev/null 2>&1

@@ -212,32 +212,7 @@ cmp -s "$tmp/err" "$tmp/real.err" && ok || bad "dry run: $(cat "$tmp/err") vs th
 # 8. Introspection with a deliberately wrong profile: a's step time is
 # claimed 25x too slow, so the plan gives a a device of its own and queues
 # the four b jobs on the other. Re-planning moves them; nothing restarts.
-cat >"$tmp/intro.yaml" <<YAML
-name: introspect
-cluster:
-  nodes:
-    - name: local
-      devices: {kind: cpu, count: 2, memory: 2GiB, threads: 1}
-data:
-  train: {format: text, path: $src/workloads/data/corpus.txt}
-  valid_fraction: 0.1
-models:
-  - name: a
-    arch: gpt
-    config: {layers: 2, width: 64, heads: 4, seq_len: 64}
-    grid: {lr: [1e-3]}
-  - name: b
-    arch: gpt
-    config: {layers: 4, width: 128, heads: 4, seq_len: 64}
-    grid: {lr: [1e-3, 2e-3, 3e-3, 4e-3]}
-search:
-  grid: {batch_size: [8]}
-train: {steps: 100, log_every: 10}
-techniques: [single]
-planner:
-  time_limit: 2s
-  introspection: {interval: 3s, threshold: 1s}
-YAML
+cp "$src/workloads/bench/introspect.yaml" "$tmp/intro.yaml" && sed -i "s|path: ../data/corpus.txt|path: $src/workloads/data/corpus.txt|" "$tmp/intro.yaml"
 cp "$XDG_CACHE_HOME/saturn/profiles.db" "$tmp/wrong.db"
 "$saturn" profile "$tmp/intro.yaml" --store "$tmp/wrong.db" --show --json >"$tmp/prof.json" 2>/dev/null
 python3 - "$tmp/wrong.db" "$tmp/prof.json" <<'PY' && ok || bad "could not make the wrong profile"
