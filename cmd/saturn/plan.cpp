@@ -10,6 +10,7 @@
 
 #include "app/plan_workload.h"
 #include "commands.h"
+#include "core/early_stopping.h"
 #include "core/usage_line.h"
 #include "core/run_files.h"
 #include "core/error.h"
@@ -30,6 +31,7 @@ struct PlanCmdOptions {
   std::string store;        // profile store; "" = ProfileStore::default_path()
   std::string run_dir;      // where plan.json goes; "" = runs/<workload name>
   std::string time_limit;   // solver time limit ("10s"); "" = the workload's planner.time_limit
+  int64_t work_limit = 0;   // solver effort in nodes; 0 = the workload's planner.work_limit
   int64_t threads = 0;      // CBC threads; 0 = the workload's planner.threads
   std::string svg;          // write a Gantt chart here ("" = none)
   bool compare = false;     // plan the baselines too and print the ratios
@@ -123,6 +125,7 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
   po.workload = o.workload;
   po.store = o.store;
   po.time_limit = o.time_limit;
+  po.work_limit = o.work_limit;
   po.threads = o.threads;
   po.compare = o.compare;
   po.cuda_here = std::filesystem::exists("/dev/nvidiactl");
@@ -178,17 +181,25 @@ static int run_plan_cmd(const PlanCmdOptions& o) {
       std::cout << c.render(term) << "\n";
     }
   }
-  std::cerr << "plan: " << jobs.jobs.size() << " jobs on " << p.total_devices() << " devices ("
+  std::cerr << "plan: " << count_text(static_cast<int64_t>(jobs.jobs.size()), "job", "jobs") << " on "
+            << count_text(p.total_devices(), "device", "devices") << " ("
             << p.nodes.size() << (p.nodes.size() == 1 ? " node" : " nodes") << "): makespan "
             << human_duration(plan.makespan) << ", bound " << human_duration(plan.bound) << " (gap "
             << percent(plan.gap()) << "); " << plan.method << "; stopped: " << plan.stop << " after "
             << human_duration(plan.solve_s) << "; wrote " << plan_path << (o.svg.empty() ? "" : " and " + o.svg)
             << "\n";
   if (!plan.milp.empty()) std::cerr << "plan: milp: " << plan.milp << "\n";
-  if (w.early_stopping.on())
+  if (w.early_stopping.on()) {
+    // The rule trains about `share` of the steps: every job to its first
+    // rung, then each rung's survivors on (expected_work_share).
+    const double share = expected_work_share(w.early_stopping, w.train.steps);
     std::cerr << "plan: early stopping, " << early_stopping_text(w.early_stopping, w.train.steps)
               << "; saturn run plans every job to its first rung, then each wave to its next, re-planning at every "
-                 "decision: this plan, every job to its end, is the most the search can take\n";
+                 "decision: about "
+              << human_duration(plan.makespan * share) << " expected under the rule (it trains about "
+              << percent(share) << " of the steps), at most " << human_duration(plan.makespan)
+              << " (this plan, every job to its end)\n";
+  }
   std::cerr << "plan: " << end_to_end_text(r) << "\n";
   return 0;
 }
@@ -200,6 +211,9 @@ void add_plan(CLI::App& app, Action& action) {
   sub->add_option("--store", o->store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
   sub->add_option("--run-dir", o->run_dir, "Folder plan.json is written to (default runs/<workload name> next to the workload file)");
   sub->add_option("--time-limit", o->time_limit, "Solver time limit, e.g. 10s (default: planner.time_limit)");
+  sub->add_option("--work-limit", o->work_limit,
+                  "Solver effort in branch-and-bound nodes instead of time, e.g. 2000: the same plan on any machine "
+                  "(default: planner.work_limit)");
   sub->add_option("--threads", o->threads, "CBC threads (default: planner.threads)")->check(at_least(1));
   sub->add_option("--svg", o->svg, "Write a Gantt chart of the plan (SVG) to this file");
   sub->add_flag("--compare", o->compare, "Also plan the baselines and print saturn's makespan against each");

@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/machine_warnings.h"
+#include "app/data_warnings.h"
 #include "app/text_data.h"
+#include "app/weights_check.h"
 #include "commands.h"
 #include "exec/signals.h"
 #include "core/error.h"
@@ -138,6 +140,10 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   const PreparedData prepared = prepare_text_data(w, jobs, !o.show);
   const TextTokenCounts& counted = prepared.counts;
   for (const auto& line : prepared.warnings) std::cerr << "profile: warning: " << line << "\n";
+  if (!o.show) {  // what every trial would fail on fails here, once
+    check_pretrained_weights(w, true);
+    check_data_yields(w, jobs, counted);
+  }
   const bool cuda_here = std::filesystem::exists("/dev/nvidiactl");
   const auto groups = device_groups(w, cuda_here);
   if (!o.show)  // measuring here
@@ -155,7 +161,8 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
   ProfileOptions po;
   po.workload_path = o.workload;
   po.saturn = self_executable();
-  po.scratch = (std::filesystem::temp_directory_path() / ("saturn-profile-" + std::to_string(::getpid()))).string();
+  // Beside the store: removed when no trial failed, else its logs stay there.
+  po.scratch = (std::filesystem::absolute(store.path()).parent_path() / ("saturn-profile-" + std::to_string(::getpid()))).string();
   po.refresh = o.refresh;
   po.batches = !o.apart;
   po.cuda_here = cuda_here;
@@ -199,6 +206,7 @@ static int run_profile_cmd(const ProfileCmdOptions& o) {
             << (s.processes > 0 ? " by " + std::to_string(s.processes) + (s.processes == 1 ? " process" : " processes")
                                 : std::string())
             << "; store " << store.path() << "\n";
+  if (!s.bad_input.empty()) throw data_error(s.bad_input);  // every trial would fail on it
   if (s.interrupted) {
     std::cerr << "profile: interrupted; what was measured is kept\n";
     return 128 + stop.signal();

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/text.h"
 #include "core/job.h"
 #include "core/run_files.h"
 #include "core/workload.h"
@@ -63,7 +64,8 @@ int run_report_cmd(const ReportCmdOptions& o) {
     std::string path = o.out;
     if (path.empty()) path = write_report_html(data, dir);
     else write_file_atomic(path, report_html(data));
-    std::cerr << "report: " << path << " (" << data.jobs.size() << " jobs, " << data.attempts.size() << " attempt bars, "
+    std::cerr << "report: " << path << " (" << count_text(static_cast<int64_t>(data.jobs.size()), "job", "jobs") << ", "
+              << count_text(static_cast<int64_t>(data.attempts.size()), "attempt bar", "attempt bars") << ", "
               << data.plans.size() << (data.plans.size() == 1 ? " plan" : " plans") << "); open it in a browser\n";
   }
   return 0;

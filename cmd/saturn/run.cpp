@@ -2,6 +2,7 @@
 // the plan with worker process groups on this machine's devices, re-planning
 // as measured progress comes in; resume where a previous run of the same
 // run directory stopped; end with the leaderboard.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "app/run_session.h"
 #include "exec/slurm_requeue.h"
 #include "commands.h"
+#include "core/early_stopping.h"
 #include "core/usage_line.h"
 #include "core/error.h"
 #include "core/text.h"
@@ -36,6 +38,13 @@ struct RunCmdOptions {
 };
 
 namespace {
+
+// A loss as the leaderboard prints it: four decimals.
+std::string four_places(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4f", x);
+  return b;
+}
 
 std::string clock_text(double s) {
   char b[32];
@@ -84,7 +93,9 @@ class ProgressView {
       const int width = 24;
       const int filled = j.steps > 0 ? static_cast<int>(width * std::min(j.step, j.steps) / j.steps) : 0;
       std::cerr << "  [" << std::string(static_cast<size_t>(filled), '#') << std::string(static_cast<size_t>(width - filled), '.')
-                << "] " << j.step << "/" << j.steps << "  " << j.id << "  " << j.strategy << "\n";
+                << "] " << j.step << "/" << j.steps << "  " << j.id << "  " << j.strategy
+                << (std::isnan(j.loss) ? "" : "  loss " + four_places(j.loss))
+                << (j.step_s > 0 ? "  " + human_duration(j.step_s) + "/step" : "") << "\n";
       ++drawn_;
     }
     std::cerr << term_.style("  " + std::to_string(finished) + "/" + std::to_string(last_.jobs.size()) + " jobs, " +
@@ -101,7 +112,13 @@ class ProgressView {
   int drawn_ = 0;
 };
 
-void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
+void print_dry_run(const PlannedRun& pr, const std::string& run_dir, size_t jobs, const Workload& w) {
+  if (pr.existing && jobs > 0 && pr.reuse.reused.size() == jobs && !pr.reuse.edited()) {
+    std::cerr << "run: dry run: all " << jobs << " jobs of " << run_dir
+              << " are done: `saturn run` would print the leaderboard (rm -rf " << run_dir
+              << " starts over); nothing was written\n";
+    return;
+  }
   const auto& p = pr.problem.problem;
   Table t;
   t.column("job").column("strategy").column("node").column("devices").column("start", Table::Align::Right)
@@ -122,8 +139,14 @@ void print_dry_run(const PlannedRun& pr, const std::string& run_dir) {
   const double measure = pr.would_profile ? pr.profiling.seconds : 0;
   std::cerr << "run: dry run: would " << (profiling.empty() ? std::string() : "measure " + profiling + " first (profile: " +
                                                                               profile_mode_name(pr.mode) + "), then ")
-            << "run " << planned_jobs(pr.plan, pr.problem.problem) << " jobs in "
-            << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method << "): end to end about "
+            << "run " << count_text(static_cast<int64_t>(planned_jobs(pr.plan, pr.problem.problem)), "job", "jobs") << " in "
+            << human_duration(pr.plan.makespan) << " (plan: " << pr.plan.method;
+  if (w.early_stopping.on()) {  // the plan takes every job to its end: the most the search can take
+    const double share = expected_work_share(w.early_stopping, w.train.steps);
+    std::cerr << "; every job to its end: at most; about " << human_duration(pr.plan.makespan * share)
+              << " expected under early stopping";
+  }
+  std::cerr << "): end to end about "
             << human_duration(measure + pr.plan.makespan) << "; ";
   if (pr.existing)
     std::cerr << run_dir << " holds a run of it: `saturn run` would resume it (" << pr.reuse.text(run_dir)
@@ -171,7 +194,7 @@ static int run_run_cmd(RunCmdOptions o) {
   RunSession session(o.session);
   const std::string& run_dir = session.run_dir();
   if (session.smoke())
-    std::cerr << "run: smoke run: " << session.jobs().jobs.size() << " jobs"
+    std::cerr << "run: smoke run: " << count_text(static_cast<int64_t>(session.jobs().jobs.size()), "job", "jobs")
               << (o.session.smoke_steps > 0 ? ", " + std::to_string(o.session.smoke_steps) + " steps each" : "")
               << ", nothing measured, in " << run_dir << " (the real run's directory is not touched)\n";
   for (const auto& line : session.data_warnings()) std::cerr << "run: warning: " << line << "\n";
@@ -182,7 +205,7 @@ static int run_run_cmd(RunCmdOptions o) {
     const PlannedRun p = session.plan();
     if (o.slurm_script) {
       std::cout << session.slurm_script(p);
-      std::cerr << "run: --slurm-script: " << planned_jobs(p.plan, p.problem.problem) << " jobs planned in "
+      std::cerr << "run: --slurm-script: " << count_text(static_cast<int64_t>(planned_jobs(p.plan, p.problem.problem)), "job", "jobs") << " planned in "
                 << human_duration(p.plan.makespan) << " (plan: " << p.plan.method << ")";
       if (p.would_profile && p.profiling.trials > 0)
         std::cerr << " after measuring " << p.profiling.trials << (p.profiling.trials == 1 ? " trial" : " trials")
@@ -190,7 +213,7 @@ static int run_run_cmd(RunCmdOptions o) {
                   << "): end to end about " << human_duration(p.profiling.where_s + p.plan.makespan);
       std::cerr << "; nothing was submitted or written\n";
     } else {
-      print_dry_run(p, run_dir);
+      print_dry_run(p, run_dir, session.jobs().jobs.size(), session.workload());
     }
     return 0;
   }
@@ -213,7 +236,7 @@ static int run_run_cmd(RunCmdOptions o) {
   if (!session.trained()) return s.exit_code;
 
   const JobSet& jobs = session.jobs();
-  std::cerr << "run: " << s.done << " of " << jobs.jobs.size() << " jobs done";
+  std::cerr << "run: " << s.done << " of " << count_text(static_cast<int64_t>(jobs.jobs.size()), "job", "jobs") << " done";
   if (s.stopped) std::cerr << ", " << s.stopped << " stopped early";
   if (s.failed) std::cerr << ", " << s.failed << " failed";
   if (s.pending) std::cerr << ", " << s.pending << " not finished";
@@ -260,6 +283,9 @@ void add_run(CLI::App& app, Action& action) {
   sub->add_option("--run-dir", o->session.run_dir, "Run directory (default runs/<workload name> next to the workload file)");
   sub->add_option("--store", o->session.store, "Profile store (SQLite; default $XDG_CACHE_HOME/saturn/profiles.db)");
   sub->add_option("--time-limit", o->session.time_limit, "Solver time limit (default: the workload's planner.time_limit)");
+  sub->add_option("--work-limit", o->session.work_limit,
+                  "Solver effort in branch-and-bound nodes instead of a time limit: the first plan depends on the "
+                  "workload and the store alone (default: planner.work_limit)");
   sub->add_option("--threads", o->session.threads, "Solver threads (default: the workload's planner.threads)")
       ->check(at_least(1));
   sub->add_option("--max-restarts", o->session.max_restarts, "Relaunches of a job whose worker dies (default 2)")

@@ -13,6 +13,7 @@
 
 #include "core/run_files.h"
 #include "core/text.h"
+#include "exec/run_lock.h"
 #include "core/units.h"
 #include "exec/ranking.h"
 #include "report/table.h"
@@ -27,14 +28,8 @@ std::string loss_text(double x) {
   return b;
 }
 
-std::string short_number(double x) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", x);
-  return b;
-}
-
 // A count in three figures: 950, 12.3k, 4.56M, 1.20G; "-" for 0 (unknown).
-std::string count_text(int64_t n) {
+std::string three_figures(int64_t n) {
   if (n <= 0) return "-";
   if (n < 1000) return std::to_string(n);
   const char* unit = "kMGT";
@@ -81,13 +76,13 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
     std::vector<std::string> row = {j.status == JobStatus::Done ? std::to_string(++rank) : "-", j.id};
     if (jobs) {
       const Job* job = find_job(jobs, j.id);
-      row.push_back(job ? short_number(job->hp.lr) : "?");
+      row.push_back(job ? format_number(job->hp.lr) : "?");
       row.push_back(job ? std::to_string(job->hp.batch_size) : "?");
     }
     std::string strategy = j.strategy.substr(0, j.strategy.find(" [") );
     row.insert(row.end(), {strategy, j.wall_s > 0 ? human_duration(j.wall_s) : "-", loss_text(j.eval_loss),
                            loss_text(j.final_loss)});
-    if (tokens) row.push_back(count_text(j.tokens));
+    if (tokens) row.push_back(three_figures(j.tokens));
     row.push_back(status_cell(j));
     t.row(row);
   }
@@ -205,6 +200,54 @@ std::map<std::string, std::string> planned(const std::string& plan_json) {
   return out;
 }
 
+// A run with no job records yet: measuring before its first plan (its
+// runner alive), or stopped there. The jobs it will plan come from meta
+// job_hashes; the trials from meta `measuring` (what the runner last wrote).
+std::string measuring_text(const RunState& st, const std::string& run_dir, bool runner, const Terminal& term) {
+  std::vector<std::string> ids;
+  if (const auto text = st.meta("job_hashes")) {
+    const auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (doc.is_object())
+      for (const auto& [id, hash] : doc.items()) ids.push_back(id);
+  }
+  int64_t done = 0, total = 0;
+  double eta = -1;
+  if (const auto m = st.meta("measuring"); m && !m->empty()) {
+    const auto doc = nlohmann::json::parse(*m, nullptr, false);
+    if (doc.is_object()) {
+      done = doc.value("done", int64_t{0});
+      total = doc.value("total", int64_t{0});
+      eta = doc.value("eta_s", -1.0);
+    }
+  }
+  std::string out = "run " + run_dir + " (workload " + st.meta("workload").value_or("?") + "): ";
+  const std::string trials = total > 0 ? std::to_string(done) + " of " + count_text(total, "trial", "trials") : "";
+  const std::string go_on = "saturn run " + st.meta("workload_path").value_or("W.yaml") + " --run-dir " + run_dir;
+  if (runner) {
+    out += "measuring before the first plan" + (trials.empty() ? std::string() : ": " + trials + " done") +
+           (eta >= 0 ? ", about " + human_duration(eta) + " left" : "") + "; then " +
+           count_text(static_cast<int64_t>(ids.size()), "job is", "jobs are") + " planned\n";
+  } else {
+    out += "stopped before its first plan" + (trials.empty() ? std::string() : ", while measuring (" + trials + " done)") +
+           "; what was measured is kept in the profile store and not measured again\n";
+  }
+  if (!ids.empty()) {
+    Table t;
+    t.column("job").column("status");
+    for (const auto& id : ids) t.row({id, runner ? "pending: planned after measuring" : "pending"});
+    out += t.render(term);
+  }
+  const auto events = st.events();
+  if (!events.empty()) {
+    out += "last events:\n";
+    for (size_t i = events.size() > 5 ? events.size() - 5 : 0; i < events.size(); ++i)
+      out += "  " + time_of_day(events[i].time) + " " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) +
+             ": " + events[i].message + "\n";
+  }
+  if (!runner) out += "go on: " + go_on + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string status_text(const RunState& st, const std::string& run_dir, const Terminal& term) {
@@ -220,15 +263,24 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
   auto stopped = [&](const JobRecord& j) {
     return j.status == JobStatus::Pending && latest.count(j.id) && latest[j.id]->outcome == "stopped";
   };
+  const bool runner = RunLock::held(run_dir);  // a runner has the run now
+  if (jobs.empty()) return measuring_text(st, run_dir, runner, term);
+  // Where each job is: a stopped one at its checkpoint, a running one where
+  // it last logged; the header's figure sums the same steps as the rows.
+  std::map<std::string, std::optional<run_files::MetricsLine>> logged;
+  std::map<std::string, int64_t> at;
   std::map<std::string, int> count;
   int64_t steps = 0, done_steps = 0;
   for (const auto& j : jobs) {
     ++count[stopped(j) ? "stopped" : j.status == JobStatus::Stopped ? "stopped early" : job_status_name(j.status)];
+    logged[j.id] = j.status == JobStatus::Done ? std::nullopt : last_logged(run_dir, j.id);
+    at[j.id] = stopped(j) ? std::max<int64_t>(latest[j.id]->step_end, 0)
+                          : std::max(j.steps_done, logged[j.id] ? logged[j.id]->step : 0);
     steps += j.steps_total;
-    done_steps += std::min(j.steps_done, j.steps_total);
+    done_steps += std::min(at[j.id], j.steps_total);
   }
   std::string out = "run " + run_dir + " (workload " + st.meta("workload").value_or("?") + "): " +
-                    std::to_string(jobs.size()) + " jobs: " + std::to_string(count["done"]) + " done, " +
+                    count_text(static_cast<int64_t>(jobs.size()), "job", "jobs") + ": " + std::to_string(count["done"]) + " done, " +
                     std::to_string(count["running"]) + " running, " +
                     (count["stopped"] ? std::to_string(count["stopped"]) + " stopped, " : "") +
                     (count["stopped early"] ? std::to_string(count["stopped early"]) + " stopped early, " : "") +
@@ -253,19 +305,17 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
   t.column("job").column("status").column("progress", Table::Align::Right).column("attempts", Table::Align::Right)
       .column("strategy").column("loss", Table::Align::Right);
   for (const auto& j : jobs) {
-    const auto logged = j.status == JobStatus::Done ? std::nullopt : last_logged(run_dir, j.id);
-    // A stopped job resumes from its checkpoint; a running one is where it last logged.
-    const int64_t at = stopped(j) ? std::max<int64_t>(latest[j.id]->step_end, 0)
-                                  : std::max(j.steps_done, logged ? logged->step : 0);
-    const int pct = j.steps_total > 0 ? static_cast<int>(100 * std::min(at, j.steps_total) / j.steps_total) : 0;
+    const auto& logged_step = logged[j.id];
+    const int64_t here = at[j.id];
+    const int pct = j.steps_total > 0 ? static_cast<int>(100 * std::min(here, j.steps_total) / j.steps_total) : 0;
     std::string status = job_status_name(j.status);
     if (j.status == JobStatus::Failed || j.status == JobStatus::Stopped) status = status_cell(j);
-    if (stopped(j)) status = "stopped at step " + std::to_string(at);
+    if (stopped(j)) status = "stopped at step " + std::to_string(here);
     std::string strategy = j.strategy;
     if (j.status == JobStatus::Pending && !stopped(j) && plan.count(j.id)) strategy = "planned: " + plan.at(j.id);
     double loss = std::isnan(j.eval_loss) ? j.final_loss : j.eval_loss;
-    if (std::isnan(loss) && logged) loss = logged->loss;  // the last logged training loss
-    t.row({j.id, status, std::to_string(at) + "/" + std::to_string(j.steps_total) + " (" + std::to_string(pct) + "%)",
+    if (std::isnan(loss) && logged_step) loss = logged_step->loss;  // the last logged training loss
+    t.row({j.id, status, std::to_string(here) + "/" + std::to_string(j.steps_total) + " (" + std::to_string(pct) + "%)",
            std::to_string(tries[j.id]), strategy, loss_text(loss)});
   }
   out += t.render(term);
@@ -278,7 +328,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
              ": " + events[i].message + "\n";
   }
   const int unfinished = count["stopped"] + count["pending"] + count["failed"];  // not those stopped early
-  if (count["running"] == 0 && unfinished > 0)
+  if (!runner && count["running"] == 0 && unfinished > 0)
     out += "resume: saturn run " + st.meta("workload_path").value_or("W.yaml") + " --run-dir " + run_dir + "\n";
   return out;
 }

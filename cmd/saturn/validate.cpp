@@ -5,6 +5,8 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "app/data_warnings.h"
+#include "app/weights_check.h"
 #include "app/text_data.h"
 #include "commands.h"
 #include "core/error.h"
@@ -46,8 +48,11 @@ static int run_validate(const ValidateOptions& o) {
   }
   const JobSet set = expand_jobs(w);
   try {
-    for (const auto& line : prepare_text_data(w, set, false).warnings)  // (a check writes nothing)
-      std::cerr << "validate: warning: " << line << "\n";
+    const PreparedData prepared = prepare_text_data(w, set, false);  // (a check writes nothing)
+    for (const auto& line : prepared.warnings) std::cerr << "validate: warning: " << line << "\n";
+    for (const auto& line : check_pretrained_weights(w, false)) std::cerr << "validate: warning: " << line << "\n";
+    check_data_yields(w, set, prepared.counts);
+    for (const auto& line : data_warnings(w, set, prepared.counts)) std::cerr << "validate: warning: " << line << "\n";
   } catch (const Error& e) {
     if (o.json)
       std::cout << nlohmann::json{{"valid", false}, {"error", e.what()}, {"exit_code", e.exit_code()}}.dump(2) << "\n";

@@ -14,7 +14,7 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   PlannedWorkload r;
   r.workload = load_workload(o.workload);
   const Workload& w = r.workload;
-  r.options = plan_options(w, o.time_limit, o.threads);
+  r.options = plan_options(w, o.time_limit, o.threads, o.work_limit);
   r.jobs = expand_jobs(w);
   const TextTokenCounts counted = prepare_text_data(w, r.jobs, true).counts;
   ProfileStore store(o.store.empty() ? ProfileStore::default_path() : o.store);
@@ -35,6 +35,7 @@ PlannedWorkload plan_workload(const PlanWorkloadOptions& o) {
   r.doc = plan_json(p, r.plan);
   r.doc["workload"] = w.name;
   r.doc["time_limit_s"] = r.options.time_limit;
+  if (r.options.work_limit > 0) r.doc["work_limit"] = r.options.work_limit;
   r.doc["profiling"] = {{"mode", profile_mode_name(w.profile.mode)}, {"trials", r.profiling.trials},
                         {"unavailable", r.profiling.unavailable}, {"seconds", r.profiling.where_s}};
   r.doc["end_to_end_s"] = r.end_to_end();

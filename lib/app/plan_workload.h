@@ -26,6 +26,7 @@ struct PlanWorkloadOptions {
   std::string workload;     // the workload file
   std::string store;        // profile store; "" = ProfileStore::default_path()
   std::string time_limit;   // solver time limit; "" = the workload's planner.time_limit
+  int64_t work_limit = 0;   // solver effort in nodes; 0 = the workload's planner.work_limit
   int64_t threads = 0;      // CBC threads; 0 = the workload's planner.threads
   bool compare = false;     // plan the baselines too
   bool cuda_here = false;   // resolves `auto` nodes

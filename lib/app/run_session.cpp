@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/data_warnings.h"
+#include "app/weights_check.h"
 #include "app/text_data.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -96,10 +98,17 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   if (smoke()) o_.no_profile = true;  // a smoke run checks that jobs train, not how fast
   // Tokenized once (into the token cache unless nothing is to be written),
   // vocabularies checked, before anything is written.
+  // Input no worker could train on fails here, not in a trial: the
+  // weights first (headers only), then the data.
+  std::vector<std::string> weight_warnings = check_pretrained_weights(w_, !o.plan_only);
   PreparedData prepared = prepare_text_data(w_, jobs_, !o.plan_only);
   text_tokens_ = std::move(prepared.counts);
+  check_data_yields(w_, jobs_, text_tokens_);
   data_warnings_ = std::move(prepared.warnings);
+  for (auto& line : weight_warnings) data_warnings_.push_back(std::move(line));
   run_dir_ = !o.run_dir.empty() ? o.run_dir : w_.default_run_dir() + (smoke() ? "-smoke" : "");
+  if (!std::filesystem::exists(run_files::state_path(run_dir_)))  // said once per run: at its first start
+    for (auto& line : saturn::data_warnings(w_, jobs_, text_tokens_)) data_warnings_.push_back(std::move(line));
   // A smoke run never writes into a real run's directory, nor a real run into a smoke run's.
   if (const std::string st = run_files::state_path(run_dir_); std::filesystem::exists(st)) {
     const bool was_smoke = RunState(st, true).meta("smoke").has_value();
@@ -126,7 +135,7 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   if (baseline_) mode_ = baseline_measures(*baseline_) ? ProfileMode::Full : ProfileMode::None;
   if (o_.no_profile) mode_ = ProfileMode::None;  // (a smoke run too)
   if (o.max_restarts < 0) throw usage_error("--max-restarts: expected 0 or more");
-  plan_options(w_, o.time_limit, o.threads);  // validates the flags before any work
+  plan_options(w_, o.time_limit, o.threads, o.work_limit);  // validates the flags before any work
 }
 
 RunSession::~RunSession() = default;
@@ -174,7 +183,7 @@ PlannedRun RunSession::plan() const {
   p.mode = mode_;
   p.would_profile = mode_ != ProfileMode::None && (!planned || p.reuse.edited());
   if (p.would_profile) p.profiling = forecast_measurement(w_, jobs_, p.problem, *store, o_.cuda_here, mode_);
-  const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
+  const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads, o_.work_limit);
   p.plan = baseline_ ? baseline_plan(p.problem.problem, *baseline_)
            : p.existing ? plan_remaining(p.problem.problem, now, po)  // what is left of the run
                         : solve_plan(p.problem.problem, po);
@@ -197,6 +206,7 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
   in.run_dir = o_.run_dir.empty() ? "" : absolute(run_dir_);
   if (!o_.store.empty()) in.run_args.insert(in.run_args.end(), {"--store", absolute(o_.store)});
   if (!o_.time_limit.empty()) in.run_args.insert(in.run_args.end(), {"--time-limit", o_.time_limit});
+  if (o_.work_limit > 0) in.run_args.insert(in.run_args.end(), {"--work-limit", std::to_string(o_.work_limit)});
   if (o_.threads > 0) in.run_args.insert(in.run_args.end(), {"--threads", std::to_string(o_.threads)});
   if (o_.max_restarts != SessionOptions{}.max_restarts)
     in.run_args.insert(in.run_args.end(), {"--max-restarts", std::to_string(o_.max_restarts)});
@@ -221,7 +231,8 @@ std::string RunSession::slurm_script(const PlannedRun& p) const {
     in.profile_trials = f.trials;
     in.profile_s = f.where_s;
   }
-  in.jobs = static_cast<int64_t>(p.problem.problem.jobs.size());
+  in.jobs = static_cast<int64_t>(jobs_.jobs.size());
+  in.done = p.existing ? static_cast<int64_t>(p.reuse.reused.size()) : 0;
   in.devices = std::to_string(in.nodes) + " x " + std::to_string(n.count) + " " +
                (n.kind == DeviceKind::Cpu ? "cpu" : n.model.empty() ? "GPU" : n.model);
   return saturn::slurm_script(in);
@@ -231,11 +242,17 @@ ProfileOptions RunSession::profiler_options(const SessionHooks& hooks, const Sto
   ProfileOptions pr;
   pr.workload_path = o_.workload;
   pr.saturn = o_.saturn;
-  pr.scratch = (std::filesystem::temp_directory_path() / ("saturn-run-profile-" + std::to_string(::getpid()))).string();
+  pr.scratch = run_dir_ + "/trials";  // removed when no trial failed; else its logs stay with the run
   pr.cuda_here = o_.cuda_here;
   pr.version = o_.version;
   pr.stop = stop.flag();
   pr.on_event = [this, say = hooks.say](const ProfileEvent& e) {
+    if (state_) {  // for `saturn status` while the run measures
+      try {
+        state_->set_meta("measuring", nlohmann::json{{"done", e.done}, {"total", e.total}, {"eta_s", e.eta_s}}.dump());
+      } catch (const Error&) {  // what status shows is not worth stopping the measurement for
+      }
+    }
     if (e.kind == ProfileEvent::Done && e.entry)
       say("profile [" + std::to_string(e.done) + "/" + std::to_string(e.total) + "] " +
           jobs_.shapes[e.trial->shape].id + " " + technique_name(e.trial->key.technique) + " x" +
@@ -282,6 +299,7 @@ bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
     state_->set_meta("measure_s", "0");
     state_->set_meta("measure_trials", "0");
   }
+  if (whole) state_->set_meta("measuring", "");  // over (a stop leaves where it was, for status)
   state_->event(wall_seconds(), "measured", "",
                 std::to_string(measure_trials_) + (measure_trials_ == 1 ? " trial" : " trials") + " in " +
                     human_duration(measured_s_) + (whole ? "" : " (interrupted)"));
@@ -291,6 +309,7 @@ bool RunSession::profile(const SessionHooks& hooks, const StopFlag& stop) {
 bool RunSession::profile_all(const SessionHooks& hooks, const StopFlag& stop) {
   ProfileStore store(o_.store.empty() ? ProfileStore::default_path() : o_.store);
   const ProfileSummary s = run_profile(w_, jobs_, store, profiler_options(hooks, stop));
+  if (!s.bad_input.empty()) throw data_error(s.bad_input);
   if (s.measured > 0 || s.failed > 0)
     hooks.say("profile: " + std::to_string(s.measured) + " measured, " + std::to_string(s.stored) +
               " already stored in " + human_duration(s.wall_s));
@@ -347,6 +366,7 @@ bool RunSession::measure(const SessionHooks& hooks, const StopFlag& stop) {
     ProfileOptions pr = profiler_options(hooks, stop);
     pr.only = &now;
     const ProfileSummary s = run_profile(w_, jobs_, store, pr);
+    if (!s.bad_input.empty()) throw data_error(s.bad_input);
     spent += s.wall_s;
     trials += s.measured;
     record_measurement(s.wall_s, s.measured);
@@ -385,7 +405,7 @@ std::unique_ptr<Launcher> RunSession::launcher(SignalPipe& signals) const {
 }
 
 RunOptions RunSession::runner_options(const WorkloadProblem& wp, const SessionHooks& hooks) const {
-  const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads);
+  const PlanOptions po = plan_options(w_, o_.time_limit, o_.threads, o_.work_limit);
   RunOptions ro;
   ro.max_restarts = o_.max_restarts;
   ro.plan = po;

@@ -44,6 +44,7 @@ struct SessionOptions {
   std::string store;           // profile store; "" = ProfileStore::default_path()
   std::string run_dir;         // "" = runs/<workload name>
   std::string time_limit;      // solver time limit; "" = the workload's
+  int64_t work_limit = 0;      // solver effort in nodes (plans that do not depend on the machine); 0 = the workload's
   int64_t threads = 0;         // CBC threads; 0 = the workload's
   int64_t max_restarts = 2;    // relaunches of a failing job
   std::string baseline;        // execute this baseline's plan instead ("" = saturn's)

@@ -1,6 +1,15 @@
 #include "cluster.h"
 
+#include <algorithm>
+
 namespace saturn {
+
+int64_t device_reserve(const Node& n, DeviceKind kind, int64_t memory) {
+  if (n.reserve >= 0) return std::min(n.reserve, memory);
+  if (n.reserve_share >= 0) return static_cast<int64_t>(n.reserve_share * static_cast<double>(memory));
+  if (kind != DeviceKind::Cuda) return 0;
+  return std::min(memory / 2, std::max<int64_t>(int64_t{2} << 30, memory / 20));  // (half, on a tiny GPU)
+}
 
 const char* device_kind_name(DeviceKind k) {
   switch (k) {

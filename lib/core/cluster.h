@@ -23,9 +23,17 @@ struct Node {
   std::string model;          // catalog model; "" = none given ("cpu" implied for cpu devices)
   int64_t memory = 0;          // bytes per device; 0 = from the catalog model
   int64_t threads = 1;         // intra-op threads per cpu device
+  int64_t reserve = -1;        // bytes per device plans leave free; -1: reserve_share, else the default
+  double reserve_share = -1;   // ... as a share of the device's memory; -1: not given
 
   bool operator==(const Node&) const = default;
 };
+
+// Bytes of each of the node's devices (of `memory` bytes, `kind` resolved)
+// that no plan uses: the node's `reserve`, else max(2 GiB, 5%) on cuda (the
+// CUDA context, the caching allocator's fragmentation, NCCL's buffers) and
+// nothing on cpu (a cpu device's memory is the budget the workload gives).
+int64_t device_reserve(const Node& n, DeviceKind kind, int64_t memory);
 
 struct Cluster {
   std::vector<Node> nodes;

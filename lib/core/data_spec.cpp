@@ -54,7 +54,7 @@ std::string canonical(const DataSpec& d) {
 int64_t held_out(int64_t n, double fraction) {
   auto v = static_cast<int64_t>(static_cast<double>(n) * fraction);
   if (fraction > 0 && v == 0 && n >= 2) v = 1;
-  return std::min(v, n - 1);
+  return std::max<int64_t>(0, std::min(v, n - 1));  // (none of none)
 }
 
 }  // namespace saturn

@@ -51,13 +51,14 @@ TrainSpec parse_train(const Field& f) {
 }
 
 PlannerSpec parse_planner(const Field& f) {
-  f.check_keys({"time_limit", "threads", "introspection"});
+  f.check_keys({"time_limit", "work_limit", "threads", "introspection"});
   PlannerSpec p;
   if (auto t = f.get("time_limit")) {
     p.time_limit = t->duration();
     if (p.time_limit <= 0) t->expected("a duration above zero");
   }
   if (auto t = f.get("threads")) p.threads = t->integer(1, 256);
+  if (auto n = f.get("work_limit")) p.work_limit = n->integer(1, int64_t{1} << 40);
   if (auto i = f.get("introspection")) {
     i->check_keys({"interval", "threshold"});
     if (auto v = i->get("interval")) p.introspection_interval = v->duration();
@@ -65,21 +66,6 @@ PlannerSpec parse_planner(const Field& f) {
   }
   return p;
 }
-
-namespace {
-
-// "5%" -> 0.05; anything else is not a percentage.
-std::optional<double> percentage(const Field& f) {
-  if (!f.is_scalar()) return std::nullopt;
-  const std::string t = f.node().Scalar();
-  if (t.size() < 2 || t.back() != '%') return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size() - 1 || !std::isfinite(v)) return std::nullopt;
-  return v / 100;
-}
-
-}  // namespace
 
 ProfileSpec parse_profile(const Field& f) {
   ProfileSpec p;
@@ -93,7 +79,7 @@ ProfileSpec parse_profile(const Field& f) {
   f.check_keys({"mode", "budget", "margin"});
   if (auto m = f.get("mode")) mode(*m);
   if (auto b = f.get("budget")) {
-    if (auto share = percentage(*b)) {
+    if (auto share = b->share()) {
       if (!(*share > 0) || *share > 1) b->expected("a percentage above 0% and at most 100%, or a duration like 2m");
       p.budget_share = *share;
     } else if (auto d = b->is_scalar() ? parse_duration(b->node().Scalar()) : std::nullopt; d && *d > 0) {
@@ -103,7 +89,7 @@ ProfileSpec parse_profile(const Field& f) {
     }
   }
   if (auto m = f.get("margin")) {
-    const auto share = percentage(*m);
+    const auto share = m->share();
     if (!share || *share < 0 || *share >= 1) m->expected("a percentage like 2% (at least 0%, under 100%)");
     p.margin = *share;
   }

@@ -122,6 +122,10 @@ bool printable_utf8(std::string_view s) {
   return true;
 }
 
+std::string count_text(int64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string r;
   for (size_t i = 0; i < items.size(); ++i) {

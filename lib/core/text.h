@@ -3,6 +3,7 @@
 // Pure functions; thread safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ bool printable_utf8(std::string_view s);
 
 // Items joined with `sep`.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+// "1 job", "8 jobs": a count with its noun in the right number.
+std::string count_text(int64_t n, std::string_view one, std::string_view many);
 
 // s as one shell word: unchanged when it is only [A-Za-z0-9_./:=@%+-], else
 // in single quotes (with ' written '\'').

@@ -38,6 +38,8 @@ struct TrainSpec {
 
 struct PlannerSpec {
   double time_limit = 10;             // seconds for the solver
+  int64_t work_limit = 0;             // > 0: the solver's effort in branch-and-bound nodes instead of seconds
+                                      // (the plan then depends on the workload and the store alone)
   int64_t threads = 1;                // solver threads
   double introspection_interval = 1000;  // seconds between re-plans; 0 = never
   double introspection_threshold = 500;  // seconds a new plan must gain to replace the old

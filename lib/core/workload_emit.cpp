@@ -99,6 +99,8 @@ void emit_devices(YAML::Emitter& out, const Node& n) {
   if (!n.model.empty()) out << YAML::Key << "model" << YAML::Value << n.model;
   if (n.memory) out << YAML::Key << "memory" << YAML::Value << format_bytes(n.memory);
   if (n.kind != DeviceKind::Cuda) out << YAML::Key << "threads" << YAML::Value << n.threads;
+  if (n.reserve >= 0) out << YAML::Key << "reserve" << YAML::Value << format_bytes(n.reserve);
+  else if (n.reserve_share >= 0) out << YAML::Key << "reserve" << YAML::Value << format_number(n.reserve_share * 100) + "%";
   out << YAML::EndMap;
 }
 
@@ -227,6 +229,7 @@ std::string to_yaml(const Workload& w) {
   out << YAML::EndSeq;
   out << YAML::Key << "planner" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "time_limit" << YAML::Value << format_duration(w.planner.time_limit);
+  if (w.planner.work_limit > 0) out << YAML::Key << "work_limit" << YAML::Value << w.planner.work_limit;
   out << YAML::Key << "threads" << YAML::Value << w.planner.threads;
   out << YAML::Key << "introspection" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "interval" << YAML::Value << format_duration(w.planner.introspection_interval);

@@ -102,7 +102,7 @@ Node Parser::node(const Field& f) const {
 // A node's devices; under `cluster.slurm` every key is optional (kind auto,
 // count 1: the allocation's GPUs replace the count inside a job).
 void Parser::devices(const Field& d, Node& n, bool slurm) const {
-  d.check_keys({"kind", "count", "model", "memory", "threads"});
+  d.check_keys({"kind", "count", "model", "memory", "threads", "reserve"});
   if (slurm) {
     n.kind = DeviceKind::Auto;
     if (auto k = d.get("kind")) n.kind = static_cast<DeviceKind>(k->index_of(device_kind_names()));
@@ -133,6 +133,18 @@ void Parser::devices(const Field& d, Node& n, bool slurm) const {
   if (auto t = d.get("threads")) {
     if (n.kind == DeviceKind::Cuda) t->fail("applies to cpu devices only");
     n.threads = t->integer(1, 1024);
+  }
+  if (auto r = d.get("reserve")) {
+    if (auto share = r->share()) {
+      if (*share < 0 || *share >= 1) r->expected("a share of the device's memory under 100% like 5%, or a size like 2GiB");
+      n.reserve_share = *share;
+    } else if (r->is_scalar() && parse_bytes(r->node().Scalar())) {
+      n.reserve = *parse_bytes(r->node().Scalar());
+      if (n.memory > 0 && n.reserve >= n.memory)
+        r->fail("reserve " + format_bytes(n.reserve) + " leaves nothing of the " + format_bytes(n.memory) + " memory");
+    } else {
+      r->expected("a size like 2GiB, or a share of the device's memory like 5%");
+    }
   }
 }
 

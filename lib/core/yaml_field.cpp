@@ -3,6 +3,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "text.h"
@@ -251,6 +252,16 @@ Value read_value(const Field& f, ValueType type, double min, double max, bool mi
   if (!ok) f.expected(describe_bounds(type, min, max, min_open, max_open));
   if (type == ValueType::Integer) return static_cast<int64_t>(*v);
   return *v;
+}
+
+std::optional<double> Field::share() const {
+  if (!is_scalar()) return std::nullopt;
+  const std::string t = node().Scalar();
+  if (t.size() < 2 || t.back() != '%') return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size() - 1 || !std::isfinite(v)) return std::nullopt;
+  return v / 100;
 }
 
 }  // namespace saturn

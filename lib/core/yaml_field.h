@@ -69,6 +69,7 @@ class Field {
   double nonnegative_number() const;               // >= 0
   double duration() const;                         // "30s", "5m", ...
   int64_t bytes() const;                           // "8GiB", ...
+  std::optional<double> share() const;             // "5%" -> 0.05; nullopt when not a percentage
   double rate() const;                             // "600GB/s"
   std::string one_of(const std::vector<std::string>& choices) const;
   // one_of() as an index into `choices` (for enums listed in order).

@@ -91,6 +91,12 @@ class Launcher {
     (void)grace;
     return false;
   }
+  // The last line the job's workers wrote (its log), to say why it ended;
+  // "" when there is none.
+  virtual std::string last_words(const std::string& job) const {
+    (void)job;
+    return "";
+  }
 };
 
 }  // namespace saturn

@@ -35,6 +35,12 @@ std::string LocalLauncher::job_dir(const std::string& job) const { return run_fi
 
 std::string LocalLauncher::log_path(const std::string& job) const { return run_files::log_path(o_.run_dir, job); }
 
+std::string LocalLauncher::last_words(const std::string& job) const {
+  std::string line = last_line(log_path(job));
+  if (line.rfind("saturn worker: ", 0) == 0) line = line.substr(15);
+  return line;
+}
+
 WorkerArgs LocalLauncher::worker_args(const LaunchSpec& spec, const LocalNode& node,
                                       const std::vector<std::string>& devices) const {
   WorkerArgs a;

@@ -53,7 +53,8 @@ class LocalLauncher : public Launcher {
   JobProgress progress(const std::string& job, int64_t since_step) override;
   std::optional<JobResult> result(const std::string& job) override;
   std::optional<StepMetrics> checkpoint_metrics(const std::string& job, int64_t step) override;
-  bool end_orphan(int64_t pid, double grace) override;  // a `saturn worker` of this run dir only
+  bool end_orphan(int64_t pid, double grace) override;
+  std::string last_words(const std::string& job) const override;  // a `saturn worker` of this run dir only
 
   // A job's folder and log file.
   std::string job_dir(const std::string& job) const;

@@ -34,6 +34,15 @@ RunLock::RunLock(const std::string& run_dir) {
   }
 }
 
+bool RunLock::held(const std::string& run_dir) {
+  const std::string path = run_dir + "/lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // (a shared lock taken here goes with the descriptor)
+  return busy;
+}
+
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -18,6 +18,10 @@ class RunLock {
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
+  // Whether a runner holds run_dir's lock now; reads only (no lock file is
+  // created where there is none: then no runner has held it).
+  static bool held(const std::string& run_dir);
+
  private:
   int fd_ = -1;
 };

@@ -138,6 +138,7 @@ class RunLoop {
   int64_t versions_made_ = 0;
   int stop_sig_ = 0;
   bool killed_ = false;
+  bool bad_input_ = false;  // a job failed on input no restart can fix (exit 65 or 66): the run exits 65
   bool resumed_ = false;
   double t0_ = 0, first_launch_ = -1, last_exit_ = -1;
   std::map<std::pair<std::string, size_t>, double> ratios_;  // (shape, option) -> measured / planned step time

@@ -53,6 +53,7 @@ void RunLoop::replan_unfit() {
   }
   PlanOptions po = o_.plan;
   po.time_limit = o_.replan_time_limit;
+  po.work_limit = 0;  // mid-run: bounded by time
   Plan plan = plan_around_running(p_, jobs_now(), po);
   if (plan.items.empty()) return;
   const double makespan = plan.makespan;

@@ -173,8 +173,10 @@ void RunLoop::replan_rungs(const std::string& why) {
   }
   if (in_wave == 0) return;  // every open job waits on a running one: nothing to plan yet
   PlanOptions po = o_.plan;
-  if (versions_made_ > 0)  // a decision's re-plan keeps the devices it frees waiting: at most 2% of the last wave's plan
+  if (versions_made_ > 0) {  // a decision's re-plan keeps the devices it frees waiting: at most 2% of the last wave's plan
     po.time_limit = std::clamp(0.02 * plan_.makespan, 0.05, std::max(0.05, o_.replan_time_limit));
+    po.work_limit = 0;
+  }
   Plan plan = plan_around_running(p_, now, po);
   std::string reason = "early stopping (" + std::string(early_stopping_rule_name(o_.early_stopping.rule)) + ", " + why + "): ";
   reason += std::to_string(in_wave) + (in_wave == 1 ? " job" : " jobs") +

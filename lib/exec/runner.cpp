@@ -90,8 +90,8 @@ void RunLoop::adopt(Plan plan, const std::string& reason, double makespan) {
   version_ = st_.add_plan(rec);
   ++versions_made_;
   st_.set_meta("plan_version", std::to_string(version_));
-  event("plan", "", "plan v" + std::to_string(version_) + " (" + reason + "): " + std::to_string(planned_jobs(plan_, p_)) +
-                        " jobs, makespan " + human_duration(makespan) + " (" + plan_.method + ")");
+  event("plan", "", "plan v" + std::to_string(version_) + " (" + reason + "): " + count_text(static_cast<int64_t>(planned_jobs(plan_, p_)), "job", "jobs") +
+                        ", makespan " + human_duration(makespan) + " (" + plan_.method + ")");
 }
 
 void RunLoop::launch(const Assignment& a) {
@@ -111,8 +111,12 @@ void RunLoop::launch(const Assignment& a) {
   if (rungs_on())  // the group pauses at the first of its jobs' next rungs
     for (size_t j : members)
       if (const int64_t r = next_rung(j); r > 0 && (spec.stop_at == 0 || r < spec.stop_at)) spec.stop_at = r;
-  const std::string strategy = strategy_text(a.option, a.device_ids) +
-                               (members.size() > 1 ? " with " + std::to_string(members.size() - 1) + " more" : "");
+  // A fused group names its other jobs (up to two; else how many).
+  const std::string strategy =
+      strategy_text(a.option, a.device_ids) +
+      (members.size() == 1     ? ""
+       : members.size() <= 3   ? " with " + join(spec.fused_with, ", ")
+                               : " with " + count_text(static_cast<int64_t>(members.size() - 1), "other job", "other jobs"));
   std::string error;
   try {
     l_.start(spec);
@@ -253,6 +257,19 @@ void RunLoop::job_exit(size_t j, int code) {
                                    std::to_string(l.prog.checkpoint) + ", starting again");
     return;
   }
+  if (l.stall.empty() && !l.stopping && !stop_sig_ &&
+      (e.code == static_cast<int>(ErrorKind::Data) || e.code == static_cast<int>(ErrorKind::NoInput))) {
+    // Bad input (a damaged weight file, data without one sequence): running
+    // it again cannot succeed, so no restart is spent on it.
+    const std::string said = l_.last_words(l.rec.id);
+    st_.end_attempt(l.attempt_id, wall(), e.code, "failed", step);
+    l.rec.status = JobStatus::Failed;
+    l.rec.message = "bad input (exit " + std::to_string(e.code) + ")" + (said.empty() ? "" : ": " + said);
+    save(j);
+    event("failed", l.rec.id, l.rec.message + "; not restarted: it would fail again");
+    bad_input_ = true;
+    return;
+  }
   std::string why = !l.stall.empty() ? "stalled: " + l.stall
                     : e.code == 0      ? "exited without finishing its steps"
                                        : "exit code " + std::to_string(e.code);
@@ -314,7 +331,8 @@ RunSnapshot RunLoop::snapshot() const {
   s.elapsed = l_.now() - t0_;
   s.plan_version = version_;
   for (const auto& l : live_)
-    s.jobs.push_back({l.rec.id, l.rec.status, l.rec.steps_done, l.rec.steps_total, l.running ? l.rec.strategy : ""});
+    s.jobs.push_back({l.rec.id, l.rec.status, l.rec.steps_done, l.rec.steps_total, l.running ? l.rec.strategy : "",
+                      l.running && l.prog.step > 0 ? l.prog.loss : NAN, l.running ? l.prog.step_time : 0});
   // ETA: the current plan re-timed with what is left of each job.
   std::vector<double> d;
   for (const auto& a : plan_.items) {
@@ -372,6 +390,7 @@ void RunLoop::replan(const std::string& why) {
   ro.restart_cost = o_.restart_cost;
   ro.plan = o_.plan;
   ro.plan.time_limit = o_.replan_time_limit;
+  ro.plan.work_limit = 0;  // a re-plan mid-run waits for no one: bounded by time
   if (!why.empty()) {  // learned: the gain it takes is relative to what is left
     std::vector<double> d;
     for (const auto& a : plan_.items) d.push_back(a.end - a.start);
@@ -448,7 +467,7 @@ bool RunLoop::resume_stored_plan(const std::vector<size_t>& unfinished) {
   predicted_ = simulate_dispatch(dispatch_items(&d));
   size_t done = live_.size() - unfinished.size();
   event("resume", "", "resuming plan v" + std::to_string(version_) + ": " + std::to_string(done) + " of " +
-                          std::to_string(live_.size()) + " jobs done, " + std::to_string(unfinished.size()) +
+                          count_text(static_cast<int64_t>(live_.size()), "job", "jobs") + " done, " + std::to_string(unfinished.size()) +
                           " to go (" + human_duration(predicted_) + " predicted)");
   return true;
 }
@@ -531,7 +550,10 @@ RunSummary RunLoop::summary() {
   s.predicted = predicted_;
   s.plan_versions = versions_made_;
   s.resumed = resumed_;
-  s.exit_code = stop_sig_ ? 128 + stop_sig_ : s.failed > 0 ? static_cast<int>(ErrorKind::TempFail) : 0;
+  s.exit_code = stop_sig_        ? 128 + stop_sig_
+                : bad_input_     ? static_cast<int>(ErrorKind::Data)
+                : s.failed > 0   ? static_cast<int>(ErrorKind::TempFail)
+                                 : 0;
   if (o_.on_tick) o_.on_tick(snapshot());
   event("end", "", std::to_string(s.done) + " done, " + (s.stopped > 0 ? std::to_string(s.stopped) + " stopped early, " : "") +
                        std::to_string(s.failed) + " failed, " + std::to_string(s.pending) + " not finished");

@@ -46,6 +46,7 @@
 // counted as a failed attempt, not thrown).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -81,6 +82,8 @@ struct RunSnapshot {
     JobStatus status = JobStatus::Pending;
     int64_t step = 0, steps = 0;
     std::string strategy;    // running: "ddp x2 on local [0,1]"
+    double loss = NAN;       // running: the training loss it last reported (NaN: none yet)
+    double step_s = 0;       // running: seconds per step in this attempt (0: not known yet)
   };
   std::vector<Job> jobs;
   double elapsed = 0;        // seconds since this runner started

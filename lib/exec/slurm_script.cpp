@@ -28,13 +28,20 @@ std::string slurm_script(const SlurmScriptInput& in) {
   const int64_t lead = slurm_signal_lead_s(minutes);
   std::string s;
   s += "#!/bin/bash\n";
-  s += "# saturn run for workload " + in.name + ": " + std::to_string(in.jobs) + " jobs, planned to take " +
-       human_duration(in.makespan_s) + " on " + in.devices +
-       (in.profile_trials > 0 ? ", after measuring " + std::to_string(in.profile_trials) + " trial(s) (about " +
-                                    human_duration(in.profile_s) + ")"
-                              : "") +
-       ".\n";
+  if (in.jobs > 0 && in.done >= in.jobs)
+    s += "# saturn run for workload " + in.name + ": all " + std::to_string(in.jobs) + " jobs are done in " +
+         (in.run_dir.empty() ? "its run directory" : in.run_dir) + "; the job prints the leaderboard.\n";
+  else
+    s += "# saturn run for workload " + in.name + ": " + std::to_string(in.jobs - in.done) + " jobs" +
+         (in.done > 0 ? " (" + std::to_string(in.done) + " more done)" : "") + ", planned to take " +
+         human_duration(in.makespan_s) + " on " + in.devices +
+         (in.profile_trials > 0 ? ", after measuring " + std::to_string(in.profile_trials) + " trial(s) (about " +
+                                      human_duration(in.profile_s) + ")"
+                                : "") +
+         ".\n";
   s += "# Written by `saturn run --slurm-script`; submit it with sbatch.\n";
+  s += "# Its paths are the ones this machine gave: the saturn binary, the workload, its data\n"
+       "# and the run directory must be there on the cluster's nodes (a shared file system).\n";
   if (in.cluster_slurm)
     s += "# The workload's `cluster: slurm` makes saturn plan on what this job is given.\n";
   else

@@ -27,6 +27,7 @@ struct SlurmScriptInput {
   int64_t profile_trials = 0;    // trials the run measures before it plans
   double profile_s = 0;          // ... and about how long they take
   int64_t jobs = 0;
+  int64_t done = 0;              // of them done in the run directory already (all: the job prints the leaderboard)
   std::string devices;           // what the plan was made for, for the comment ("2 x 8 A100-40GB")
 };
 

@@ -13,6 +13,22 @@ namespace saturn {
 namespace {
 // What to do with a file that is not a saturn database.
 constexpr const char* kMoveAside = "; move it aside and run the same command to start a new one";
+
+// A file path as a SQLite URI's path: '%', '?' and '#' escaped.
+std::string uri_path(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static const char* hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      out += hex[static_cast<unsigned char>(c) & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 }  // namespace
 
 Sqlite::Sqlite(const std::string& path, const std::string& what, bool read_only) : path_(path), what_(what) {
@@ -24,8 +40,14 @@ Sqlite::Sqlite(const std::string& path, const std::string& what, bool read_only)
   } else if (!std::filesystem::exists(path)) {
     throw no_input_error(path + ": no such " + what);
   }
-  const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  // A reader leaves the file as it was: with no write-ahead log beside it
+  // (no writer has it open, nothing is pending) it is read as an immutable
+  // file, which creates no -shm or -wal; otherwise the log is read too.
+  const bool immutable = read_only && !std::filesystem::exists(path + "-wal");
+  const int flags = read_only ? SQLITE_OPEN_READONLY | (immutable ? SQLITE_OPEN_URI : 0)
+                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const std::string name = immutable ? "file:" + uri_path(path) + "?mode=ro&immutable=1" : path;
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;

@@ -20,7 +20,8 @@ namespace saturn {
 
 class Sqlite {
  public:
-  // read_only: open an existing file without creating or migrating it.
+  // read_only: open an existing file without creating or migrating it, and
+  // without writing anything (no -shm or -wal beside it when none was there).
   Sqlite(const std::string& path, const std::string& what, bool read_only = false);
   ~Sqlite();
   Sqlite(const Sqlite&) = delete;

@@ -529,6 +529,7 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
   search.attach(model);
   double left = mo.time_limit - std::chrono::duration<double>(Clock::now() - t0).count();
   model.setMaximumSeconds(std::max(0.05, left));
+  if (mo.max_nodes >= 0) model.setMaximumNodes(static_cast<int>(std::min<int64_t>(mo.max_nodes, 1 << 30)));
   // The root LP is not under CBC's clock: max_nonzeros keeps it to about a
   // second on one core.
   model.initialSolve();
@@ -550,6 +551,7 @@ MilpResult solve_milp_unguarded(const PlanProblem& p, const Plan& warm, const Mi
   if (model.isProvenOptimal() && sol && obj_value <= best_possible + 1e-6 * std::max(1.0, obj_value)) r.stop = "optimal";
   else if (model.isProvenOptimal()) r.stop = "gap";
   else if (model.isSecondsLimitReached()) r.stop = "time limit";
+  else if (model.isNodeLimitReached()) r.stop = "node limit";
   else r.stop = "stopped";
   r.nodes = model.getNodeCount();
   if (model.isProvenOptimal() && sol) r.proven = true;

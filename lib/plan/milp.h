@@ -34,6 +34,8 @@ namespace saturn {
 
 struct MilpOptions {
   double time_limit = 10;        // wall seconds for CBC
+  int64_t max_nodes = -1;        // >= 0: branch-and-bound nodes at most (a work limit; with a
+                                 // time_limit far off, the result depends on the model alone)
   double gap = 1e-3;             // CBC stops when its incumbent is this close to its bound
   double lower_bound = 0;        // a known lower bound (tightens C)
   bool exact_ends = false;       // add C >= start slot's time + duration per start that can bind
@@ -52,7 +54,7 @@ struct MilpResult {
   bool has_plan = false;
   double bound = 0;              // CBC's proven bound on the real makespan (0 if none)
   bool proven = false;           // CBC proved its incumbent optimal for the model
-  std::string stop;              // "optimal", "gap", "time limit", "stopped"
+  std::string stop;              // "optimal", "gap", "time limit", "node limit", "stopped"
   int64_t slots = 0, columns = 0, rows = 0, nonzeros = 0;
   int64_t nodes = 0;             // branch-and-bound nodes CBC explored
 };

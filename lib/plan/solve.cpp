@@ -37,8 +37,12 @@ void solve_in_stages(const PlanProblem& p, const PlanOptions& po, Elapsed elapse
   // costs more than it gains.
   mo.exact_ends = p.nodes.size() == 1;
   mo.makespan_first = p.nodes.size() > 1;
-  // CBC overshoots its limit by its root work; keep a margin for it.
-  const double milp_time = std::max(0.05, 0.85 * (po.time_limit - elapsed()));
+  // CBC overshoots its limit by its root work; keep a margin for it. Under
+  // a work limit the stages share nodes the way they would share time.
+  const bool work = po.work_limit > 0;
+  constexpr double kNoClock = 1e9;
+  const double milp_time = work ? kNoClock : std::max(0.05, 0.85 * (po.time_limit - elapsed()));
+  int64_t nodes_used = 0;
   const double start = elapsed();
   const int64_t finest = milp_slots(p, best, mo);
   struct Stage {
@@ -51,18 +55,28 @@ void solve_in_stages(const PlanProblem& p, const PlanOptions& po, Elapsed elapse
   stages.push_back({mo.max_slots, 1.0});
   std::vector<std::string> coarse;
   double budget = 0;
+  double node_budget = 0;
   for (size_t k = 0; k < stages.size(); ++k) {
     const double left = milp_time - (elapsed() - start);
-    if (left < 0.05 && k > 0) break;
+    if (!work && left < 0.05 && k > 0) break;
+    if (work && nodes_used >= po.work_limit && k > 0) break;
     budget += stages[k].share * milp_time;
+    node_budget += stages[k].share * static_cast<double>(po.work_limit);
     mo.max_slots = stages[k].slots;
-    mo.time_limit = std::max(0.05, std::min(left, budget - (elapsed() - start)));
+    mo.time_limit = work ? kNoClock : std::max(0.05, std::min(left, budget - (elapsed() - start)));
+    mo.max_nodes =
+        work ? std::max<int64_t>(0, std::min(static_cast<int64_t>(node_budget), po.work_limit) - nodes_used) : -1;
     mo.lower_bound = bound;
     const double stage_start = elapsed();
     MilpResult r = solve_milp(p, best, mo);
+    nodes_used += r.nodes;
     char took[96];
-    std::snprintf(took, sizeof took, " (%.1f s of %.1f, %lld nodes", elapsed() - stage_start, mo.time_limit,
-                  static_cast<long long>(r.nodes));
+    if (work)
+      std::snprintf(took, sizeof took, " (%.1f s, %lld of %lld nodes", elapsed() - stage_start,
+                    static_cast<long long>(r.nodes), static_cast<long long>(mo.max_nodes));
+    else
+      std::snprintf(took, sizeof took, " (%.1f s of %.1f, %lld nodes", elapsed() - stage_start, mo.time_limit,
+                    static_cast<long long>(r.nodes));
     milp = r.ran ? std::to_string(r.slots) + " slots, " + std::to_string(r.columns) + " columns, " +
                        std::to_string(r.rows) + " rows, " + std::to_string(r.nonzeros) + " nonzeros; CBC stopped: " + r.stop +
                        took + ")"
@@ -103,7 +117,7 @@ Plan solve_plan(const PlanProblem& original, const PlanOptions& po) {
   double bound = bounds.best();
 
   HeuristicOptions ho;
-  ho.time_limit = po.time_limit * po.heuristic_share;
+  ho.time_limit = po.work_limit > 0 ? 1e9 : po.time_limit * po.heuristic_share;  // work: every move, no clock
   Plan best = heuristic_plan(p, ho);
   // The baselines' allocations are candidates too: cheap, and a plan never
   // loses to what it is compared against.

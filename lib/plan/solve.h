@@ -7,7 +7,9 @@
 // Determinism: the bounds, the heuristic and the compaction are
 // deterministic and CBC runs on one thread; a plan can differ between runs
 // only when the time limit cuts CBC before it closes the gap (the stop
-// reason then says "time limit", or the milp line a cut resolution).
+// reason then says "time limit", or the milp line a cut resolution). Under
+// a work limit nothing depends on the clock: the same problem gets the same
+// plan on any machine.
 // Throws saturn::Error: Data for a bad problem, Internal if a plan fails
 // its check (a bug).
 #pragma once
@@ -21,6 +23,10 @@ namespace saturn {
 
 struct PlanOptions {
   double time_limit = 10;        // wall seconds in all
+  int64_t work_limit = 0;        // > 0: effort instead of time: CBC's branch-and-bound nodes in all
+                                 // (shared by its stages as the time would be) and the heuristic's
+                                 // full count of moves; time_limit is then not used, and the plan
+                                 // depends on the problem alone (any machine, any load)
   int64_t threads = 1;           // threads allowed; CBC searches on one (its parallel mode
                                  // planned worse in the same time: bench-plan-paper.sh), and
                                  // the milp line says so when more are allowed

@@ -252,6 +252,12 @@ void Profiling::record(size_t trial, int code, const std::string& dir, const std
     case TrialOutcome::Unavailable:
       skip_group(t, v.why);
       break;
+    case TrialOutcome::BadInput:
+      ++sum.failed;
+      *failed = true;
+      if (sum.bad_input.empty()) sum.bad_input = v.why.rfind("saturn worker: ", 0) == 0 ? v.why.substr(15) : v.why;
+      emit(ProfileEvent::Fail, t, nullptr, v.why + " (log: " + log + ")");
+      break;
     case TrialOutcome::Failed:
       ++sum.failed;
       *failed = true;
@@ -274,6 +280,12 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
   std::filesystem::create_directories(o.scratch);
   p.start_what_fits();
   while (!p.running.empty()) {
+    if (!p.sum.bad_input.empty()) {  // every other trial would fail on it too
+      p.pool.kill_all();
+      p.running.clear();
+      p.pending.clear();
+      break;
+    }
     if (o.stop && *o.stop) {
       p.pool.kill_all();
       p.running.clear();
@@ -281,7 +293,7 @@ ProfileSummary run_profile(const Workload& w, const JobSet& jobs, ProfileStore& 
       break;
     }
     if (auto ex = p.pool.wait()) p.finish(*ex);  // none: a signal, check the flag
-    if (!(o.stop && *o.stop)) p.start_what_fits();
+    if (!(o.stop && *o.stop) && p.sum.bad_input.empty()) p.start_what_fits();
   }
   // A stop as the last running trial ended leaves trials never started.
   if (o.stop && *o.stop && !p.pending.empty()) p.sum.interrupted = true;

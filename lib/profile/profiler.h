@@ -4,7 +4,8 @@
 // memory by saturn's own accounting is over its devices' budget is stored
 // infeasible without running. The others run as `saturn worker --trial`
 // process groups, several at once on disjoint devices of the groups' nodes;
-// each result is stored as soon as it comes: CUDA out of memory, or a cpu
+// each result is stored as soon as it comes (a trial that fails on the
+// workload's input stops the profiling: every trial would); CUDA out of memory, or a cpu
 // trial whose measured peak RSS is over the budget, is stored infeasible
 // with its reason. A group whose devices this machine cannot run (cuda
 // without CUDA) is skipped with a message: the estimator covers it. When
@@ -60,6 +61,7 @@ struct ProfileSummary {
   int64_t processes = 0;     // trial processes started (a process times a batch of trials)
   int64_t naive = 0;         // jobs x techniques x device counts
   bool interrupted = false;
+  std::string bad_input;     // a trial failed on the workload's input (exit 65 or 66): what it said; profiling stopped
   double wall_s = 0;
 };
 

@@ -21,6 +21,9 @@ TrialVerdict classify_trial(int exit_code, const std::string& run_dir, int64_t r
   if (oom != results->end()) return {TrialOutcome::OutOfMemory, oom->reason};
   if (exit_code == 0 && bad.empty() && !results->empty()) return {TrialOutcome::Measured, ""};
   if (exit_code == 69) return {TrialOutcome::Unavailable, last_log_line};
+  if (exit_code == 65 || exit_code == 66)
+    return {TrialOutcome::BadInput,
+            last_log_line.empty() ? "worker exited " + std::to_string(exit_code) + " (bad input)" : last_log_line};
   if (exit_code != 0) return {TrialOutcome::Failed, "worker exited " + std::to_string(exit_code) + ": " + last_log_line};
   return {TrialOutcome::Failed, !bad.empty() ? bad : "worker exited 0 without a trial file"};
 }

@@ -2,7 +2,9 @@
 // the rank files it left (run_files::read_trial): measured (every rank
 // wrote a feasible result, exit 0), out of memory (a rank says so; stored
 // infeasible), unavailable (exit 69: these devices are not here; the group
-// is skipped and estimated), or failed (anything else; nothing stored).
+// is skipped and estimated), bad input (exit 65 or 66: the workload's data
+// or weights, which every other trial would fail on too), or failed
+// (anything else; nothing stored).
 // Stateless.
 #pragma once
 
@@ -14,7 +16,7 @@
 
 namespace saturn {
 
-enum class TrialOutcome { Measured, OutOfMemory, Unavailable, Failed };
+enum class TrialOutcome { Measured, OutOfMemory, Unavailable, BadInput, Failed };
 
 struct TrialVerdict {
   TrialOutcome outcome = TrialOutcome::Failed;

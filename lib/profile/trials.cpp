@@ -68,6 +68,7 @@ std::vector<DeviceGroup> device_groups(const Workload& w, bool cuda_here) {
     g.threads = g.kind == DeviceKind::Cpu ? n.threads : 0;
     const GpuModel* m = default_catalog().find(g.model);
     g.memory = n.memory > 0 ? n.memory : (m ? m->memory : 0);
+    g.memory -= device_reserve(n, g.kind, g.memory);  // what plans may use
     auto same = std::find_if(groups.begin(), groups.end(), [&](const DeviceGroup& o) {
       return o.kind == g.kind && o.model == g.model && o.count == g.count && o.threads == g.threads && o.memory == g.memory;
     });

@@ -26,7 +26,8 @@ struct DeviceGroup {
   std::string model;                   // catalog model ("cpu" for cpu devices without one)
   int64_t count = 1;                   // devices per node
   int64_t threads = 0;                 // cpu: intra-op threads per device; 0 on cuda
-  int64_t memory = 0;                  // bytes per device (the node's, else the catalog model's)
+  int64_t memory = 0;                  // bytes per device plans may use: the node's, else the catalog model's,
+                                       // less its reserve (core/cluster.h device_reserve)
   std::vector<std::string> nodes;      // node instances in the group
 };
 

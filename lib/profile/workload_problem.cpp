@@ -9,15 +9,21 @@
 
 namespace saturn {
 
-PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads) {
+PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads, int64_t work_limit) {
   PlanOptions po;
   po.time_limit = w.planner.time_limit;
+  po.work_limit = w.planner.work_limit;
   po.threads = threads > 0 ? threads : w.planner.threads;
+  if (work_limit < 0) throw usage_error("--work-limit: expected a number of branch-and-bound nodes, 1 or more");
+  if (work_limit > 0 && !time_limit.empty())
+    throw usage_error("--work-limit and --time-limit: give one (the solver stops by effort or by time)");
   if (!time_limit.empty()) {
     auto t = parse_duration(time_limit);
     if (!t || *t <= 0) throw usage_error("--time-limit: expected a positive duration like 10s or 2m, got " + saturn::quoted(time_limit));
     po.time_limit = *t;
+    po.work_limit = 0;  // asked for time
   }
+  if (work_limit > 0) po.work_limit = work_limit;
   return po;
 }
 

@@ -34,7 +34,9 @@ struct WorkloadProblem {
 // The solver settings of a workload, with the --time-limit ("" = the
 // workload's) and --threads (0 = the workload's) flags over them. Throws a
 // usage error for a bad --time-limit.
-PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads);
+// `work_limit` > 0 (--work-limit) or the workload's planner.work_limit
+// plans by effort, not time (solve.h), unless --time-limit is given.
+PlanOptions plan_options(const Workload& w, const std::string& time_limit, int64_t threads, int64_t work_limit = 0);
 
 // Drops the options whose technique the engine cannot run (none today: it
 // runs every technique, fused groups included), so `saturn run` executes

@@ -22,6 +22,15 @@ sed '/early_stopping:/,/min_steps:/d; s/^name: asha/name: grid/' "$tmp/w/asha.ya
 grep -q "rule: asha" "$tmp/w/asha.yaml" && ! grep -q "early_stopping" "$tmp/w/grid.yaml" && ok || bad "workload copies"
 store=(--store "$tmp/profiles.db")
 
+# 0. The plan and the dry run give the time expected under the rule beside
+#    the most the search can take.
+expect 0 "$saturn" plan "$tmp/w/asha.yaml" "${store[@]}" --run-dir "$tmp/asha-plan"
+grep -Eq "^plan: early stopping, .*: about $dur expected under the rule \(it trains about [0-9.]+% of the steps\), at most $dur \(this plan, every job to its end\)$" "$tmp/err" &&
+  ok || bad "plan: no expected makespan under the rule: $(cat "$tmp/err")"
+expect 0 "$saturn" run "$tmp/w/asha.yaml" "${store[@]}" --run-dir "$tmp/asha-dry" --dry-run
+grep -Eq "^run: dry run: would .*run 16 jobs in $dur \(plan: .*; every job to its end: at most; about $dur expected under early stopping\): end to end about " "$tmp/err" &&
+  ok || bad "dry run: no expected makespan under the rule: $(cat "$tmp/err")"
+
 # 1. The full grid, then ASHA: the same best job; the rest stopped early.
 expect 0 "$saturn" run "$tmp/w/grid.yaml" "${store[@]}" --json
 cp "$tmp/out" "$tmp/grid.json"

@@ -42,6 +42,16 @@ usage "saturn run: --threads: expected a whole number of at least 1, got \"0\" (
 usage "saturn run: --max-restarts: expected a whole number of at least 0, got \"-1\" (saturn run --help)" run "$q" --max-restarts -1 --dry-run
 usage "saturn plan: --threads: expected a whole number of at least 1, got \"two\" (saturn plan --help)" plan "$q" --threads two
 
+# Data without one sequence (an empty text file): one line, exit 65, for
+# validate and for a run before any work.
+mkdir -p "$tmp/empty/data" && : >"$tmp/empty/data/corpus.txt" && cp "$src/workloads/quickstart.yaml" "$tmp/empty/"
+expect 65 "$saturn" validate "$tmp/empty/quickstart.yaml"
+has "$tmp/err" "holds not one sequence"
+one_line
+expect 65 "$saturn" run "$tmp/empty/quickstart.yaml"
+has "$tmp/err" "holds not one sequence"
+[ ! -e "$tmp/empty/runs" ] && ok || bad "a run on empty data wrote its run directory"
+
 # every workload validates and lists its jobs as JSON
 for w in "$src"/workloads/*.yaml; do
   expect 0 "$saturn" validate "$w"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: a Hugging Face model folder (made by transformers:
 # tests/train/hf/reference.py) as a workload's `models[].from`: validation
-# reads only config.json, bad folders are one line with the right exit code,
+# reads config.json and every weight file's header (their parameters counted
+# against the config), bad folders are one line with the right exit code,
 # and `saturn worker` starts from its weights (not a random model's first
 # loss; train_tests "hf:*" check transformers' losses) under single, DDP x2,
 # FSDP x2, pipeline x2 and spill, with the same losses (llama with GQA, qwen2,
@@ -59,8 +60,37 @@ has "$tmp/err" "g/config.json: model_type: \"gpt_neox\"; saturn reads gpt2, llam
 cp -r "$tmp/m" "$tmp/t" && head -c 3000 "$tmp/m/model.safetensors" >"$tmp/t/model.safetensors"
 sed 's/from: m/from: t/' "$tmp/w.yaml" >"$tmp/trunc.yaml"
 job=tiny-llama
+truncated="t/model.safetensors: tensor \"model.embed_tokens.weight\": data_offsets end at byte 24576, past the 944 bytes of data (truncated?)"
 expect 65 "$saturn" worker "$tmp/trunc.yaml" --job "$job" --run-dir "$tmp/rt" --devices cpu --technique single
-has "$tmp/err" "t/model.safetensors: tensor \"model.embed_tokens.weight\": data_offsets end at byte 24576, past the 944 bytes of data (truncated?)"
+has "$tmp/err" "$truncated"
+# ... which validate finds first, and run before any work: nothing written.
+expect 65 "$saturn" validate "$tmp/trunc.yaml"
+has "$tmp/err" "$truncated"
+one_line
+expect 65 "$saturn" run "$tmp/trunc.yaml" --run-dir "$tmp/run-trunc" --store "$tmp/trunc.db"
+has "$tmp/err" "$truncated"
+[ ! -e "$tmp/run-trunc" ] && ok || bad "a run on truncated weights wrote $(find "$tmp/run-trunc")"
+# A missing weight file, a damaged header, a config the weights are not.
+cp -r "$tmp/m" "$tmp/nw" && rm "$tmp/nw/model.safetensors"
+sed 's/from: m/from: nw/' "$tmp/w.yaml" >"$tmp/nw.yaml"
+# (a folder of config.json alone plans, for a machine elsewhere; training here needs the weights)
+expect 0 "$saturn" validate "$tmp/nw.yaml"
+has "$tmp/err" "validate: warning: "
+has "$tmp/err" ": planning works from config.json, training needs the weights"
+expect 66 "$saturn" run "$tmp/nw.yaml" --run-dir "$tmp/run-nw" --store "$tmp/nw.db"
+one_line
+[ ! -e "$tmp/run-nw" ] && ok || bad "a run without weights wrote its run directory"
+cp -r "$tmp/m" "$tmp/dh" && printf '\x10\x00\x00\x00\x00\x00\x00\x00{"not": json....}' >"$tmp/dh/model.safetensors"
+sed 's/from: m/from: dh/' "$tmp/w.yaml" >"$tmp/dh.yaml"
+expect 65 "$saturn" validate "$tmp/dh.yaml"
+has "$tmp/err" "dh/model.safetensors"
+one_line
+cp -r "$tmp/m" "$tmp/ws" && python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["intermediate_size"] += 32; json.dump(c, open(sys.argv[1], "w"))' "$tmp/ws/config.json"
+sed 's/from: m/from: ws/' "$tmp/w.yaml" >"$tmp/ws.yaml"
+expect 65 "$saturn" validate "$tmp/ws.yaml"
+has "$tmp/err" "ws: the weight files hold "
+has "$tmp/err" " parameters where config.json implies "
+one_line
 
 # Training from the folder's weights, every technique to the same losses.
 losses() { python3 -c 'import json,sys; print(" ".join("%.6f" % json.loads(l)["loss"] for l in open(sys.argv[1]) if "loss" in json.loads(l)))' "$1"; }
@@ -91,6 +121,7 @@ same_losses llama ddp fsdp pipeline spill
 for family in qwen2 llama3-rope mistral; do
   "$py" "$src/tests/train/hf/reference.py" "$family" "$tmp/$family" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
   sed "s/from: m/from: $family/" "$tmp/w.yaml" >"$tmp/$family.yaml"
+  expect 0 "$saturn" validate "$tmp/$family.yaml"  # its weights are its config's
   every_technique "$family" "$tmp/$family.yaml" "$job"
   same_losses "$family" ddp fsdp pipeline spill
 done
@@ -99,6 +130,7 @@ done
 # (two learning rates in one fused group, each as its own single run).
 "$py" "$src/tests/train/hf/reference.py" gpt2 "$tmp/g2" >/dev/null 2>"$tmp/ref.err" || { cat "$tmp/ref.err"; exit 1; }
 sed -e 's/from: m/from: g2/' -e 's/name: tiny-llama/name: tiny-gpt2/' -e 's/lr: \[1e-3\]/lr: [1e-3, 3e-3]/' "$tmp/w.yaml" >"$tmp/g2.yaml"
+expect 0 "$saturn" validate "$tmp/g2.yaml"
 expect 0 "$saturn" jobs "$tmp/g2.yaml" --json
 has "$tmp/out" '"gelu_tanh": true'
 j1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0]["id"])' "$tmp/out")

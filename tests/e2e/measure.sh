@@ -92,9 +92,19 @@ except Exception: print(0)' "$tmp/kill.db" 2>/dev/null || echo 0)
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done
+# status while it measures: the trials done and left, the jobs to plan.
+expect 0 "$saturn" status "$tmp/kill"
+grep -Eq "^run $tmp/kill \(workload quickstart\): measuring before the first plan(: [0-9]+ of [0-9]+ trials done(, about $dur left)?)?; then 8 jobs are planned$" "$tmp/out" &&
+  ok || bad "status while measuring: $(cat "$tmp/out")"
+[ "$(grep -c "pending: planned after measuring" "$tmp/out")" = 8 ] && ok || bad "status while measuring: the jobs: $(cat "$tmp/out")"
+grep -q "^resume:\|^go on:" "$tmp/out" && bad "status told to resume a live run: $(cat "$tmp/out")" || ok
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-pkill -9 -f "saturn worker .*saturn-run-profile-$pid" 2>/dev/null
+pkill -9 -f "saturn worker .*$tmp/kill/trials" 2>/dev/null
+# ... and after the stop: what was kept, and the command to go on.
+expect 0 "$saturn" status "$tmp/kill"
+has "$tmp/out" "): stopped before its first plan"
+has "$tmp/out" "go on: saturn run $q --run-dir $tmp/kill"
 python3 -c 'import sqlite3,sys
 for s, t, n in sqlite3.connect(sys.argv[1]).execute("select shape_id, technique, devices from profiles where source=\"measured\""): print(s, t, "x%d" % n)' \
   "$tmp/kill.db" | sort >"$tmp/before"

@@ -45,7 +45,7 @@ kept=$(grep -c '^profile: \[' "$tmp/err")
 expect 0 "$saturn" profile "$tmp/w/quickstart.yaml" --store "$tmp/int.db"
 stored=$(sed -n 's/^profile: [0-9]* measured, \([0-9]*\) already stored.*/\1/p' "$tmp/err")
 [ -n "$stored" ] && [ "$stored" -ge 1 ] && [ "$stored" -ge "$kept" ] && ok || bad "after SIGINT: $kept reported, $stored kept"
-ls /tmp | grep -q "^saturn-profile-$pid\$" && bad "scratch folder left behind" || ok
+[ -e "$tmp/saturn-profile-$pid" ] && bad "scratch folder left behind beside the store" || ok
 
 # 3. A memory budget saturn's accounting says no strategy fits: stored as
 #    infeasible with the reason, without running a worker.

@@ -96,6 +96,24 @@ has "$tmp/out" "8 jobs: 8 done, 0 running, 0 pending, 0 failed; 100% of all step
 (cd / && "$saturn" run "$tmp/wq/quickstart.yaml" --dry-run) >"$tmp/out" 2>"$tmp/err"
 has "$tmp/err" "$tmp/wq/runs/quickstart"
 
+# 2b. Commands that only read leave a finished run as it was, state.db
+# included (no -shm or -wal beside it): the same files, sizes and bytes; the
+# dry run and the sbatch script say every job is done.
+snap() { (cd "$1" && find . -type f -printf '%p %s\n' | sort && find . -type f -exec sha256sum {} + | sort); }
+snap "$tmp/ref" >"$tmp/ref.before"
+expect 0 "$saturn" validate "$q"
+expect 0 "$saturn" jobs "$q"
+expect 0 "$saturn" status "$tmp/ref"
+expect 0 "$saturn" status "$tmp/ref" --json
+expect 0 "$saturn" report "$tmp/ref" --json
+expect 0 "$saturn" profile "$q" --show
+expect 0 "$saturn" run "$q" --run-dir "$tmp/ref" --dry-run
+has "$tmp/err" "run: dry run: all 8 jobs of $tmp/ref are done: \`saturn run\` would print the leaderboard"
+expect 0 env -u SLURM_JOB_ID "$saturn" run "$q" --run-dir "$tmp/ref" --slurm-script
+has "$tmp/out" "# saturn run for workload quickstart: all 8 jobs are done in $tmp/ref; the job prints the leaderboard."
+snap "$tmp/ref" >"$tmp/ref.after"
+cmp -s "$tmp/ref.before" "$tmp/ref.after" && ok || bad "a read-only command changed the finished run: $(diff "$tmp/ref.before" "$tmp/ref.after")"
+
 # 3. kill -9 of the runner at several points, then the same command.
 for point in planned checkpointed one_done; do
   d=$tmp/kill-$point
@@ -230,7 +248,7 @@ PY
 # it does: a later plan moves b jobs onto the device the first plan kept for a.
 expect 0 "$saturn" run "$tmp/intro.yaml" --store "$tmp/wrong.db" --run-dir "$tmp/intro" --profile none
 has "$tmp/err" "(introspection:"
-a_devices=$(sql "$tmp/intro" "select device_ids from attempts where job like 'a/%' and plan_version = 1")
+a_devices=$(sql "$tmp/intro" "select device_ids from attempts where (job = 'a' or job like 'a/%') and plan_version = 1")
 moved=$(sql "$tmp/intro" "select count(*) from attempts where job like 'b/%' and plan_version > 1 and device_ids = '$a_devices'")
 [ -n "$a_devices" ] && [ "${moved:-0}" -ge 1 ] && ok ||
   bad "no b job moved to a's device $a_devices: $(sql "$tmp/intro" "select job, plan_version, device_ids from attempts")"

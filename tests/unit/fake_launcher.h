@@ -61,12 +61,15 @@ class FakeLauncher : public Launcher {
     int64_t eval_step = -1;     // >= 0: an evaluation of eval_len seconds after this step
     double eval_len = 0;
     bool unfit = false;         // out of memory at fail_at
+    int fail_code = 1;          // the exit code at fail_at
   };
 
   FakeLauncher(std::map<std::string, FakeJob> jobs, JobDisk& disk) : jobs_(std::move(jobs)), disk_(disk) {}
 
   int64_t checkpoint_every = 10;
   std::map<std::pair<std::string, int64_t>, int64_t> fail_at_step;  // (job, attempt) -> dies at this step
+  std::map<std::string, int> fail_code;                             // job -> its exit code there (default 1)
+  std::map<std::string, std::string> words;                         // job -> the last line of its log
   // (job, attempt) -> (step, signal): stopped from outside at that step (checkpoints, exits 128 + signal)
   std::map<std::pair<std::string, int64_t>, std::pair<int64_t, int>> signalled_at_step;
   std::vector<std::pair<double, int>> signals;                        // (time, signal) to deliver
@@ -92,6 +95,7 @@ class FakeLauncher : public Launcher {
     if (fj.diverge_at > r.from && fj.diverge_at <= r.pause) r.diverge_at = now_ + double(fj.diverge_at - r.from) * st(r);
     auto f = fail_at_step.find({spec.job, spec.attempt});
     if (f != fail_at_step.end()) r.fail_at = now_ + double(f->second - r.from) * st(r);
+    if (auto c = fail_code.find(spec.job); c != fail_code.end()) r.fail_code = c->second;
     disk_.infeasible.erase(spec.job);  // as the real launcher: the last attempt's verdict goes
     for (const auto& j : spec.fused_with) disk_.infeasible.erase(j);
     if (!fj.unfit.empty() && fj.unfit == spec.technique) {
@@ -160,7 +164,7 @@ class FakeLauncher : public Launcher {
           disk_.checkpoint[job] = (fj.diverge_at - 1) / checkpoint_every * checkpoint_every;
           disk_.checkpoint[job] = std::max(disk_.checkpoint[job], r.from);
         } else if (r.fail_at <= now_ && r.fail_at <= r.stop_at) {
-          code = r.unfit ? 70 : 1;
+          code = r.unfit ? 70 : r.fail_code;
           if (r.unfit) disk_.infeasible[job] = "out of memory: tried to allocate 2.00 GiB";
           disk_.checkpoint[job] = std::max(r.from, step / checkpoint_every * checkpoint_every);
         } else if (r.stop_at <= now_ && step < fj.steps) {
@@ -179,6 +183,10 @@ class FakeLauncher : public Launcher {
     return out;
   }
   double now() const override { return now_; }
+  std::string last_words(const std::string& job) const override {
+    auto w = words.find(job);
+    return w == words.end() ? "" : w->second;
+  }
   int64_t pid(const std::string& job) const override { return running_.count(job) ? 4242 : 0; }
   JobProgress progress(const std::string& job, int64_t) override {
     JobProgress p;

@@ -6,7 +6,9 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "core/error.h"
 #include "plan/baselines.h"
@@ -267,6 +269,43 @@ TEST_CASE("planner: a tiny time limit still gives a valid plan, and plans repeat
       CHECK(b.items[i].device_ids == c.items[i].device_ids);
     }
   }
+}
+
+TEST_CASE("planner: under a work limit the plan is the same at 1 and 2 threads, and under load", "[plan]") {
+  std::mt19937_64 rng(5);
+  auto p = random_problem(rng, 40, {8, 8}, false);
+  PlanOptions o;
+  o.work_limit = 300;
+  o.time_limit = 0.001;  // not used under a work limit
+  const Plan a = solve_plan(p, o);
+  require_valid(p, a);
+  CHECK(a.stop != "time limit");
+  o.threads = 2;
+  const Plan b = solve_plan(p, o);
+  // Under load: two threads spinning on this machine's cores while it solves.
+  std::atomic<bool> busy{true};
+  std::vector<std::thread> load;
+  for (int i = 0; i < 2; ++i)
+    load.emplace_back([&] {
+      volatile double x = 1;
+      while (busy.load()) x = x * 1.0000001 + 1e-9;
+    });
+  PlanOptions one = o;
+  one.threads = 1;
+  const Plan c = solve_plan(p, one);
+  busy = false;
+  for (auto& t : load) t.join();
+  for (const Plan* other : {&b, &c}) {
+    CHECK(other->makespan == a.makespan);
+    CHECK(other->method == a.method);
+    REQUIRE(other->items.size() == a.items.size());
+    for (size_t i = 0; i < a.items.size(); ++i) {
+      CHECK(other->items[i].option == a.items[i].option);
+      CHECK(other->items[i].start == a.items[i].start);
+      CHECK(other->items[i].device_ids == a.items[i].device_ids);
+    }
+  }
+  if (!a.milp.empty()) CHECK(a.milp.find(" nodes") != std::string::npos);
 }
 
 TEST_CASE("planner: the checker finds what is wrong", "[plan]") {

@@ -335,7 +335,8 @@ TEST_CASE("profiler: gradient accumulation is tried only where less of it is ove
   const int64_t mib = static_cast<int64_t>((need("mb=4") + need("mb=8")) / 2) >> 20;
   REQUIRE(need("mb=4") < static_cast<double>(mib << 20));
   REQUIRE(need("mb=8") > static_cast<double>(mib << 20));
-  Setup s(test::with_line(5, "      devices: {kind: cuda, count: 1, model: A100-80GB, memory: " + std::to_string(mib) + "MiB}", base));
+  Setup s(test::with_line(5, "      devices: {kind: cuda, count: 1, model: A100-80GB, memory: " + std::to_string(mib) +
+                                 "MiB, reserve: 0GiB}", base));
   FakePool pool;
   ProfileStore store((s.dir.path / "profiles.db").string());
   const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
@@ -456,4 +457,42 @@ TEST_CASE("profile forecast: a batch of trials in one process pays the shared fi
   CHECK(f.trials == n);
   // One place: one process times them all, the first paying the whole fixed cost.
   CHECK(f.seconds == Approx(alone - static_cast<double>(n - 1) * shared));
+}
+
+TEST_CASE("profiler: a trial that fails on the workload's input stops the profiling, saying why") {
+  Setup s(cuda_workload(2));
+  ProfileStore store((s.dir.path / "profiles.db").string());
+  FakePool pool;
+  pool.play = [](const WorkerArgs&) { return 65; };
+  const ProfileSummary sum = run_profile(s.w, s.jobs, store, s.options(pool));
+  CHECK(pool.started.size() <= 2);  // those already running; nothing more starts
+  CHECK_FALSE(sum.bad_input.empty());
+  CHECK(sum.measured == 0);
+  CHECK(store.entries().size() == static_cast<size_t>(sum.over_budget));
+  TempDir d;
+  std::vector<run_files::Trial> results;
+  const auto v = classify_trial(66, d.path.string(), 1, "saturn worker: data/x.txt: no such file", &results);
+  CHECK(v.outcome == TrialOutcome::BadInput);
+  CHECK(v.why == "saturn worker: data/x.txt: no such file");
+}
+
+TEST_CASE("device groups: plans leave each GPU a reserve (default 2GiB or 5%), a cpu device none") {
+  auto group_memory = [](const std::string& devices) {
+    Setup s(test::with_line(5, "      devices: " + devices));
+    return device_groups(s.w, true).at(0).memory;
+  };
+  const int64_t gib = int64_t{1} << 30;
+  CHECK(group_memory("{kind: cuda, count: 8, model: H100-80GB}") == 80 * gib - 4 * gib);  // 5% of 80GiB
+  CHECK(group_memory("{kind: cuda, count: 1, model: L4}") == 24 * gib - 2 * gib);          // at least 2GiB
+  CHECK(group_memory("{kind: cuda, count: 1, model: H100-80GB, reserve: 1GiB}") == 79 * gib);
+  CHECK(group_memory("{kind: cuda, count: 1, model: H100-80GB, reserve: 10%}") == 72 * gib);
+  CHECK(group_memory("{kind: cuda, count: 1, model: H100-80GB, reserve: 0GiB}") == 80 * gib);
+  CHECK(group_memory("{kind: cpu, count: 2, memory: 2GiB}") == 2 * gib);
+  CHECK(group_memory("{kind: cpu, count: 2, memory: 2GiB, reserve: 512MiB}") == 2 * gib - gib / 2);
+  CHECK_THAT(test::outcome_of(test::with_line(5, "      devices: {kind: cpu, count: 2, memory: 2GiB, reserve: 2GiB}")).message,
+             Catch::Contains("reserve 2GiB leaves nothing of the 2GiB memory"));
+  CHECK_THAT(test::outcome_of(test::with_line(5, "      devices: {kind: cuda, count: 1, model: L4, reserve: lots}")).message,
+             Catch::Contains("expected a size like 2GiB, or a share of the device's memory like 5%"));
+  CHECK_THAT(test::outcome_of(test::with_line(5, "      devices: {kind: cuda, count: 1, model: L4, reserve: 100%}")).message,
+             Catch::Contains("expected a share of the device's memory under 100% like 5%"));
 }

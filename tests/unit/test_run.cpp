@@ -171,6 +171,33 @@ TEST_CASE("runner: a worker that dies restarts from its checkpoint, with no rest
   }
 }
 
+TEST_CASE("runner: a worker that fails on its input (exit 65 or 66) is never restarted; the run exits 65") {
+  Case c = make_case({{"a", 40, 1, 1}, {"b", 40, 1, 1}, {"c", 10, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  const int code = GENERATE(65, 66);
+  l.fail_at_step[{"b", 1}] = 1;
+  l.fail_code["b"] = code;
+  l.words["b"] = "trunc/model.safetensors: tensor \"w\": data_offsets end at byte 902400, past the 867896 bytes of data";
+  RunOptions o = quiet();
+  o.max_restarts = 2;
+  const RunSummary s = run_plan(c.in, st, l, o);
+  CHECK(s.exit_code == 65);
+  CHECK(s.done == 2);
+  CHECK(s.failed == 1);
+  auto by = attempts_by_job(st);
+  REQUIRE(by["b"].size() == 1);  // no restart spent: it would fail again
+  CHECK(by["b"][0].exit_code == code);
+  for (const auto& j : st.jobs())
+    if (j.id == "b") {
+      CHECK(j.status == JobStatus::Failed);
+      CHECK(j.restarts == 0);
+      CHECK(j.message == "bad input (exit " + std::to_string(code) + "): " + l.words["b"]);
+    }
+}
+
 TEST_CASE("runner: SIGTERM checkpoints every job and exits 143, the next run resumes with the same strategies") {
   Case c = make_case({{"a", 30, 1, 1, 0.6, 0.6}, {"b", 30, 1, 1}, {"c", 20, 1, 1}});
   TempDb db;

@@ -160,6 +160,15 @@ TEST_CASE("slurm: the sbatch script for a plan") {
                            "#SBATCH --time=2:40:00 ", "#SBATCH --ntasks-per-node=8 ",
                            "\nexec saturn run 'my runs/w.yaml'\n"})
     CHECK(s.find(line) != std::string::npos);
+  // A run directory with done jobs: the rest; all of them: it says so, not "0 jobs in 0 s".
+  in.done = 4;
+  CHECK(slurm_script(in).find("# saturn run for workload txt: 8 jobs (4 more done), planned to take 2h 00m") !=
+        std::string::npos);
+  in.done = 12;
+  in.run_dir = "runs/x";
+  CHECK(slurm_script(in).find("# saturn run for workload txt: all 12 jobs are done in runs/x; the job prints the "
+                              "leaderboard.\n") != std::string::npos);
+  in.done = 0;
   in.gpus_per_node = 0;
   in.run_dir = "runs/x";
   const std::string cpu = slurm_script(in);

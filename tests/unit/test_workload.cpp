@@ -299,3 +299,11 @@ TEST_CASE("checkpoint cadence by time: checkpoint_seconds, under 2% of training,
   t.checkpoint_every = 50;
   CHECK(std::isinf(checkpoint_interval(t, 0)));
 }
+
+TEST_CASE("held out: a share of the samples, at least one of two, none of none or one") {
+  CHECK(held_out(100, 0.1) == 10);
+  CHECK(held_out(5, 0.1) == 1);   // at least one once there are two
+  CHECK(held_out(1, 0.1) == 0);   // the one sample trains
+  CHECK(held_out(0, 0.1) == 0);   // was -1: an empty file counted one training sample
+  CHECK(held_out(10, 0) == 0);
+}
