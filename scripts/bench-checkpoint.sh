@@ -72,7 +72,7 @@ for run in $(seq "$runs"); do
         --run-dir "$out" --devices cpu --threads 2 >"$out.log" 2>&1 ||
         { echo "bench-checkpoint: $m checkpoint_every $c failed: $(tail -n 1 "$out.log")" >&2; exit 1; }
       du -sb "$out/jobs/m/ckpt/"*.pt | tail -n 1 | cut -f1 >"$out.bytes"
-      python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["wall_s"])' "$out/jobs/m/result.json" >"$out.wall"
+      python3 -c 'import json, sys; d=json.load(open(sys.argv[1])); print(d.get("train_s", d.get("wall_s")))' "$out/jobs/m/result.json" >"$out.wall"
       rm -rf "$out/jobs"  # the disk back for the next
     done
   done
@@ -82,7 +82,7 @@ python3 - "$tmp" "$runs" "$models" <<'PY'
 import json, os, statistics, sys
 tmp, runs, models = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
 steps = {"small": 40, "gpt2": 8, "1b": 3}
-def wall(m, c, r):  # result.json's wall_s: the training time, checkpoints included
+def wall(m, c, r):  # result.json's train_s: the training time, checkpoints included
     return float(open(f"{tmp}/run-{m}-{c}-{r}.wall").read())
 print(f"{'model':<6} {'checkpoint':>10} {'steps':>5} {'end only':>9} {'every step':>10} {'per ckpt':>9} "
       f"{'default 10m':>11} {'vs end only':>11} {'interval':>8} {'overhead':>8} {'peak RSS':>9}")

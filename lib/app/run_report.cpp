@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/early_stopping.h"
 #include "core/file.h"
 #include "core/run_files.h"
 #include "core/text.h"
@@ -305,6 +306,16 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
   if (!r.plans.empty()) {
     r.predicted = r.plans.front().makespan;
     r.bound = r.plans.front().bound;
+    // Early stopping's first plan reaches the first rung: scaled to the work
+    // the rule is expected to train (expected_work_share), about what the
+    // search should take.
+    if (src.workload && src.workload->early_stopping.on() && src.workload->train.steps > 0) {
+      const int64_t steps = src.workload->train.steps;
+      const auto rungs = rung_steps(src.workload->early_stopping, steps, 0);
+      if (!rungs.empty() && rungs.front() > 0)
+        r.expected = r.predicted * static_cast<double>(steps) * expected_work_share(src.workload->early_stopping, steps) /
+                     static_cast<double>(rungs.front());
+    }
   }
   for (const auto& e : events) r.events.push_back({e.time - origin, e.kind, e.job, e.message});
   // What a person does next.

@@ -256,7 +256,7 @@ ProfileOptions RunSession::profiler_options(const SessionHooks& hooks, const Sto
     if (e.kind == ProfileEvent::Done && e.entry)
       say("profile [" + std::to_string(e.done) + "/" + std::to_string(e.total) + "] " +
           jobs_.shapes[e.trial->shape].id + " " + technique_name(e.trial->key.technique) + " x" +
-          std::to_string(e.trial->key.devices) + ": " +
+          std::to_string(e.trial->key.devices) + (e.trial->key.knobs.empty() ? "" : " (" + e.trial->key.knobs + ")") + ": " +
           (e.entry->feasible ? human_duration(e.entry->step_time) + "/step" : "infeasible: " + e.entry->reason));
     else if (e.kind == ProfileEvent::Fail)
       say("profile: " + jobs_.shapes[e.trial->shape].id + ": failed: " + e.message);

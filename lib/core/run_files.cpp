@@ -104,7 +104,7 @@ nlohmann::json to_json(const Result& r) {
   nlohmann::json j{{"job", r.job},
                    {"steps", r.steps},
                    {"final_loss", r.final_loss},
-                   {"wall_s", r.wall_s},
+                   {"train_s", r.wall_s},
                    {"eval_loss", r.eval_loss ? nlohmann::json(*r.eval_loss) : nlohmann::json(nullptr)}};
   if (r.fused > 0) j["fused"] = r.fused;
   if (r.tokens > 0) j["tokens"] = r.tokens;
@@ -118,7 +118,8 @@ Result result_from_json(const nlohmann::json& j, const std::string& where) {
   r.steps = integer(j, "steps", where);
   r.final_loss = number(j, "final_loss", where);
   if (j.contains("eval_loss") && !j["eval_loss"].is_null()) r.eval_loss = number(j, "eval_loss", where);
-  r.wall_s = number(j, "wall_s", where, 0.0);
+  // train_s: the last attempt's training loop (a file written before it was named so: wall_s)
+  r.wall_s = number(j, j.contains("train_s") ? "train_s" : "wall_s", where, 0.0);
   r.fused = integer(j, "fused", where, 0);
   r.tokens = integer(j, "tokens", where, 0);
   return r;

@@ -79,7 +79,8 @@ struct Result {
   int64_t steps = 0;
   double final_loss = 0;             // training loss at the last step
   std::optional<double> eval_loss;   // none without validation data
-  double wall_s = 0;                 // seconds since the worker started
+  double wall_s = 0;                 // "train_s": the last attempt's training loop, first step to the end (the
+                                     // leaderboard's wall time is every attempt, launch to exit)
   int64_t fused = 0;                 // > 0: trained fused with this many jobs
   int64_t tokens = 0;                // targets the loss was taken on (masked ones not; images: samples); 0: unknown
 };

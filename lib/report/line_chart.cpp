@@ -40,6 +40,22 @@ std::string line_chart_svg(const LineChart& c) {
   o << "<title>" << html_escape(c.title) << "</title>";
   o << "<text class=\"label\" x=\"" << num(left) << "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" << html_escape(c.title)
     << "</text>";
+  if (c.legend && !c.series.empty()) {
+    std::vector<const Series*> named;
+    size_t others = 0;
+    for (const auto& s : c.series) {
+      if (c.series.size() <= 3 || s.highlight) named.push_back(&s);
+      else ++others;
+    }
+    o << "<text class=\"legend\" x=\"" << num(c.width - 8) << "\" y=\"16\" text-anchor=\"end\">";
+    for (const Series* s : named)
+      o << "<tspan fill=\"" << palette(s->colour) << "\">\u25A0</tspan><tspan class=\"label\"> " << html_escape(s->name)
+        << (s->highlight && c.series.size() > 1 ? " (best)" : "") << "  </tspan>";
+    if (others > 0)
+      o << "<tspan class=\"label\">" << others << (named.empty() ? "" : " more") << (others == 1 ? " job" : " jobs")
+        << " (thin; hover a line for its name)</tspan>";
+    o << "</text>";
+  }
   if (ys.empty()) {
     o << "<text class=\"label\" x=\"" << num(left + pw / 2) << "\" y=\"" << num(top + ph / 2)
       << "\" text-anchor=\"middle\">no data</text></svg>";

@@ -29,6 +29,10 @@ struct LineChart {
   double width = 640, height = 320;
   size_t max_points = 400;        // per series, after thinning
   bool markers = false;           // a dot at each point too (sparse series: validation losses)
+  // A legend on the title's line, right-aligned: each series with its
+  // colour when there are at most three, else the highlighted ones and how
+  // many others (each line still names itself on hover).
+  bool legend = false;
 };
 
 // The chart as an <svg> element (with xmlns, so it is also a file); a chart

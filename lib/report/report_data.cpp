@@ -69,6 +69,7 @@ nlohmann::json to_json(const ReportData& r) {
           {"lanes", r.lanes},
           {"makespan_s", r.makespan},
           {"predicted_s", r.predicted},
+          {"expected_s", r.expected > 0 ? nlohmann::json(r.expected) : nlohmann::json(nullptr)},
           {"bound_s", r.bound},
           {"busy_devices", points(r.busy)},
           {"commands", pairs(r.commands)},

@@ -74,6 +74,10 @@ struct ReportData {
   std::vector<Point> busy;           // devices busy over time: a step at each change
   double makespan = 0;               // first launch to last exit (0: nothing ran)
   double predicted = 0, bound = 0;   // the first plan's makespan and lower bound
+  // Under early stopping (whose first plan takes every job to its first
+  // rung only): the makespan expected under the rule, the first plan
+  // scaled from its rung to the work the rule is expected to train; else 0.
+  double expected = 0;
   std::vector<std::pair<std::string, std::string>> commands;  // what -> command line (resume, export, ...)
 };
 

@@ -64,6 +64,7 @@ std::vector<ReportChart> loss_charts(const ReportData& r, const std::string& mod
     c.x_duration = k.time;
     c.max_points = budget;
     c.markers = std::string(k.name).rfind("valid", 0) == 0;
+    c.legend = true;
     size_t i = 0;
     bool any = false;
     for (const ReportJob* j : jobs) {
@@ -251,7 +252,11 @@ void header(std::ostringstream& o, const ReportData& r) {
   item("jobs", std::to_string(r.jobs.size()) + ": " + std::to_string(done) + " done" +
                    (stopped ? ", " + std::to_string(stopped) + " stopped early" : "") +
                    (failed ? ", " + std::to_string(failed) + " failed" : ""));
-  if (r.makespan > 0)
+  if (r.makespan > 0 && r.expected > 0)
+    item("makespan", human_duration(r.makespan) + " (expected about " + human_duration(r.expected) +
+                         " under early stopping; the first plan, to the first rung, predicted " +
+                         human_duration(r.predicted) + ")");
+  else if (r.makespan > 0)
     item("makespan", human_duration(r.makespan) +
                          (r.predicted > 0 ? " (the first plan predicted " + human_duration(r.predicted) + ")" : ""));
   if (!r.jobs.empty() && r.jobs[0].rank == 1) item("best", r.jobs[0].id + ", " + loss(r.jobs[0].valid_loss) + " validation loss");

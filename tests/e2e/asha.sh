@@ -42,6 +42,12 @@ has "$tmp/err" "plans, one per rung decision"
 [ "$(best "$tmp/grid.json")" = "$(best "$tmp/asha.json")" ] && ok ||
   bad "grid best $(best "$tmp/grid.json"), ASHA best $(best "$tmp/asha.json")"
 d=$tmp/w/runs/asha
+# The report sets the time against what the rule was expected to take, not
+# against the first plan alone (which reaches the first rung only).
+expect 0 "$saturn" report "$d" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["expected_s"] and d["expected_s"] > d["predicted_s"] > 0, d' "$tmp/out" &&
+  ok || bad "report: no expected makespan under the rule: $(head -c 300 "$tmp/out")"
+grep -q "under early stopping; the first plan, to the first rung, predicted" "$d/report.html" && ok || bad "report.html: no expected makespan"
 stopped=$(sql "$d" "select count(*) from jobs where status='stopped'")
 done_=$(sql "$d" "select count(*) from jobs where status='done'")
 [ "$stopped" -ge 8 ] && [ $((stopped + done_)) = 16 ] && ok || bad "stopped $stopped, done $done_"

@@ -14,7 +14,7 @@ q=$tmp/w/quickstart.yaml
 cp "$src/workloads/quickstart.yaml" "$q"
 meta() { sql "$1" "select value from meta where key = '$2'"; }
 # trials_run ERR: the trials a run's stderr says it measured, one "shape technique xN" per line.
-trials_run() { sed -n 's/^run: info: profile \[[0-9]*\/[0-9]*\] \([^ ]*\) \([a-z]*\) x\([0-9]*\):.*/\1 \2 x\3/p' "$1" | sort; }
+trials_run() { sed -n 's/^run: info: profile \[[0-9]*\/[0-9]*\] \([^ ]*\) \([a-z]*\) x\([0-9]*\)\( ([^)]*)\)\{0,1\}:.*/\1 \2 x\3/p' "$1" | sort; }
 
 # 1. full measures every trial first; auto at most half of them.
 expect 0 "$saturn" run "$q" --store "$tmp/full.db" --run-dir "$tmp/full" --profile full

@@ -48,7 +48,7 @@ loss_before=$(sql "$d" "select final_loss from jobs where id='m/lr=1e-3'")
 # 2. One more: the dry run says what the run will do; the run trains only the new one.
 workload "1e-3, 3e-3, 1e-2" 20
 expect 0 "$saturn" run "$w" --dry-run
-has "$tmp/err" "would run 1 jobs in"
+has "$tmp/err" "would run 1 job in"
 has "$tmp/err" "$d holds a run of it: \`saturn run\` would resume it (reuses 2 done jobs, adds 1 new job); nothing was written"
 [ "$(sql "$d" "select count(*) from jobs")" = 2 ] && ok || bad "the dry run wrote the job table"
 grep -q "m/lr=0.01" "$tmp/out" && ! grep -q "m/lr=1e-3" "$tmp/out" && ok || bad "dry-run plan: $(cat "$tmp/out")"

@@ -135,3 +135,21 @@ TEST_CASE("line chart: one path per series, the best drawn last, names escaped, 
   empty.title = "nothing";
   CHECK(line_chart_svg(empty).find(">no data<") != std::string::npos);
 }
+
+TEST_CASE("line chart: a legend names few series each, else the best and how many more") {
+  LineChart c;
+  c.title = "loss";
+  c.legend = true;
+  for (int j = 0; j < 2; ++j) c.series.push_back({"m/" + std::to_string(j), {{1, 2}, {2, 1}}, j == 0, size_t(j)});
+  std::string svg = line_chart_svg(c);
+  CHECK(svg.find("<text class=\"legend\"") != std::string::npos);
+  CHECK(svg.find(" m/0 (best)") != std::string::npos);
+  CHECK(svg.find(" m/1 ") != std::string::npos);
+  for (int j = 2; j < 9; ++j) c.series.push_back({"m/" + std::to_string(j), {{1, 2}, {2, 1}}, false, size_t(j)});
+  svg = line_chart_svg(c);
+  CHECK(svg.find(" m/0 (best)") != std::string::npos);
+  CHECK(svg.find(" m/5 ") == std::string::npos);  // in the legend only by count
+  CHECK(svg.find("8 more jobs (thin; hover a line for its name)") != std::string::npos);
+  c.legend = false;
+  CHECK(line_chart_svg(c).find("class=\"legend\"") == std::string::npos);
+}

@@ -74,6 +74,9 @@ TEST_CASE("run files: result.json round trip, absent, and malformed") {
   CHECK(back->eval_loss == 2.75);
   CHECK(back->wall_s == 12.0);
   CHECK(back->fused == 4);
+  CHECK(run_files::to_json(r).contains("train_s"));  // not "wall_s": the leaderboard's wall time is another figure
+  write(run_files::result_path(d.path), R"({"job": "j", "steps": 1, "final_loss": 1, "eval_loss": null, "wall_s": 7})");
+  CHECK(run_files::read_result(d.path)->wall_s == 7);  // written before train_s
   run_files::Result nan{"j", 3, NAN, std::nullopt, 0, 0};
   write(run_files::result_path(d.path), run_files::to_json(nan).dump());
   back = run_files::read_result(d.path);
