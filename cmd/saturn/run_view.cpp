@@ -200,6 +200,17 @@ std::map<std::string, std::string> planned(const std::string& plan_json) {
   return out;
 }
 
+// The run's last five events with their times ("" when none).
+std::string last_events_text(const RunState& st) {
+  const auto events = st.events();
+  if (events.empty()) return "";
+  std::string out = "last events:\n";
+  for (size_t i = events.size() > 5 ? events.size() - 5 : 0; i < events.size(); ++i)
+    out += "  " + time_of_day(events[i].time) + " " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) +
+           ": " + events[i].message + "\n";
+  return out;
+}
+
 // A run with no job records yet: measuring before its first plan (its
 // runner alive), or stopped there. The jobs it will plan come from meta
 // job_hashes; the trials from meta `measuring` (what the runner last wrote).
@@ -237,13 +248,7 @@ std::string measuring_text(const RunState& st, const std::string& run_dir, bool 
     for (const auto& id : ids) t.row({id, runner ? "pending: planned after measuring" : "pending"});
     out += t.render(term);
   }
-  const auto events = st.events();
-  if (!events.empty()) {
-    out += "last events:\n";
-    for (size_t i = events.size() > 5 ? events.size() - 5 : 0; i < events.size(); ++i)
-      out += "  " + time_of_day(events[i].time) + " " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) +
-             ": " + events[i].message + "\n";
-  }
+  out += last_events_text(st);
   if (!runner) out += "go on: " + go_on + "\n";
   return out;
 }
@@ -320,13 +325,7 @@ std::string status_text(const RunState& st, const std::string& run_dir, const Te
   }
   out += t.render(term);
   out += rungs_text(st.rungs());
-  const auto events = st.events();
-  if (!events.empty()) {
-    out += "last events:\n";
-    for (size_t i = events.size() > 5 ? events.size() - 5 : 0; i < events.size(); ++i)
-      out += "  " + time_of_day(events[i].time) + " " + events[i].kind + (events[i].job.empty() ? "" : " " + events[i].job) +
-             ": " + events[i].message + "\n";
-  }
+  out += last_events_text(st);
   const int unfinished = count["stopped"] + count["pending"] + count["failed"];  // not those stopped early
   if (!runner && count["running"] == 0 && unfinished > 0)
     out += "resume: saturn run " + st.meta("workload_path").value_or("W.yaml") + " --run-dir " + run_dir + "\n";
