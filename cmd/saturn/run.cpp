@@ -203,7 +203,12 @@ static int run_run_cmd(RunCmdOptions o) {
       std::cerr << "run: warning: " << line << "\n";
   if (o.session.plan_only) {
     const PlannedRun p = session.plan();
-    if (o.slurm_script) {
+    const size_t all = session.jobs().jobs.size();
+    if (o.slurm_script && p.existing && all > 0 && p.reuse.reused.size() == all && !p.reuse.edited()) {
+      std::cout << session.slurm_script(p);
+      std::cerr << "run: --slurm-script: all " << all << " jobs of " << run_dir
+                << " are done: the job would print the leaderboard; nothing was submitted or written\n";
+    } else if (o.slurm_script) {
       std::cout << session.slurm_script(p);
       std::cerr << "run: --slurm-script: " << count_text(static_cast<int64_t>(planned_jobs(p.plan, p.problem.problem)), "job", "jobs") << " planned in "
                 << human_duration(p.plan.makespan) << " (plan: " << p.plan.method << ")";

@@ -111,6 +111,7 @@ expect 0 "$saturn" run "$q" --run-dir "$tmp/ref" --dry-run
 has "$tmp/err" "run: dry run: all 8 jobs of $tmp/ref are done: \`saturn run\` would print the leaderboard"
 expect 0 env -u SLURM_JOB_ID "$saturn" run "$q" --run-dir "$tmp/ref" --slurm-script
 has "$tmp/out" "# saturn run for workload quickstart: all 8 jobs are done in $tmp/ref; the job prints the leaderboard."
+has "$tmp/err" "run: --slurm-script: all 8 jobs of $tmp/ref are done: the job would print the leaderboard; nothing was submitted or written"
 snap "$tmp/ref" >"$tmp/ref.after"
 cmp -s "$tmp/ref.before" "$tmp/ref.after" && ok || bad "a read-only command changed the finished run: $(diff "$tmp/ref.before" "$tmp/ref.after")"
 
@@ -120,7 +121,8 @@ for point in planned checkpointed one_done; do
   run_until "$d" 9 "$point"
   no_workers_left "$d"
   expect 0 "$saturn" run "$q" --run-dir "$d"
-  has "$tmp/err" "resuming plan v1"
+  # (the plan it resumes may be a later version: the jobs' first steps re-plan when they move it)
+  grep -Eq "resuming plan v[0-9]+: " "$tmp/err" && ok || bad "kill -9 once $point: no resume: $(cat "$tmp/err")"
   losses "$d" >"$d.losses"
   if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 once $point: losses differ: $(diff "$tmp/ref.losses" "$d.losses")"; fi
 done
