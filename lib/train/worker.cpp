@@ -190,6 +190,77 @@ std::vector<const Job*> fused_group(const Workload& w, const JobSet& set, const 
   return group;
 }
 
+// What every setting (strategy) of one worker process shares.
+struct Process {
+  const Workload& w;
+  const JobSet& set;
+  const Job& job;                      // the (first) job
+  const ModelSpec& model;
+  std::string device;                  // this rank's
+  Communicator* comm;                  // null on one device
+  std::vector<const Job*> group;       // a fused run's jobs (a trial makes its own per setting)
+  int64_t rss_base;                    // a trial: what the settings' peaks count from; else -1
+};
+
+// Job `j` as setting `s` trains it into `dir`; `earlier_s`: what this trial
+// process spent timing the settings before it.
+TrainJob train_job_of(const Process& p, const WorkerOptions& s, const Job& j, const std::string& dir, double earlier_s) {
+  const Workload& w = p.w;
+  TrainJob tj;
+  tj.id = j.id;
+  tj.arch = p.model.arch;
+  tj.config = j.config;
+  tj.module_path = p.model.path.empty() ? "" : w.resolve(p.model.path);
+  tj.from_dir = p.model.from.empty() ? "" : w.resolve(p.model.from);
+  tj.hp = j.hp;
+  tj.finetune = j.finetune;
+  tj.train = w.train;
+  tj.data = w.data_for(p.model);
+  tj.resolve = [&w](const std::string& path) { return w.resolve(path); };
+  tj.out_dir = dir;
+  tj.steps = s.steps;
+  tj.stop_at = s.stop_at;
+  tj.micro_batch = s.micro_batch;
+  tj.device = p.device;
+  tj.technique = s.technique.value_or(Technique::Ddp);
+  tj.group_blocks = s.group_blocks;
+  tj.micro_batches = s.micro_batches;
+  tj.recompute = !s.no_recompute;
+  tj.gpipe = s.gpipe;
+  tj.offload = s.offload;
+  tj.resume = s.resume;
+  tj.trial.enabled = s.trial;
+  tj.trial.run_dir = s.run_dir;
+  tj.trial.earlier_s = earlier_s;
+  tj.trial.rss_base = p.rss_base;
+  return tj;
+}
+
+// One setting of this process: its jobs trained, or timed.
+int run_setting(const Process& p, const WorkerOptions& s, double earlier_s) {
+  auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
+  try {
+    if (s.technique == Technique::Fused) {
+      std::vector<TrainJob> jobs;
+      const std::vector<const Job*> members = s.trial ? fused_group(p.w, p.set, s.jobs, p.job) : p.group;
+      for (const Job* j : members) jobs.push_back(train_job_of(p, s, *j, run_files::job_dir(s.run_dir, j->id), earlier_s));
+      // A trial's extra copies: the same job, other seeds (of a random LoRA
+      // base, one: a fused LoRA group shares it).
+      for (int64_t c = 1; c < s.copies; ++c) {
+        TrainJob copy = jobs.front();
+        copy.id += "#" + std::to_string(c);
+        if (!(copy.finetune.lora_on() && copy.from_dir.empty())) copy.hp.seed += c;
+        jobs.push_back(copy);
+      }
+      return train(jobs, nullptr, &g_stop, log);
+    }
+    const std::string dir = s.trial ? run_files::trial_dir(s.run_dir) : run_files::job_dir(s.run_dir, p.job.id);
+    return train({train_job_of(p, s, p.job, dir, earlier_s)}, p.comm, &g_stop, log);
+  } catch (const c10::Error& e) {
+    throw internal_error("job " + p.job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
+  }
+}
+
 }  // namespace
 
 int run_worker(const WorkerOptions& given) {
@@ -252,67 +323,8 @@ int run_worker(const WorkerOptions& given) {
     comm = connect(co);
   }
 
-  // One strategy (setting) of this process: its jobs trained, or timed.
-  // `earlier_s`: what this trial process spent timing the settings before it.
-  const int64_t rss_base = o.trial ? rss_now() : -1;  // what the strategies' peaks count from
-  auto run_setting = [&](const WorkerOptions& s, double earlier_s) -> int {
-    const std::optional<Technique> technique = s.technique;
-    auto train_job_of = [&](const Job& j, const std::string& dir) {
-      TrainJob tj;
-      tj.id = j.id;
-      tj.arch = model.arch;
-      tj.config = j.config;
-      tj.module_path = model.path.empty() ? "" : w.resolve(model.path);
-      tj.from_dir = model.from.empty() ? "" : w.resolve(model.from);
-      tj.hp = j.hp;
-      tj.finetune = j.finetune;
-      tj.train = w.train;
-      tj.data = w.data_for(model);
-      tj.resolve = [&w](const std::string& p) { return w.resolve(p); };
-      tj.out_dir = dir;
-      tj.steps = s.steps;
-      tj.stop_at = s.stop_at;
-      tj.micro_batch = s.micro_batch;
-      tj.device = device;
-      tj.technique = technique.value_or(Technique::Ddp);
-      tj.group_blocks = s.group_blocks;
-      tj.micro_batches = s.micro_batches;
-      tj.recompute = !s.no_recompute;
-      tj.gpipe = s.gpipe;
-      tj.offload = s.offload;
-      tj.resume = s.resume;
-      tj.trial.enabled = s.trial;
-      tj.trial.run_dir = s.run_dir;
-      tj.trial.earlier_s = earlier_s;
-      tj.trial.rss_base = rss_base;
-      return tj;
-    };
-    auto log = [](const std::string& m) { std::cerr << "saturn worker: " << m << "\n"; };
-    try {
-      if (technique == Technique::Fused) {
-        std::vector<TrainJob> jobs;
-        const std::vector<const Job*> members = s.trial ? fused_group(w, set, s.jobs, job) : group;
-        for (const Job* j : members) jobs.push_back(train_job_of(*j, run_files::job_dir(s.run_dir, j->id)));
-        // A trial's extra copies: the same job, other seeds (of a random LoRA
-        // base, one: a fused LoRA group shares it).
-        for (int64_t c = 1; c < s.copies; ++c) {
-          TrainJob copy = jobs.front();
-          copy.id += "#" + std::to_string(c);
-          if (!(copy.finetune.lora_on() && copy.from_dir.empty())) copy.hp.seed += c;
-          jobs.push_back(copy);
-        }
-        return train(jobs, nullptr, &g_stop, log);
-      }
-      const std::string dir = s.trial ? run_files::trial_dir(s.run_dir) : run_files::job_dir(s.run_dir, job.id);
-      return train({train_job_of(job, dir)}, comm.get(), &g_stop, log);
-    } catch (const c10::Error& e) {
-      throw internal_error("job " + job.id + ": " + e.msg().substr(0, e.msg().find('\n')));
-    }
-  };
-  if (settings.size() == 1) {
-    WorkerOptions only = settings.front();
-    if (!only.trial) return run_setting(only, 0);
-  }
+  const Process proc{w, set, job, model, device, comm.get(), group, o.trial ? rss_now() : -1};
+  if (!o.trial) return run_setting(proc, settings.front(), 0);
   // A trial: each setting in turn on the same devices, ranks and
   // communicator; the first that does not end with 0 (out of memory, a
   // failure, a stop) ends the process, and the profiler runs the rest anew.
@@ -320,7 +332,7 @@ int run_worker(const WorkerOptions& given) {
   for (size_t i = 0; i < settings.size(); ++i) {
     if (i > 0) reset_peak_memory(torch::Device(device));
     const double earlier = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    const int code = run_setting(settings[i], earlier);
+    const int code = run_setting(proc, settings[i], earlier);
     if (code != 0) return code;
     if (g_stop) return 128 + static_cast<int>(g_stop);
   }
