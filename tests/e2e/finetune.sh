@@ -12,9 +12,8 @@
 py=${SATURN_PYTHON:-python3}
 export XDG_CACHE_HOME=$tmp/cache
 mkdir -p "$tmp/w" && cp -r "$src/workloads/data" "$src/workloads/finetune" "$tmp/w/"
-rm -f "$tmp/w/finetune/tiny-llama/model.safetensors"  # made below, as a user makes it
 cp "$src/workloads/finetune.yaml" "$tmp/w/"
-"$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-llama" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
+model_fixture tiny-llama "$tmp/w/finetune/tiny-llama"  # as a user makes it: scripts/make-finetune-model.py
 
 expect 0 "$saturn" validate --canonical "$tmp/w/finetune.yaml"
 cp "$tmp/out" "$tmp/w/canonical.yaml"
@@ -89,7 +88,7 @@ one_line
 # Chats (workloads/chat.yaml): jsonl records in the folder's chat format, the
 # loss on the assistant's turns; packed once; bad lines one line each.
 cp "$src/workloads/chat.yaml" "$tmp/w/" && cp -r "$src/workloads/finetune/tiny-chat" "$tmp/w/finetune/"
-"$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-chat" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
+model_fixture tiny-chat "$tmp/w/finetune/tiny-chat"
 rm -rf "$tmp/cache"
 expect 0 "$saturn" validate "$tmp/w/chat.yaml"
 expect 0 "$saturn" run "$tmp/w/chat.yaml" --run-dir "$tmp/chat" --dry-run

@@ -41,3 +41,28 @@ for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
     print(*row)
 PY
 }
+
+# quickstart_fixture: prints the folder of one finished quickstart run measured
+# in full (run/, profiles.db, out, err: tests/e2e/fixture_quickstart.sh).
+# Under ctest the suites share one (SATURN_FIXTURES); a script run by hand
+# makes its own in $tmp. Read it, never write it: copy what a test changes.
+quickstart_fixture() {
+  local d=${SATURN_FIXTURES:-}/quickstart
+  if [ -z "${SATURN_FIXTURES:-}" ] || [ ! -e "$d/ok" ]; then
+    d=$tmp/fixture-quickstart
+    [ -e "$d/ok" ] || "$src/tests/e2e/fixture_quickstart.sh" "$saturn" "$src" "$d" >&2 || exit 1
+  fi
+  echo "$d"
+}
+
+# model_fixture NAME DEST: copies the weights of workloads/finetune/NAME
+# (tiny-llama, tiny-chat) into the folder DEST (tests/e2e/fixture_models.sh):
+# shared under ctest (SATURN_FIXTURES), else made here.
+model_fixture() {
+  local d=${SATURN_FIXTURES:-}/models
+  if [ -z "${SATURN_FIXTURES:-}" ] || [ ! -e "$d/ok" ]; then
+    d=$tmp/fixture-models
+    [ -e "$d/ok" ] || "$src/tests/e2e/fixture_models.sh" "$src" "$d" >&2 || exit 1
+  fi
+  cp "$d/$1/model.safetensors" "$2/"
+}

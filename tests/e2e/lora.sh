@@ -178,9 +178,8 @@ one_line
 
 # --- workloads/finetune-lora.yaml as a user runs it -----------------------
 mkdir -p "$tmp/w" && cp -r "$src/workloads/data" "$src/workloads/finetune" "$tmp/w/"
-rm -f "$tmp/w/finetune/tiny-llama/model.safetensors"
 cp "$src/workloads/finetune-lora.yaml" "$tmp/w/"
-"$py" "$src/scripts/make-finetune-model.py" "$tmp/w/finetune/tiny-llama" >/dev/null 2>"$tmp/make.err" || { cat "$tmp/make.err"; exit 1; }
+model_fixture tiny-llama "$tmp/w/finetune/tiny-llama"
 expect 0 "$saturn" run "$tmp/w/finetune-lora.yaml" --run-dir "$tmp/run" --json
 python3 - "$tmp/out" <<'PY' && ok || bad "run: not 4 done jobs: $(head -c 800 "$tmp/out")"
 import json, sys

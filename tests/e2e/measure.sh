@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: what `saturn run` measures before it plans (profile: auto,
-# full, none), each from an empty profile store, on the CPU quickstart:
+# full, none), each from an empty profile store, on the CPU quickstart (full
+# is the shared fixture's run: tests/e2e/fixture_quickstart.sh):
 # auto runs at most half of full's trials, and the plan it executes, timed
 # with full's measurements, is within 3% of full's plan; every mode's run
 # counts its measurement in state.db; current practice measures nothing;
@@ -16,12 +17,14 @@ meta() { sql "$1" "select value from meta where key = '$2'"; }
 # trials_run ERR: the trials a run's stderr says it measured, one "shape technique xN" per line.
 trials_run() { sed -n 's/^run: info: profile \[[0-9]*\/[0-9]*\] \([^ ]*\) \([a-z]*\) x\([0-9]*\)\( ([^)]*)\)\{0,1\}:.*/\1 \2 x\3/p' "$1" | sort; }
 
-# 1. full measures every trial first; auto at most half of them.
-expect 0 "$saturn" run "$q" --store "$tmp/full.db" --run-dir "$tmp/full" --profile full
+# 1. full measures every trial first (the shared fixture's run from an
+# empty store: tests/e2e/fixture_quickstart.sh); auto at most half of them.
+fx=$(quickstart_fixture)
+cp "$fx/profiles.db" "$tmp/full.db" && cp -r "$fx/run" "$tmp/full"
 full_trials=$(meta "$tmp/full" measure_trials)
 [ "$full_trials" = 8 ] && ok || bad "full: $full_trials trials, expected 8"
-grep -Eq "^run: 8 of 8 jobs done; makespan .*; end to end $dur with $dur of measurement; " "$tmp/err" &&
-  ok || bad "full: the end-to-end line: $(tail -3 "$tmp/err")"
+grep -Eq "^run: 8 of 8 jobs done; makespan .*; end to end $dur with $dur of measurement; " "$fx/err" &&
+  ok || bad "full: the end-to-end line: $(tail -3 "$fx/err")"
 expect 0 "$saturn" run "$q" --store "$tmp/auto.db" --run-dir "$tmp/auto"
 auto_trials=$(meta "$tmp/auto" measure_trials)
 auto_trials=${auto_trials:-0}
@@ -68,11 +71,28 @@ ran = {(j.split("/")[0] + "/bs=" + j.split("bs=")[1], t, n) for j, t, n in sqlit
 assert ran <= store, (ran - store)
 PY
 
-# 4. none and current practice measure nothing; status and the dry run say so.
-expect 0 "$saturn" run "$q" --store "$tmp/none.db" --run-dir "$tmp/none" --profile none
+# 4. none and current practice measure nothing: each run is stopped once a
+# job has trained a step (what is measured comes before that); status and
+# the dry run say so.
+# train_then_stop RUN_DIR ARGS...: the run, SIGTERM once a worker logged a step; exit 143.
+train_then_stop() {
+  local d=$1 pid i; shift
+  "$saturn" run "$q" --run-dir "$d" "$@" >"$tmp/out" 2>"$tmp/err" &
+  pid=$!
+  for i in $(seq 1200); do
+    [ -n "$(find "$d/jobs" -name metrics.jsonl -size +0 2>/dev/null | head -1)" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid"
+  local rc=$?
+  [ $rc = 143 ] && ok || bad "run $* exited $rc, expected 143 (stopped while training): $(cat "$tmp/err")"
+}
+train_then_stop "$tmp/none" --store "$tmp/none.db" --profile none
 [ -z "$(meta "$tmp/none" measure_trials)" ] && ok || bad "none measured"
 grep -q "profile \[" "$tmp/err" && bad "none: a trial ran: $(cat "$tmp/err")" || ok
-expect 0 "$saturn" run "$q" --store "$tmp/current.db" --run-dir "$tmp/current" --baseline current-practice
+train_then_stop "$tmp/current" --store "$tmp/current.db" --baseline current-practice
 grep -q "profile \[" "$tmp/err" && bad "current practice: a trial ran: $(cat "$tmp/err")" || ok
 [ ! -e "$tmp/current.db" ] || [ "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from profiles").fetchone()[0])' "$tmp/current.db")" = 0 ] &&
   ok || bad "current practice stored profiles"

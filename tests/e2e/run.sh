@@ -38,8 +38,7 @@ run_until() {
 }
 planned() { [ "$(sql "$1" "select count(*) from plans" 2>/dev/null || echo 0)" -ge 1 ]; }  # a plan, maybe no step yet
 training() { [ -n "$(find "$1/jobs" -name metrics.jsonl -size +0 2>/dev/null | head -1)" ]; }  # a worker has logged a step
-checkpointed() { [ -n "$(find "$1/jobs" -name 'step-*.json' 2>/dev/null | head -1)" ]; }       # a checkpoint is written
-one_done() { [ "$(sql "$1" "select count(*) from jobs where status='done'" 2>/dev/null || echo 0)" -ge 1 ]; }
+done_over() { [ "$(sql "$1" "select count(*) from jobs where status='done'" 2>/dev/null || echo 0)" -gt "$2" ]; }  # one more job is done
 attempts_over() { [ "$(sql "$1" "select count(*) from attempts" 2>/dev/null || echo 0)" -gt "$2" ]; }  # a new attempt began
 # no_workers_left RUN_DIR: the workers of a killed runner get SIGTERM, write
 # their checkpoints and exit; on a loaded machine that takes seconds, so wait
@@ -53,14 +52,17 @@ no_workers_left() {
   bad "workers of $1 still running 30 s after the runner died"
 }
 
-# 1. The quickstart runs to the leaderboard (measuring every strategy first:
-# the later runs of this script find the store full).
-expect 0 "$saturn" run "$q" --run-dir "$tmp/ref" --profile full
-has "$tmp/out" "valid loss"
-has "$tmp/out" "gpt-small/lr=1e-3,bs=16"
-has "$tmp/err" "run: 8 of 8 jobs done; makespan"
-has "$tmp/err" "profile: 8 measured"
-[ "$(grep -c ' done$' "$tmp/out")" = 8 ] && ok || bad "leaderboard: $(cat "$tmp/out")"
+# 1. The quickstart runs to the leaderboard, measuring every strategy first
+# (the shared fixture's run: tests/e2e/fixture_quickstart.sh). The rest of
+# this script runs on copies, with the fixture's full store as the cache's.
+fx=$(quickstart_fixture)
+cp -r "$fx/run" "$tmp/ref"
+mkdir -p "$XDG_CACHE_HOME/saturn" && cp "$fx/profiles.db" "$XDG_CACHE_HOME/saturn/profiles.db"
+has "$fx/out" "valid loss"
+has "$fx/out" "gpt-small/lr=1e-3,bs=16"
+has "$fx/err" "run: 8 of 8 jobs done; makespan"
+has "$fx/err" "profile: 8 measured"
+[ "$(grep -c ' done$' "$fx/out")" = 8 ] && ok || bad "leaderboard: $(cat "$fx/out")"
 [ -s "$tmp/ref/plan.json" ] && ok || bad "no plan.json"
 losses "$tmp/ref" >"$tmp/ref.losses"
 [ "$(grep -c ' done$' "$tmp/ref.losses")" = 8 ] && ok || bad "ref: $(cat "$tmp/ref.losses")"
@@ -115,26 +117,31 @@ has "$tmp/err" "run: --slurm-script: all 8 jobs of $tmp/ref are done: the job wo
 snap "$tmp/ref" >"$tmp/ref.after"
 cmp -s "$tmp/ref.before" "$tmp/ref.after" && ok || bad "a read-only command changed the finished run: $(diff "$tmp/ref.before" "$tmp/ref.after")"
 
-# 3. kill -9 of the runner at several points, then the same command.
-for point in planned checkpointed one_done; do
-  d=$tmp/kill-$point
-  run_until "$d" 9 "$point"
-  no_workers_left "$d"
-  expect 0 "$saturn" run "$q" --run-dir "$d"
+# 3. kill -9 of the runner at several points of one run, the same command
+# after each: once planned, once a new checkpoint is written, once the
+# resumed run has begun a new attempt, once one more job is done; then the
+# same command to the end, with the reference's losses.
+d=$tmp/kill
+checkpointed() { [ -n "$(find "$1/jobs" -name 'step-*.json' -newer "$tmp/mark" 2>/dev/null | head -1)" ]; }  # a checkpoint since the last start
+n_of() { sql "$1" "$2" 2>/dev/null || echo 0; }
+run_until "$d" 9 planned
+no_workers_left "$d"
+for point in checkpointed attempts_over done_over; do
+  touch "$tmp/mark"
+  case $point in
+    attempts_over) arg=$(n_of "$d" "select count(*) from attempts") ;;
+    done_over) arg=$(n_of "$d" "select count(*) from jobs where status='done'") ;;
+    *) arg="" ;;
+  esac
+  run_until "$d" 9 "$point" "$arg"
   # (the plan it resumes may be a later version: the jobs' first steps re-plan when they move it)
-  grep -Eq "resuming plan v[0-9]+: " "$tmp/err" && ok || bad "kill -9 once $point: no resume: $(cat "$tmp/err")"
-  losses "$d" >"$d.losses"
-  if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 once $point: losses differ: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+  grep -Eq "resuming plan v[0-9]+: " "$tmp/err" && ok || bad "kill -9, then $point: no resume: $(cat "$tmp/err")"
+  no_workers_left "$d"
 done
-# Twice in one run: once training, then once the resumed run has begun a new attempt.
-d=$tmp/kill-twice
-run_until "$d" 9 training
-no_workers_left "$d"
-run_until "$d" 9 attempts_over "$(sql "$d" "select count(*) from attempts")"
-no_workers_left "$d"
 expect 0 "$saturn" run "$q" --run-dir "$d"
+grep -Eq "resuming plan v[0-9]+: " "$tmp/err" && ok || bad "kill -9 four times: no resume: $(cat "$tmp/err")"
 losses "$d" >"$d.losses"
-if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 twice: $(diff "$tmp/ref.losses" "$d.losses")"; fi
+if cmp -s "$tmp/ref.losses" "$d.losses"; then ok; else bad "kill -9 four times: losses differ: $(diff "$tmp/ref.losses" "$d.losses")"; fi
 [ "$(sql "$d" "select count(*) from attempts where outcome='lost'")" -ge 2 ] && ok || bad "lost attempts: $(sql "$d" "select job, outcome from attempts")"
 
 # 4. A worker killed mid-run is restarted and finishes; with --max-restarts 0 it fails alone.

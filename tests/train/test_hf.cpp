@@ -32,6 +32,7 @@
 #include "train/models/lora.h"
 #include "train/optim.h"
 #include "train/techniques/technique.h"
+#include "source_dir.h"
 
 namespace fs = std::filesystem;
 using namespace saturn;
@@ -45,7 +46,7 @@ struct Folder {
   Folder(const std::string& family, int64_t shard) {
     path = fs::temp_directory_path() / ("saturn-hf-" + family + "-" + std::to_string(::getpid()) + "-" + std::to_string(shard));
     fs::remove_all(path);
-    const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/reference.py' " +
+    const std::string cmd = test_python() + " '" + source_dir() + "/tests/train/hf/reference.py' " +
                             family + " '" + path.string() + "'" + (shard ? " --shard " + std::to_string(shard) : "") + " >/dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
   }
@@ -153,7 +154,7 @@ TEST_CASE("hf: a prompt/completion batch's loss equals transformers' with labels
     mask.push_back(k);
   }
   std::ofstream(dir.path / "batch.json") << nlohmann::json{{"windows", windows}, {"mask", mask}}.dump();
-  const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/masked_loss.py' '" + d.path.string() +
+  const std::string cmd = test_python() + " '" + source_dir() + "/tests/train/hf/masked_loss.py' '" + d.path.string() +
                           "' '" + (dir.path / "batch.json").string() + "' > '" + (dir.path / "loss.txt").string() + "'";
   REQUIRE(std::system(cmd.c_str()) == 0);
   const double theirs = std::stod(train::read_file((dir.path / "loss.txt").string()));
@@ -256,7 +257,7 @@ torch::Tensor transformers_logits(const fs::path& folder, const torch::Tensor& t
   write_safetensors(in.string(), {{"tokens", StDtype::I64, t.sizes().vec(), [t](char* dst) {
                                      std::memcpy(dst, t.data_ptr<int64_t>(), static_cast<size_t>(t.numel()) * 8);
                                    }}});
-  const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR
+  const std::string cmd = test_python() + " '" + source_dir() +
                           "/tests/train/hf/exported_logits.py' '" + folder.string() + "' '" + in.string() + "' '" +
                           out.string() + "' 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);

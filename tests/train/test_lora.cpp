@@ -25,6 +25,7 @@
 #include "train/optim.h"
 #include "train/techniques/technique.h"
 #include "reference_files.h"
+#include "source_dir.h"
 
 namespace fs = std::filesystem;
 using namespace saturn;
@@ -39,7 +40,7 @@ struct LoraFolder {
   explicit LoraFolder(const std::string& family) {
     path = fs::temp_directory_path() / ("saturn-lora-" + family + "-" + std::to_string(::getpid()));
     fs::remove_all(path);
-    const std::string cmd = test_python() + " '" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' " + family + " '" +
+    const std::string cmd = test_python() + " '" + source_dir() + "/tests/train/hf/lora_reference.py' " + family + " '" +
                             path.string() + "' >/dev/null 2>&1";
     REQUIRE(std::system(cmd.c_str()) == 0);
   }
@@ -224,11 +225,11 @@ TEST_CASE("lora: saturn export writes adapters PEFT loads with saturn's logits, 
         ours = model->forward(tokens);
       }
       const std::string dir = d.path.string();
-      run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/lora_reference.py' --logits '" + dir + "' '" + adapter + "' '" +
+      run_python("'" + source_dir() + "/tests/train/hf/lora_reference.py' --logits '" + dir + "' '" + adapter + "' '" +
                  dir + "/tokens.safetensors' '" + dir + "/peft.safetensors'");
       SafetensorsFile peft_out(dir + "/peft.safetensors");
       CHECK(relative_error(ours, read_tensor(peft_out, "logits")) < 1e-5);
-      run_python("'" SATURN_SOURCE_DIR "/tests/train/hf/exported_logits.py' '" + merged + "' '" + dir +
+      run_python("'" + source_dir() + "/tests/train/hf/exported_logits.py' '" + merged + "' '" + dir +
                  "/tokens.safetensors' '" + dir + "/merged.safetensors'");
       SafetensorsFile merged_out(dir + "/merged.safetensors");
       CHECK(relative_error(read_tensor(merged_out, "logits"), read_tensor(peft_out, "merged_logits")) < 1e-5);

@@ -21,6 +21,7 @@
 #include "train/optim.h"
 #include "train/precision.h"
 #include "ranks.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::train;
@@ -119,7 +120,7 @@ TEST_CASE("synthetic and text data shapes") {
   CHECK(torch::equal(split.train->batch({1}).input, b.input.slice(0, 1, 2)));  // the same sample every time
 
   spec.train.format = DataFormat::Text;
-  spec.train.path = SATURN_SOURCE_DIR "/workloads/data/corpus.txt";
+  spec.train.path = source_dir() + "/workloads/data/corpus.txt";
   spec.valid_fraction = 0.1;
   s.seq_len = 64;
   s.vocab = 256;

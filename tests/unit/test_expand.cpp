@@ -6,12 +6,13 @@
 
 #include "core/job.h"
 #include "workload_text.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::test;
 
 namespace {
-const std::string kWorkloads = SATURN_SOURCE_DIR "/workloads";
+const std::string kWorkloads = source_dir() + "/workloads";
 
 JobSet expand_text(const std::string& text) {
   LoadOptions o;

@@ -18,6 +18,7 @@
 #include "tokenize/chat_format.h"
 #include "tokenize/jsonl_data.h"
 #include "tokenize/tokenizer.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::tok;
@@ -233,7 +234,7 @@ TEST_CASE("jsonl: chatml and llama3 chats give apply_chat_template's ids and ass
     return;
   }
   test::TempDir d("chatref");
-  const std::string cmd = std::string("'") + py + "' '" SATURN_SOURCE_DIR "/tests/unit/tokenizer/chat_reference.py' '" +
+  const std::string cmd = std::string("'") + py + "' '" + source_dir() + "/tests/unit/tokenizer/chat_reference.py' '" +
                           d.path.string() + "' >/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   for (const char* format : {"chatml", "llama3"}) {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "workload_text.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::test;
@@ -22,7 +23,7 @@ std::string repeat_list(int n) {
   return r + "]";
 }
 
-const std::string kSrc = SATURN_SOURCE_DIR;
+const std::string kSrc = source_dir();
 
 std::vector<Case> cases() {
   return {

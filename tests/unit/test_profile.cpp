@@ -19,6 +19,7 @@
 #include "profile/store.h"
 #include "profile/trials.h"
 #include "workload_text.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::test;
@@ -383,13 +384,13 @@ TEST_CASE("model cost: the shipped config.json files (workloads/hf) give Hugging
                                                               {"gpt2-xl", 1557611200.0}};
   for (const auto& [name, params] : models) {
     INFO(name);
-    const HfModel m = read_hf_config(SATURN_SOURCE_DIR "/workloads/hf/" + name);
+    const HfModel m = read_hf_config(source_dir() + "/workloads/hf/" + name);
     CHECK(model_cost(m.arch, m.config)->params == params);
   }
 }
 
 TEST_CASE("estimator: LoRA of Llama-3-8B fits one H100-80GB where full fine-tuning needs FSDP, and steps faster") {
-  const HfModel m = read_hf_config(SATURN_SOURCE_DIR "/workloads/hf/llama-3-8b");
+  const HfModel m = read_hf_config(source_dir() + "/workloads/hf/llama-3-8b");
   JobShape full;
   full.arch = m.arch;
   full.config = m.config;

@@ -20,6 +20,7 @@
 #include "tokenize/text_tokens.h"
 #include "tokenize/tokenizer.h"
 #include "tokenize/unicode.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::tok;
@@ -158,7 +159,7 @@ TEST_CASE("tokenizer: a >= 1 MB mixed corpus encodes to tokenizers' exact ids (g
     return;
   }
   test::TempDir d("tokref");
-  const std::string cmd = std::string("'") + py + "' '" SATURN_SOURCE_DIR "/tests/unit/tokenizer/reference.py' '" +
+  const std::string cmd = std::string("'") + py + "' '" + source_dir() + "/tests/unit/tokenizer/reference.py' '" +
                           d.path.string() + "' >/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   const std::string text = slurp(d.path / "corpus.txt");

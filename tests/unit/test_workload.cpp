@@ -8,13 +8,14 @@
 
 #include "core/job.h"
 #include "workload_text.h"
+#include "source_dir.h"
 
 using namespace saturn;
 using namespace saturn::test;
 
 namespace {
 
-const std::string kWorkloads = SATURN_SOURCE_DIR "/workloads";
+const std::string kWorkloads = source_dir() + "/workloads";
 
 std::vector<std::string> workload_files() {
   std::vector<std::string> r;

@@ -1,6 +1,7 @@
 #include "workload_text.h"
 
 #include <sstream>
+#include "source_dir.h"
 
 namespace saturn::test {
 
@@ -18,7 +19,7 @@ Outcome outcome_of(const std::string& text, bool check_files) {
   LoadOptions o;
   o.check_files = check_files;
   try {
-    parse_workload(text, "w.yaml", SATURN_SOURCE_DIR "/workloads", o);
+    parse_workload(text, "w.yaml", source_dir() + "/workloads", o);
   } catch (const Error& e) {
     return {e.what(), e.exit_code()};
   }
