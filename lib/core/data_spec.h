@@ -33,8 +33,10 @@ struct JsonlSpec {
   // `messages` (a list of {role, content}). All empty: found from the first
   // record (messages, prompt/completion, instruction/input/output, text).
   std::string text, prompt, input, completion, messages;
-  // "" (chats: the tokenizer's own chat format; pairs: none), "none",
-  // "chatml", "llama3", or a text with one {prompt} before one {completion}.
+  // "" (the tokenizer folder's own chat template: chats need one; pairs
+  // without one are rendered plainly), "none", "chatml", "llama3", a
+  // FILE.jinja (absolute once parsed), or a text with one {prompt} before
+  // one {completion}.
   std::string chat_template;
   bool packing = true;         // examples packed into full sequences; false: one per sequence, padded
   bool split_long = true;      // long_examples: split (true) or truncate at seq_len

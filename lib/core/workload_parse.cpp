@@ -243,15 +243,20 @@ JsonlSpec Parser::jsonl_spec(const Field& f) const {
     if (!j.input.empty() && j.prompt.empty()) fields->fail("input needs prompt and completion");
   }
   if (auto t = f.get("template")) {
-    const std::string v = t->text();
-    if (v != "none" && v != "chatml" && v != "llama3") {
+    std::string v = t->text();
+    const bool jinja_file = v.size() > 6 && v.compare(v.size() - 6, 6, ".jinja") == 0;
+    if (jinja_file) {
+      file(*t);  // exists
+      v = resolve(v);
+      if (!j.text.empty()) t->fail("text records take no template (none)");
+    } else if (v != "none" && v != "chatml" && v != "llama3") {
       const size_t p = v.find("{prompt}"), c = v.find("{completion}");
       if (p == std::string::npos || c == std::string::npos || c < p || v.find("{prompt}", p + 1) != std::string::npos ||
           v.find("{completion}", c + 1) != std::string::npos)
-        t->fail("expected none, chatml, llama3, or a text with one {prompt} before one {completion}");
+        t->fail("expected none, chatml, llama3, a FILE.jinja chat template, or a text with one {prompt} before one {completion}");
       if (!j.text.empty() || !j.messages.empty()) t->fail("a {prompt}/{completion} template applies to prompt/completion records");
     }
-    if (!j.text.empty() && v != "none") t->fail("text records take no template (none)");
+    if (!j.text.empty() && v != "none" && !jinja_file) t->fail("text records take no template (none)");
     j.chat_template = v;
   }
   if (auto p = f.get("packing")) j.packing = p->boolean();

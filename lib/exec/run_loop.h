@@ -150,7 +150,10 @@ class RunLoop {
   // Early stopping with a fixed plan: a stopped job's devices (node, id) sit
   // idle until the launcher-clock time its plan had it end, or the next
   // re-plan, as under a scheduler that does not plan on its decisions.
+  // Also: a worker stopped by a signal from outside saturn keeps its devices
+  // idle kOutsideStopGrace seconds before anything starts on them again.
   std::map<std::pair<size_t, int64_t>, double> idle_until_;
+  static constexpr double kOutsideStopGrace = 3.0;
   double next_idle_end() const;  // the earliest future idle_until_ (INFINITY: none)
 };
 

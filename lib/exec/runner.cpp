@@ -250,9 +250,17 @@ void RunLoop::job_exit(size_t j, int code) {
     // Stopped from outside saturn (Slurm's preemption or --signal sent to the
     // steps, an operator's kill): the worker checkpointed, so it starts again
     // from there without spending a restart, since it got further.
+    // Its devices wait a moment first: what signals the steps (scancel,
+    // preemption) often signals saturn itself a moment later, and then
+    // nothing should start again.
     st_.end_attempt(l.attempt_id, wall(), e.code, "stopped", l.prog.checkpoint);
     l.rec.status = JobStatus::Pending;
     save(j);
+    if (l.option != kNone)
+      for (int64_t d : l.devices) {
+        double& u = idle_until_[{p_.options[l.option].node, d}];
+        u = std::max(u, l_.now() + kOutsideStopGrace);
+      }
     event("stopped", l.rec.id, "signal " + std::to_string(e.code - 128) + " from outside saturn; checkpointed at step " +
                                    std::to_string(l.prog.checkpoint) + ", starting again");
     return;

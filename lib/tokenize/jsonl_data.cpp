@@ -19,11 +19,12 @@
 #include "core/hash.h"
 #include "tokenize/cache_files.h"
 #include "tokenize/chat_format.h"
+#include "tokenize/chat_template.h"
 #include "tokenize/tokenizer.h"
 
 namespace saturn::tok {
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // records keep their key order (tool schemas, as json.loads)
 namespace {
 
 // Calls line(text, number) for each line of `path` (without its newline),
@@ -107,8 +108,37 @@ const std::string& string_field(const json& o, const std::string& key, const std
   return it->get_ref<const std::string&>();
 }
 
-// One record as text and trained ranges; errors are "field: what".
-Rendered render(const json& r, const JsonlSpec& j, std::optional<ChatFormat> chat) {
+// A message's content: a string, a list of parts, or (with tool calls) null.
+void check_message(const json& m, const std::string& at) {
+  if (!m.is_object()) throw RecordError{at + ": expected an object, got " + kind_of(m)};
+  string_field(m, "role", at + ".role");
+  auto c = m.find("content");
+  const bool calls = m.contains("tool_calls") && m["tool_calls"].is_array() && !m["tool_calls"].empty();
+  if (c == m.end() || c->is_null()) {
+    if (!calls) throw RecordError{at + ".content: missing"};
+  } else if (!c->is_string() && !c->is_array()) {
+    throw RecordError{at + ".content: expected a string or a list of parts, got " + kind_of(*c)};
+  }
+}
+
+json chat_of(const std::string& prompt, const std::string& completion) {
+  json ms = json::array();
+  ms.push_back({{"role", "user"}, {"content", prompt}});
+  ms.push_back({{"role", "assistant"}, {"content", completion}});
+  return ms;
+}
+
+Rendered render_with(const ChatTemplate& chat, const json& messages, const json& tools) {
+  try {
+    return chat.render(messages, tools);
+  } catch (const std::runtime_error& e) {
+    throw RecordError{e.what()};
+  }
+}
+
+// One record as text and trained ranges; errors are "field: what". `chat`:
+// the template chats (and prompt/completion pairs, when set) are rendered by.
+Rendered render(const json& r, const JsonlSpec& j, const ChatTemplate* chat) {
   if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
   if (!j.text.empty()) return render_text(string_field(r, j.text, j.text));
   if (!j.prompt.empty()) {
@@ -120,20 +150,21 @@ Rendered render(const json& r, const JsonlSpec& j, std::optional<ChatFormat> cha
         if (!it->get_ref<const std::string&>().empty()) prompt += "\n\n" + it->get<std::string>();
       }
     }
-    return render_pair(prompt, string_field(r, j.completion, j.completion), j.chat_template);
+    const std::string& completion = string_field(r, j.completion, j.completion);
+    if (chat) return render_with(*chat, chat_of(prompt, completion), json());
+    return render_pair(prompt, completion, j.chat_template);
   }
   auto it = r.find(j.messages);
   if (it == r.end()) throw RecordError{j.messages + ": missing"};
   if (!it->is_array()) throw RecordError{j.messages + ": expected a list, got " + kind_of(*it)};
   if (it->empty()) throw RecordError{j.messages + ": no messages"};
-  std::vector<Message> ms;
-  for (size_t i = 0; i < it->size(); ++i) {
-    const json& m = (*it)[i];
-    const std::string at = j.messages + "[" + std::to_string(i) + "]";
-    if (!m.is_object()) throw RecordError{at + ": expected an object, got " + kind_of(m)};
-    ms.push_back({string_field(m, "role", at + ".role"), string_field(m, "content", at + ".content")});
+  for (size_t i = 0; i < it->size(); ++i) check_message((*it)[i], j.messages + "[" + std::to_string(i) + "]");
+  json tools;
+  if (auto t = r.find("tools"); t != r.end() && !t->is_null()) {
+    if (!t->is_array()) throw RecordError{"tools: expected a list, got " + kind_of(*t)};
+    tools = *t;
   }
-  return render_chat(ms, *chat);
+  return render_with(*chat, *it, tools);
 }
 
 struct Tokenized {
@@ -246,25 +277,35 @@ void write_side(const std::string& cache_dir, const std::string& key, const char
   write_file_atomic(split->mask_path, std::string(side.mask.begin(), side.mask.end()));
 }
 
-// The chat format of `fields` (a named template, else the tokenizer's own
-// chat_template from tokenizer_config.json or chat_template.jinja); a Data
-// error at `where` for chats without one.
-std::optional<ChatFormat> chat_format_for(const JsonlSpec& fields, const std::string& config_bytes,
-                                          const std::string& jinja_bytes, const std::string& where) {
-  std::optional<ChatFormat> chat = chat_format_named(fields.chat_template);
-  bool has_template = false;
-  if (!chat && fields.chat_template.empty()) {
-    const json c = json::parse(config_bytes.empty() ? "{}" : config_bytes, nullptr, false);
-    std::string jinja_text = jinja_bytes;
-    if (c.is_object() && c.contains("chat_template") && c["chat_template"].is_string())
-      jinja_text = c["chat_template"].get<std::string>();
-    has_template = !jinja_text.empty();
-    if (has_template) chat = chat_format_of_template(jinja_text);
+// The template chats and pairs are rendered by: a built-in one named in
+// `fields`, a .jinja file, else the folder's own (none for pairs without
+// one, or with template none or a {prompt} text); a Data error at `where`
+// for chats without one.
+std::optional<ChatTemplate> chat_template_for(const JsonlSpec& fields, const std::string& dir, const std::string& config_bytes,
+                                              const std::string& jinja_bytes, const std::string& file_bytes,
+                                              const Tokenizer& t, std::time_t now, const std::string& where) {
+  const std::string& name = fields.chat_template;
+  std::optional<TemplateSource> src;
+  if (auto b = builtin_template(name)) src = b;
+  else if (is_template_file(name)) src = TemplateSource{file_bytes, name};
+  else if (name.empty()) src = folder_template(dir, config_bytes, jinja_bytes);
+  if (!src) {
+    if (fields.messages.empty()) return std::nullopt;
+    throw data_error(where + ": chats need a chat template: " +
+                     (name == "none" ? std::string("template none renders none")
+                                     : "the tokenizer's folder has none (no chat_template in tokenizer_config.json, no chat_template.jinja)") +
+                     "; name one: template chatml, llama3 or FILE.jinja");
   }
-  if (!fields.messages.empty() && !chat)
-    throw data_error(where + ": chats need a chat format: template chatml or llama3 (" +
-                     std::string(has_template ? "the tokenizer's chat_template is neither" : "the tokenizer has no chat_template") + ")");
-  return chat;
+  return ChatTemplate(*src, chat_tokens(config_bytes, t), now);
+}
+
+// The day `now` falls on (local time), for cache keys of templates that read the clock.
+std::string day_of(std::time_t now) {
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -287,11 +328,22 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   // Newer folders keep the chat template beside it, in chat_template.jinja.
   const std::string jinja = (fs::path(tokenizer_path).parent_path() / "chat_template.jinja").string();
   const bool has_jinja = fs::is_regular_file(jinja, ec);
+  const bool has_file = is_template_file(spec.chat_template);
+  if (has_file && !fs::is_regular_file(spec.chat_template, ec))
+    throw no_input_error(spec.chat_template + ": no such file (the chat template)");
+  const std::string config_bytes = has_config ? read_all(config, "tokenizer_config.json") : "";
+  const std::string jinja_bytes = has_jinja ? read_all(jinja, "chat_template.jinja") : "";
+  const std::string file_bytes = has_file ? read_all(spec.chat_template, "a chat template") : "";
+  // A template that reads the clock (strftime_now) renders the run's pinned day.
+  const std::time_t now = o.chat_time ? o.chat_time : std::time(nullptr);
+  const bool clock = (config_bytes + jinja_bytes + file_bytes).find("strftime_now") != std::string::npos;
   const std::string options = "seq=" + std::to_string(o.seq_len) + "|fraction=" + std::to_string(o.valid_fraction) +
-                              "|seed=" + std::to_string(o.seed) + "|" + canonical(spec) + "|v1";
+                              "|seed=" + std::to_string(o.seed) + "|" + canonical(spec) + "|v2" +
+                              (clock ? "|day=" + day_of(now) : "");
   std::vector<std::string> files = {path, tokenizer_path};
   if (has_config) files.push_back(config);
   if (has_jinja) files.push_back(jinja);
+  if (has_file) files.push_back(spec.chat_template);
   const std::string stats = stat_text(files);
   const std::string by_stat = (fs::path(cache_dir) / ("stat-" + content_hash(stats + options) + ".key")).string();
   if (!stats.empty() && fs::is_regular_file(by_stat, ec))
@@ -299,10 +351,8 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
 
   // Records, rendered as they are read.
   const std::string tokenizer_bytes = read_all(tokenizer_path, "a tokenizer.json");
-  const std::string config_bytes = has_config ? read_all(config, "tokenizer_config.json") : "";
-  const std::string jinja_bytes = has_jinja ? read_all(jinja, "chat_template.jinja") : "";
   const Tokenizer t = Tokenizer::load(tokenizer_path);  // (with tokenizer_config.json's eos_token)
-  std::optional<ChatFormat> chat;
+  std::optional<ChatTemplate> chat;
   PackedData out;
   out.seq_len = o.seq_len;
   out.stride = spec.packing ? o.seq_len : o.seq_len + 1;
@@ -327,14 +377,15 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
         if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
         fields = fields_of(spec, r, where);
         known = true;
-        if (!fields.messages.empty() || chat_format_named(fields.chat_template))
-          chat = chat_format_for(fields, config_bytes, jinja_bytes, where);
+        if (fields.text.empty())
+          chat = chat_template_for(fields, fs::path(tokenizer_path).parent_path().string(), config_bytes, jinja_bytes,
+                                   file_bytes, t, now, where);
         eot = t.end_of_text();
         if (!eot)
           throw data_error(tokenizer_path + ": no end-of-text token to put after each example (tokenizer_config.json "
                            "eos_token, <|endoftext|>, <|end_of_text|> or </s>)");
       }
-      const Rendered x = render(r, fields, chat);
+      const Rendered x = render(r, fields, chat ? &*chat : nullptr);
       const size_t first = tk.ids.size();
       ends.clear();
       t.encode(x.text, tk.ids, &ends);
@@ -348,9 +399,12 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
         tk.mask.push_back(on ? 1 : 0);
         prev = std::max(prev, ends[i]);
       }
-      const bool last_trained = tk.ids.size() > first && tk.mask.back();
-      tk.ids.push_back(*eot);
-      tk.mask.push_back(last_trained ? 1 : 0);
+      // The end-of-text token ends the example, unless the template wrote it already.
+      if (tk.ids.size() == first || tk.ids.back() != *eot) {
+        const bool last_trained = tk.ids.size() > first && tk.mask.back();
+        tk.ids.push_back(*eot);
+        tk.mask.push_back(last_trained ? 1 : 0);
+      }
       tk.start.push_back(first);
     } catch (const RecordError& e) {
       if (!spec.skip_bad_lines) throw data_error(where + ": " + e.what);
@@ -385,7 +439,8 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   if (!o.write) return out;
 
   const std::string key = content_hash(std::to_string(hash) + "|tokenizer=" + content_hash(tokenizer_bytes) +
-                                       "|config=" + content_hash(config_bytes) + "|jinja=" + content_hash(jinja_bytes) + "|" + options);
+                                       "|config=" + content_hash(config_bytes) + "|jinja=" + content_hash(jinja_bytes) +
+                                       (has_file ? "|template=" + content_hash(file_bytes) : "") + "|" + options);
   write_side(cache_dir, key, "train", train, &out.train);
   write_side(cache_dir, key, "valid", valid, &out.valid);
   const json meta = {{"seq_len", out.seq_len}, {"stride", out.stride},     {"vocab", out.vocab},

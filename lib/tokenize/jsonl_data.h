@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "core/data_spec.h"
@@ -30,7 +31,13 @@ struct PackOptions {
   double valid_fraction = 0;    // of the records held out for validation (0: all train)
   uint64_t seed = 0;            // which records are held out
   bool write = true;            // false: the cache is read, never written (counts in memory)
+  std::time_t chat_time = 0;    // what a chat template's strftime_now reads (0: now); a run pins it
 };
+
+// A template named by file: a path ending in ".jinja".
+inline bool is_template_file(const std::string& name) {
+  return name.size() > 6 && name.compare(name.size() - 6, 6, ".jinja") == 0;
+}
 
 struct PackedSplit {
   std::string ids_path, mask_path;  // uint32 ids and uint8 flags ("" when not written)

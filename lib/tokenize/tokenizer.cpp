@@ -60,7 +60,7 @@ std::optional<std::string> byte_level_bytes(const std::string& s) {
 struct AddedToken {
   std::string content;
   uint32_t id = 0;
-  bool lstrip = false, rstrip = false, single_word = false;
+  bool lstrip = false, rstrip = false, single_word = false, special = false;
 };
 
 bool is_space_at(std::string_view s, size_t i, int* len) {
@@ -434,6 +434,7 @@ void Tokenizer::Impl::read_added(const json& a) {
     at.lstrip = flag(t, "lstrip", false, "added_tokens");
     at.rstrip = flag(t, "rstrip", false, "added_tokens");
     at.single_word = flag(t, "single_word", false, "added_tokens");
+    at.special = flag(t, "special", false, "added_tokens");
     if (at.content.empty()) throw bad("added_tokens", "token " + std::to_string(at.id) + " has no content");
     if (at.id >= id_text.size()) {
       id_text.resize(at.id + 1);
@@ -536,5 +537,12 @@ std::optional<uint32_t> Tokenizer::token_id(const std::string& content) const {
 }
 
 std::optional<uint32_t> Tokenizer::end_of_text() const { return impl_->eot; }
+
+std::vector<std::string> Tokenizer::special_tokens() const {
+  std::vector<std::string> out;
+  for (const AddedToken& a : impl_->added)
+    if (a.special) out.push_back(a.content);
+  return out;
+}
 
 }  // namespace saturn::tok

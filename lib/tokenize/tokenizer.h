@@ -57,6 +57,8 @@ class Tokenizer {
   // The token between documents: tokenizer_config.json's eos_token, else an
   // added token <|endoftext|>, <|end_of_text|> or </s>.
   std::optional<uint32_t> end_of_text() const;
+  // The contents of the added tokens marked special, in the file's order.
+  std::vector<std::string> special_tokens() const;
 
  private:
   struct Impl;

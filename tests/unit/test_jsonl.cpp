@@ -199,7 +199,27 @@ TEST_CASE("jsonl: a bad record is one line naming file:line and the field, and s
           return s;
         }()) == "bad.jsonl:1: messages[1].content: missing");
   CHECK(error(R"({"messages": [{"role": "user", "content": "a"}]})" "\n") ==
-        "bad.jsonl:1: chats need a chat format: template chatml or llama3 (the tokenizer has no chat_template)");
+        "bad.jsonl:1: chats need a chat template: the tokenizer's folder has none (no chat_template in "
+        "tokenizer_config.json, no chat_template.jinja); name one: template chatml, llama3 or FILE.jinja");
+  JsonlSpec chatml;
+  chatml.chat_template = "chatml";
+  CHECK(error(R"({"messages": [{"role": "user", "content": 3}]})" "\n", chatml) ==
+        "bad.jsonl:1: messages[0].content: expected a string or a list of parts, got a number");
+  CHECK(error(R"({"messages": [{"role": "user", "content": null}]})" "\n", chatml) == "bad.jsonl:1: messages[0].content: missing");
+  CHECK(error(R"({"messages": [{"role": "user", "content": "a"}], "tools": 3})" "\n", chatml) ==
+        "bad.jsonl:1: tools: expected a list, got a number");
+  // The template's own refusal: the record, then the template's position and words.
+  JsonlSpec strict;
+  strict.chat_template = f.file("strict.jinja",
+                                "{% for m in messages %}{% if m.role != 'user' %}\n"
+                                "{{ raise_exception('only user turns') }}{% endif %}{{ m.content }}{% endfor %}");
+  CHECK(error(R"({"messages": [{"role": "user", "content": "a"}]})" "\n"
+              R"({"messages": [{"role": "assistant", "content": "b"}]})" "\n", strict) ==
+        "bad.jsonl:2: " + strict.chat_template + ":2:19: raise_exception: only user turns");
+  JsonlSpec broken;
+  broken.chat_template = f.file("broken.jinja", "{% for m in messages %}{{ m.content }}");
+  CHECK(error(R"({"messages": [{"role": "user", "content": "a"}]})" "\n", broken) ==
+        broken.chat_template + ":1:39: the template ends inside a block: expected {% endfor %}");
   CHECK(error("") == "bad.jsonl: no records (an empty file)");
   CHECK(error("\n  \n") == "bad.jsonl: no records (an empty file)");
   JsonlSpec skip;

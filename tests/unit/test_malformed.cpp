@@ -163,7 +163,7 @@ std::vector<Case> cases() {
       {"jsonl two kinds of fields", with_line(7, "  train: {format: jsonl, path: d.jsonl, fields: {text: t, messages: m}}"),
        "w.yaml:7:49: data.train.fields: give text, prompt and completion (input optional), or messages: one kind of record"},
       {"jsonl unknown template", with_line(7, "  train: {format: jsonl, path: d.jsonl, template: chatml5}"),
-       "w.yaml:7:51: data.train.template: expected none, chatml, llama3, or a text with one {prompt} before one {completion}"},
+       "w.yaml:7:51: data.train.template: expected none, chatml, llama3, a FILE.jinja chat template, or a text with one {prompt} before one {completion}"},
       {"jsonl long_examples", with_line(7, "  train: {format: jsonl, path: d.jsonl, long_examples: drop}"),
        "w.yaml:7:56: data.train.long_examples: expected one of split, truncate, got \"drop\""},
       {"jsonl without a tokenizer", with_line(7, "  train: {format: jsonl, path: d.jsonl}"),

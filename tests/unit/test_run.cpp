@@ -288,6 +288,23 @@ TEST_CASE("runner: a worker stopped by a signal from outside starts again from i
   for (const auto& j : st.jobs()) CHECK(j.restarts == (j.id == "b" ? 1 : 0));
 }
 
+TEST_CASE("runner: a worker stopped from outside just before saturn itself (scancel) is not started again") {
+  Case c = make_case({{"a", 30, 1, 1}, {"b", 30, 1, 1}});
+  TempDb db;
+  RunState st(db.path());
+  JobDisk disk;
+  FakeLauncher l(c.truth, disk);
+  l.signalled_at_step[{"a", 1}] = {12, SIGTERM};  // the step's SIGTERM comes first,
+  l.signals = {{13.0, SIGTERM}};                  // the batch script's a second later
+  const RunSummary s = run_plan(c.in, st, l, quiet());
+  CHECK(s.exit_code == 128 + SIGTERM);
+  auto by = attempts_by_job(st);
+  REQUIRE(by["a"].size() == 1);  // before, a second attempt began at once and failed in the cancelled job
+  CHECK(by["a"][0].outcome == "stopped");
+  REQUIRE(by["b"].size() == 1);
+  CHECK(by["b"][0].outcome == "stopped");
+}
+
 TEST_CASE("runner: a stored plan for other nodes is planned again on resume") {
   // A requeued Slurm job can land on other hosts: the stored plan names nodes
   // this cluster lacks, so what is left is planned here (it used to throw).

@@ -81,7 +81,12 @@ class Parser {
     while (true) {
       const Token& tok = cur();
       if (tok.type == T::End) {
-        if (!ends.empty()) fail(tok, "the template ends inside a block: expected " + *ends.begin());
+        if (!ends.empty()) {
+          std::string closing = *ends.begin();
+          for (const auto& e : ends)
+            if (e.rfind("end", 0) == 0) closing = e;
+          fail(tok, "the template ends inside a block: expected {% " + closing + " %}");
+        }
         return out;
       }
       if (tok.type == T::Text) {
