@@ -296,3 +296,64 @@ TEST_CASE("jsonl: chatml and llama3 chats give apply_chat_template's ids and ass
     }
   }
 }
+
+TEST_CASE("jsonl: real chat templates (Qwen2.5, Llama 3.2, Mistral v0.3, Gemma 2, Phi-3.5, SmolLM2, DeepSeek-R1 distill, "
+          "ChatML, generation blocks) give apply_chat_template's ids and the reference mask", "[reference]") {
+  const char* py = std::getenv("SATURN_PYTHON");
+  if (!py || !*py) {
+    WARN("SATURN_PYTHON is not set: the reference check needs the test Python (scripts/setup.sh --test)");
+    return;
+  }
+  test::TempDir d("templref");
+  const std::string cmd = std::string("'") + py + "' '" + source_dir() + "/tests/unit/tokenizer/template_reference.py' '" +
+                          d.path.string() + "' >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  int families = 0;
+  for (const auto& entry : fs::directory_iterator(d.path)) {
+    if (!entry.is_directory()) continue;
+    const fs::path dir = entry.path();
+    INFO(dir.filename().string());
+    ++families;
+    JsonlSpec spec;
+    spec.packing = false;
+    PackOptions o;
+    o.seq_len = 8192;
+    const PackedData p = packed_jsonl((dir / "chats.jsonl").string(), (dir / "tokenizer.json").string(), spec, o,
+                                      (d.path / "cache").string());
+    const std::vector<uint32_t> ids = read_u32(p.train.ids_path);
+    const std::string mask = slurp(p.train.mask_path);
+    const Tokenizer t = Tokenizer::load((dir / "tokenizer.json").string());
+    std::ifstream expected(dir / "expected.jsonl");
+    std::string line;
+    size_t chat = 0;
+    while (std::getline(expected, line)) {
+      INFO("chat " << chat);
+      const auto e = nlohmann::json::parse(line);
+      const auto want = e["ids"].get<std::vector<uint32_t>>();
+      const auto want_mask = e["mask"].get<std::vector<int>>();
+      const size_t at = chat * static_cast<size_t>(o.seq_len + 1);
+      REQUIRE(want.size() < static_cast<size_t>(o.seq_len));
+      const std::vector<uint32_t> got(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                      ids.begin() + static_cast<std::ptrdiff_t>(at + want.size()));
+      size_t first = 0;
+      while (first < want.size() && got[first] == want[first]) ++first;
+      INFO("first id difference at " << first << ": saturn's text there <"
+                                      << (first < want.size() ? t.decode({got.begin() + static_cast<std::ptrdiff_t>(first), got.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), first + 8))}) : "")
+                                      << "> transformers' <"
+                                      << (first < want.size() ? t.decode({want.begin() + static_cast<std::ptrdiff_t>(first), want.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), first + 8))}) : "")
+                                      << ">");
+      CHECK(got == want);
+      std::vector<int> got_mask;
+      for (size_t i = 0; i < want.size(); ++i) got_mask.push_back(mask[at + i]);
+      size_t diff = 0;
+      while (diff < want.size() && got_mask[diff] == want_mask[diff]) ++diff;
+      INFO("first mask difference at " << diff << " (saturn " << (diff < want.size() ? got_mask[diff] : -1) << "): ids around it <"
+                                       << (diff < want.size() ? t.decode({want.begin() + static_cast<std::ptrdiff_t>(diff > 3 ? diff - 3 : 0), want.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), diff + 4))}) : "")
+                                       << ">");
+      CHECK(got_mask == want_mask);
+      ++chat;
+    }
+    CHECK(chat == 36);
+  }
+  CHECK(families == 9);
+}

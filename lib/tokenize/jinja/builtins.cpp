@@ -803,7 +803,7 @@ Value Interp::filter(const std::string& name, const Value& v, Args& a) {
     try {
       std::string j = to_json(v, ascii && truthy(*ascii), ind, item_sep, key_sep, sort && truthy(*sort));
       check_size(j.size());
-      return Value::string(j);
+      return Value::string(std::move(j), first_tag(v));  // a message's value as JSON is still that message's
     } catch (const std::runtime_error& e) {
       fail(e.what());
     }

@@ -343,7 +343,23 @@ Str to_str(const Value& v) {
   if (v.kind == Value::Kind::Str) return *v.s;
   Str out;
   if (v.kind != Value::Kind::Undefined) out.text = repr(v);
+  if (const int t = first_tag(v); t >= 0) out.tags.push_back({0, out.text.size(), t});  // a message's list or dict, written out
   return out;
+}
+
+int first_tag(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::Str: return v.s->tags.empty() ? -1 : v.s->tags.front().id;
+    case Value::Kind::List:
+      for (const Value& x : *v.list)
+        if (const int t = first_tag(x); t >= 0) return t;
+      return -1;
+    case Value::Kind::Dict:
+      for (const auto& [k, x] : v.dict->items)
+        if (const int t = first_tag(x); t >= 0) return t;
+      return -1;
+    default: return -1;
+  }
 }
 
 std::string to_json(const Value& v, bool ensure_ascii, int indent, const std::string& item_sep, const std::string& key_sep,

@@ -104,5 +104,7 @@ void append(Str& out, const Str& s);
 Str substr(const Str& s, size_t begin, size_t end);
 // Every byte of `text` tagged as the first tag of `from` (none when untagged).
 Str retag(std::string text, const Str& from);
+// The first tag of any string in `v` (lists and dicts searched in order); -1 when none.
+int first_tag(const Value& v);
 
 }  // namespace saturn::jinja
