@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the workload loader and the safetensors header parser with
+# Fuzzes the workload loader, the safetensors header parser, the tokenizers
+# and the Jinja chat-template interpreter with
 # libFuzzer, SECONDS each (default 60), built with clang, ASan and UBSan into
 # build-fuzz/. The corpora grow in fuzz-corpus/<target>/ (git-ignored),
 # seeded from workloads/ and two small safetensors files. Exits non-zero and
@@ -16,7 +17,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DSATURN_WITH_TORCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 fi
-cmake --build "$build" --target fuzz_workload fuzz_safetensors fuzz_tokenizer
+cmake --build "$build" --target fuzz_workload fuzz_safetensors fuzz_tokenizer fuzz_jinja
 # fuzz TARGET CORPUS DICT: one libFuzzer run of SECONDS; the status is the worst of them.
 status=0
 fuzz() {
@@ -56,4 +57,8 @@ mkdir -p fuzz-corpus/tokenizer
 printf '\001Hello, w\303\266rld! 12345 \r\n\t  <|eot|> they'"'"'RE\n\n  x' >fuzz-corpus/tokenizer/text
 printf '\000{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}, "pre_tokenizer": {"type": "ByteLevel"}, "added_tokens": [{"id": 3, "content": "<s>", "lstrip": true}]}' >fuzz-corpus/tokenizer/json
 fuzz fuzz_tokenizer fuzz-corpus/tokenizer tests/fuzz/tokenizer.dict
+# The chat-template seeds: the real templates the tests keep.
+mkdir -p fuzz-corpus/jinja
+cp tests/unit/tokenizer/templates/*.jinja fuzz-corpus/jinja/
+fuzz fuzz_jinja fuzz-corpus/jinja tests/fuzz/jinja.dict
 exit "$status"

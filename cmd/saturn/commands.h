@@ -17,6 +17,7 @@ std::string self_executable();
 
 void add_validate(CLI::App& app, Action& action);
 void add_jobs(CLI::App& app, Action& action);
+void add_data(CLI::App& app, Action& action);
 void add_profile(CLI::App& app, Action& action);
 void add_plan(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   saturn::cmd::Action action;
   saturn::cmd::add_validate(app, action);
   saturn::cmd::add_jobs(app, action);
+  saturn::cmd::add_data(app, action);
   saturn::cmd::add_profile(app, action);
   saturn::cmd::add_plan(app, action);
   saturn::cmd::add_run(app, action);

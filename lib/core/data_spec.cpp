@@ -33,9 +33,13 @@ Modality data_modality(DataFormat f) {
 }
 
 std::string canonical(const JsonlSpec& j) {
+  std::string roles;
+  for (const auto& [from, to] : j.roles) roles += ",roles." + from + "=" + to;
   return "text=" + j.text + ",prompt=" + j.prompt + ",input=" + j.input + ",completion=" + j.completion +
          ",messages=" + j.messages + ",template=" + j.chat_template + (j.packing ? ",packed" : ",padded") +
-         (j.split_long ? ",split" : ",truncate") + (j.skip_bad_lines ? ",skip_bad" : "");
+         (j.split_long ? ",split" : ",truncate") + (j.skip_bad_lines ? ",skip_bad" : "") +
+         (j.role.empty() ? "" : ",role=" + j.role) + (j.content.empty() ? "" : ",content=" + j.content) +
+         roles + (j.reader == "jsonl" ? "" : ",reader=" + j.reader);
 }
 
 static std::string canonical(const DataSource& s) {

@@ -18,7 +18,7 @@ enum class DataFormat {
   Synthetic,  // seeded random samples of the model's input shape
   Idx,        // MNIST-style idx image + label files
   Cifar,      // CIFAR-10 binary batches (label byte + 3072 pixel bytes)
-  Jsonl,      // JSON Lines records: documents, prompt/completion pairs or chats
+  Jsonl,      // records (JSON Lines, a JSON array, CSV: JsonlSpec::reader): documents, prompt/completion pairs or chats
 };
 
 const char* data_format_name(DataFormat f);  // "text", "tokens", ...
@@ -26,13 +26,23 @@ std::vector<std::string> data_format_names();
 // Tokens for text/tokens, Images for idx/cifar, Any for synthetic.
 Modality data_modality(DataFormat f);
 
-// How JSON Lines records become training examples (format jsonl).
+// How records become training examples (formats jsonl, json and csv).
 struct JsonlSpec {
   // The record keys read: `text` (documents); `prompt` (with `input`
   // appended after a blank line when non-empty) and `completion`; or
   // `messages` (a list of {role, content}). All empty: found from the first
-  // record (messages, prompt/completion, instruction/input/output, text).
+  // record (messages, ShareGPT's conversations, prompt/completion,
+  // instruction/input/output, text).
   std::string text, prompt, input, completion, messages;
+  // Chats: the keys of a message's role and content, and role names mapped
+  // to the template's (user, assistant, system, tool). Empty: found from the
+  // first record (role/content, or ShareGPT's from/value with human, gpt,
+  // system, tool and observation).
+  std::string role, content;
+  std::vector<std::pair<std::string, std::string>> roles;
+  // How the file is read: "jsonl" (a record per line), "json" (an array of
+  // records), "csv" (RFC 4180, a header row; every field a string).
+  std::string reader = "jsonl";
   // "" (the tokenizer folder's own chat template: chats need one; pairs
   // without one are rendered plainly), "none", "chatml", "llama3", a
   // FILE.jinja (absolute once parsed), or a text with one {prompt} before

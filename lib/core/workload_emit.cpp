@@ -12,7 +12,8 @@ namespace {
 void emit_value(YAML::Emitter& out, const Value& v) { out << value_text(v); }
 
 void emit_source(YAML::Emitter& out, const DataSource& s) {
-  out << YAML::BeginMap << YAML::Key << "format" << YAML::Value << data_format_name(s.format);
+  out << YAML::BeginMap << YAML::Key << "format" << YAML::Value
+      << (s.format == DataFormat::Jsonl ? s.jsonl.reader.c_str() : data_format_name(s.format));
   if (s.format == DataFormat::Synthetic) {
     out << YAML::Key << "samples" << YAML::Value << s.samples;
     out << YAML::Key << "seed" << YAML::Value << s.seed;
@@ -24,11 +25,18 @@ void emit_source(YAML::Emitter& out, const DataSource& s) {
   }
   if (s.format == DataFormat::Jsonl) {
     const JsonlSpec& j = s.jsonl;
-    if (!j.text.empty() || !j.prompt.empty() || !j.messages.empty()) {
+    if (!j.text.empty() || !j.prompt.empty() || !j.messages.empty() || !j.role.empty() || !j.content.empty() ||
+        !j.roles.empty()) {
       out << YAML::Key << "fields" << YAML::Value << YAML::BeginMap;
       for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"text", &j.text}, {"prompt", &j.prompt},
-                                 {"input", &j.input}, {"completion", &j.completion}, {"messages", &j.messages}})
+                                 {"input", &j.input}, {"completion", &j.completion}, {"messages", &j.messages},
+                                 {"role", &j.role}, {"content", &j.content}})
         if (!v->empty()) out << YAML::Key << k << YAML::Value << *v;
+      if (!j.roles.empty()) {
+        out << YAML::Key << "roles" << YAML::Value << YAML::BeginMap;
+        for (const auto& [from, to] : j.roles) out << YAML::Key << from << YAML::Value << to;
+        out << YAML::EndMap;
+      }
       out << YAML::EndMap;
     }
     if (!j.chat_template.empty()) out << YAML::Key << "template" << YAML::Value << YAML::DoubleQuoted << j.chat_template;

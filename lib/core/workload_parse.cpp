@@ -193,8 +193,33 @@ DataSource Parser::source(const Field& f) const {
                 "long_examples", "skip_bad_lines"});
   DataSource s;
   const std::vector<std::string> formats = data_format_names();
-  s.format = static_cast<DataFormat>(f.required("format").index_of(formats));
-  const std::string fmt = formats[static_cast<size_t>(s.format)];
+  // Records read as a JSON array or CSV are format jsonl's examples; a
+  // missing format is the path's extension's.
+  std::string reader = "jsonl";
+  if (auto fm = f.get("format")) {
+    const std::string t = fm->text();
+    if (t == "json" || t == "csv") {
+      s.format = DataFormat::Jsonl;
+      reader = t;
+    } else {
+      std::vector<std::string> all = formats;
+      all.insert(all.end(), {"json", "csv"});
+      s.format = static_cast<DataFormat>(fm->index_of(all));
+    }
+  } else {
+    const std::string p = f.required("path").text();
+    const auto ext = [&](const char* e) {
+      const size_t n = std::strlen(e);
+      return p.size() > n && p.compare(p.size() - n, n, e) == 0;
+    };
+    if (ext(".jsonl")) s.format = DataFormat::Jsonl;
+    else if (ext(".json")) s.format = DataFormat::Jsonl, reader = "json";
+    else if (ext(".csv")) s.format = DataFormat::Jsonl, reader = "csv";
+    else if (ext(".txt") || ext(".md")) s.format = DataFormat::Text;
+    else f.fail("format: missing, and the path's extension does not say it (.jsonl, .json, .csv, .txt): give one of " +
+                join(formats, ", ") + ", json, csv");
+  }
+  const std::string fmt = s.format == DataFormat::Jsonl ? reader : formats[static_cast<size_t>(s.format)];
   const bool synthetic = s.format == DataFormat::Synthetic;
   auto only = [&](const char* key, bool applies) {
     if (auto k = f.get(key); k && !applies) k->fail("does not apply to format " + fmt);
@@ -207,6 +232,7 @@ DataSource Parser::source(const Field& f) const {
   for (const char* k : {"fields", "template", "packing", "long_examples", "skip_bad_lines"}) only(k, jsonl);
   if (jsonl) {
     s.jsonl = jsonl_spec(f);
+    s.jsonl.reader = reader;
     if (auto seed = f.get("seed")) s.seed = seed->integer(0, 4294967295LL);
   }
   only("noise", synthetic);
@@ -226,7 +252,7 @@ DataSource Parser::source(const Field& f) const {
 JsonlSpec Parser::jsonl_spec(const Field& f) const {
   JsonlSpec j;
   if (auto fields = f.get("fields")) {
-    fields->check_keys({"text", "prompt", "input", "completion", "messages"});
+    fields->check_keys({"text", "prompt", "input", "completion", "messages", "role", "content", "roles"});
     auto key = [&](const char* k, std::string* out) {
       if (auto v = fields->get(k)) *out = v->text();
     };
@@ -235,9 +261,22 @@ JsonlSpec Parser::jsonl_spec(const Field& f) const {
     key("input", &j.input);
     key("completion", &j.completion);
     key("messages", &j.messages);
+    key("role", &j.role);
+    key("content", &j.content);
+    if (auto r = fields->get("roles")) {
+      if (!r->is_map()) r->expected("a mapping of the data's role names to user, assistant, system or tool");
+      for (const auto& [from, to] : r->entries()) {
+        const std::string v = to.text();
+        if (v != "user" && v != "assistant" && v != "system" && v != "tool")
+          to.fail("expected user, assistant, system or tool, got " + to.describe());
+        j.roles.emplace_back(from.text(), v);
+      }
+    }
+    const bool chat_keys = !j.role.empty() || !j.content.empty() || !j.roles.empty();
     const int kinds = !j.text.empty() + (!j.prompt.empty() || !j.completion.empty() || !j.input.empty()) + !j.messages.empty();
-    if (kinds != 1)
+    if (kinds > 1 || (kinds == 0 && !chat_keys))
       fields->fail("give text, prompt and completion (input optional), or messages: one kind of record");
+    if (chat_keys && kinds == 1 && j.messages.empty()) fields->fail("role, content and roles apply to chats (messages)");
     if (!j.prompt.empty() && j.completion.empty()) fields->fail("prompt needs completion");
     if (!j.completion.empty() && j.prompt.empty()) fields->fail("completion needs prompt");
     if (!j.input.empty() && j.prompt.empty()) fields->fail("input needs prompt and completion");

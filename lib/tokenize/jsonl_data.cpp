@@ -19,153 +19,14 @@
 #include "core/hash.h"
 #include "tokenize/cache_files.h"
 #include "tokenize/chat_format.h"
-#include "tokenize/chat_template.h"
+#include "tokenize/examples.h"
+#include "tokenize/records/record_source.h"
 #include "tokenize/tokenizer.h"
 
 namespace saturn::tok {
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;  // records keep their key order (tool schemas, as json.loads)
 namespace {
-
-// Calls line(text, number) for each line of `path` (without its newline),
-// hashing every byte read into *hash (FNV-1a). A line over kMaxJsonlLine is
-// a Data error, found without holding it.
-template <class F>
-void each_line(const std::string& path, uint64_t* hash, F line) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw no_input_error(path + ": cannot read the jsonl data: " + std::strerror(errno));
-  std::vector<char> buf(1 << 20);
-  std::string cur;
-  int64_t number = 1;
-  uint64_t h = *hash;
-  try {
-    while (true) {
-      const size_t n = std::fread(buf.data(), 1, buf.size(), f);
-      if (n == 0) break;
-      for (size_t i = 0; i < n; ++i) {
-        h ^= static_cast<unsigned char>(buf[i]);
-        h *= 0x100000001b3ull;
-      }
-      size_t at = 0;
-      while (at < n) {
-        const char* nl = static_cast<const char*>(std::memchr(buf.data() + at, '\n', n - at));
-        const size_t end = nl ? static_cast<size_t>(nl - buf.data()) : n;
-        if (static_cast<int64_t>(cur.size() + (end - at)) > kMaxJsonlLine)
-          throw data_error(path + ":" + std::to_string(number) + ": a line of over " +
-                           std::to_string(kMaxJsonlLine >> 20) + " MiB (each record is one line, at most that long)");
-        cur.append(buf.data() + at, end - at);
-        if (!nl) break;
-        line(cur, number++);
-        cur.clear();
-        at = end + 1;
-      }
-    }
-    if (std::ferror(f)) throw no_input_error(path + ": cannot read the jsonl data: " + std::strerror(errno));
-    if (!cur.empty()) line(cur, number);
-  } catch (...) {
-    std::fclose(f);
-    throw;
-  }
-  std::fclose(f);
-  *hash = h;
-}
-
-// What is wrong with one record ("field: what").
-struct RecordError {
-  std::string what;
-};
-
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r") == std::string::npos; }
-
-// The record keys, from the spec or from the first record.
-JsonlSpec fields_of(const JsonlSpec& spec, const json& first, const std::string& where) {
-  if (!spec.text.empty() || !spec.prompt.empty() || !spec.messages.empty()) return spec;
-  JsonlSpec j = spec;
-  if (first.contains("messages")) j.messages = "messages";
-  else if (first.contains("prompt") && first.contains("completion")) j.prompt = "prompt", j.completion = "completion";
-  else if (first.contains("instruction") && first.contains("output"))
-    j.prompt = "instruction", j.input = "input", j.completion = "output";
-  else if (first.contains("text")) j.text = "text";
-  else
-    throw data_error(where + ": no known fields (text; prompt and completion; instruction and output; messages): "
-                     "name them in fields");
-  return j;
-}
-
-std::string kind_of(const json& v) {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "true or false";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_array()) return "a list";
-  return "an object";
-}
-
-const std::string& string_field(const json& o, const std::string& key, const std::string& name) {
-  auto it = o.find(key);
-  if (it == o.end()) throw RecordError{name + ": missing"};
-  if (!it->is_string()) throw RecordError{name + ": expected a string, got " + kind_of(*it)};
-  return it->get_ref<const std::string&>();
-}
-
-// A message's content: a string, a list of parts, or (with tool calls) null.
-void check_message(const json& m, const std::string& at) {
-  if (!m.is_object()) throw RecordError{at + ": expected an object, got " + kind_of(m)};
-  string_field(m, "role", at + ".role");
-  auto c = m.find("content");
-  const bool calls = m.contains("tool_calls") && m["tool_calls"].is_array() && !m["tool_calls"].empty();
-  if (c == m.end() || c->is_null()) {
-    if (!calls) throw RecordError{at + ".content: missing"};
-  } else if (!c->is_string() && !c->is_array()) {
-    throw RecordError{at + ".content: expected a string or a list of parts, got " + kind_of(*c)};
-  }
-}
-
-json chat_of(const std::string& prompt, const std::string& completion) {
-  json ms = json::array();
-  ms.push_back({{"role", "user"}, {"content", prompt}});
-  ms.push_back({{"role", "assistant"}, {"content", completion}});
-  return ms;
-}
-
-Rendered render_with(const ChatTemplate& chat, const json& messages, const json& tools) {
-  try {
-    return chat.render(messages, tools);
-  } catch (const std::runtime_error& e) {
-    throw RecordError{e.what()};
-  }
-}
-
-// One record as text and trained ranges; errors are "field: what". `chat`:
-// the template chats (and prompt/completion pairs, when set) are rendered by.
-Rendered render(const json& r, const JsonlSpec& j, const ChatTemplate* chat) {
-  if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
-  if (!j.text.empty()) return render_text(string_field(r, j.text, j.text));
-  if (!j.prompt.empty()) {
-    std::string prompt = string_field(r, j.prompt, j.prompt);
-    if (!j.input.empty()) {
-      auto it = r.find(j.input);
-      if (it != r.end() && !it->is_null()) {
-        if (!it->is_string()) throw RecordError{j.input + ": expected a string, got " + kind_of(*it)};
-        if (!it->get_ref<const std::string&>().empty()) prompt += "\n\n" + it->get<std::string>();
-      }
-    }
-    const std::string& completion = string_field(r, j.completion, j.completion);
-    if (chat) return render_with(*chat, chat_of(prompt, completion), json());
-    return render_pair(prompt, completion, j.chat_template);
-  }
-  auto it = r.find(j.messages);
-  if (it == r.end()) throw RecordError{j.messages + ": missing"};
-  if (!it->is_array()) throw RecordError{j.messages + ": expected a list, got " + kind_of(*it)};
-  if (it->empty()) throw RecordError{j.messages + ": no messages"};
-  for (size_t i = 0; i < it->size(); ++i) check_message((*it)[i], j.messages + "[" + std::to_string(i) + "]");
-  json tools;
-  if (auto t = r.find("tools"); t != r.end() && !t->is_null()) {
-    if (!t->is_array()) throw RecordError{"tools: expected a list, got " + kind_of(*t)};
-    tools = *t;
-  }
-  return render_with(*chat, *it, tools);
-}
 
 struct Tokenized {
   std::vector<uint32_t> ids;
@@ -277,28 +138,6 @@ void write_side(const std::string& cache_dir, const std::string& key, const char
   write_file_atomic(split->mask_path, std::string(side.mask.begin(), side.mask.end()));
 }
 
-// The template chats and pairs are rendered by: a built-in one named in
-// `fields`, a .jinja file, else the folder's own (none for pairs without
-// one, or with template none or a {prompt} text); a Data error at `where`
-// for chats without one.
-std::optional<ChatTemplate> chat_template_for(const JsonlSpec& fields, const std::string& dir, const std::string& config_bytes,
-                                              const std::string& jinja_bytes, const std::string& file_bytes,
-                                              const Tokenizer& t, std::time_t now, const std::string& where) {
-  const std::string& name = fields.chat_template;
-  std::optional<TemplateSource> src;
-  if (auto b = builtin_template(name)) src = b;
-  else if (is_template_file(name)) src = TemplateSource{file_bytes, name};
-  else if (name.empty()) src = folder_template(dir, config_bytes, jinja_bytes);
-  if (!src) {
-    if (fields.messages.empty()) return std::nullopt;
-    throw data_error(where + ": chats need a chat template: " +
-                     (name == "none" ? std::string("template none renders none")
-                                     : "the tokenizer's folder has none (no chat_template in tokenizer_config.json, no chat_template.jinja)") +
-                     "; name one: template chatml, llama3 or FILE.jinja");
-  }
-  return ChatTemplate(*src, chat_tokens(config_bytes, t), now);
-}
-
 // The day `now` falls on (local time), for cache keys of templates that read the clock.
 std::string day_of(std::time_t now) {
   std::tm tm{};
@@ -349,68 +188,28 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   if (!stats.empty() && fs::is_regular_file(by_stat, ec))
     if (auto hit = cached(cache_dir, read_all(by_stat, "token cache"))) return *hit;
 
-  // Records, rendered as they are read.
+  // Records, rendered and tokenized as they are read.
   const std::string tokenizer_bytes = read_all(tokenizer_path, "a tokenizer.json");
-  const Tokenizer t = Tokenizer::load(tokenizer_path);  // (with tokenizer_config.json's eos_token)
-  std::optional<ChatTemplate> chat;
+  ExampleMaker maker(tokenizer_path, spec, now);
   PackedData out;
   out.seq_len = o.seq_len;
   out.stride = spec.packing ? o.seq_len : o.seq_len + 1;
-  out.vocab = t.vocab_size();
+  out.vocab = maker.tokenizer().vocab_size();
   Tokenized tk;
-  JsonlSpec fields;
-  bool known = false;
-  std::optional<uint32_t> eot;
-  uint64_t hash = 0xcbf29ce484222325ull;
-  std::vector<size_t> ends;
-  each_line(path, &hash, [&](const std::string& line, int64_t number) {
-    if (blank(line)) return;
-    const std::string where = path + ":" + std::to_string(number);
+  Example x;
+  const uint64_t hash = open_records(path, spec.reader)->each([&](Record& rec) {
     try {
-      json r;
-      try {
-        r = json::parse(line);
-      } catch (const json::parse_error& e) {
-        throw RecordError{"not JSON (at byte " + std::to_string(e.byte) + ")"};
-      }
-      if (!known) {
-        if (!r.is_object()) throw RecordError{"expected an object, got " + kind_of(r)};
-        fields = fields_of(spec, r, where);
-        known = true;
-        if (fields.text.empty())
-          chat = chat_template_for(fields, fs::path(tokenizer_path).parent_path().string(), config_bytes, jinja_bytes,
-                                   file_bytes, t, now, where);
-        eot = t.end_of_text();
-        if (!eot)
-          throw data_error(tokenizer_path + ": no end-of-text token to put after each example (tokenizer_config.json "
-                           "eos_token, <|endoftext|>, <|end_of_text|> or </s>)");
-      }
-      const Rendered x = render(r, fields, chat ? &*chat : nullptr);
-      const size_t first = tk.ids.size();
-      ends.clear();
-      t.encode(x.text, tk.ids, &ends);
-      // Id i covers bytes [lo, ends[i]): after the previous id's end, or, where
-      // ids share an end (inside a run NFC changed), the run.
-      size_t prev = 0, lo = 0, span = 0;
-      for (size_t i = 0; i < ends.size(); ++i) {
-        if (ends[i] > prev) lo = prev;
-        while (span < x.trained.size() && x.trained[span].second <= lo) ++span;
-        const bool on = span < x.trained.size() && x.trained[span].first < ends[i];
-        tk.mask.push_back(on ? 1 : 0);
-        prev = std::max(prev, ends[i]);
-      }
-      // The end-of-text token ends the example, unless the template wrote it already.
-      if (tk.ids.size() == first || tk.ids.back() != *eot) {
-        const bool last_trained = tk.ids.size() > first && tk.mask.back();
-        tk.ids.push_back(*eot);
-        tk.mask.push_back(last_trained ? 1 : 0);
-      }
-      tk.start.push_back(first);
-    } catch (const RecordError& e) {
-      if (!spec.skip_bad_lines) throw data_error(where + ": " + e.what);
-      if (out.bad_lines++ == 0) out.first_bad = where + ": " + e.what;
+      if (!rec.error.empty()) throw BadRecord(rec.error);
+      maker.make(rec.value, rec.where, x);
+      tk.start.push_back(tk.ids.size());
+      tk.ids.insert(tk.ids.end(), x.ids.begin(), x.ids.end());
+      tk.mask.insert(tk.mask.end(), x.trained.begin(), x.trained.end());
+    } catch (const BadRecord& e) {
+      if (!spec.skip_bad_lines) throw data_error(rec.where + ": " + e.what());
+      if (out.bad_lines++ == 0) out.first_bad = rec.where + ": " + e.what();
     }
   });
+  const uint32_t eot = maker.end_of_text();
   if (tk.start.empty()) {
     if (out.bad_lines == 0) throw data_error(path + ": no records (an empty file)");
     throw data_error(path + ": no good records (" + std::to_string(out.bad_lines) + " bad lines skipped; the first: " + out.first_bad + ")");
@@ -431,8 +230,8 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   for (size_t i = 0; i < v; ++i) held[perm[i]] = true;
   std::vector<size_t> train_records, valid_records;
   for (size_t r = 0; r < n; ++r) (held[r] ? valid_records : train_records).push_back(r);
-  Side train = lay_out(tk, train_records, o.seq_len, spec.packing, spec.split_long, *eot);
-  Side valid = lay_out(tk, valid_records, o.seq_len, spec.packing, spec.split_long, *eot);
+  Side train = lay_out(tk, train_records, o.seq_len, spec.packing, spec.split_long, eot);
+  Side valid = lay_out(tk, valid_records, o.seq_len, spec.packing, spec.split_long, eot);
   out.train = train.split;
   out.valid = valid.split;
   out.made = true;

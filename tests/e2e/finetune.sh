@@ -93,6 +93,31 @@ rm -rf "$tmp/cache"
 expect 0 "$saturn" validate "$tmp/w/chat.yaml"
 expect 0 "$saturn" run "$tmp/w/chat.yaml" --run-dir "$tmp/chat" --dry-run
 [ ! -e "$tmp/chat" ] && [ ! -e "$tmp/cache" ] && ok || bad "a chat dry run wrote: $(find "$tmp/chat" "$tmp/cache" 2>/dev/null)"
+# saturn data: the examples as the model sees them (the trained spans in
+# [[...]]), the totals; --json one object per example; nothing written.
+expect 0 "$saturn" data "$tmp/w/chat.yaml" --limit 2
+has "$tmp/out" "model tiny-chat, $tmp/w/data/chat.jsonl:1: "
+has "$tmp/out" "<|start_header_id|>assistant<|end_header_id|>"$'\n\n'"[["
+has "$tmp/out" "<|eot_id|>]]"
+grep -Eq "^model tiny-chat: 110 records in data/chat.jsonl; [0-9]+ tokens, [0-9]+ trained \([0-9.]+%\); [0-9]+ sequences of 128 tokens for training; [0-9]+ steps of 8 are [0-9.]+ epochs$" "$tmp/out" &&
+  ok || bad "saturn data: totals: $(tail -2 "$tmp/out")"
+expect 0 "$saturn" data "$tmp/w/chat.yaml" --json --limit 3
+python3 - "$tmp/out" <<'PY' && ok || bad "saturn data --json: $(head -c 600 "$tmp/out")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+examples, totals = lines[:-1], lines[-1]
+assert len(examples) == 3 and [e["where"].rsplit(":", 1)[1] for e in examples] == ["1", "2", "3"], examples
+for e in examples:
+    assert len(e["ids"]) == len(e["trained"]) == e["tokens"] and set(e["trained"]) <= {0, 1}, e
+    assert 0 < e["trained_tokens"] == sum(e["trained"]) < e["tokens"], e
+t = totals["totals"]
+assert totals["model"] == "tiny-chat" and t["records"] == 110 and t["skipped"] == 0 and t["seq_len"] == 128, totals
+assert 0 < t["trained_tokens"] < t["tokens"] and t["epochs"] > 0, totals
+PY
+[ ! -e "$tmp/cache" ] && ok || bad "saturn data wrote: $(find "$tmp/cache")"
+expect 64 "$saturn" data "$tmp/w/chat.yaml" --model nope
+has "$tmp/err" "--model: no model named \"nope\" (models: tiny-chat)"
+one_line
 expect 0 "$saturn" run "$tmp/w/chat.yaml" --run-dir "$tmp/chat" --json
 python3 - "$tmp/out" <<'PY' && ok || bad "chat run: $(head -c 800 "$tmp/out")"
 import json, sys
@@ -106,11 +131,11 @@ PY
 cp "$tmp/w/data/chat.jsonl" "$tmp/w/data/chat.good"
 echo '{"messages": [{"role": "user", "content": 7}]}' >>"$tmp/w/data/chat.jsonl"
 expect 65 "$saturn" validate "$tmp/w/chat.yaml"
-has "$tmp/err" "data/chat.jsonl:111: messages[0].content: expected a string, got a number"
+has "$tmp/err" "data/chat.jsonl:111: messages[0].content: expected a string or a list of parts, got a number"
 one_line
 sed 's|path: data/chat.jsonl}|path: data/chat.jsonl, skip_bad_lines: true}|' "$tmp/w/chat.yaml" >"$tmp/w/chat-skip.yaml"
 expect 0 "$saturn" run "$tmp/w/chat-skip.yaml" --dry-run
-has "$tmp/err" "run: warning: data/chat.jsonl: skipped 1 bad line (skip_bad_lines); the first: $tmp/w/data/chat.jsonl:111: messages[0].content: expected a string, got a number"
+has "$tmp/err" "run: warning: data/chat.jsonl: skipped 1 bad line (skip_bad_lines); the first: $tmp/w/data/chat.jsonl:111: messages[0].content: expected a string or a list of parts, got a number"
 : >"$tmp/w/data/chat.jsonl"
 expect 65 "$saturn" validate "$tmp/w/chat.yaml"
 has "$tmp/err" "data/chat.jsonl: no records (an empty file)"

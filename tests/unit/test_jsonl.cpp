@@ -192,7 +192,8 @@ TEST_CASE("jsonl: a bad record is one line naming file:line and the field, and s
   CHECK(error("{\"text\": \"a\"}\n{\"text\": 3}\n") == "bad.jsonl:2: text: expected a string, got a number");
   CHECK(error("[1]\n") == "bad.jsonl:1: expected an object, got a list");
   CHECK(error("{\"body\": \"a\"}\n") ==
-        "bad.jsonl:1: no known fields (text; prompt and completion; instruction and output; messages): name them in fields");
+        "bad.jsonl:1: no known fields (text; prompt and completion; instruction and output; messages; conversations): "
+        "name them in fields");
   CHECK(error(R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant"}]})" "\n", [] {
           JsonlSpec s;
           s.chat_template = "chatml";
@@ -356,4 +357,76 @@ TEST_CASE("jsonl: real chat templates (Qwen2.5, Llama 3.2, Mistral v0.3, Gemma 2
     CHECK(chat == 36);
   }
   CHECK(families == 9);
+}
+
+TEST_CASE("jsonl: the same chats as JSON Lines, a JSON array, ShareGPT, renamed fields and CSV pairs give the same ids and masks",
+          "[reference]") {
+  const char* py = std::getenv("SATURN_PYTHON");
+  if (!py || !*py) {
+    WARN("SATURN_PYTHON is not set: the reference check needs the test Python (scripts/setup.sh --test)");
+    return;
+  }
+  test::TempDir d("formats");
+  const std::string cmd = std::string("'") + py + "' '" + source_dir() + "/tests/unit/tokenizer/formats_reference.py' '" +
+                          d.path.string() + "' >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string tokenizer = (d.path / "model" / "tokenizer.json").string();
+  auto pack = [&](const std::string& file, JsonlSpec spec) {
+    spec.packing = false;
+    PackOptions o;
+    o.seq_len = 2048;
+    o.write = true;
+    const PackedData p = packed_jsonl((d.path / file).string(), tokenizer, spec, o, (d.path / "cache").string());
+    CHECK(p.train.records == 40);
+    return std::make_pair(read_u32(p.train.ids_path), slurp(p.train.mask_path));
+  };
+  auto reader = [](const char* r) {
+    JsonlSpec s;
+    s.reader = r;
+    return s;
+  };
+  const auto chats = pack("chats.jsonl", {});
+  CHECK(pack("chats.json", reader("json")) == chats);
+  CHECK(pack("sharegpt.jsonl", {}) == chats);
+  CHECK(pack("sharegpt.json", reader("json")) == chats);
+  JsonlSpec renamed;
+  renamed.messages = "turns";
+  renamed.role = "speaker";
+  renamed.content = "text";
+  renamed.roles = {{"customer", "user"}, {"agent", "assistant"}, {"setup", "system"}};
+  CHECK(pack("renamed.jsonl", renamed) == chats);
+  const auto pairs = pack("pairs.jsonl", {});
+  CHECK(pack("pairs.json", reader("json")) == pairs);
+  CHECK(pack("pairs.csv", reader("csv")) == pairs);
+  // A pair under a chat model is a user and an assistant turn of its template; template none keeps them plain.
+  const auto [ids, mask] = pairs;
+  const Tokenizer t = Tokenizer::load(tokenizer);
+  CHECK(t.decode({ids.begin(), ids.begin() + 8}).rfind("<|im_start|>system\nYou are Qwen", 0) == 0);
+  JsonlSpec plain;
+  plain.chat_template = "none";
+  CHECK(pack("pairs.jsonl", plain) != pairs);
+
+  // Bad rows and files: one line each.
+  Fixture f;
+  auto error = [&](const std::string& name, const std::string& text, JsonlSpec spec) {
+    const std::string path = f.file(name, text);
+    try {
+      f.pack(path, spec, 4);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      return what.substr(what.find(name));
+    }
+    return std::string("no error");
+  };
+  CHECK(error("bad.csv", "prompt,completion\na,b\nc\n\"d,\"e\n", reader("csv")) == "bad.csv:3: 1 fields, the header has 2");
+  CHECK(error("open.csv", "prompt,completion\na,\"b\n", reader("csv")) == "open.csv:2: a quoted field is not closed");
+  CHECK(error("obj.json", "{\"text\": \"a\"}", reader("json")) ==
+        "obj.json: expected a list of records, got an object (JSON Lines: format jsonl)");
+  CHECK(error("broken.json", "[{\"text\": \"a\"},", reader("json")) == "broken.json: not JSON (at byte 16)");
+  CHECK(error("rec.json", "[{\"text\": \"a\"}, {\"text\": 3}]", reader("json")) == "rec.json: record 2: text: expected a string, got a number");
+  JsonlSpec roles;
+  roles.chat_template = "chatml";
+  CHECK(error("roles.jsonl", R"({"conversations": [{"from": "human", "value": "a"}, {"from": "bot", "value": "b"}]})" "\n", roles) ==
+        "roles.jsonl:1: conversations[1].from: \"bot\" is not a role the data's names map (human, gpt, system, tool, "
+        "observation, function_call): map it in fields.roles");
 }

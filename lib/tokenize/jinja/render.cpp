@@ -234,10 +234,11 @@ class Renderer {
       else extra.push_back(a.positional[k]);
     }
     Value kwargs = Value::make_dict();
-    for (auto& [key, v] : a.named) {
+    for (auto& kv : a.named) {
+      const std::string& key = kv.first;
       const bool param = std::any_of(def.params.begin(), def.params.end(), [&](const auto& p) { return p.first == key; });
-      if (param) f[key] = v;
-      else kwargs.dict->set(Value::string(key), v);
+      if (param) f[key] = kv.second;
+      else kwargs.dict->set(Value::string(key), kv.second);
     }
     for (const auto& [pname, dflt] : def.params)
       if (!f.count(pname)) f[pname] = dflt ? eval(*dflt) : Value::undefined(pname);
