@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/env.sh
 build=${SATURN_BUILD_DIR:-build}
-. scripts/lib/ccache.sh
 cached=$(sed -n 's/^SATURN_PYTHON:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 if [ ! -f "$build/build.ninja" ] || [ $# -gt 0 ] || [ "$cached" != "$saturn_python" ]; then
   cmake -S . -B "$build" -G Ninja -DSATURN_PYTHON="$saturn_python" "$@"
