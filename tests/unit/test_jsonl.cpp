@@ -248,6 +248,47 @@ TEST_CASE("jsonl: a line over the limit is refused without holding it") {
   CHECK_THROWS_WITH(f.pack(path, {}, 4), path + ":1: a line of over 64 MiB (each record is one line, at most that long)");
 }
 
+// Packs DIR/chats.jsonl (one chat per padded sample) under DIR's tokenizer
+// and checks each chat's ids and mask against DIR/expected.jsonl ({"ids",
+// "mask"} per line, from transformers); returns the chats checked.
+static size_t check_expected_chats(const fs::path& dir, JsonlSpec spec, const fs::path& cache) {
+  spec.packing = false;
+  PackOptions o;
+  o.seq_len = 8192;
+  const PackedData p = packed_jsonl((dir / "chats.jsonl").string(), (dir / "tokenizer.json").string(), spec, o, cache.string());
+  const std::vector<uint32_t> ids = read_u32(p.train.ids_path);
+  const std::string mask = slurp(p.train.mask_path);
+  const Tokenizer t = Tokenizer::load((dir / "tokenizer.json").string());
+  auto text = [&](const std::vector<uint32_t>& v, size_t from, size_t to) {
+    return from < v.size() ? t.decode({v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(std::min(v.size(), to))}) : "";
+  };
+  std::ifstream expected(dir / "expected.jsonl");
+  std::string line;
+  size_t chat = 0;
+  while (std::getline(expected, line)) {
+    INFO("chat " << chat);
+    const auto e = nlohmann::json::parse(line);
+    const auto want = e["ids"].get<std::vector<uint32_t>>();
+    const auto want_mask = e["mask"].get<std::vector<int>>();
+    const size_t at = chat * static_cast<size_t>(o.seq_len + 1);
+    REQUIRE(want.size() < static_cast<size_t>(o.seq_len));
+    const std::vector<uint32_t> got(ids.begin() + static_cast<std::ptrdiff_t>(at), ids.begin() + static_cast<std::ptrdiff_t>(at + want.size()));
+    size_t first = 0;
+    while (first < want.size() && got[first] == want[first]) ++first;
+    INFO("first id difference at " << first << ": saturn <" << text(got, first, first + 8) << "> transformers <"
+                                   << text(want, first, first + 8) << ">");
+    CHECK(got == want);
+    std::vector<int> got_mask;
+    for (size_t i = 0; i < want.size(); ++i) got_mask.push_back(mask[at + i]);
+    size_t diff = 0;
+    while (diff < want.size() && got_mask[diff] == want_mask[diff]) ++diff;
+    INFO("first mask difference at " << diff << ": ids around it <" << text(want, diff > 3 ? diff - 3 : 0, diff + 4) << ">");
+    CHECK(got_mask == want_mask);
+    ++chat;
+  }
+  return chat;
+}
+
 TEST_CASE("jsonl: chatml and llama3 chats give apply_chat_template's ids and assistant masks", "[reference]") {
   const char* py = std::getenv("SATURN_PYTHON");
   if (!py || !*py) {
@@ -262,38 +303,9 @@ TEST_CASE("jsonl: chatml and llama3 chats give apply_chat_template's ids and ass
     for (const char* templ : {"", "chatml", "llama3"}) {
       if (*templ && std::string(templ) != format) continue;
       INFO(format << " template '" << templ << "'");
-      const fs::path dir = d.path / format;
       JsonlSpec spec;
-      spec.packing = false;
-      spec.chat_template = templ;  // "": the tokenizer_config.json chat_template's format
-      PackOptions o;
-      o.seq_len = 8192;
-      const PackedData p = packed_jsonl((dir / "chats.jsonl").string(), (dir / "tokenizer.json").string(), spec, o,
-                                        (d.path / "cache").string());
-      const std::vector<uint32_t> ids = read_u32(p.train.ids_path);
-      const std::string mask = slurp(p.train.mask_path);
-      const Tokenizer t = Tokenizer::load((dir / "tokenizer.json").string());
-      std::ifstream expected(dir / "expected.jsonl");
-      std::string line;
-      size_t chat = 0;
-      while (std::getline(expected, line)) {
-        INFO("chat " << chat);
-        const auto e = nlohmann::json::parse(line);
-        const auto want = e["ids"].get<std::vector<uint32_t>>();
-        const auto want_mask = e["mask"].get<std::vector<int>>();
-        const size_t at = chat * static_cast<size_t>(o.seq_len + 1);
-        REQUIRE(want.size() < static_cast<size_t>(o.seq_len));
-        CHECK(std::vector<uint32_t>(ids.begin() + at, ids.begin() + at + want.size()) == want);
-        std::vector<int> got_mask;
-        for (size_t i = 0; i < want.size(); ++i) got_mask.push_back(mask[at + i]);
-        size_t diff = 0;
-        while (diff < want.size() && got_mask[diff] == want_mask[diff]) ++diff;
-        INFO("first mask difference at " << diff << ": ids " << (diff < want.size() ? t.decode({want.begin() + static_cast<std::ptrdiff_t>(diff > 2 ? diff - 2 : 0), want.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), diff + 3))}) : ""));
-        CHECK(got_mask == want_mask);
-        CHECK(ids[at + want.size()] == *t.end_of_text());
-        ++chat;
-      }
-      CHECK(chat == 20);
+      spec.chat_template = templ;  // "": the tokenizer_config.json chat_template
+      CHECK(check_expected_chats(d.path / format, spec, d.path / "cache") == 20);
     }
   }
 }
@@ -312,49 +324,9 @@ TEST_CASE("jsonl: real chat templates (Qwen2.5, Llama 3.2, Mistral v0.3, Gemma 2
   int families = 0;
   for (const auto& entry : fs::directory_iterator(d.path)) {
     if (!entry.is_directory()) continue;
-    const fs::path dir = entry.path();
-    INFO(dir.filename().string());
+    INFO(entry.path().filename().string());
     ++families;
-    JsonlSpec spec;
-    spec.packing = false;
-    PackOptions o;
-    o.seq_len = 8192;
-    const PackedData p = packed_jsonl((dir / "chats.jsonl").string(), (dir / "tokenizer.json").string(), spec, o,
-                                      (d.path / "cache").string());
-    const std::vector<uint32_t> ids = read_u32(p.train.ids_path);
-    const std::string mask = slurp(p.train.mask_path);
-    const Tokenizer t = Tokenizer::load((dir / "tokenizer.json").string());
-    std::ifstream expected(dir / "expected.jsonl");
-    std::string line;
-    size_t chat = 0;
-    while (std::getline(expected, line)) {
-      INFO("chat " << chat);
-      const auto e = nlohmann::json::parse(line);
-      const auto want = e["ids"].get<std::vector<uint32_t>>();
-      const auto want_mask = e["mask"].get<std::vector<int>>();
-      const size_t at = chat * static_cast<size_t>(o.seq_len + 1);
-      REQUIRE(want.size() < static_cast<size_t>(o.seq_len));
-      const std::vector<uint32_t> got(ids.begin() + static_cast<std::ptrdiff_t>(at),
-                                      ids.begin() + static_cast<std::ptrdiff_t>(at + want.size()));
-      size_t first = 0;
-      while (first < want.size() && got[first] == want[first]) ++first;
-      INFO("first id difference at " << first << ": saturn's text there <"
-                                      << (first < want.size() ? t.decode({got.begin() + static_cast<std::ptrdiff_t>(first), got.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), first + 8))}) : "")
-                                      << "> transformers' <"
-                                      << (first < want.size() ? t.decode({want.begin() + static_cast<std::ptrdiff_t>(first), want.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), first + 8))}) : "")
-                                      << ">");
-      CHECK(got == want);
-      std::vector<int> got_mask;
-      for (size_t i = 0; i < want.size(); ++i) got_mask.push_back(mask[at + i]);
-      size_t diff = 0;
-      while (diff < want.size() && got_mask[diff] == want_mask[diff]) ++diff;
-      INFO("first mask difference at " << diff << " (saturn " << (diff < want.size() ? got_mask[diff] : -1) << "): ids around it <"
-                                       << (diff < want.size() ? t.decode({want.begin() + static_cast<std::ptrdiff_t>(diff > 3 ? diff - 3 : 0), want.begin() + static_cast<std::ptrdiff_t>(std::min(want.size(), diff + 4))}) : "")
-                                       << ">");
-      CHECK(got_mask == want_mask);
-      ++chat;
-    }
-    CHECK(chat == 36);
+    CHECK(check_expected_chats(entry.path(), {}, d.path / "cache") == 36);
   }
   CHECK(families == 9);
 }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "tokenize/jinja/utf8.h"
+
 namespace saturn::jinja {
 namespace {
 
@@ -252,23 +254,6 @@ class Lexer {
     return e;
   }
 
-  static void utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) out += static_cast<char>(c);
-    else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-
   // A Python string literal (the escapes Python's decodes).
   size_t string(size_t pos) {
     const char q = src_[pos];
@@ -310,7 +295,7 @@ class Lexer {
             if (!std::isxdigit(static_cast<unsigned char>(h))) fail(k - 2, "a bad \\" + std::string(1, e) + " escape");
             v = v * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
           }
-          utf8(out, v);
+          utf8::encode(out, v);
           k += n;
           break;
         }

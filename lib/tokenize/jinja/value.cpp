@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tokenize/jinja/utf8.h"
+
 namespace saturn::jinja {
 
 Value Value::string(std::string x, int tag) {
@@ -192,17 +194,6 @@ std::string str_repr(const std::string& s) {
   return out + q;
 }
 
-// The code point at s[i] (UTF-8; a stray byte reads as itself) and its length.
-uint32_t code_at(const std::string& s, size_t i, size_t* len) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-  if (i + n > s.size()) n = 1;
-  uint32_t c = n == 1 ? b : b & (0xFF >> (n + 1));
-  for (size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  *len = n;
-  return c;
-}
-
 void json_string(std::string& out, const std::string& s, bool ascii) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
@@ -220,7 +211,7 @@ void json_string(std::string& out, const std::string& s, bool ascii) {
       out += b;
     } else if (c >= 0x80 && ascii) {
       size_t len = 1;
-      uint32_t cp = code_at(s, i, &len);
+      uint32_t cp = utf8::decode(s, i, &len);
       if (cp >= 0x10000) {
         cp -= 0x10000;
         std::snprintf(b, sizeof b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
