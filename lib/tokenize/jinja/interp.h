@@ -3,6 +3,7 @@
 // to lib/tokenize/jinja.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +42,15 @@ class Interp {
   int depth = 0;  // nested macro and filter calls
 
  private:
+  Value dict_attribute(const Value& obj, const std::string& name);  // methods.cpp
+  Value list_attribute(const Value& obj, const std::string& name);
+  Value str_attribute(const Value& obj, const std::string& name);
+  // filters.cpp: one group each; nullopt when `name` is none of theirs.
+  std::optional<Value> text_filter(const std::string& name, const Value& v, Args& a);
+  std::optional<Value> sequence_filter(const std::string& name, const Value& v, Args& a);
+  std::optional<Value> number_filter(const std::string& name, const Value& v, Args& a);
+  std::optional<Value> collection_filter(const std::string& name, const Value& v, Args& a);
+
   const RenderOptions& o_;
   const Expr* at_ = nullptr;
   int line_ = 0, col_ = 0;
