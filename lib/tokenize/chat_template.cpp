@@ -83,22 +83,22 @@ std::optional<TemplateSource> folder_template(const std::string& dir, const std:
   const std::string origin = dir + "/tokenizer_config.json: chat_template";
   if (c.is_object() && c.contains("chat_template")) {
     const ojson& t = c["chat_template"];
-    if (t.is_string()) return TemplateSource{t.get<std::string>(), origin};
+    if (t.is_string()) return TemplateSource{t.get<std::string>(), origin, {}};
     if (t.is_array()) {  // [{"name": ..., "template": ...}]: "default", else the only one
       const ojson* pick = nullptr;
       for (const auto& e : t)
         if (e.is_object() && e.value("name", "") == "default" && e.contains("template") && e["template"].is_string()) pick = &e;
       if (!pick && t.size() == 1 && t[0].is_object() && t[0].contains("template") && t[0]["template"].is_string()) pick = &t[0];
-      if (pick) return TemplateSource{(*pick)["template"].get<std::string>(), origin + "[" + pick->value("name", "") + "]"};
+      if (pick) return TemplateSource{(*pick)["template"].get<std::string>(), origin + "[" + pick->value("name", "") + "]", {}};
     }
   }
-  if (!jinja_bytes.empty()) return TemplateSource{jinja_bytes, dir + "/chat_template.jinja"};
+  if (!jinja_bytes.empty()) return TemplateSource{jinja_bytes, dir + "/chat_template.jinja", {}};
   return std::nullopt;
 }
 
 std::optional<TemplateSource> builtin_template(const std::string& name) {
-  if (name == "chatml") return TemplateSource{kChatml, "template chatml"};
-  if (name == "llama3") return TemplateSource{kLlama3, "template llama3"};
+  if (name == "chatml") return TemplateSource{kChatml, "template chatml", {"<|im_end|>"}};
+  if (name == "llama3") return TemplateSource{kLlama3, "template llama3", {"<|eot_id|>"}};
   return std::nullopt;
 }
 
@@ -109,8 +109,7 @@ ChatTemplate::ChatTemplate(const TemplateSource& source, ChatTokens tokens, std:
   } catch (const jinja::TemplateError& e) {
     throw data_error(origin_ + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.what());
   }
-  if (source.origin == "template chatml") tokens_.markers.push_back("<|im_end|>");
-  if (source.origin == "template llama3") tokens_.markers.push_back("<|eot_id|>");
+  tokens_.markers.insert(tokens_.markers.end(), source.markers.begin(), source.markers.end());
 }
 
 ChatTemplate::~ChatTemplate() = default;

@@ -46,6 +46,7 @@ ChatTokens chat_tokens(const std::string& config_bytes, const Tokenizer& t);
 // A template's text and where it came from (error lines start with `origin`).
 struct TemplateSource {
   std::string text, origin;
+  std::vector<std::string> markers;  // end-of-turn markers it writes that the tokenizer may not mark special
 };
 
 // The folder's own template: tokenizer_config.json's chat_template (a

@@ -149,7 +149,7 @@ std::unique_ptr<ChatTemplate> chat_template_for(const JsonlSpec& fields, const s
   const std::string& name = fields.chat_template;
   std::optional<TemplateSource> src;
   if (auto b = builtin_template(name)) src = b;
-  else if (is_template_file(name)) src = TemplateSource{file_bytes, name};
+  else if (is_template_file(name)) src = TemplateSource{file_bytes, name, {}};
   else if (name.empty()) src = folder_template(dir, config_bytes, jinja_bytes);
   if (!src) {
     if (fields.messages.empty()) return nullptr;
