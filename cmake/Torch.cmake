@@ -1,10 +1,7 @@
 # LibTorch from a Python environment's PyTorch: the only LibTorch saturn
 # builds against (lib/train and the torch tests link it).
 #
-# In:  SATURN_PYTHON (cache): the python whose `torch` is used. Default: the
-#      environment variable SATURN_PYTHON, else the project's virtual
-#      environment that scripts/setup.sh makes ($SATURN_VENV, default
-#      $XDG_CACHE_HOME/saturn/venv, i.e. ~/.cache/saturn/venv).
+# In:  SATURN_PYTHON (cmake/Python.cmake): the python whose `torch` is used.
 # Out: TORCH_LIBRARIES, TORCH_CXX_FLAGS (find_package(Torch));
 #      SATURN_TORCH_VERSION; SATURN_TORCH_CUDA (ON when torch has CUDA);
 #      SATURN_NCCL_LIBRARY / SATURN_NCCL_INCLUDE_DIR (the NCCL torch loads).
@@ -16,19 +13,7 @@
 set(SATURN_TORCH_MIN 2.4)
 set(SATURN_TORCH_MAX 2.15)
 
-if(DEFINED ENV{SATURN_PYTHON} AND NOT "$ENV{SATURN_PYTHON}" STREQUAL "")
-  set(_saturn_python_default "$ENV{SATURN_PYTHON}")
-else()
-  if(DEFINED ENV{SATURN_VENV} AND NOT "$ENV{SATURN_VENV}" STREQUAL "")
-    set(_saturn_venv "$ENV{SATURN_VENV}")
-  elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-    set(_saturn_venv "$ENV{XDG_CACHE_HOME}/saturn/venv")
-  else()
-    set(_saturn_venv "$ENV{HOME}/.cache/saturn/venv")
-  endif()
-  set(_saturn_python_default "${_saturn_venv}/bin/python")
-endif()
-set(SATURN_PYTHON "${_saturn_python_default}" CACHE FILEPATH "python whose PyTorch provides LibTorch")
+include(${CMAKE_CURRENT_LIST_DIR}/Python.cmake)
 
 execute_process(
   COMMAND "${SATURN_PYTHON}" "${CMAKE_CURRENT_LIST_DIR}/torch-probe.py"

@@ -6,13 +6,14 @@
 #     libraries, CBC, SQLite, Slurm (munge, slurmctld, slurmd, slurm-client:
 #     a real local Slurm for the Slurm tests; nothing is started here), clang
 #     for the fuzzer.
-#  2. PyTorch, pinned in scripts/requirements.txt, with pip into saturn's
-#     virtual environment (scripts/lib/env.sh: $SATURN_VENV, default
-#     ~/.cache/saturn/venv). saturn builds against its LibTorch, with CUDA.
-#     The first install downloads about 3 GB (the wheel brings its CUDA
-#     libraries) and takes about 5.5 GB of disk. With SATURN_PYTHON set to a
-#     python whose torch is 2.4 .. 2.15, that one is used and nothing is
-#     installed into it for the build.
+#  2. PyTorch and pyarrow, pinned in scripts/requirements.txt, with pip into
+#     saturn's virtual environment (scripts/lib/env.sh: $SATURN_VENV, default
+#     ~/.cache/saturn/venv). saturn builds against their C++ libraries:
+#     LibTorch, with CUDA, and Arrow/Parquet (parquet and datasets data).
+#     The first install downloads about 3 GB (the torch wheel brings its CUDA
+#     libraries) and takes about 5.7 GB of disk. With SATURN_PYTHON set to a
+#     python whose torch is 2.4 .. 2.15 and whose pyarrow is 26 or newer,
+#     that one is used and nothing is installed into it for the build.
 #  3. With --test: the test-only Python packages pinned in
 #     scripts/requirements-test.txt (the Hugging Face libraries), into the
 #     same environment, and Debian's chromium (the report's browser test).
@@ -97,7 +98,15 @@ if [ -n "${SATURN_PYTHON:-}" ]; then
     echo "setup: SATURN_PYTHON=$SATURN_PYTHON has torch $v; saturn supports 2.4 .. 2.15" >&2
     exit 69
   fi
-  echo "setup: torch $v from SATURN_PYTHON=$SATURN_PYTHON"
+  a=$("$SATURN_PYTHON" -c 'import importlib.metadata as m; print(m.version("pyarrow"))' 2>/dev/null) || {
+    echo "setup: SATURN_PYTHON=$SATURN_PYTHON has no pyarrow (saturn reads parquet with its Arrow C++): install pyarrow 26 or newer there" >&2
+    exit 69
+  }
+  if [ "${a%%.*}" -lt 26 ]; then
+    echo "setup: SATURN_PYTHON=$SATURN_PYTHON has pyarrow $a; saturn needs 26 or newer" >&2
+    exit 69
+  fi
+  echo "setup: torch $v and pyarrow $a from SATURN_PYTHON=$SATURN_PYTHON"
 else
   if [ ! -x "$saturn_python" ]; then
     base=/usr/bin/python3
@@ -110,7 +119,7 @@ else
   if [ -n "$need" ]; then
     pip_install scripts/requirements.txt "$need (first time: about 3 GB to download)"
   else
-    echo "setup: $(grep -m1 '^torch==' scripts/requirements.txt) already in $saturn_venv"
+    echo "setup: $(grep '==' scripts/requirements.txt | tr '\n' ' ')already in $saturn_venv"
   fi
 fi
 

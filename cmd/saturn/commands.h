@@ -26,6 +26,7 @@ void add_report(CLI::App& app, Action& action);
 #ifdef SATURN_WITH_TORCH
 void add_worker(CLI::App& app, Action& action);
 void add_export(CLI::App& app, Action& action);
+void add_generate(CLI::App& app, Action& action);
 #endif
 
 }  // namespace saturn::cmd

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
 #ifdef SATURN_WITH_TORCH
   saturn::cmd::add_worker(app, action);
   saturn::cmd::add_export(app, action);
+  saturn::cmd::add_generate(app, action);
 #endif
 
   try {

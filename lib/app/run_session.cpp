@@ -80,6 +80,18 @@ void requeue(const SessionHooks& hooks, const SlurmAllocation& a, const std::str
   else requeue_slurm_job(a, run_dir, hooks.say);
 }
 
+// The time a run's chat templates read: the one its state.db recorded, else now.
+int64_t pinned_chat_time(const std::string& run_dir) {
+  const std::string st = run_files::state_path(run_dir);
+  if (std::filesystem::exists(st))
+    if (auto t = RunState(st, true).meta("chat_time")) {
+      char* end = nullptr;
+      const long long v = std::strtoll(t->c_str(), &end, 10);
+      if (end && *end == '\0' && v > 0) return v;
+    }
+  return static_cast<int64_t>(::time(nullptr));
+}
+
 }  // namespace
 
 RunSession::RunSession(const SessionOptions& o) : o_(o) {
@@ -100,13 +112,15 @@ RunSession::RunSession(const SessionOptions& o) : o_(o) {
   // vocabularies checked, before anything is written.
   // Input no worker could train on fails here, not in a trial: the
   // weights first (headers only), then the data.
+  run_dir_ = !o.run_dir.empty() ? o.run_dir : w_.default_run_dir() + (smoke() ? "-smoke" : "");
+  chat_time_ = pinned_chat_time(run_dir_);
+  w_.pin_chat_time(chat_time_);  // every rendering of this run's chats, workers' and trials' too
   std::vector<std::string> weight_warnings = check_pretrained_weights(w_, !o.plan_only);
   PreparedData prepared = prepare_text_data(w_, jobs_, !o.plan_only);
   text_tokens_ = std::move(prepared.counts);
   check_data_yields(w_, jobs_, text_tokens_);
   data_warnings_ = std::move(prepared.warnings);
   for (auto& line : weight_warnings) data_warnings_.push_back(std::move(line));
-  run_dir_ = !o.run_dir.empty() ? o.run_dir : w_.default_run_dir() + (smoke() ? "-smoke" : "");
   if (!std::filesystem::exists(run_files::state_path(run_dir_)))  // said once per run: at its first start
     for (auto& line : saturn::data_warnings(w_, jobs_, text_tokens_)) data_warnings_.push_back(std::move(line));
   // A smoke run never writes into a real run's directory, nor a real run into a smoke run's.
@@ -390,6 +404,7 @@ std::unique_ptr<Launcher> RunSession::launcher(SignalPipe& signals) const {
   lo.workload = o_.workload;
   lo.run_dir = run_dir_;
   lo.steps = o_.smoke_steps;
+  lo.chat_time = chat_time_;
   for (size_t i = 0; i < w_.cluster.nodes.size(); ++i) {
     const Node& n = w_.cluster.nodes[i];
     const bool cuda = n.kind == DeviceKind::Cuda || (n.kind == DeviceKind::Auto && o_.cuda_here);
@@ -453,6 +468,7 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   state_->set_meta("workload", w_.name);
   if (smoke()) state_->set_meta("smoke", std::to_string(o_.smoke_steps));
   state_->set_meta("workload_path", std::filesystem::absolute(o_.workload).string());
+  if (!state_->meta("chat_time")) state_->set_meta("chat_time", std::to_string(chat_time_));
   if (slurm_)
     hooks.say("Slurm job " + slurm_->job_id + ": " + std::to_string(slurm_->hosts.size()) + " node(s) " +
               join(slurm_->hosts, ",") + ", " + std::to_string(slurm_->gpus_per_node) + " GPU(s) each" +

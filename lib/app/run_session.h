@@ -161,6 +161,9 @@ class RunSession {
   TextTokenCounts text_tokens_;  // the workload's tokenized data (prepare_text_data)
   std::vector<std::string> data_warnings_;
   std::string run_dir_;
+  // What chat templates' strftime_now reads in this run: state.db meta
+  // chat_time, recorded at the run's first start (then the current time).
+  int64_t chat_time_ = 0;
   std::optional<Baseline> baseline_;
   ProfileMode mode_ = ProfileMode::Auto;
   std::unique_ptr<RunState> state_;

@@ -39,7 +39,7 @@ std::string canonical(const JsonlSpec& j) {
          ",messages=" + j.messages + ",template=" + j.chat_template + (j.packing ? ",packed" : ",padded") +
          (j.split_long ? ",split" : ",truncate") + (j.skip_bad_lines ? ",skip_bad" : "") +
          (j.role.empty() ? "" : ",role=" + j.role) + (j.content.empty() ? "" : ",content=" + j.content) +
-         roles + (j.reader == "jsonl" ? "" : ",reader=" + j.reader);
+         roles + (j.reader == "jsonl" ? "" : ",reader=" + j.reader) + (j.tools.empty() ? "" : ",tools=" + j.tools);
 }
 
 static std::string canonical(const DataSource& s) {

@@ -18,7 +18,7 @@ enum class DataFormat {
   Synthetic,  // seeded random samples of the model's input shape
   Idx,        // MNIST-style idx image + label files
   Cifar,      // CIFAR-10 binary batches (label byte + 3072 pixel bytes)
-  Jsonl,      // records (JSON Lines, a JSON array, CSV: JsonlSpec::reader): documents, prompt/completion pairs or chats
+  Jsonl,      // records (JSON Lines, a JSON array, CSV, parquet, Arrow: JsonlSpec::reader): documents, pairs or chats
 };
 
 const char* data_format_name(DataFormat f);  // "text", "tokens", ...
@@ -26,7 +26,7 @@ std::vector<std::string> data_format_names();
 // Tokens for text/tokens, Images for idx/cifar, Any for synthetic.
 Modality data_modality(DataFormat f);
 
-// How records become training examples (formats jsonl, json and csv).
+// How records become training examples (formats jsonl, json, csv, parquet, arrow).
 struct JsonlSpec {
   // The record keys read: `text` (documents); `prompt` (with `input`
   // appended after a blank line when non-empty) and `completion`; or
@@ -41,8 +41,14 @@ struct JsonlSpec {
   std::string role, content;
   std::vector<std::pair<std::string, std::string>> roles;
   // How the file is read: "jsonl" (a record per line), "json" (an array of
-  // records), "csv" (RFC 4180, a header row; every field a string).
+  // records), "csv" (RFC 4180, a header row; every field a string),
+  // "parquet", "arrow" (Arrow IPC: a datasets save_to_disk folder's files).
+  // The path may name several files (core/data_files.h).
   std::string reader = "jsonl";
+  // data.tools: a JSON file (absolute once parsed) holding the list of tool
+  // definitions a chat template gets for a record without its own `tools`;
+  // "" for none.
+  std::string tools;
   // "" (the tokenizer folder's own chat template: chats need one; pairs
   // without one are rendered plainly), "none", "chatml", "llama3", a
   // FILE.jinja (absolute once parsed), or a text with one {prompt} before
@@ -79,6 +85,11 @@ struct DataSpec {
   // in Workload::data_for, the model folder's tokenizer.json when it has
   // one; jsonl needs one).
   std::string tokenizer;
+  // What chat templates' strftime_now reads, in seconds since the epoch (0:
+  // the moment of tokenizing). `saturn run` pins it once per run directory
+  // (Workload::pin_chat_time), so a resumed run renders the same text; not
+  // part of canonical().
+  int64_t chat_time = 0;
 
   bool operator==(const DataSpec&) const = default;
 };

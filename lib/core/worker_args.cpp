@@ -75,6 +75,7 @@ std::vector<std::string> WorkerArgs::to_argv(const std::string& saturn) const {
   flag("--trial", trial);
   for (const auto& s : also) a.insert(a.end(), {"--also", s});
   flag("--slurm-step", slurm_step);
+  num("--chat-time", chat_time, chat_time > 0);
   return a;
 }
 
@@ -104,6 +105,8 @@ void WorkerArgs::bind(CLI::App& sub) {
   sub.add_flag_callback("--no-resume", [this] { resume = false; }, "Start from scratch even when checkpoints exist");
   sub.add_flag("--slurm-step", slurm_step,
                "One task of a Slurm job step (srun -n<devices>): rank from SLURM_PROCID, GPUs from what the task sees");
+  sub.add_option("--chat-time", chat_time,
+                 "What chat templates' strftime_now reads, in seconds since the epoch (the run's pinned time)");
   sub.add_flag("--trial", trial, "Profiling trial: time steps until stable, write RUN_DIR/trial/rank-N.json, nothing else");
   sub.add_option("--also", also,
                  "trial: a further strategy to time in this process, after the first (TECHNIQUE or TECHNIQUE:KNOBS, "

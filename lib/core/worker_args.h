@@ -47,6 +47,7 @@ struct WorkerArgs {
   // run_files::trial_setting_dir(run_dir, I).
   std::vector<std::string> also;
   bool slurm_step = false;                     // one task of a Slurm job step
+  int64_t chat_time = 0;                       // > 0: the run's pinned time for chat templates (DataSpec::chat_time)
 
   const std::string& job() const { return jobs.front(); }  // the (first) job; jobs is never empty once parsed
 

@@ -1,4 +1,4 @@
-// Workload's own functions: paths as written, and the data a model trains on.
+// Workload's own functions: paths as written, the data a model trains on, its pinned chat time.
 #include <sys/stat.h>
 
 #include "workload.h"
@@ -18,6 +18,12 @@ DataSpec with_folder_tokenizer(DataSpec d, const std::string& from, const std::s
 
 DataSpec Workload::data_for(const ModelSpec& m) const {
   return with_folder_tokenizer(m.data ? *m.data : data, m.from, base_dir);
+}
+
+void Workload::pin_chat_time(int64_t seconds) {
+  data.chat_time = seconds;
+  for (auto& m : models)
+    if (m.data) m.data->chat_time = seconds;
 }
 
 std::string resolve_path(const std::string& base_dir, const std::string& p) {

@@ -48,6 +48,8 @@ struct Workload {
   // The data a model trains on (its own, or the workload's); text without a
   // tokenizer gets the model folder's tokenizer.json when there is one.
   DataSpec data_for(const ModelSpec& m) const;
+  // Sets chat_time of the workload's data and of every model's own.
+  void pin_chat_time(int64_t seconds);
   // The grid a model's jobs come from (the workload's, with its overrides).
   Grid grid_for(const ModelSpec& m) const { return Grid::merge(grid, m.grid); }
   // A path as written in the workload, made relative to the current folder.

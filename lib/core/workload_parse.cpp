@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "data_files.h"
 #include "hf_config.h"
 #include "hyperparams.h"
 #include "run_settings_parse.h"
@@ -57,6 +58,7 @@ class Parser {
   }
   std::string resolve(const std::string& p) const { return resolve_path(base_dir_, p); }
   std::string file(const Field& f, bool folder_too = false) const;
+  std::string records_path(const Field& f, const std::string& reader) const;
   Cluster cluster(const Field& f) const;
   void devices(const Field& d, Node& n, bool slurm) const;
   Node node(const Field& f) const;
@@ -85,6 +87,23 @@ std::string Parser::file(const Field& f, bool folder_too) const {
   if (!S_ISREG(st.st_mode) && !(folder_too && S_ISDIR(st.st_mode)))
     f.fail(std::string(folder_too ? "not a file or folder: " : "not a regular file: ") + quoted(excerpt(full, 256)),
            ErrorKind::NoInput);
+  return p;
+}
+
+// Records' path: a file, a folder or a glob (core/data_files.h) naming at
+// least one file.
+std::string Parser::records_path(const Field& f, const std::string& reader) const {
+  const std::string p = f.text();
+  if (!options_.check_files) return p;
+  const std::string full = resolve(p);
+  struct stat st {};
+  if (::stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return p;
+  if (::stat(full.c_str(), &st) != 0 && !is_data_glob(full)) return file(f);  // its "file not found" line
+  try {
+    data_files(full, reader);
+  } catch (const Error& e) {
+    f.fail(e.what(), e.kind());
+  }
   return p;
 }
 
@@ -193,31 +212,27 @@ DataSource Parser::source(const Field& f) const {
                 "long_examples", "skip_bad_lines"});
   DataSource s;
   const std::vector<std::string> formats = data_format_names();
-  // Records read as a JSON array or CSV are format jsonl's examples; a
-  // missing format is the path's extension's.
+  // Records read as a JSON array, CSV, parquet or Arrow are format jsonl's
+  // examples; a missing format is the path's (core/data_files.h: its
+  // extension, a folder's files, a file's first bytes).
+  const std::vector<std::string> readers = {"json", "csv", "parquet", "arrow"};
   std::string reader = "jsonl";
   if (auto fm = f.get("format")) {
     const std::string t = fm->text();
-    if (t == "json" || t == "csv") {
+    if (std::find(readers.begin(), readers.end(), t) != readers.end()) {
       s.format = DataFormat::Jsonl;
       reader = t;
     } else {
       std::vector<std::string> all = formats;
-      all.insert(all.end(), {"json", "csv"});
+      all.insert(all.end(), readers.begin(), readers.end());
       s.format = static_cast<DataFormat>(fm->index_of(all));
     }
   } else {
-    const std::string p = f.required("path").text();
-    const auto ext = [&](const char* e) {
-      const size_t n = std::strlen(e);
-      return p.size() > n && p.compare(p.size() - n, n, e) == 0;
-    };
-    if (ext(".jsonl")) s.format = DataFormat::Jsonl;
-    else if (ext(".json")) s.format = DataFormat::Jsonl, reader = "json";
-    else if (ext(".csv")) s.format = DataFormat::Jsonl, reader = "csv";
-    else if (ext(".txt") || ext(".md")) s.format = DataFormat::Text;
-    else f.fail("format: missing, and the path's extension does not say it (.jsonl, .json, .csv, .txt): give one of " +
-                join(formats, ", ") + ", json, csv");
+    const std::string r = detect_reader(resolve(f.required("path").text()));
+    if (r == "text") s.format = DataFormat::Text;
+    else if (!r.empty()) s.format = DataFormat::Jsonl, reader = r;
+    else f.fail("format: missing, and the path does not say it (.jsonl, .json, .csv, .parquet, .arrow, .txt, a "
+                "datasets folder): give one of " + join(formats, ", ") + ", " + join(readers, ", "));
   }
   const std::string fmt = s.format == DataFormat::Jsonl ? reader : formats[static_cast<size_t>(s.format)];
   const bool synthetic = s.format == DataFormat::Synthetic;
@@ -243,7 +258,7 @@ DataSource Parser::source(const Field& f) const {
     if (auto seed = f.get("seed")) s.seed = seed->integer(0, 4294967295LL);
     if (auto noise = f.get("noise")) s.noise = std::get<double>(read_value(*noise, ValueType::Real, 0, 100, false));
   } else {
-    s.path = file(f.required("path"), s.format == DataFormat::Text);
+    s.path = jsonl ? records_path(f.required("path"), reader) : file(f.required("path"), s.format == DataFormat::Text);
     if (s.format == DataFormat::Idx) s.labels = file(f.required("labels"));
   }
   return s;
@@ -305,7 +320,7 @@ JsonlSpec Parser::jsonl_spec(const Field& f) const {
 }
 
 DataSpec Parser::data(const Field& f) const {
-  f.check_keys({"train", "valid", "valid_fraction", "tokenizer"});
+  f.check_keys({"train", "valid", "valid_fraction", "tokenizer", "tools"});
   DataSpec d;
   d.train = source(f.required("train"));
   if (auto v = f.get("valid")) {
@@ -324,6 +339,16 @@ DataSpec Parser::data(const Field& f) const {
     if (!tokenized(d.train) && !(d.valid && tokenized(*d.valid)))
       t->fail("applies only to text and jsonl data");
     d.tokenizer = file(*t);
+  }
+  if (auto t = f.get("tools")) {
+    const bool records = d.train.format == DataFormat::Jsonl || (d.valid && d.valid->format == DataFormat::Jsonl);
+    if (!records) t->fail("applies only to records (jsonl, json, csv, parquet, arrow)");
+    file(*t);  // exists
+    const std::string path = resolve(t->text());
+    if (options_.check_files && !is_json_list_of_objects(path))
+      t->fail(quoted(t->text()) + " is not a JSON list of tool definitions (objects)");
+    d.train.jsonl.tools = path;
+    if (d.valid) d.valid->jsonl.tools = path;
   }
   return d;
 }

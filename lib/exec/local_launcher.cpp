@@ -53,6 +53,7 @@ WorkerArgs LocalLauncher::worker_args(const LaunchSpec& spec, const LocalNode& n
   if (!a.technique) throw internal_error("job " + spec.job + ": no technique " + saturn::quoted(spec.technique));
   a.apply_knobs(spec.knobs);
   a.steps = o_.steps;
+  a.chat_time = o_.chat_time;
   a.stop_at = spec.stop_at;
   if (!node.cuda) a.threads = static_cast<int>(node.threads);
   return a;

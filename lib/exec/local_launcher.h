@@ -40,6 +40,7 @@ struct LocalLauncherOptions {
   std::string run_dir;                 // jobs/ and logs/ live here
   std::vector<LocalNode> nodes;        // the cluster's nodes (this machine)
   int64_t steps = 0;                   // > 0: every job trains this many steps (a smoke run)
+  int64_t chat_time = 0;               // > 0: the run's pinned time for chat templates (WorkerArgs::chat_time)
 };
 
 class LocalLauncher : public Launcher {

@@ -151,6 +151,7 @@ void Profiling::start_what_fits() {
     wa.technique = t.key.technique;
     wa.trial = true;
     wa.resume = false;
+    wa.chat_time = w.data.chat_time;  // a run's pinned time (0 outside a run)
     if (g.kind == DeviceKind::Cpu) wa.threads = static_cast<int>(g.threads);
     wa.apply_knobs(t.key.knobs);
     if (t.key.technique == Technique::Fused) wa.copies = fused_k(t.key.knobs);  // K copies of the shape's first job

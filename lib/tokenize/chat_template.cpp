@@ -116,13 +116,13 @@ ChatTemplate::~ChatTemplate() = default;
 ChatTemplate::ChatTemplate(ChatTemplate&&) noexcept = default;
 ChatTemplate& ChatTemplate::operator=(ChatTemplate&&) noexcept = default;
 
-Rendered ChatTemplate::render(const ojson& messages, const ojson& tools) const {
+Rendered ChatTemplate::render(const ojson& messages, const ojson& tools, bool add_generation_prompt) const {
   jinja::Value vars = jinja::Value::make_dict();
   jinja::List ms;
   for (size_t i = 0; i < messages.size(); ++i) ms.push_back(message_value(messages[i], static_cast<int>(i)));
   vars.dict->set(jinja::Value::string("messages"), jinja::Value::make_list(std::move(ms)));
   if (!tools.is_null()) vars.dict->set(jinja::Value::string("tools"), jinja::from_json(tools));
-  vars.dict->set(jinja::Value::string("add_generation_prompt"), jinja::Value::boolean(false));
+  vars.dict->set(jinja::Value::string("add_generation_prompt"), jinja::Value::boolean(add_generation_prompt));
   for (const auto& [k, v] : tokens_.named) vars.dict->set(jinja::Value::string(k), jinja::Value::string(v));
   jinja::List extra;
   for (const auto& a : tokens_.additional) extra.push_back(jinja::Value::string(a));
@@ -165,6 +165,23 @@ Rendered ChatTemplate::render(const ojson& messages, const ojson& tools) const {
   }
   out.trained = std::move(merged);
   return out;
+}
+
+std::string ChatTemplate::end_of_turn() const {
+  const std::string answer = "Hello there";
+  Rendered r;
+  try {
+    r = render(ojson::array({{{"role", "user"}, {"content", "Hi"}}, {{"role", "assistant"}, {"content", answer}}}), ojson());
+  } catch (const std::runtime_error&) {
+    return "";
+  }
+  const size_t from = r.text.rfind(answer);
+  if (from == std::string::npos) return "";
+  size_t best = std::string::npos;
+  std::string marker;
+  for (const auto& m : tokens_.markers)
+    if (const size_t at = r.text.find(m, from + answer.size()); !m.empty() && at < best) best = at, marker = m;
+  return marker;
 }
 
 }  // namespace saturn::tok

@@ -69,7 +69,16 @@ class ChatTemplate {
   // messages: a list of objects; tools: a list, or null. Throws
   // std::runtime_error "ORIGIN:LINE:COL: what" when the template refuses
   // the chat (raise_exception, a type error, a sandbox limit).
-  Rendered render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools) const;
+  // add_generation_prompt: what the template writes to open the assistant's
+  // turn (for generation); trained ranges are as without it.
+  Rendered render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools,
+                  bool add_generation_prompt = false) const;
+
+  // The end-of-turn marker the template writes after an assistant's
+  // content (the first special token or eos_token after it in a short
+  // chat: "<|im_end|>", "<|eot_id|>"), or "" when it writes none or
+  // refuses such a chat.
+  std::string end_of_turn() const;
 
  private:
   std::unique_ptr<jinja::Template> t_;

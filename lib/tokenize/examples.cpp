@@ -109,7 +109,7 @@ Rendered render_with(const ChatTemplate& chat, const json& messages, const json&
 
 // One record as text and trained ranges; errors are "field: what". `chat`:
 // the template chats (and prompt/completion pairs, when set) are rendered by.
-Rendered render(const json& r, const JsonlSpec& j, const ChatTemplate* chat) {
+Rendered render(const json& r, const JsonlSpec& j, const ChatTemplate* chat, const json& default_tools) {
   if (!r.is_object()) throw BadRecord("expected an object, got " + kind_of(r));
   if (!j.text.empty()) return render_text(string_field(r, j.text, j.text));
   if (!j.prompt.empty()) {
@@ -131,7 +131,7 @@ Rendered render(const json& r, const JsonlSpec& j, const ChatTemplate* chat) {
   if (it->empty()) throw BadRecord(j.messages + ": no messages");
   json messages = json::array();
   for (size_t i = 0; i < it->size(); ++i) messages.push_back(message_of((*it)[i], j, j.messages + "[" + std::to_string(i) + "]"));
-  json tools;
+  json tools = default_tools;
   if (auto t = r.find("tools"); t != r.end() && !t->is_null()) {
     if (!t->is_array()) throw BadRecord("tools: expected a list, got " + kind_of(*t));
     tools = *t;
@@ -180,6 +180,12 @@ ExampleMaker::ExampleMaker(const std::string& tokenizer_path, const JsonlSpec& s
       throw no_input_error(spec.chat_template + ": no such file (the chat template)");
     file_bytes_ = read_all(spec.chat_template, "a chat template");
   }
+  if (!spec.tools.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(spec.tools, ec)) throw no_input_error(spec.tools + ": no such file (data.tools)");
+    tools_ = json::parse(read_all(spec.tools, "data.tools"), nullptr, false);
+    if (!tools_.is_array()) throw data_error(spec.tools + ": not a JSON list of tool definitions (data.tools)");
+  }
   tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tokenizer_path));  // (with tokenizer_config.json's eos_token)
 }
 
@@ -199,7 +205,7 @@ void ExampleMaker::make(const json& r, const std::string& where, Example& out) {
                        "eos_token, <|endoftext|>, <|end_of_text|> or </s>)");
     eot_ = *eot;
   }
-  out.rendered = render(r, fields_, chat_.get());
+  out.rendered = render(r, fields_, chat_.get(), tools_);
   out.ids.clear();
   out.trained.clear();
   ends_.clear();

@@ -41,7 +41,8 @@ struct Example {
 class ExampleMaker {
  public:
   // Loads the tokenizer, its folder's tokenizer_config.json and
-  // chat_template.jinja, and the spec's FILE.jinja. `now`: what a template's
+  // chat_template.jinja, the spec's FILE.jinja and its data.tools (the
+  // tools of records without their own). `now`: what a template's
   // strftime_now formats. Throws saturn::Error (NoInput, Data).
   ExampleMaker(const std::string& tokenizer_path, const JsonlSpec& spec, std::time_t now);
   ~ExampleMaker();
@@ -57,6 +58,7 @@ class ExampleMaker {
 
  private:
   std::string tokenizer_path_, config_bytes_, jinja_bytes_, file_bytes_;
+  nlohmann::ordered_json tools_;  // data.tools (null: none)
   JsonlSpec spec_, fields_;
   std::time_t now_;
   std::unique_ptr<Tokenizer> tokenizer_;

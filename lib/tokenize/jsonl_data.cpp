@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/data_files.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/hash.h"
@@ -155,13 +156,15 @@ PackOptions pack_options(const DataSpec& d, const DataSource& s, int64_t seq_len
   o.valid_fraction = d.valid || &s != &d.train ? 0 : d.valid_fraction;
   o.seed = static_cast<uint64_t>(s.seed);
   o.write = write;
+  o.chat_time = static_cast<std::time_t>(d.chat_time);
   return o;
 }
 
 PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_path, const JsonlSpec& spec,
                         const PackOptions& o, const std::string& cache_dir) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw no_input_error(path + ": no such file (jsonl data)");
+  // Every file the path names (shards, a datasets folder) keys the stat lookup.
+  std::vector<std::string> files = data_files(path, spec.reader);
   const std::string config = (fs::path(tokenizer_path).parent_path() / "tokenizer_config.json").string();
   const bool has_config = fs::is_regular_file(config, ec);
   // Newer folders keep the chat template beside it, in chat_template.jinja.
@@ -179,10 +182,11 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
   const std::string options = "seq=" + std::to_string(o.seq_len) + "|fraction=" + std::to_string(o.valid_fraction) +
                               "|seed=" + std::to_string(o.seed) + "|" + canonical(spec) + "|v2" +
                               (clock ? "|day=" + day_of(now) : "");
-  std::vector<std::string> files = {path, tokenizer_path};
+  files.push_back(tokenizer_path);
   if (has_config) files.push_back(config);
   if (has_jinja) files.push_back(jinja);
   if (has_file) files.push_back(spec.chat_template);
+  if (!spec.tools.empty()) files.push_back(spec.tools);
   const std::string stats = stat_text(files);
   const std::string by_stat = (fs::path(cache_dir) / ("stat-" + content_hash(stats + options) + ".key")).string();
   if (!stats.empty() && fs::is_regular_file(by_stat, ec))
@@ -239,7 +243,9 @@ PackedData packed_jsonl(const std::string& path, const std::string& tokenizer_pa
 
   const std::string key = content_hash(std::to_string(hash) + "|tokenizer=" + content_hash(tokenizer_bytes) +
                                        "|config=" + content_hash(config_bytes) + "|jinja=" + content_hash(jinja_bytes) +
-                                       (has_file ? "|template=" + content_hash(file_bytes) : "") + "|" + options);
+                                       (has_file ? "|template=" + content_hash(file_bytes) : "") +
+                                       (spec.tools.empty() ? "" : "|tools=" + content_hash(read_all(spec.tools, "data.tools"))) +
+                                       "|" + options);
   write_side(cache_dir, key, "train", train, &out.train);
   write_side(cache_dir, key, "valid", valid, &out.valid);
   const json meta = {{"seq_len", out.seq_len}, {"stride", out.stride},     {"vocab", out.vocab},

@@ -1,8 +1,10 @@
 #include "train/hf_export.h"
+#include "train/trained_model.h"
 
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <filesystem>
 #include <map>
 
@@ -108,19 +110,40 @@ void merge_adapters(BlockModel& model, const FinetuneSpec& f) {
       d->weight.add_(torch::matmul(d->lora_B, d->lora_A) * scale);
 }
 
-void write_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& named, Exported* r) {
+// Each tensor in `dtype` ("float32", "bfloat16", "float16"; `keep_float`
+// names stay float32: adapters).
+void write_tensors(const std::string& path, const std::map<std::string, torch::Tensor>& named, const std::string& dtype,
+                   Exported* r, const std::function<bool(const std::string&)>& keep_float = nullptr) {
   std::vector<StWrite> tensors;
   for (const auto& [name, p] : named) {
-    const torch::Tensor t = p.detach().to(torch::kFloat).contiguous();
+    const bool f32 = dtype == "float32" || (keep_float && keep_float(name));
+    const auto [type, st] = f32 ? std::pair{torch::kFloat, StDtype::F32}
+                                : dtype == "bfloat16" ? std::pair{torch::kBFloat16, StDtype::BF16}
+                                                      : std::pair{torch::kHalf, StDtype::F16};
+    const torch::Tensor t = p.detach().to(type).contiguous();
     r->parameters += t.numel();
-    tensors.push_back({name, StDtype::F32, t.sizes().vec(), [t](char* dst) {
-                         std::memcpy(dst, t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float));
+    tensors.push_back({name, st, t.sizes().vec(), [t](char* dst) {
+                         std::memcpy(dst, t.data_ptr(), static_cast<size_t>(t.numel() * t.element_size()));
                        }});
   }
   write_safetensors(path, tensors, {{"format", "pt"}});
 }
 
 }  // namespace
+
+std::string export_dtype(const std::string& asked, const std::string& base_config) {
+  if (asked == "bf16") return "bfloat16";
+  if (asked == "fp16") return "float16";
+  if (asked == "fp32") return "float32";
+  if (asked != "auto") throw usage_error("--dtype: expected auto, bf16, fp16 or fp32, got \"" + asked + "\"");
+  const json c = json::parse(base_config.empty() ? "{}" : base_config, nullptr, false);
+  if (c.is_object())
+    for (const char* key : {"torch_dtype", "dtype"})
+      if (auto it = c.find(key); it != c.end() && it->is_string())
+        for (const char* known : {"bfloat16", "float16", "float32"})
+          if (*it == known) return known;
+  return "float32";
+}
 
 Exported export_hf(const ExportSource& s, const std::string& out) {
   std::error_code ec;
@@ -131,24 +154,14 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
   if (lora && !s.merge && s.from_dir.empty())
     throw data_error("the job's LoRA adapters have no base folder to load onto (the model has no from); export --merge "
                      "writes the whole model");
-  // The checkpoint's weights go in; a LoRA job's frozen base comes from its
-  // folder, or its seed, as in training.
-  torch::manual_seed(s.seed);
-  BlockModel model = build_model(s.arch, s.config, "", /*init=*/lora && s.from_dir.empty());
-  if (lora && !s.from_dir.empty()) load_pretrained(s.arch, model, s.from_dir);
-  apply_lora(s.arch, model, s.finetune);
-  Checkpointer ckpt(run_files::checkpoint_dir(s.job_dir));
-  std::string skipped;
-  const auto manifest = ckpt.load_weights(model, [&](const std::string& w) { skipped += "; " + w; });
-  if (!manifest)
-    throw data_error(s.job_dir + ": no complete checkpoint to export" + (skipped.empty() ? " (has it trained?)" : skipped));
   Exported r;
-  r.step = manifest->value("step", int64_t(0));
-  json config = s.from_dir.empty() ? written_config(s.arch, s.config)
-                                   : json::parse(read_file((fs::path(s.from_dir) / "config.json").string()), nullptr, false);
+  BlockModel model = load_trained(s, &r.step);
+  const std::string base_text = s.from_dir.empty() ? "" : read_file((fs::path(s.from_dir) / "config.json").string());
+  r.dtype = export_dtype(s.dtype, base_text);
+  json config = s.from_dir.empty() ? written_config(s.arch, s.config) : json::parse(base_text, nullptr, false);
   if (!config.is_object()) throw data_error(s.from_dir + "/config.json: not a JSON object");
-  config["torch_dtype"] = "float32";  // the weights written (transformers otherwise casts to the stated dtype)
-  config["dtype"] = "float32";
+  config["torch_dtype"] = r.dtype;  // the weights written (transformers otherwise casts to the stated dtype)
+  config["dtype"] = r.dtype;
 
   const fs::path parent = fs::absolute(out).parent_path();
   const fs::path tmp = parent / (fs::path(out).filename().string() + ".tmp-" + std::to_string(::getpid()));
@@ -165,19 +178,20 @@ Exported export_hf(const ExportSource& s, const std::string& out) {
             named["base_model.model." + name] = p;
             if (tied) named["base_model.model.lm_head.weight"] = p;
           }
-      write_tensors((tmp / "adapter_model.safetensors").string(), named, &r);
+      write_tensors((tmp / "adapter_model.safetensors").string(), named, r.dtype, &r,
+                    [](const std::string& name) { return name.find(".lora_") != std::string::npos; });
       const std::string base = fs::absolute(s.from_dir).lexically_normal().string();
       write_file_atomic((tmp / "adapter_config.json").string(),
                         adapter_config(s.arch, s.finetune, tied, base).dump(2) + "\n");
       r.adapters = true;
     } else {
       if (lora) merge_adapters(model, s.finetune);
-      write_tensors((tmp / "model.safetensors").string(), hf_parameters(s.arch, model), &r);
+      write_tensors((tmp / "model.safetensors").string(), hf_parameters(s.arch, model), r.dtype, &r);
       write_file_atomic((tmp / "config.json").string(), config.dump(2) + "\n");
     }
     if (!s.tokenizer.empty()) {
       fs::copy_file(s.tokenizer, tmp / "tokenizer.json");
-      for (const char* side : {"tokenizer_config.json", "special_tokens_map.json"}) {
+      for (const char* side : {"tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"}) {
         const fs::path p = fs::path(s.tokenizer).parent_path() / side;
         if (fs::is_regular_file(p, ec)) fs::copy_file(p, tmp / side);
       }

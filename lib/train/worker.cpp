@@ -267,7 +267,11 @@ int run_worker(const WorkerOptions& given) {
   // The worker trains what its flags say; the cluster it came from does not matter.
   LoadOptions lo;
   lo.resolve_slurm = false;
-  const Workload w = load_workload(given.workload, lo);
+  const Workload w = [&] {
+    Workload l = load_workload(given.workload, lo);
+    if (given.chat_time > 0) l.pin_chat_time(given.chat_time);  // the run's, so every rank renders its text
+    return l;
+  }();
   const JobSet set = expand_jobs(w);
   const Job& job = find_job(set, given.job());
   const ModelSpec& model = w.models[job.model];

@@ -3,7 +3,8 @@ records with a model's chat template, timed for scripts/bench-chat-data.sh.
 
 Usage: chat_reference.py FILE MODEL_DIR TEMPLATE SEQ_LEN CACHE_DIR IDS_OUT N
 
-`datasets` loads the JSON Lines, `map` renders and tokenizes each chat with
+`datasets` loads the JSON Lines (or the parquet file: FILE's extension
+says), `map` renders and tokenizes each chat with
 apply_chat_template(tokenize=True) (the TEMPLATE file; Hugging Face
 `tokenizers`, one thread) and appends the end-of-text id, and a second
 `map` packs the examples into sequences of SEQ_LEN + 1 ids (run_clm's
@@ -36,7 +37,8 @@ def main():
                                   bos_token=cfg.get("bos_token"))
     tok.chat_template = open(template, encoding="utf-8").read()
     eot = tok.convert_tokens_to_ids("<|end_of_text|>")
-    ds = datasets.load_dataset("json", data_files=path, split="train", cache_dir=cache)
+    builder = "parquet" if path.endswith(".parquet") else "json"
+    ds = datasets.load_dataset(builder, data_files=path, split="train", cache_dir=cache)
 
     def tokenize(batch):
         ids = tok.apply_chat_template(batch["messages"], tokenize=True, return_dict=True)["input_ids"]

@@ -27,7 +27,7 @@ usage() {  # usage LINE ARGS...: exit 64 with exactly LINE on stderr, nothing wr
   same "$want" "$tmp/err"
 }
 q=$src/workloads/quickstart.yaml
-usage "saturn: a command is required: validate, jobs, data, profile, plan, run, status, report, worker, export (saturn --help)"
+usage "saturn: a command is required: validate, jobs, data, profile, plan, run, status, report, worker, export, generate (saturn --help)"
 usage "saturn: unknown command \"frobnicate\" (saturn --help)" frobnicate
 usage "saturn: unknown command \"plam\"; did you mean plan? (saturn --help)" plam "$q"
 usage "saturn: unknown option --verison; did you mean --version? (saturn --help)" --verison

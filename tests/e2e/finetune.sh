@@ -51,6 +51,76 @@ with torch.no_grad():
 assert loss < 6.9, loss  # the tuned weights, not the random ones
 print(loss)
 PY
+# saturn generate: the best job's greedy continuation, from the run and from
+# the exported folder, is transformers' generate(do_sample=False) on the export.
+expect 0 "$saturn" generate "$tmp/run" --prompt "saturn trains" --prompt "The planner" --max-new-tokens 12 --json
+cp "$tmp/out" "$tmp/gen-run.json"
+expect 0 "$saturn" generate --model "$tmp/tuned" --prompt "saturn trains" --prompt "The planner" --max-new-tokens 12 --json
+cmp -s "$tmp/out" "$tmp/gen-run.json" && ok || bad "generate from the run and from its export differ: $(cat "$tmp/gen-run.json" "$tmp/out")"
+"$py" - "$tmp/tuned" "$tmp/gen-run.json" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' && ok || bad "generate: not transformers' ids: $(tail -5 "$tmp/py.err")"
+import json, sys, torch, transformers
+folder, ours = sys.argv[1:3]
+ours = [json.loads(l) for l in open(ours)]
+model = transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+tok = transformers.AutoTokenizer.from_pretrained(folder)
+tok.padding_side = "left"
+eos = tok.convert_tokens_to_ids(tok.eos_token) if tok.eos_token else None
+if tok.pad_token is None:
+    tok.pad_token = tok.eos_token
+pad = tok.pad_token_id
+enc = tok([o["prompt"] for o in ours], return_tensors="pt", padding=True, add_special_tokens=False)
+with torch.no_grad():
+    out = model.generate(**enc, do_sample=False, max_new_tokens=12, eos_token_id=eos, pad_token_id=pad)
+for o, row in zip(ours, out[:, enc.input_ids.shape[1]:].tolist()):
+    want = row[: row.index(eos) + 1] if eos in row else row
+    assert o["ids"] == want, (o["ids"], want)
+    assert o["prompt_tokens"] == len(tok(o["prompt"], add_special_tokens=False).input_ids)
+    assert o["text"] == tok.decode([i for i in o["ids"] if i != eos]), o
+PY
+expect 0 "$saturn" generate "$tmp/run" --prompt "saturn trains" --max-new-tokens 6 --temperature 0.9 --seed 4 --json
+cp "$tmp/out" "$tmp/sampled.json"
+expect 0 "$saturn" generate "$tmp/run" --prompt "saturn trains" --max-new-tokens 6 --temperature 0.9 --seed 4 --json
+cmp -s "$tmp/out" "$tmp/sampled.json" && ok || bad "seeded sampling differs between two runs"
+expect 64 "$saturn" generate "$tmp/run" --max-new-tokens 6
+has "$tmp/err" "give --prompt TEXT (one or more) or --prompts FILE"
+expect 64 "$saturn" generate "$tmp/run" --prompt x --top-p 0
+has "$tmp/err" "--top-p: expected a number in (0, 1]"
+expect 66 "$saturn" generate --model "$tmp/nope" --prompt x
+has "$tmp/err" "$tmp/nope: no such folder (a model or adapter folder)"
+expect 65 "$saturn" generate "$tmp/run" --chat --prompt x
+has "$tmp/err" "--chat needs a chat template"
+
+# --dtype bf16: half the bytes, loaded by transformers as bfloat16, its
+# logits within bfloat16 rounding of the float32 export's (auto: the base
+# folder's, float32 here).
+expect 0 "$saturn" export "$tmp/run" --dtype bf16 --out "$tmp/tuned-bf16"
+has "$tmp/out" ", bfloat16) to $tmp/tuned-bf16"
+"$py" - "$tmp/tuned" "$tmp/tuned-bf16" "$tmp/w/data/corpus.txt" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' && ok || bad "the bf16 export: $(tail -5 "$tmp/py.err")"
+import json, os, sys, torch, transformers
+f32, b16, corpus = sys.argv[1:4]
+assert json.load(open(f32 + "/config.json"))["torch_dtype"] == "float32"
+assert json.load(open(b16 + "/config.json"))["torch_dtype"] == "bfloat16"
+size = lambda d: os.path.getsize(d + "/model.safetensors")
+assert size(b16) < 0.55 * size(f32), (size(b16), size(f32))
+a = transformers.AutoModelForCausalLM.from_pretrained(f32).eval()
+b = transformers.AutoModelForCausalLM.from_pretrained(b16).eval()
+assert a.dtype == torch.float32 and b.dtype == torch.bfloat16, (a.dtype, b.dtype)
+tok = transformers.AutoTokenizer.from_pretrained(f32)
+ids = tok(open(corpus, encoding="utf-8").read()[:2000], return_tensors="pt", add_special_tokens=False).input_ids[:, :64]
+with torch.no_grad():
+    la, lb = a(ids).logits, b(ids).logits.float()
+    # Each weight rounded to bfloat16 (8 bits of mantissa) before the same float32 forward: within rounding.
+    for p in a.parameters():
+        p.copy_(p.to(torch.bfloat16).float())
+    lr = a(ids).logits
+err, scale = (lb - la).abs().max().item(), la.abs().max().item()
+assert err < 0.05 * scale, (err, scale)
+assert (lr - la).abs().max().item() < 0.05 * scale
+print(err, scale)
+PY
+expect 64 "$saturn" export "$tmp/run" --dtype int8 --out "$tmp/t3"
+has "$tmp/err" "--dtype: expected auto, bf16, fp16 or fp32, got \"int8\""
+[ ! -e "$tmp/t3" ] && ok || bad "a refused export wrote its folder"
 expect 64 "$saturn" export "$tmp/run" --out "$tmp/tuned"
 has "$tmp/err" "$tmp/tuned: exists and is not an empty folder (export writes a new one)"
 expect 64 "$saturn" export "$tmp/run" nope --out "$tmp/t2"
@@ -128,6 +198,65 @@ assert all(j["eval_loss"] < 6.9 for j in board), board
 assert all(0 < j["tokens"] < 0.8 * j["steps"] * 8 * 128 for j in board), board
 PY
 [ "$(ls "$tmp/cache/saturn/tokens/"jsonl-*.json | wc -l)" = 1 ] && ok || bad "the chats were not packed exactly once: $(ls "$tmp/cache/saturn/tokens/")"
+# --chat: the prompt as a user's turn of the folder's template with its
+# generation prompt, ending at the end-of-turn marker: transformers'
+# apply_chat_template(add_generation_prompt=True) + generate on the export.
+expect 0 "$saturn" export "$tmp/chat" --out "$tmp/chat-tuned"
+expect 0 "$saturn" generate "$tmp/chat" --chat --prompt "What comes after: SATURN(1)" --prompt "And then?" --max-new-tokens 24 --json
+"$py" - "$tmp/chat-tuned" "$tmp/out" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' && ok || bad "generate --chat: not transformers' ids: $(tail -5 "$tmp/py.err")"
+import json, sys, torch, transformers
+folder, ours = sys.argv[1:3]
+ours = [json.loads(l) for l in open(ours)]
+model = transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+tok = transformers.AutoTokenizer.from_pretrained(folder)
+stop = [tok.convert_tokens_to_ids("<|end_of_text|>"), tok.convert_tokens_to_ids("<|eot_id|>")]
+for o in ours:
+    ids = tok.apply_chat_template([{"role": "user", "content": o["prompt"]}], add_generation_prompt=True, tokenize=True,
+                                  return_dict=True, return_tensors="pt")
+    with torch.no_grad():
+        out = model.generate(**ids, do_sample=False, max_new_tokens=24, eos_token_id=stop, pad_token_id=stop[0])
+    row = out[0, ids["input_ids"].shape[1]:].tolist()
+    assert o["prompt_tokens"] == ids["input_ids"].shape[1], (o["prompt_tokens"], ids["input_ids"].shape)
+    assert o["ids"] == row, (o["ids"], row)
+PY
+# The same chats as ShareGPT in two parquet shards (pyarrow), named by a glob
+# with no format: detected, rendered by the folder's template, the same ids
+# as the JSON Lines; a short run fine-tunes on them.
+mkdir -p "$tmp/w/data/sharegpt"
+"$SATURN_PYTHON" - "$tmp/w/data" <<'PY'
+import json, sys
+import pyarrow as pa, pyarrow.parquet as pq
+d = sys.argv[1]
+names = {"user": "human", "assistant": "gpt", "system": "system"}
+rows = [{"conversations": [{"from": names[m["role"]], "value": m["content"]} for m in json.loads(l)["messages"]]}
+        for l in open(d + "/chat.jsonl")]
+pq.write_table(pa.Table.from_pylist(rows[:60]), d + "/sharegpt/train-00000-of-00002.parquet", row_group_size=16)
+pq.write_table(pa.Table.from_pylist(rows[60:]), d + "/sharegpt/train-00001-of-00002.parquet", row_group_size=16)
+PY
+sed -e 's|train: {format: jsonl, path: data/chat.jsonl}|train: {path: "data/sharegpt/train-*.parquet"}|' \
+    -e 's|epochs: 3|steps: 6|' -e 's|eval_every: 20|eval_every: 3|' "$tmp/w/chat.yaml" >"$tmp/w/chat-parquet.yaml"
+expect 0 "$saturn" data "$tmp/w/chat.yaml" --json --limit 200
+cp "$tmp/out" "$tmp/jsonl-view"
+cached_before=$(ls "$tmp/cache/saturn/tokens" | wc -l)
+expect 0 "$saturn" data "$tmp/w/chat-parquet.yaml" --json --limit 200
+python3 - "$tmp/jsonl-view" "$tmp/out" <<'PY' && ok || bad "parquet shards: not the JSON Lines' ids: $(head -c 600 "$tmp/out")"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])][:-1]
+b = [json.loads(l) for l in open(sys.argv[2])][:-1]
+assert len(a) == len(b) == 110, (len(a), len(b))
+assert [x["ids"] for x in a] == [x["ids"] for x in b] and [x["trained"] for x in a] == [x["trained"] for x in b]
+assert b[0]["where"].endswith("train-00000-of-00002.parquet: row 1") and b[60]["where"].endswith("train-00001-of-00002.parquet: row 1"), b[60]["where"]
+PY
+[ "$(ls "$tmp/cache/saturn/tokens" | wc -l)" = "$cached_before" ] && ok || bad "saturn data wrote into the token cache"
+expect 0 "$saturn" run "$tmp/w/chat-parquet.yaml" --run-dir "$tmp/chat-parquet" --json
+python3 - "$tmp/out" <<'PY' && ok || bad "parquet chat run: $(head -c 800 "$tmp/out")"
+import json, sys
+board = json.load(open(sys.argv[1]))["leaderboard"]
+assert len(board) == 2 and all(j["status"] == "done" and j["steps"] == 6 for j in board), board
+PY
+# The time chat templates read is the run's, recorded at its first start.
+chat_time=$(sql "$tmp/chat-parquet" "SELECT value FROM meta WHERE key = 'chat_time'")
+[ "$chat_time" -gt 1700000000 ] 2>/dev/null && [ "$chat_time" -le "$(date +%s)" ] && ok || bad "state.db meta chat_time: '$chat_time'"
 cp "$tmp/w/data/chat.jsonl" "$tmp/w/data/chat.good"
 echo '{"messages": [{"role": "user", "content": 7}]}' >>"$tmp/w/data/chat.jsonl"
 expect 65 "$saturn" validate "$tmp/w/chat.yaml"

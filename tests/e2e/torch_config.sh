@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Configure-time checks of cmake/Torch.cmake: a python without torch, a torch
-# outside 2.4 .. 2.15 and a torch with the old std::string ABI each stop
-# CMake with one line naming the problem, and a supported torch is accepted
-# up to its version check. The "pythons" are scripts that print what
-# cmake/torch-probe.py prints; nothing else is needed.
+# Configure-time checks of cmake/Torch.cmake and cmake/Arrow.cmake: a python
+# without torch, a torch outside 2.4 .. 2.15, a torch with the old
+# std::string ABI, a python without pyarrow and a pyarrow older than 26 each
+# stop CMake with one line naming the problem, and a supported torch is
+# accepted up to its version check. The "pythons" are scripts that print
+# what cmake/torch-probe.py (or Arrow.cmake's probe) prints.
 # Usage: tests/e2e/torch_config.sh SATURN_BINARY SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 
@@ -15,15 +16,16 @@ printf 'version=%s\nfull_version=%s+cpu\ncxx11_abi=%s\ncmake_prefix=$tmp/none\nr
 EOF2
   chmod +x "$tmp/$1"
 }
-configure() {  # configure PYTHON: cmake's exit code; its output in $tmp/log
+configure() {  # configure PYTHON [CMAKE ARGS]: cmake's exit code; its output in $tmp/log
   rm -rf "$tmp/build"
-  cmake -S "$src" -B "$tmp/build" -DSATURN_PYTHON="$1" -DSATURN_TESTS=OFF >"$tmp/raw" 2>&1
+  local p=$1; shift
+  cmake -S "$src" -B "$tmp/build" -DSATURN_PYTHON="$p" -DSATURN_TESTS=OFF "$@" >"$tmp/raw" 2>&1
   local rc=$?
   tr -s ' \n' ' ' <"$tmp/raw" >"$tmp/log"  # CMake wraps long messages
   return $rc
 }
-refused() {  # refused WHAT PYTHON TEXT: configuring with PYTHON fails and prints TEXT
-  configure "$2"
+refused() {  # refused WHAT PYTHON TEXT [CMAKE ARGS]: configuring with PYTHON fails and prints TEXT
+  configure "$2" "${@:4}"
   local rc=$?
   if [ "$rc" != 0 ] && grep -qF "$3" "$tmp/log"; then ok; else bad "$1: exit $rc, expected a failure saying: $3; got: $(grep -A3 'CMake Error' "$tmp/raw" | head -8)"; fi
 }
@@ -41,6 +43,22 @@ fake_python new 2.16.0 1
 refused "torch 2.16" "$tmp/new" "saturn: torch 2.16.0+cpu ($tmp/new) is outside the supported range 2.4 .. 2.15"
 fake_python abi 2.6.0 0
 refused "old ABI" "$tmp/abi" "saturn: torch 2.6.0+cpu ($tmp/abi) uses the old std::string ABI"
+
+# Arrow (the build without torch checks it alone): no pyarrow, an old one.
+cat >"$tmp/noarrow" <<'EOF2'
+#!/bin/sh
+echo "Traceback (most recent call last):" >&2
+echo "ModuleNotFoundError: No module named 'pyarrow'" >&2
+exit 1
+EOF2
+chmod +x "$tmp/noarrow"
+refused "no pyarrow" "$tmp/noarrow" "saturn: no pyarrow in $tmp/noarrow (ModuleNotFoundError: No module named 'pyarrow'): saturn reads parquet and Arrow data with its C++ libraries; run scripts/setup.sh, or pip install 'pyarrow>=26' there" -DSATURN_WITH_TORCH=OFF
+cat >"$tmp/oldarrow" <<EOF2
+#!/bin/sh
+printf '25.0.0\n$tmp/inc\n$tmp/lib\n'
+EOF2
+chmod +x "$tmp/oldarrow"
+refused "pyarrow 25" "$tmp/oldarrow" "saturn: pyarrow 25.0.0 ($tmp/oldarrow) is older than 26; run scripts/setup.sh for the pinned one" -DSATURN_WITH_TORCH=OFF
 
 # In range with the right ABI: the version checks pass and CMake goes on to
 # look for the LibTorch files (which a fake does not have).

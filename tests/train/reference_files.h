@@ -3,12 +3,15 @@
 // Python to run them with, and the fine-tune a reference's losses come from.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "core/hyperparams.h"
@@ -16,6 +19,7 @@
 #include "train/models/block_model.h"
 #include "train/optim.h"
 #include "train/techniques/technique.h"
+#include "source_dir.h"
 
 namespace saturn::test {
 
@@ -37,6 +41,22 @@ inline std::string test_python() {
   const char* py = std::getenv("SATURN_PYTHON");
   return std::string("'") + (py && *py ? py : "python3") + "'";
 }
+
+// A reference model folder of `family` (tests/train/hf/reference.py:
+// gpt2, llama, llama-gqa, llama3-rope, mistral, qwen2), sharded when
+// `shard` > 0; removed with it.
+struct Folder {
+  std::filesystem::path path;
+  Folder(const std::string& family, int64_t shard) {
+    path = std::filesystem::temp_directory_path() /
+           ("saturn-hf-" + family + "-" + std::to_string(::getpid()) + "-" + std::to_string(shard));
+    std::filesystem::remove_all(path);
+    const std::string cmd = test_python() + " '" + source_dir() + "/tests/train/hf/reference.py' " + family + " '" +
+                            path.string() + "'" + (shard ? " --shard " + std::to_string(shard) : "") + " >/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+  }
+  ~Folder() { std::filesystem::remove_all(path); }
+};
 
 // Fine-tunes `model`'s trainable parameters as the references do (torch
 // AdamW, lr 1e-3, weight decay 0.01) on `batches` [steps, batch, tokens + 1]

@@ -41,17 +41,7 @@ using saturn::test::test_python;
 
 namespace {
 
-struct Folder {
-  fs::path path;
-  Folder(const std::string& family, int64_t shard) {
-    path = fs::temp_directory_path() / ("saturn-hf-" + family + "-" + std::to_string(::getpid()) + "-" + std::to_string(shard));
-    fs::remove_all(path);
-    const std::string cmd = test_python() + " '" + source_dir() + "/tests/train/hf/reference.py' " +
-                            family + " '" + path.string() + "'" + (shard ? " --shard " + std::to_string(shard) : "") + " >/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-  }
-  ~Folder() { fs::remove_all(path); }
-};
+using saturn::test::Folder;
 
 
 // The folder's model in saturn, in evaluation mode.
@@ -331,6 +321,18 @@ TEST_CASE("hf: saturn export writes folders transformers loads, with saturn's lo
     // A second export into the same folder is refused; nothing is changed.
     CHECK_THROWS_WITH(train::export_hf(s, out.string()), out.string() + ": exists and is not an empty folder (export writes a new one)");
   }
+}
+
+TEST_CASE("hf: export's dtype is the one asked, else the base folder's torch_dtype or dtype, else float32") {
+  CHECK(train::export_dtype("auto", "") == "float32");
+  CHECK(train::export_dtype("auto", R"({"torch_dtype": "bfloat16"})") == "bfloat16");
+  CHECK(train::export_dtype("auto", R"({"dtype": "float16", "model_type": "llama"})") == "float16");
+  CHECK(train::export_dtype("auto", R"({"torch_dtype": "int8"})") == "float32");
+  CHECK(train::export_dtype("auto", "not json") == "float32");
+  CHECK(train::export_dtype("fp32", R"({"torch_dtype": "bfloat16"})") == "float32");
+  CHECK(train::export_dtype("bf16", "") == "bfloat16");
+  CHECK(train::export_dtype("fp16", "") == "float16");
+  CHECK_THROWS_WITH(train::export_dtype("half", ""), "--dtype: expected auto, bf16, fp16 or fp32, got \"half\"");
 }
 
 namespace {

@@ -331,7 +331,8 @@ TEST_CASE("jsonl: real chat templates (Qwen2.5, Llama 3.2, Mistral v0.3, Gemma 2
   CHECK(families == 9);
 }
 
-TEST_CASE("jsonl: the same chats as JSON Lines, a JSON array, ShareGPT, renamed fields and CSV pairs give the same ids and masks",
+TEST_CASE("jsonl: the same chats as JSON Lines, a JSON array, ShareGPT, renamed fields, parquet, Arrow, a datasets folder "
+          "and CSV pairs give the same ids and masks",
           "[reference]") {
   const char* py = std::getenv("SATURN_PYTHON");
   if (!py || !*py) {
@@ -367,9 +368,21 @@ TEST_CASE("jsonl: the same chats as JSON Lines, a JSON array, ShareGPT, renamed 
   renamed.content = "text";
   renamed.roles = {{"customer", "user"}, {"agent", "assistant"}, {"setup", "system"}};
   CHECK(pack("renamed.jsonl", renamed) == chats);
+  JsonlSpec tools;  // data.tools: what records without their own tools get
+  tools.tools = (d.path / "tools.json").string();
+  const auto with_tools = pack("chats_tools.jsonl", {});
+  CHECK(with_tools != chats);
+  CHECK(pack("chats.jsonl", tools) == with_tools);
+  CHECK(pack("chats.parquet", reader("parquet")) == chats);
+  CHECK(pack("sharegpt.parquet", reader("parquet")) == chats);
+  CHECK(pack("shards/train-*.parquet", reader("parquet")) == chats);   // a glob of shards, in name order
+  CHECK(pack("shards", reader("parquet")) == chats);                   // a folder of them
+  CHECK(pack("chats.feather", reader("arrow")) == chats);              // the IPC file form, LZ4
+  CHECK(pack("sharegpt_ds", reader("arrow")) == chats);                // datasets' save_to_disk, two stream files
   const auto pairs = pack("pairs.jsonl", {});
   CHECK(pack("pairs.json", reader("json")) == pairs);
   CHECK(pack("pairs.csv", reader("csv")) == pairs);
+  CHECK(pack("pairs.parquet", reader("parquet")) == pairs);  // zstd
   // A pair under a chat model is a user and an assistant turn of its template; template none keeps them plain.
   const auto [ids, mask] = pairs;
   const Tokenizer t = Tokenizer::load(tokenizer);
@@ -396,6 +409,23 @@ TEST_CASE("jsonl: the same chats as JSON Lines, a JSON array, ShareGPT, renamed 
         "obj.json: expected a list of records, got an object (JSON Lines: format jsonl)");
   CHECK(error("broken.json", "[{\"text\": \"a\"},", reader("json")) == "broken.json: not JSON (at byte 16)");
   CHECK(error("rec.json", "[{\"text\": \"a\"}, {\"text\": 3}]", reader("json")) == "rec.json: record 2: text: expected a string, got a number");
+  auto file_error = [&](const std::string& name, const char* r) {
+    try {
+      f.pack((d.path / name).string(), reader(r), 4);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      return what.substr(what.find(name));
+    }
+    return std::string("no error");
+  };
+  CHECK(file_error("bad.parquet", "parquet") == "bad.parquet: row 2: text: expected a string, got null");
+  CHECK(file_error("bad_binary.parquet", "parquet") == "bad_binary.parquet: row 2: text: not UTF-8 text");
+  CHECK(file_error("chats.jsonl", "parquet").rfind("chats.jsonl: not a parquet file (", 0) == 0);
+  CHECK(file_error("chats.jsonl", "arrow").rfind("chats.jsonl: not an Arrow IPC stream or file (", 0) == 0);
+  CHECK(file_error("dict_ds", "arrow") == "dict_ds: a datasets DatasetDict folder (splits train, test): name one split's folder, "
+                                          "e.g. " + (d.path / "dict_ds" / "train").string());
+  CHECK(file_error("shards/none-*.parquet", "parquet") == "shards/none-*.parquet: no file matches");
+  CHECK(file_error("model", "parquet") == "model: no *.parquet files in the folder");
   JsonlSpec roles;
   roles.chat_template = "chatml";
   CHECK(error("roles.jsonl", R"({"conversations": [{"from": "human", "value": "a"}, {"from": "bot", "value": "b"}]})" "\n", roles) ==

@@ -159,8 +159,8 @@ std::vector<Case> cases() {
       {"unknown data format", with_line(7, "  train: {format: tsv}"),
        "w.yaml:7:19: data.train.format: unknown value \"tsv\", did you mean \"csv\"?"},
       {"no format, and a path that does not say", with_line(7, "  train: {path: data/corpus.bin}"),
-       "w.yaml:7:10: data.train: format: missing, and the path's extension does not say it (.jsonl, .json, .csv, .txt): "
-       "give one of text, tokens, synthetic, idx, cifar, jsonl, json, csv"},
+       "w.yaml:7:10: data.train: format: missing, and the path does not say it (.jsonl, .json, .csv, .parquet, .arrow, "
+       ".txt, a datasets folder): give one of text, tokens, synthetic, idx, cifar, jsonl, json, csv, parquet, arrow"},
       {"fields.roles to an unknown role", with_line(7, "  train: {path: c.jsonl, fields: {roles: {human: person}}}"),
        "w.yaml:7:50: data.train.fields.roles.human: expected user, assistant, system or tool, got \"person\""},
       {"chat fields on pairs", with_line(7, "  train: {format: jsonl, path: c.jsonl, fields: {prompt: p, completion: c, role: r}}"),
@@ -189,6 +189,17 @@ std::vector<Case> cases() {
        "w.yaml:8:19: data.valid_fraction: expected a number in [0, 0.5], got \"0.7\""},
       {"missing data file", with_line(7, "  train: {format: text, path: nope.txt}"),
        "w.yaml:7:31: data.train.path: file not found: \"" + kSrc + "/workloads/nope.txt\"", 66, true},
+      {"records: a glob that matches nothing", with_line(7, "  train: {path: \"data/train-*.parquet\"}"),
+       "w.yaml:7:17: data.train.path: " + kSrc + "/workloads/data/train-*.parquet: no file matches", 66, true},
+      {"records: a folder of mixed files, no format", with_line(7, "  train: {path: data}"),
+       "w.yaml:7:10: data.train: format: missing, and the path does not say it (.jsonl, .json, .csv, .parquet, .arrow, "
+       ".txt, a datasets folder): give one of text, tokens, synthetic, idx, cifar, jsonl, json, csv, parquet, arrow", 65, true},
+      {"records: a folder without files of the format", with_line(7, "  train: {format: parquet, path: data}"),
+       "w.yaml:7:34: data.train.path: " + kSrc + "/workloads/data: no *.parquet files in the folder", 66, true},
+      {"data.tools on synthetic data", with_line(7, "  train: {format: synthetic, samples: 100}\n  tools: t.json"),
+       "w.yaml:8:10: data.tools: applies only to records (jsonl, json, csv, parquet, arrow)"},
+      {"data.tools not a JSON list", with_line(7, "  train: {path: data/chat.jsonl}\n  tools: data/chat.jsonl"),
+       "w.yaml:8:10: data.tools: \"data/chat.jsonl\" is not a JSON list of tool definitions (objects)", 65, true},
       {"idx without labels", with_line(7, "  train: {format: idx, path: x.idx}", with_line(10, "    arch: mlp")),
        "w.yaml:7:10: data.train: missing required key \"labels\""},
       {"unknown technique", with_line(15, "  steps: 10\ntechniques: [ddp, zero]"),

@@ -130,3 +130,24 @@ TEST_CASE("run session: checks before any work, and a plan that writes nothing")
     CHECK(st.jobs().empty());
   }
 }
+
+TEST_CASE("run session: chat templates read the time the run directory recorded at its first start") {
+  TempDir d;
+  const std::string w = write_workload(d, test::kBaseWorkload);
+  const int64_t before = static_cast<int64_t>(::time(nullptr));
+  {
+    RunSession fresh(options_for(d, w));  // a new run: now, for every data section
+    CHECK(fresh.workload().data.chat_time >= before);
+    CHECK(fresh.workload().data.chat_time <= static_cast<int64_t>(::time(nullptr)));
+  }
+  fs::create_directories(d.path / "run");
+  {
+    RunState st(run_files::state_path((d.path / "run").string()));
+    st.set_meta("workload", "base");
+    st.set_meta("chat_time", "1722000000");
+  }
+  RunSession resumed(options_for(d, w));
+  CHECK(resumed.workload().data.chat_time == 1722000000);
+  for (const auto& m : resumed.workload().models)
+    if (m.data) CHECK(m.data->chat_time == 1722000000);
+}

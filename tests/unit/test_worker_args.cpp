@@ -49,6 +49,7 @@ TEST_CASE("worker args: every field survives to_argv and parse") {
   a.trial = true;
   a.also = {"fsdp:recompute=0", "pipeline:micro=4", "single"};
   a.slurm_step = true;
+  a.chat_time = 1733529600;
   CHECK(WorkerArgs::parse(tail(a)) == a);
   for (Technique t : all_techniques()) {
     a.technique = t;

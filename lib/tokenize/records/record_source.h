@@ -1,6 +1,8 @@
 // A data file's records in file order, each a JSON value as one JSON Lines
 // line holds it, whatever the file's form: the record-source interface and
-// its registry (one line per reader: jsonl, json, csv). Torch-free.
+// its registry (one line per reader: jsonl, json, csv, parquet, arrow). A
+// path may name several files (core/data_files.h: shards, a folder), read
+// one after another. Torch-free.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +16,7 @@ namespace saturn::tok {
 
 struct Record {
   nlohmann::ordered_json value;
-  std::string where;  // "FILE:LINE" (jsonl; csv: the row's first line) or "FILE: record N" (json)
+  std::string where;  // "FILE:LINE" (jsonl; csv: the row's first line), "FILE: record N" (json), "FILE: row N" (parquet, arrow)
   std::string error;  // non-empty: this record cannot be read ("not JSON (at byte 3)"); value is null
 };
 
@@ -31,8 +33,9 @@ class RecordSource {
 // The longest record a reader holds at once (a JSON Lines line, a CSV row).
 inline constexpr int64_t kMaxRecordBytes = 64ll << 20;
 
-// The reader named `reader` ("jsonl", "json", "csv") over `path`; a Data
-// error for another name.
+// The reader named `reader` ("jsonl", "json", "csv", "parquet", "arrow")
+// over the files `path` names (data_files); a Data error for another name,
+// NoInput when the path names no file.
 std::unique_ptr<RecordSource> open_records(const std::string& path, const std::string& reader);
 
 }  // namespace saturn::tok

@@ -1,11 +1,12 @@
 #include "train/models/gpt.h"
 
+#include "train/models/decode.h"
 #include "train/models/transformer.h"
 
 namespace saturn::train {
 namespace {
 
-class EmbedImpl : public torch::nn::Module {
+class EmbedImpl : public torch::nn::Module, public EmbedsAt {
  public:
   EmbedImpl(int64_t vocab, int64_t max_len, int64_t width, double dropout, bool init) {
     tok = register_module("tok", Table(vocab, width, init));
@@ -18,6 +19,9 @@ class EmbedImpl : public torch::nn::Module {
   }
   torch::Tensor forward(torch::Tensor idx) {
     auto positions = torch::arange(idx.size(1), idx.options().dtype(torch::kLong));
+    return drop(tok(idx) + pos(positions));
+  }
+  torch::Tensor embed_at(const torch::Tensor& idx, const torch::Tensor& positions) override {
     return drop(tok(idx) + pos(positions));
   }
   Table tok{nullptr}, pos{nullptr};

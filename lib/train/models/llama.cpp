@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/arch.h"
+#include "train/models/decode.h"
 #include "train/models/dense.h"
 
 namespace saturn::train {
@@ -42,7 +43,7 @@ class EmbedImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Embed);
 
-class BlockImpl : public torch::nn::Module {
+class BlockImpl : public torch::nn::Module, public Decodes {
  public:
   BlockImpl(const Config& c, bool init)
       : heads_(c.integer("heads")), kv_heads_(llama_kv_heads(c)), head_dim_(llama_head_dim(c)),
@@ -66,11 +67,40 @@ class BlockImpl : public torch::nn::Module {
     return x + down_proj(torch::silu(gate_proj(h)) * up_proj(h));
   }
 
+  torch::Tensor decode(const torch::Tensor& x_in, const DecodeInput& in, KvCache& cache) override {
+    auto x = x_in + attention_cached(input_layernorm(x_in), in, cache);
+    auto h = post_attention_layernorm(x);
+    return x + down_proj(torch::silu(gate_proj(h)) * up_proj(h));
+  }
+
   Dense q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   Dense gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
 
  private:
+  // attention() over the new tokens at their positions, with the cache's
+  // earlier keys and values (transformers' rotary: position x frequency in
+  // float32, cos and sin in q's dtype).
+  torch::Tensor attention_cached(const torch::Tensor& x, const DecodeInput& in, KvCache& cache) {
+    const int64_t b = x.size(0), t = x.size(1);
+    auto q = q_proj(x).view({b, t, heads_, head_dim_}).transpose(1, 2);
+    auto k = k_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);
+    auto v = v_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);
+    torch::Tensor cos, sin;
+    {
+      torch::NoGradGuard g;
+      auto freqs = in.positions.to(torch::kFloat).unsqueeze(-1) * inv_freq_.to(x.device());  // [b, t, d / 2]
+      auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);                                 // [b, 1, t, d]
+      cos = emb.cos().to(q.scalar_type());
+      sin = emb.sin().to(q.scalar_type());
+    }
+    q = llama_rotate(q, cos, sin);
+    k = llama_rotate(k, cos, sin);
+    append_kv(cache, k, v);
+    auto y = attend_cached(q, cache, in.attend);
+    return o_proj(y.transpose(1, 2).reshape({b, t, heads_ * head_dim_}));
+  }
+
   torch::Tensor attention(const torch::Tensor& x) {
     const int64_t b = x.size(0), t = x.size(1);
     auto q = q_proj(x).view({b, t, heads_, head_dim_}).transpose(1, 2);     // [b, h, t, d]

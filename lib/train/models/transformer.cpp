@@ -53,6 +53,15 @@ torch::Tensor TransformerBlockImpl::attention(const torch::Tensor& x) {
   return p > 0 ? drop_(y) : y;
 }
 
+torch::Tensor TransformerBlockImpl::decode(const torch::Tensor& x_in, const DecodeInput& in, KvCache& cache) {
+  const int64_t b = x_in.size(0), t = x_in.size(1), c = o_.width, h = o_.heads, d = c / h;
+  auto qkv = qkv_(ln1_(x_in)).view({b, t, 3, h, d}).permute({2, 0, 3, 1, 4});  // [3, b, h, t, d]
+  append_kv(cache, qkv[1], qkv[2]);
+  auto y = attend_cached(qkv[0], cache, in.attend).transpose(1, 2).reshape({b, t, c});
+  auto x = x_in + proj_(y);
+  return x + fc_proj_(torch::gelu(fc_(ln2_(x)), o_.gelu_tanh ? "tanh" : "none"));
+}
+
 torch::Tensor TransformerBlockImpl::forward(torch::Tensor x) {
   x = x + attention(ln1_(x));
   auto m = fc_proj_(torch::gelu(fc_(ln2_(x)), o_.gelu_tanh ? "tanh" : "none"));

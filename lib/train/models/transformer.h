@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "train/models/decode.h"
 #include "train/models/dense.h"
 
 namespace saturn::train {
@@ -22,11 +23,14 @@ struct TransformerOptions {
   bool init = true;         // initialise the weights (false: left for a load)
 };
 
-class TransformerBlockImpl : public torch::nn::Module {
+class TransformerBlockImpl : public torch::nn::Module, public Decodes {
  public:
   explicit TransformerBlockImpl(const TransformerOptions& o);
   // x: [batch, tokens, width] -> same shape.
   torch::Tensor forward(torch::Tensor x);
+  // forward() over new tokens with the cache's keys and values (decode.h;
+  // evaluation mode: no dropout).
+  torch::Tensor decode(const torch::Tensor& x, const DecodeInput& in, KvCache& cache) override;
 
  private:
   torch::Tensor attention(const torch::Tensor& x);

@@ -1,5 +1,5 @@
 """The same chats in every record format saturn reads, written by Python's
-own libraries (json, csv), for tests/unit/test_jsonl.cpp.
+own libraries (json, csv, pyarrow, datasets), for tests/unit/test_jsonl.cpp.
 
 Usage: formats_reference.py OUT_DIR
 
@@ -10,7 +10,15 @@ array), sharegpt.jsonl and sharegpt.json (conversations of from/value with
 human/gpt/system), renamed.jsonl (turns/speaker/text with its own role
 names, for fields.roles); and the same 40 prompt/completion pairs as
 pairs.jsonl, pairs.json and pairs.csv (csv.writer: quotes, commas, line
-breaks and Unicode inside fields).
+breaks and Unicode inside fields); tools.json (one tool definition) and
+chats_tools.jsonl (the chats, each with those tools); with pyarrow: chats.parquet,
+sharegpt.parquet, shards/train-0000N-of-00003.parquet (the ShareGPT chats
+in three row-sharded files, several row groups each), pairs.parquet,
+chats.feather (the Arrow IPC file form, LZ4-compressed), bad.parquet (row
+2's text null) and bad_binary.parquet (row 2's text bytes that are not
+UTF-8); with datasets:
+sharegpt_ds/ (Dataset.save_to_disk in two shards: the Arrow IPC stream form)
+and dict_ds/ (a DatasetDict's save_to_disk).
 """
 import csv
 import json
@@ -61,6 +69,13 @@ def main():
     with w("renamed.jsonl") as f:
         for c in chats:
             f.write(json.dumps({"turns": [{"speaker": own[m["role"]], "text": m["content"]} for m in c]}, ensure_ascii=False) + "\n")
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "The weather in a city",
+                                                "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                               "required": ["city"]}}}]
+    json.dump(tools, w("tools.json"))
+    with w("chats_tools.jsonl") as f:
+        for c in chats:
+            f.write(json.dumps({"messages": c, "tools": tools}, ensure_ascii=False) + "\n")
     with w("pairs.jsonl") as f:
         for p in pairs:
             f.write(json.dumps(p, ensure_ascii=False) + "\n")
@@ -70,6 +85,29 @@ def main():
         cw.writerow(["prompt", "completion"])
         for p in pairs:
             cw.writerow([p["prompt"], p["completion"]])
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist([{"messages": c} for c in chats]), os.path.join(out, "chats.parquet"))
+    pq.write_table(pa.Table.from_pylist(share), os.path.join(out, "sharegpt.parquet"), row_group_size=16)
+    os.makedirs(os.path.join(out, "shards"), exist_ok=True)
+    for i, (a, b) in enumerate([(0, 13), (13, 29), (29, 40)]):
+        pq.write_table(pa.Table.from_pylist(share[a:b]), os.path.join(out, "shards", f"train-{i:05d}-of-00003.parquet"),
+                       row_group_size=5)
+    pq.write_table(pa.Table.from_pylist(pairs), os.path.join(out, "pairs.parquet"), compression="zstd")
+    feather.write_feather(pa.Table.from_pylist([{"messages": c} for c in chats]), os.path.join(out, "chats.feather"),
+                          compression="lz4")
+    pq.write_table(pa.table({"text": pa.array(["good", None, "also good"], pa.string())}), os.path.join(out, "bad.parquet"))
+    pq.write_table(pa.table({"text": pa.array([b"good", b"\xff\xfe"], pa.binary())}), os.path.join(out, "bad_binary.parquet"))
+
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.Dataset.from_list(share).save_to_disk(os.path.join(out, "sharegpt_ds"), num_shards=2)
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(share[:30]), "test": datasets.Dataset.from_list(share[30:])}).save_to_disk(
+        os.path.join(out, "dict_ds"))
 
 
 if __name__ == "__main__":
