@@ -5,12 +5,19 @@
 #include <string>
 
 #include "core/error.h"
+#include "tokenize/eval_records.h"
 #include "tokenize/jsonl_data.h"
 #include "tokenize/text_tokens.h"
 
 namespace saturn {
 
 PreparedData prepare_text_data(const Workload& w, const JobSet& jobs, bool write_cache) {
+  // The eval: tasks' records, checked before any work (the workers score them).
+  for (const EvalTask& t : w.train.eval) tok::read_eval_records(t);
+  for (const ModelSpec& m : w.models)
+    if (!w.train.eval.empty() && w.data_for(m).tokenizer.empty())
+      throw data_error("eval: model " + m.name + " has no tokenizer to score tasks with (data.tokenizer, or a model "
+                       "folder with tokenizer.json)");
   PreparedData out;
   std::map<std::string, uint32_t> vocab_of;  // a source (at a seq_len) -> its tokenizer's ids
   std::set<std::string> warned;

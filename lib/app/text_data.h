@@ -4,6 +4,8 @@
 // seq_len its jobs use) into the token cache, or with `write_cache` false
 // counted without writing anything (validate, dry runs, --slurm-script,
 // profile --show); each job's vocab is checked against the tokenizer's.
+// The eval: tasks' records are read and checked first (and every model
+// must have a tokenizer to score them with).
 // Returns the sizes, for step counts (job_steps), and a warning per jsonl
 // file whose bad lines were skipped. Errors: saturn::Error (Data naming the
 // model, the tokenizer and both sizes when the vocabulary is too small; the

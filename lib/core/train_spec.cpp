@@ -25,7 +25,7 @@ std::string canonical(const TrainSpec& t) {
          ",eval_every=" + std::to_string(t.eval_every) +
          ",eval_batches=" + std::to_string(t.eval_batches) +
          ",checkpoint_every=" + std::to_string(t.checkpoint_every) +
-         ",precision=" + precision_name(t.precision);
+         ",precision=" + precision_name(t.precision) + (t.eval.empty() ? "" : ",eval=" + canonical(t.eval));
 }
 
 const char* profile_mode_name(ProfileMode m) {

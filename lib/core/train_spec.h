@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "eval_spec.h"
+
 namespace saturn {
 
 enum class Optimizer { AdamW, Sgd };
@@ -32,6 +34,7 @@ struct TrainSpec {
   double stall_factor = 20;       // the runner restarts a group with no progress for stall_factor x its step time,
   double stall_floor = 300;       // but never sooner than this many seconds
   Precision precision = Precision::Auto;
+  std::vector<EvalTask> eval;     // the workload's `eval:` tasks, scored on every job as it trains
 
   bool operator==(const TrainSpec&) const = default;
 };

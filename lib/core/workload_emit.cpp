@@ -232,6 +232,26 @@ std::string to_yaml(const Workload& w) {
   }
   out << YAML::Key << "train" << YAML::Value;
   emit_train(out, w.train);
+  if (!w.train.eval.empty()) {
+    out << YAML::Key << "eval" << YAML::Value << YAML::BeginSeq;
+    for (const auto& t : w.train.eval) {
+      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << t.name;
+      out << YAML::Key << "data" << YAML::Value << t.data;
+      out << YAML::Key << "format" << YAML::Value << t.reader;
+      out << YAML::Key << "kind" << YAML::Value << eval_kind_name(t.kind);
+      out << YAML::Key << "metric" << YAML::Value << t.metric;
+      if (!t.normalize.empty()) {
+        out << YAML::Key << "normalize" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (const auto& n : t.normalize) out << n;
+        out << YAML::EndSeq;
+      }
+      if (t.kind == EvalKind::Generate) out << YAML::Key << "max_new_tokens" << YAML::Value << t.max_new_tokens;
+      if (t.limit > 0) out << YAML::Key << "limit" << YAML::Value << t.limit;
+      if (t.every > 0) out << YAML::Key << "every" << YAML::Value << t.every;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::Key << "techniques" << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (auto t : w.techniques) out << technique_name(t);
   out << YAML::EndSeq;

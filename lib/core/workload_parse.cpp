@@ -70,6 +70,7 @@ class Parser {
   DataSpec data(const Field& f) const;
   DataSource source(const Field& f) const;
   JsonlSpec jsonl_spec(const Field& f) const;
+  std::vector<EvalTask> eval_tasks(const Field& f) const;
   void check_grid_points(const Field& grid_field, const Workload& w, const ModelSpec& m) const;
 
   const LoadOptions& options_;
@@ -319,6 +320,49 @@ JsonlSpec Parser::jsonl_spec(const Field& f) const {
   return j;
 }
 
+// ---- eval ---------------------------------------------------------------------
+
+std::vector<EvalTask> Parser::eval_tasks(const Field& f) const {
+  std::vector<EvalTask> out;
+  std::set<std::string> names;
+  for (const Field& item : f.items()) {
+    item.check_keys({"name", "data", "format", "kind", "metric", "normalize", "max_new_tokens", "limit", "every"});
+    EvalTask t;
+    t.name = item.required("name").name();
+    if (!names.insert(t.name).second) item.required("name").fail("duplicate task name " + quoted(t.name));
+    const Field data = item.required("data");
+    if (auto fm = item.get("format")) t.reader = fm->one_of({"jsonl", "json", "csv", "parquet", "arrow"});
+    else {
+      t.reader = detect_reader(resolve(data.text()));
+      if (t.reader.empty() || t.reader == "text")
+        data.fail("the path does not say its format (.jsonl, .json, .csv, .parquet, .arrow, a datasets folder): give format");
+    }
+    t.data = resolve(records_path(data, t.reader));
+    t.kind = item.required("kind").index_of({"generate", "choice"}) == 0 ? EvalKind::Generate : EvalKind::Choice;
+    t.metric = item.required("metric").one_of(eval_metrics(t.kind));
+    if (auto n = item.get("normalize")) {
+      if (t.kind != EvalKind::Generate) n->fail("applies to kind generate (a choice is chosen, not compared)");
+      std::vector<std::string> given;
+      for (const Field& x : n->items_or_scalar()) {
+        const std::string v = x.one_of(eval_normalizations());
+        if (std::find(given.begin(), given.end(), v) != given.end()) x.fail("given twice");
+        given.push_back(v);
+      }
+      for (const auto& v : eval_normalizations())  // applied in the documented order
+        if (std::find(given.begin(), given.end(), v) != given.end()) t.normalize.push_back(v);
+    }
+    if (auto m = item.get("max_new_tokens")) {
+      if (t.kind != EvalKind::Generate) m->fail("applies to kind generate");
+      t.max_new_tokens = m->integer(1, 4096);
+    }
+    if (auto l = item.get("limit")) t.limit = l->integer(1, INT64_MAX);
+    if (auto e = item.get("every")) t.every = e->integer(1, INT64_MAX);
+    out.push_back(std::move(t));
+  }
+  if (out.empty()) f.expected("a list of tasks");
+  return out;
+}
+
 DataSpec Parser::data(const Field& f) const {
   f.check_keys({"train", "valid", "valid_fraction", "tokenizer", "tools"});
   DataSpec d;
@@ -519,7 +563,7 @@ void Parser::check_grid_points(const Field& grid_field, const Workload& w, const
 Workload Parser::workload(const Field& root) const {
   // Parts that do not depend on each other are parsed even after one fails
   // (collecting errors); what depends on a failed part is skipped.
-  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "techniques", "planner", "profile", "finetune"}); });
+  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "eval", "techniques", "planner", "profile", "finetune"}); });
   Workload w;
   w.base_dir = base_dir_;
   part([&] { w.name = root.required("name").name(); });
@@ -582,6 +626,7 @@ Workload Parser::workload(const Field& root) const {
   }
 
   const bool train_ok = part([&] { w.train = parse_train(root.required("train")); });
+  if (auto e = root.get("eval"); e && train_ok) part([&] { w.train.eval = eval_tasks(*e); });
   if (w.early_stopping.on() && models_ok && train_ok)
     part([&] { check_early_stopping(*root.required("search").get("early_stopping"), w); });
   w.techniques = all_techniques();

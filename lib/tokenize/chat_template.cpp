@@ -1,9 +1,12 @@
 #include "tokenize/chat_template.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "core/error.h"
+#include "tokenize/cache_files.h"
+#include "tokenize/examples.h"
 #include "tokenize/jinja/json_value.h"
 #include "tokenize/jinja/template.h"
 #include "tokenize/tokenizer.h"
@@ -182,6 +185,23 @@ std::string ChatTemplate::end_of_turn() const {
   for (const auto& m : tokens_.markers)
     if (const size_t at = r.text.find(m, from + answer.size()); !m.empty() && at < best) best = at, marker = m;
   return marker;
+}
+
+std::unique_ptr<ChatTemplate> load_chat_template(const std::string& tokenizer_dir, const std::string& name,
+                                                 const Tokenizer& t, std::time_t now) {
+  namespace fs = std::filesystem;
+  const std::string config = read_optional((fs::path(tokenizer_dir) / "tokenizer_config.json").string(), "tokenizer_config.json");
+  std::optional<TemplateSource> src;
+  if (auto b = builtin_template(name)) src = b;
+  else if (name.size() > 6 && name.compare(name.size() - 6, 6, ".jinja") == 0) {
+    if (!fs::is_regular_file(name)) throw no_input_error(name + ": no such file (the chat template)");
+    src = TemplateSource{read_all(name, "a chat template"), name, {}};
+  } else if (name.empty()) {
+    src = folder_template(tokenizer_dir, config,
+                          read_optional((fs::path(tokenizer_dir) / "chat_template.jinja").string(), "chat_template.jinja"));
+  }
+  if (!src) return nullptr;
+  return std::make_unique<ChatTemplate>(*src, chat_tokens(config, t), now);
 }
 
 }  // namespace saturn::tok

@@ -87,4 +87,12 @@ class ChatTemplate {
   std::time_t now_;
 };
 
+// The template chats of a tokenizer folder are rendered by, as training
+// renders them: `name` "" (the folder's own; nullptr when it has none),
+// "chatml", "llama3", a FILE.jinja; nullptr for "none" or a {prompt} text.
+// Throws saturn::Error (NoInput: a FILE.jinja missing; Data: a template
+// that does not parse).
+std::unique_ptr<ChatTemplate> load_chat_template(const std::string& tokenizer_dir, const std::string& name,
+                                                 const Tokenizer& t, std::time_t now);
+
 }  // namespace saturn::tok

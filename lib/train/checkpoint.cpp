@@ -176,6 +176,15 @@ void Checkpointer::save(int64_t step, BlockModel& model, torch::optim::Optimizer
   }
 }
 
+void Checkpointer::add_meta(int64_t step, const nlohmann::json& extra) {
+  const std::string path = dir_ + "/" + stem(step) + ".json";
+  auto manifest = nlohmann::json::parse(read_all(path), nullptr, false);
+  if (!manifest.is_object()) throw data_error(path + ": unreadable manifest");
+  if (!manifest["meta"].is_object()) manifest["meta"] = nlohmann::json::object();
+  for (const auto& [k, v] : extra.items()) manifest["meta"][k] = v;
+  write_atomic(path, manifest.dump(2) + "\n");
+}
+
 std::optional<nlohmann::json> Checkpointer::newest(
     const std::function<bool(const std::string& path, std::string* why)>& use,
     const std::function<void(const std::string&)>& warn) {

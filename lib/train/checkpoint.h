@@ -39,6 +39,10 @@ class Checkpointer {
   // checkpoint (as load_latest picks it); its manifest, or nullopt.
   std::optional<nlohmann::json> load_weights(BlockModel& model, const std::function<void(const std::string&)>& warn);
 
+  // Adds `extra`'s keys to the meta of checkpoint `step`'s manifest (written
+  // again atomically): what was measured after it was saved. Throws
+  // saturn::Error when there is no such manifest or it cannot be written.
+  void add_meta(int64_t step, const nlohmann::json& extra);
   const std::string& dir() const { return dir_; }
 
  private:

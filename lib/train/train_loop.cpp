@@ -11,10 +11,12 @@
 #include "train/heartbeat.h"
 #include "train/data/dataset.h"
 #include "train/data/sampler.h"
+#include "train/eval/task_eval.h"
 #include "train/metrics.h"
 #include "train/optim.h"
 #include "train/precision.h"
 #include "train/techniques/technique.h"
+#include "train/trained_model.h"
 #include "train/trial_timer.h"
 
 namespace saturn::train {
@@ -65,6 +67,7 @@ struct JobRun {
   int64_t interval_steps = 0;           // since its last metrics line
   double lr = 0, loss = NAN;
   std::optional<double> eval;
+  BlockModel task_model{nullptr};       // rank 0: the job's model for task evaluation, built at its first
   nlohmann::json resumed = nlohmann::json::object();  // the manifest's meta it resumed from
   bool active = true;
 };
@@ -89,6 +92,7 @@ struct Run {
   double last_save_s = 0;                            // what writing the last checkpoints took
 
   std::unique_ptr<HeartbeatWriter> heartbeat;        // rank 0, not in a trial
+  std::unique_ptr<TaskEvaluator> tasks;              // rank 0, not in a trial, with eval: tasks
 
   void beat(HeartbeatWriter::Phase phase) {
     if (heartbeat) heartbeat->set(runs.front().step, phase);
@@ -120,6 +124,7 @@ struct Run {
   void open();
   void resume();
   std::optional<std::vector<double>> evaluate();
+  nlohmann::json score_tasks(JobRun& r);
   void after_step(bool stopping, bool timed_checkpoint);
   int steps();
 };
@@ -144,6 +149,7 @@ void Run::open() {
     std::filesystem::create_directories(first.out_dir);
     // Several beats fit in the runner's shortest stall limit.
     heartbeat = std::make_unique<HeartbeatWriter>(first.out_dir, std::clamp(first.train.stall_floor / 5, 0.2, 2.0));
+    if (!first.train.eval.empty()) tasks = std::make_unique<TaskEvaluator>(first);  // bad task data fails here
   }
   for (const TrainJob& j : jobs) {
     JobRun r{&j, EpochSampler(data.train->size(), static_cast<uint64_t>(j.hp.seed))};
@@ -199,6 +205,24 @@ std::optional<std::vector<double>> Run::evaluate() {
   return out;
 }
 
+// The eval: tasks due at r's step, scored on its model as the checkpoint
+// just saved holds it (the same for every technique): built once, as
+// training builds it, with torch's generator put back after, so training's
+// random numbers do not change.
+nlohmann::json Run::score_tasks(JobRun& r) {
+  if (!r.task_model) {
+    const auto rng = at::detail::getDefaultCPUGenerator().get_state();
+    TrainedJob t{r.job->arch, r.job->config, r.job->from_dir, "", r.job->out_dir, r.job->finetune, r.job->hp.seed};
+    r.task_model = build_trained(t);
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    cpu.set_state(rng);
+    r.task_model->to(device);
+  }
+  if (!r.ckpt->load_weights(r.task_model, [&](const std::string& w) { say("warning: " + w); }))
+    throw internal_error("job " + r.job->id + ": no checkpoint to score its eval tasks on");
+  return tasks->run(r.task_model, r.step, total, r.pause);
+}
+
 // A step's cadence for every job that took it: metrics line, evaluation,
 // checkpoint, and result.json when it is the last.
 void Run::after_step(bool stopping, bool timed_checkpoint) {
@@ -236,7 +260,9 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
       if (leader) r.metrics->write({{"step", r.step}, {"eval_loss", *r.eval}});
     }
     const bool last = r.step == total;
-    if (due(first.train.checkpoint_every, r) || stopping || timed_checkpoint) {
+    // Tasks score the checkpoint's weights: a checkpoint wherever one is due.
+    const bool tasks_now = !trial && task_eval_due(first.train, r.step, total, r.pause);
+    if (due(first.train.checkpoint_every, r) || stopping || timed_checkpoint || tasks_now) {
       beat(HeartbeatWriter::Checkpoint);
       saved = true;
       // The step's metrics travel with it: a rung decision reads them here.
@@ -247,6 +273,16 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
       const auto t = Clock::now();
       tech->save(j, *r.ckpt, r.step, meta);
       save_s += seconds_since(t);
+      if (tasks_now && leader) {
+        beat(HeartbeatWriter::Eval);
+        nlohmann::json scores = score_tasks(r);
+        // The rung decision reads them from the manifest; the curves from metrics.jsonl.
+        r.ckpt->add_meta(r.step, scores);
+        nlohmann::json line = {{"step", r.step}};
+        line.update(scores);
+        r.metrics->write(line);
+        beat(HeartbeatWriter::Checkpoint);
+      }
     }
     if (last) {
       finished.push_back(&r);

@@ -11,12 +11,17 @@
 
 namespace saturn::train {
 
-BlockModel load_trained(const TrainedJob& j, int64_t* step) {
+BlockModel build_trained(const TrainedJob& j) {
   const bool lora = j.finetune.lora_on();
   torch::manual_seed(j.seed);
   BlockModel model = build_model(j.arch, j.config, "", /*init=*/lora && j.from_dir.empty());
   if (lora && !j.from_dir.empty()) load_pretrained(j.arch, model, j.from_dir);
   apply_lora(j.arch, model, j.finetune);
+  return model;
+}
+
+BlockModel load_trained(const TrainedJob& j, int64_t* step) {
+  BlockModel model = build_trained(j);
   Checkpointer ckpt(run_files::checkpoint_dir(j.job_dir));
   std::string skipped;
   const auto manifest = ckpt.load_weights(model, [&](const std::string& w) { skipped += "; " + w; });

@@ -14,4 +14,9 @@ namespace saturn::train {
 // (Data) when the job has no complete checkpoint.
 BlockModel load_trained(const TrainedJob& j, int64_t* step);
 
+// The job's model as training builds it, before any checkpoint's weights
+// (a LoRA job's base loaded or drawn from its seed: torch's CPU generator
+// is seeded, as load_trained does).
+BlockModel build_trained(const TrainedJob& j);
+
 }  // namespace saturn::train

@@ -248,12 +248,52 @@ assert [x["ids"] for x in a] == [x["ids"] for x in b] and [x["trained"] for x in
 assert b[0]["where"].endswith("train-00000-of-00002.parquet: row 1") and b[60]["where"].endswith("train-00001-of-00002.parquet: row 1"), b[60]["where"]
 PY
 [ "$(ls "$tmp/cache/saturn/tokens" | wc -l)" = "$cached_before" ] && ok || bad "saturn data wrote into the token cache"
+# Eval tasks on the same run: a generate task (the chats' first answers) and a
+# choice task, scored at steps 3 and 6 into metrics.jsonl and the checkpoints.
+python3 - "$tmp/w/data" <<'PY'
+import json, sys
+d = sys.argv[1]
+chats = [json.loads(l)["messages"] for l in open(d + "/chat.jsonl")][:8]
+with open(d + "/answers.jsonl", "w") as f:
+    for c in chats:
+        u = next(m["content"] for m in c if m["role"] == "user")
+        a = next(m["content"] for m in c if m["role"] == "assistant")
+        f.write(json.dumps({"prompt": u, "answer": a.split()[0]}) + "\n")
+with open(d + "/quiz.jsonl", "w") as f:
+    for i, c in enumerate(chats):
+        u = next(m["content"] for m in c if m["role"] == "user")
+        f.write(json.dumps({"prompt": u, "choices": ["saturn", "the planner", "a device"], "answer": i % 3}) + "\n")
+PY
+cat >>"$tmp/w/chat-parquet.yaml" <<'YAML'
+eval:
+  - {name: first, data: data/answers.jsonl, kind: generate, metric: contains, normalize: [strip, lower], max_new_tokens: 6}
+  - {name: quiz, data: data/quiz.jsonl, kind: choice, metric: accuracy_norm}
+YAML
 expect 0 "$saturn" run "$tmp/w/chat-parquet.yaml" --run-dir "$tmp/chat-parquet" --json
 python3 - "$tmp/out" <<'PY' && ok || bad "parquet chat run: $(head -c 800 "$tmp/out")"
 import json, sys
 board = json.load(open(sys.argv[1]))["leaderboard"]
 assert len(board) == 2 and all(j["status"] == "done" and j["steps"] == 6 for j in board), board
 PY
+python3 - "$tmp/chat-parquet" <<'PY' && ok || bad "eval tasks: not in metrics.jsonl and the checkpoints at steps 3 and 6"
+import glob, json, sys
+jobs = [m[: -len("metrics.jsonl")] for m in glob.glob(sys.argv[1] + "/jobs/**/metrics.jsonl", recursive=True)]
+assert len(jobs) == 2, jobs
+for job in jobs:
+    lines = [json.loads(l) for l in open(job + "metrics.jsonl")]
+    scored = {l["step"]: l for l in lines if "eval.first.contains" in l}
+    assert sorted(scored) == [3, 6], (job, lines)
+    for l in scored.values():
+        assert 0 <= l["eval.first.contains"] <= 1 and 0 <= l["eval.quiz.accuracy_norm"] <= 1, l
+    meta = json.load(open(job + "ckpt/step-0000000006.json"))["meta"]
+    assert meta["eval.quiz.accuracy_norm"] == scored[6]["eval.quiz.accuracy_norm"], meta
+PY
+# A bad eval record is one line before any work.
+cp "$tmp/w/data/quiz.jsonl" "$tmp/w/data/quiz.good"
+echo '{"prompt": "x", "choices": ["a", "b"], "answer": 5}' >>"$tmp/w/data/quiz.jsonl"
+expect 65 "$saturn" validate "$tmp/w/chat-parquet.yaml"
+has "$tmp/err" "data/quiz.jsonl:9: answer: 5 is not the index of a choice (0 .. 1)"
+mv "$tmp/w/data/quiz.good" "$tmp/w/data/quiz.jsonl"
 # The time chat templates read is the run's, recorded at its first start.
 chat_time=$(sql "$tmp/chat-parquet" "SELECT value FROM meta WHERE key = 'chat_time'")
 [ "$chat_time" -gt 1700000000 ] 2>/dev/null && [ "$chat_time" -le "$(date +%s)" ] && ok || bad "state.db meta chat_time: '$chat_time'"

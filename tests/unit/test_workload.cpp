@@ -308,3 +308,53 @@ TEST_CASE("held out: a share of the samples, at least one of two, none of none o
   CHECK(held_out(0, 0.1) == 0);   // was -1: an empty file counted one training sample
   CHECK(held_out(10, 0) == 0);
 }
+
+TEST_CASE("eval: tasks read as written, in a fixed normalisation order, and round trip") {
+  LoadOptions o;
+  o.check_files = false;
+  const Workload w = parse_workload(
+      with_line(15, "  steps: 10\neval:\n  - {name: add, data: add.jsonl, kind: generate, metric: exact_match, "
+                    "normalize: [number, strip], max_new_tokens: 8, every: 5}\n"
+                    "  - {name: pick, data: pick.parquet, kind: choice, metric: accuracy_norm, limit: 50}"),
+      "w.yaml", "/base", o);
+  REQUIRE(w.train.eval.size() == 2);
+  const EvalTask& a = w.train.eval[0];
+  CHECK(a.name == "add");
+  CHECK(a.data == "/base/add.jsonl");
+  CHECK(a.reader == "jsonl");
+  CHECK(a.kind == EvalKind::Generate);
+  CHECK(a.normalize == std::vector<std::string>{"strip", "number"});
+  CHECK(a.max_new_tokens == 8);
+  CHECK(a.every == 5);
+  CHECK(a.metric_key() == "eval.add.exact_match");
+  const EvalTask& p = w.train.eval[1];
+  CHECK(p.reader == "parquet");
+  CHECK(p.kind == EvalKind::Choice);
+  CHECK(p.limit == 50);
+  CHECK(p.metric_key() == "eval.pick.accuracy_norm");
+  CHECK(parse_workload(to_yaml(w), "w2.yaml", "/base", o) == w);
+  // The tasks are part of the training settings' hash (an edit retrains).
+  CHECK(canonical(w.train) != canonical(parse_workload(kBaseWorkload, "w.yaml", "/base", o).train));
+}
+
+TEST_CASE("eval: answers normalised and matched") {
+  CHECK(normalize_answer("  The Answer: 42.\n", {"strip"}) == "The Answer: 42.");
+  CHECK(normalize_answer("MiXeD Ünïcode", {"lower"}) == "mixed Ünïcode");
+  CHECK(normalize_answer("it is -0012.500 apples", {"number"}) == "-12.5");
+  CHECK(normalize_answer("1,234 and 5", {"number"}) == "1234");
+  CHECK(normalize_answer("7.", {"number"}) == "7");
+  CHECK(normalize_answer("no digits", {"number"}).empty());
+  CHECK(normalize_answer("-0", {"number"}) == "0");
+  EvalTask t;
+  t.metric = "exact_match";
+  t.normalize = {"strip", "lower"};
+  CHECK(answer_matches(t, " Paris\n", "paris"));
+  CHECK_FALSE(answer_matches(t, "Paris, France", "paris"));
+  t.metric = "contains";
+  CHECK(answer_matches(t, "It is Paris, France", "paris"));
+  CHECK_FALSE(answer_matches(t, "anything", ""));  // an empty answer is in every text: never a match
+  t.metric = "exact_match";
+  t.normalize = {"number"};
+  CHECK(answer_matches(t, "The sum is 12.0", "12"));
+  CHECK_FALSE(answer_matches(t, "The sum is 13", "12"));
+}

@@ -15,21 +15,13 @@
 #include "tokenize/examples.h"
 #include "tokenize/tokenizer.h"
 #include "train/generate/generate.h"
+#include "train/generate/stop_ids.h"
 #include "train/generate/model_source.h"
 #include "train/trained_model.h"
 
 namespace saturn::train {
 namespace fs = std::filesystem;
-using json = nlohmann::json;
 namespace {
-
-// An id or a list of ids in generation_config.json.
-void add_ids(const json& v, std::vector<int64_t>& out) {
-  if (v.is_number_integer()) out.push_back(v.get<int64_t>());
-  else if (v.is_array())
-    for (const auto& x : v)
-      if (x.is_number_integer()) out.push_back(x.get<int64_t>());
-}
 
 // A model with its tokenizer, stop ids, pad id and (for chats) template.
 class TextGenerator {
@@ -65,36 +57,15 @@ TextGenerator::TextGenerator(LoadedModel model, const TextRequest& opts) : model
   const std::string tokenizer_path = (dir / "tokenizer.json").string();
   if (!fs::is_regular_file(tokenizer_path)) throw no_input_error(tokenizer_path + ": no such file (the model's tokenizer)");
   tokenizer_ = std::make_unique<tok::Tokenizer>(tok::Tokenizer::load(tokenizer_path));
-  const std::string config = tok::read_optional((dir / "tokenizer_config.json").string(), "tokenizer_config.json");
-  if (auto eot = tokenizer_->end_of_text()) stop_.push_back(*eot);
-  json gen = json::object();
-  const fs::path gen_path = fs::path(model_.generation_dir.empty() ? model_.tokenizer_dir : model_.generation_dir) /
-                            "generation_config.json";
-  if (fs::is_regular_file(gen_path)) gen = json::parse(tok::read_all(gen_path.string(), "generation_config.json"), nullptr, false);
-  if (gen.is_object() && gen.contains("eos_token_id")) add_ids(gen["eos_token_id"], stop_);
   if (chat) {
-    const std::string jinja = tok::read_optional((dir / "chat_template.jinja").string(), "chat_template.jinja");
-    auto src = tok::folder_template(dir.string(), config, jinja);
-    if (!src)
+    chat_ = tok::load_chat_template(model_.tokenizer_dir, "", *tokenizer_, std::time(nullptr));
+    if (!chat_)
       throw data_error(model_.tokenizer_dir + ": --chat needs a chat template (tokenizer_config.json chat_template, or "
                        "chat_template.jinja), and the folder has none");
-    chat_ = std::make_unique<tok::ChatTemplate>(*src, tok::chat_tokens(config, *tokenizer_), std::time(nullptr));
-    if (const std::string m = chat_->end_of_turn(); !m.empty())
-      if (auto id = tokenizer_->token_id(m)) stop_.push_back(*id);
   }
-  std::sort(stop_.begin(), stop_.end());
-  stop_.erase(std::unique(stop_.begin(), stop_.end()), stop_.end());
-  // The pad id: the tokenizer's pad_token, generation_config's pad_token_id, else a stop id.
-  const json c = json::parse(config.empty() ? "{}" : config, nullptr, false);
-  std::optional<uint32_t> pad;
-  if (c.is_object() && c.contains("pad_token")) {
-    const json& p = c["pad_token"];
-    if (p.is_string()) pad = tokenizer_->token_id(p.get<std::string>());
-    else if (p.is_object() && p.contains("content") && p["content"].is_string()) pad = tokenizer_->token_id(p["content"].get<std::string>());
-  }
-  if (pad) pad_ = *pad;
-  else if (gen.is_object() && gen.contains("pad_token_id") && gen["pad_token_id"].is_number_integer()) pad_ = gen["pad_token_id"].get<int64_t>();
-  else if (!stop_.empty()) pad_ = stop_.front();
+  const StopIds ids = stop_ids(model_.tokenizer_dir, model_.generation_dir, *tokenizer_, chat_.get());
+  stop_ = ids.stop;
+  pad_ = ids.pad;
 }
 
 std::vector<Continuation> TextGenerator::run(const std::vector<std::string>& prompts, GenerateOptions o,
