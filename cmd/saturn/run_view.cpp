@@ -40,7 +40,13 @@ std::string three_figures(int64_t n) {
   return b;
 }
 
-std::vector<JobRecord> ranked(const RunState& st) { return ranked_jobs(st.jobs()); }
+// The run directory of a state.db.
+std::string run_dir_of(const RunState& st) {
+  const size_t slash = st.path().find_last_of('/');
+  return slash == std::string::npos ? "." : st.path().substr(0, slash);
+}
+
+std::vector<JobRecord> ranked(const RunState& st, const Ranking& r) { return ranked_jobs(st.jobs(), r); }
 
 const Job* find_job(const JobSet* set, const std::string& id) {
   if (!set) return nullptr;
@@ -66,7 +72,15 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
   if (jobs) t.column("lr", Table::Align::Right).column("batch", Table::Align::Right);
   t.column("strategy").column("wall", Table::Align::Right).column("valid loss", Table::Align::Right)
       .column("train loss", Table::Align::Right);
-  const auto jobs_ranked = ranked(st);
+  const Ranking ranking = run_ranking(st, run_dir_of(st));
+  // Task metrics (eval:): a column each, the latest score.
+  std::vector<std::string> task_keys;
+  for (const auto& [job, scores] : ranking.scores)
+    for (const auto& [k, v] : scores)
+      if (std::find(task_keys.begin(), task_keys.end(), k) == task_keys.end()) task_keys.push_back(k);
+  std::sort(task_keys.begin(), task_keys.end());
+  for (const auto& k : task_keys) t.column(k.substr(5), Table::Align::Right);
+  const auto jobs_ranked = ranked(st, ranking);
   // Token models: the tokens each trained on (masked ones not counted).
   const bool tokens = std::any_of(jobs_ranked.begin(), jobs_ranked.end(), [](const JobRecord& j) { return j.tokens > 0; });
   if (tokens) t.column("tokens", Table::Align::Right);
@@ -82,6 +96,12 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
     std::string strategy = j.strategy.substr(0, j.strategy.find(" [") );
     row.insert(row.end(), {strategy, j.wall_s > 0 ? human_duration(j.wall_s) : "-", loss_text(j.eval_loss),
                            loss_text(j.final_loss)});
+    for (const auto& k : task_keys) {
+      std::string cell = "-";
+      if (auto s = ranking.scores.find(j.id); s != ranking.scores.end())
+        if (auto v = s->second.find(k); v != s->second.end()) cell = loss_text(v->second);
+      row.push_back(cell);
+    }
     if (tokens) row.push_back(three_figures(j.tokens));
     row.push_back(status_cell(j));
     t.row(row);
@@ -92,8 +112,10 @@ std::string leaderboard_text(const RunState& st, const JobSet* jobs, const Termi
 nlohmann::json leaderboard_json(const RunState& st, const JobSet* jobs) {
   nlohmann::json out = nlohmann::json::array();
   int rank = 0;
-  for (const auto& j : ranked(st)) {
+  const Ranking ranking = run_ranking(st, run_dir_of(st));
+  for (const auto& j : ranked(st, ranking)) {
     nlohmann::json e = job_json(j);
+    if (auto s = ranking.scores.find(j.id); s != ranking.scores.end()) e["eval"] = s->second;
     e["rank"] = j.status == JobStatus::Done ? nlohmann::json(++rank) : nlohmann::json(nullptr);
     if (j.status == JobStatus::Stopped) e["stopped_at_step"] = j.steps_done;
     if (const Job* job = find_job(jobs, j.id)) {
@@ -107,7 +129,7 @@ nlohmann::json leaderboard_json(const RunState& st, const JobSet* jobs) {
 }
 
 std::string best_job(const RunState& st) {
-  const auto jobs = ranked(st);
+  const auto jobs = ranked(st, run_ranking(st, run_dir_of(st)));
   return !jobs.empty() && jobs.front().status == JobStatus::Done ? jobs.front().id : "";
 }
 

@@ -220,7 +220,7 @@ ReportData gather_report(const RunState& st, const ReportSource& src) {
   r.saturn_version = src.saturn_version;
   r.workload = st.meta("workload").value_or(src.workload ? src.workload->name : "");
   r.workload_path = st.meta("workload_path").value_or("");
-  const auto jobs = ranked_jobs(st.jobs());
+  const auto jobs = ranked_jobs(st.jobs(), run_ranking(st, src.run_dir));
   const auto attempts = st.attempts();
   const auto plans = st.plans(true);
   const auto events = st.events();

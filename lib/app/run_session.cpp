@@ -469,6 +469,7 @@ RunSummary RunSession::run(const SessionHooks& hooks) {
   if (smoke()) state_->set_meta("smoke", std::to_string(o_.smoke_steps));
   state_->set_meta("workload_path", std::filesystem::absolute(o_.workload).string());
   if (!state_->meta("chat_time")) state_->set_meta("chat_time", std::to_string(chat_time_));
+  state_->set_meta("select", selection_text(w_.select));  // what ranks the leaderboard, for status, report, export
   if (slurm_)
     hooks.say("Slurm job " + slurm_->job_id + ": " + std::to_string(slurm_->hosts.size()) + " node(s) " +
               join(slurm_->hosts, ",") + ", " + std::to_string(slurm_->gpus_per_node) + " GPU(s) each" +

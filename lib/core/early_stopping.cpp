@@ -10,8 +10,12 @@
 namespace saturn {
 namespace {
 
-// Non-finite metrics (NaN, inf: a diverged job) rank last.
-double rank_value(double m) { return std::isfinite(m) ? m : std::numeric_limits<double>::infinity(); }
+// Lower ranks first: a loss as it is, a task metric negated; non-finite
+// metrics (NaN, inf: a diverged job) last. from_rank undoes it (for cuts).
+double rank_value(double m, bool max) {
+  return std::isfinite(m) ? (max ? -m : m) : std::numeric_limits<double>::infinity();
+}
+double from_rank(double r, bool max) { return max && std::isfinite(r) ? -r : r; }
 
 // A metric in four significant figures, as the leaderboard shows losses.
 std::string metric_text(double m) {
@@ -36,7 +40,7 @@ const char* early_stopping_rule_name(EarlyStopping::Rule r) {
   }
 }
 
-const char* early_stopping_metric_name(const EarlyStopping& e) { return e.valid_metric ? "valid_loss" : "train_loss"; }
+const char* early_stopping_metric_name(const EarlyStopping& e) { return e.metric.c_str(); }
 
 int64_t rung_bracket(const EarlyStopping& e, size_t index) {
   if (e.rule != EarlyStopping::Rule::Asha || e.brackets <= 1) return 0;
@@ -60,6 +64,8 @@ std::vector<int64_t> rung_steps(const EarlyStopping& e, int64_t steps, int64_t b
 RungDecision RungBook::decide(const std::string& job, int64_t bracket, int64_t rung, int64_t step, double metric,
                               const std::string& reason) {
   RungDecision d{job, bracket, rung, step, metric, false, 0, 0, 0, NAN, reason};
+  const bool max = spec_.maximized();
+  const auto rank_value = [max](double m) { return saturn::rank_value(m, max); };
   const double mine = rank_value(metric);
   if (spec_.rule == EarlyStopping::Rule::Asha) {
     // Ranked among those at the rung before it (ties: they came first), itself last.
@@ -75,7 +81,7 @@ RungDecision RungBook::decide(const std::string& job, int64_t bracket, int64_t r
     d.n = static_cast<int64_t>(at.size());
     d.keep = std::max<int64_t>(1, d.n / spec_.eta);
     d.rank = better + 1;
-    d.cut = at[static_cast<size_t>(d.keep - 1)];
+    d.cut = from_rank(at[static_cast<size_t>(d.keep - 1)], max);
     d.stop = d.rank > d.keep;
   } else if (spec_.rule == EarlyStopping::Rule::Median) {
     // Its best so far against the median of the others' running averages.
@@ -96,8 +102,9 @@ RungDecision RungBook::decide(const std::string& job, int64_t bracket, int64_t r
     if (d.n >= spec_.min_jobs && d.n > 0) {
       std::sort(averages.begin(), averages.end());
       const size_t h = averages.size() / 2;
-      d.cut = averages.size() % 2 ? averages[h] : (averages[h - 1] + averages[h]) / 2;
-      d.stop = best > d.cut;
+      const double cut = averages.size() % 2 ? averages[h] : (averages[h - 1] + averages[h]) / 2;
+      d.cut = from_rank(cut, max);
+      d.stop = best > cut;
     }
   }
   if (!reason.empty()) d.stop = true;  // a diverged job cannot go on

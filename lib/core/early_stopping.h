@@ -2,8 +2,9 @@
 // others (its rungs) and whether it goes on (the rule), as pure functions of
 // the metrics reported so far. The runner records every decision in
 // state.db and restores a RungBook from them, so a resumed run never
-// decides a recorded rung again. Lower metrics are better (losses); a
-// non-finite metric (a diverged job) ranks last.
+// decides a recorded rung again. Lower losses are better, higher task
+// metrics (eval.NAME.METRIC, shares in [0, 1]); a non-finite metric (a
+// diverged job, a task not scored) ranks last.
 //
 // - asha (stopping-based, as Determined's adaptive ASHA): a job reaching
 //   rung k is ranked among the jobs of its bracket that reached rung k so
@@ -30,7 +31,7 @@ namespace saturn {
 struct EarlyStopping {
   enum class Rule { None, Asha, Median };
   Rule rule = Rule::None;
-  bool valid_metric = true;  // metric: valid_loss (else train_loss)
+  std::string metric = "valid_loss";  // valid_loss, train_loss, or a task's eval.NAME.METRIC
   int64_t eta = 4;           // >= 2; also the rungs' spacing for median
   int64_t min_steps = 0;     // the first rung; 0 = a sixteenth of the job's steps (at least 1)
   int64_t max_rungs = 5;     // >= 1
@@ -38,11 +39,12 @@ struct EarlyStopping {
   int64_t min_jobs = 3;      // median: others needed before a job can be stopped
 
   bool on() const { return rule != Rule::None; }
+  bool maximized() const { return metric.rfind("eval.", 0) == 0; }  // task metrics: higher is better
   bool operator==(const EarlyStopping&) const = default;
 };
 
 const char* early_stopping_rule_name(EarlyStopping::Rule r);  // "none", "asha", "median"
-const char* early_stopping_metric_name(const EarlyStopping& e);  // "valid_loss", "train_loss"
+const char* early_stopping_metric_name(const EarlyStopping& e);  // its metric: "valid_loss", "train_loss", "eval.t.m"
 
 // The bracket of the job at `index` in the search's order.
 int64_t rung_bracket(const EarlyStopping& e, size_t index);

@@ -1,5 +1,6 @@
 #include "search_parse.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -116,7 +117,11 @@ EarlyStopping parse_early_stopping(const Field& f) {
   if (!f.is_map()) f.expected("asha, median, or a mapping with rule: asha|median");
   f.check_keys({"rule", "metric", "eta", "min_steps", "max_rungs", "brackets", "min_jobs"});
   e.rule = static_cast<EarlyStopping::Rule>(f.required("rule").index_of(rules) + 1);
-  if (auto m = f.get("metric")) e.valid_metric = m->index_of({"valid_loss", "train_loss"}) == 0;
+  if (auto m = f.get("metric")) {
+    e.metric = m->text();
+    if (e.metric != "valid_loss" && e.metric != "train_loss" && e.metric.rfind("eval.", 0) != 0)
+      m->expected("valid_loss, train_loss, or a task's eval.NAME.METRIC");
+  }
   if (auto v = f.get("eta")) e.eta = v->integer(2, 1000);
   if (auto v = f.get("min_steps")) e.min_steps = v->integer(1, INT64_MAX);
   if (auto v = f.get("max_rungs")) e.max_rungs = v->integer(1, 30);
@@ -133,7 +138,14 @@ EarlyStopping parse_early_stopping(const Field& f) {
 
 void check_early_stopping(const Field& f, const Workload& w) {
   const EarlyStopping& e = w.early_stopping;
-  if (e.valid_metric)
+  if (e.maximized()) {
+    std::vector<std::string> known;
+    for (const auto& t : w.train.eval) known.push_back(t.metric_key());
+    if (std::find(known.begin(), known.end(), e.metric) == known.end())
+      f.get("metric")->fail(quoted(e.metric) + " is no eval task's metric (" +
+                            (known.empty() ? std::string("the workload has no eval: tasks") : join(known, ", ")) + ")");
+  }
+  if (e.metric == "valid_loss")
     for (const auto& m : w.models) {
       const DataSpec d = w.data_for(m);
       if (!d.valid && !(d.valid_fraction > 0))
@@ -145,6 +157,26 @@ void check_early_stopping(const Field& f, const Workload& w) {
     at.fail("the first rung (step " + std::to_string(e.min_steps) + ") is not below the jobs' " +
             std::to_string(w.train.steps) + " steps: no job would ever be compared");
   }
+}
+
+Selection parse_select(const Field& f, const std::vector<EvalTask>& tasks) {
+  Selection s;
+  std::optional<Field> metric, mode;
+  if (f.is_scalar()) {
+    metric = f;
+  } else {
+    f.check_keys({"metric", "mode"});
+    metric = f.required("metric");
+    mode = f.get("mode");
+  }
+  s.metric = metric->text();
+  std::vector<std::string> known = {"valid_loss", "train_loss"};
+  for (const auto& t : tasks) known.push_back(t.metric_key());
+  if (std::find(known.begin(), known.end(), s.metric) == known.end())
+    metric->fail("expected one of " + join(known, ", ") + ", got " + quoted(s.metric));
+  s.maximize = s.metric.rfind("eval.", 0) == 0;
+  if (mode) s.maximize = mode->index_of({"min", "max"}) == 1;
+  return s;
 }
 
 }  // namespace saturn

@@ -1,14 +1,16 @@
 // Parsing of a workload's search section (saturn-workload(5), SEARCH): the
-// grid, the sampled search and early stopping. Each check fails with one
+// grid, the sampled search, early stopping and the selection of the best. Each check fails with one
 // positioned line (Field::fail, exit 65); nothing here writes anywhere.
 #pragma once
 
 #include <vector>
 
 #include "early_stopping.h"
+#include "eval_spec.h"
 #include "grid.h"
 #include "model_spec.h"
 #include "random_search.h"
+#include "select_spec.h"
 #include "yaml_field.h"
 
 namespace saturn {
@@ -32,5 +34,8 @@ EarlyStopping parse_early_stopping(const Field& f);
 // What early stopping needs of the rest of the workload: validation data for
 // metric valid_loss, a first rung below the steps.
 void check_early_stopping(const Field& f, const Workload& w);
+// select: {metric, mode} or select: METRIC (core/select_spec.h); a task
+// metric must be one of `tasks`' metric_key().
+Selection parse_select(const Field& f, const std::vector<EvalTask>& tasks);
 
 }  // namespace saturn

@@ -16,6 +16,7 @@
 #include "grid.h"
 #include "model_spec.h"
 #include "random_search.h"
+#include "select_spec.h"
 #include "technique.h"
 #include "train_spec.h"
 
@@ -43,6 +44,7 @@ struct Workload {
   std::vector<Technique> techniques;    // allowed; at least one
   PlannerSpec planner;
   ProfileSpec profile;                  // what `saturn run` measures before it plans
+  Selection select;                     // what ranks the jobs (select:)
   std::string base_dir;                 // folder relative paths are read from ("" = cwd)
 
   // The data a model trains on (its own, or the workload's); text without a

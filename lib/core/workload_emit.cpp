@@ -252,6 +252,12 @@ std::string to_yaml(const Workload& w) {
     }
     out << YAML::EndSeq;
   }
+  if (!(w.select == Selection{})) {
+    out << YAML::Key << "select" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "metric" << YAML::Value << w.select.metric;
+    out << YAML::Key << "mode" << YAML::Value << (w.select.maximize ? "max" : "min");
+    out << YAML::EndMap;
+  }
   out << YAML::Key << "techniques" << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (auto t : w.techniques) out << technique_name(t);
   out << YAML::EndSeq;

@@ -563,7 +563,7 @@ void Parser::check_grid_points(const Field& grid_field, const Workload& w, const
 Workload Parser::workload(const Field& root) const {
   // Parts that do not depend on each other are parsed even after one fails
   // (collecting errors); what depends on a failed part is skipped.
-  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "eval", "techniques", "planner", "profile", "finetune"}); });
+  part([&] { root.check_keys({"name", "cluster", "models", "data", "search", "train", "eval", "select", "techniques", "planner", "profile", "finetune"}); });
   Workload w;
   w.base_dir = base_dir_;
   part([&] { w.name = root.required("name").name(); });
@@ -627,6 +627,7 @@ Workload Parser::workload(const Field& root) const {
 
   const bool train_ok = part([&] { w.train = parse_train(root.required("train")); });
   if (auto e = root.get("eval"); e && train_ok) part([&] { w.train.eval = eval_tasks(*e); });
+  if (auto s = root.get("select"); s && train_ok) part([&] { w.select = parse_select(*s, w.train.eval); });
   if (w.early_stopping.on() && models_ok && train_ok)
     part([&] { check_early_stopping(*root.required("search").get("early_stopping"), w); });
   w.techniques = all_techniques();

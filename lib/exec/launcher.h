@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ struct JobProgress {
 struct StepMetrics {
   double loss = 0;           // training loss
   double eval_loss = 0;      // validation loss (NaN: not evaluated there)
+  std::map<std::string, double> tasks;  // eval.NAME.METRIC scored there (eval: tasks)
 };
 
 struct JobResult {

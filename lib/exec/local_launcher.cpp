@@ -225,6 +225,8 @@ std::optional<StepMetrics> LocalLauncher::checkpoint_metrics(const std::string& 
   auto number = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };  // NaN is stored as null
   s.loss = number((*meta)["loss"]);
   s.eval_loss = meta->contains("eval_loss") ? number((*meta)["eval_loss"]) : NAN;
+  for (const auto& [k, v] : meta->items())
+    if (k.rfind("eval.", 0) == 0) s.tasks[k] = number(v);
   return s;
 }
 

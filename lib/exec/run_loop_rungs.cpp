@@ -31,14 +31,21 @@ bool RunLoop::settle(size_t j, int64_t step, std::optional<double> metric, const
   const int64_t k = rung_index(j, step);
   if (k < 0) return false;
   const RungDecision* d = book_.find(l.rec.id, k);
-  double loss = NAN;
+  double loss = NAN, rung_eval = NAN;
   if (!d) {
     double m = metric.value_or(NAN);
     if (!metric) {
       const auto sm = l_.checkpoint_metrics(l.rec.id, step);
       if (sm) {
         loss = sm->loss;
-        m = o_.early_stopping.valid_metric && !std::isnan(sm->eval_loss) ? sm->eval_loss : sm->loss;
+        rung_eval = sm->eval_loss;
+        const EarlyStopping& e = o_.early_stopping;
+        if (e.maximized()) {  // a task's metric; a rung not scored ranks last
+          auto it = sm->tasks.find(e.metric);
+          m = it == sm->tasks.end() ? NAN : it->second;
+        } else {
+          m = e.metric == "valid_loss" && !std::isnan(sm->eval_loss) ? sm->eval_loss : sm->loss;
+        }
       }
     }
     const RungDecision made = book_.decide(l.rec.id, in_.jobs[j].bracket, k, step, m, reason);
@@ -51,8 +58,11 @@ bool RunLoop::settle(size_t j, int64_t step, std::optional<double> metric, const
   l.rec.status = JobStatus::Stopped;
   l.rec.steps_done = step;
   if (!std::isnan(loss)) l.rec.final_loss = loss;
-  l.rec.eval_loss = o_.early_stopping.valid_metric && std::isfinite(d->metric) ? d->metric : NAN;
-  if (!o_.early_stopping.valid_metric && std::isfinite(d->metric)) l.rec.final_loss = d->metric;
+  const std::string& by = o_.early_stopping.metric;
+  if (by == "valid_loss") l.rec.eval_loss = std::isfinite(d->metric) ? d->metric : NAN;
+  else if (by == "train_loss") l.rec.eval_loss = NAN;
+  else l.rec.eval_loss = rung_eval;  // a task metric decided: the rung's validation loss, where it was read
+  if (by == "train_loss" && std::isfinite(d->metric)) l.rec.final_loss = d->metric;
   l.rec.message = "stopped early at step " + std::to_string(step) + ": " + rung_decision_text(*d, o_.early_stopping.rule);
   save(j);
   if (!rungs_joint()) idle_devices(j, step);

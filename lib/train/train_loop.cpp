@@ -275,11 +275,13 @@ void Run::after_step(bool stopping, bool timed_checkpoint) {
       save_s += seconds_since(t);
       if (tasks_now && leader) {
         beat(HeartbeatWriter::Eval);
+        const auto t_eval = Clock::now();
         nlohmann::json scores = score_tasks(r);
         // The rung decision reads them from the manifest; the curves from metrics.jsonl.
         r.ckpt->add_meta(r.step, scores);
         nlohmann::json line = {{"step", r.step}};
         line.update(scores);
+        line["eval_s"] = seconds_since(t_eval);  // what scoring took (model built, weights loaded, tasks run)
         r.metrics->write(line);
         beat(HeartbeatWriter::Checkpoint);
       }

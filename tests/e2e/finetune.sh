@@ -288,6 +288,33 @@ for job in jobs:
     meta = json.load(open(job + "ckpt/step-0000000006.json"))["meta"]
     assert meta["eval.quiz.accuracy_norm"] == scored[6]["eval.quiz.accuracy_norm"], meta
 PY
+# ASHA on a task metric (rungs at steps 2 and 4, eta 2: the better of the two
+# continues) and the leaderboard, export and generate ranked by it (select).
+sed -e 's|    batch_size: 8|    batch_size: 8\n  early_stopping: {rule: asha, metric: eval.quiz.accuracy_norm, min_steps: 2, eta: 2}|' \
+    "$tmp/w/chat-parquet.yaml" >"$tmp/w/chat-asha.yaml"
+echo "select: eval.quiz.accuracy_norm" >>"$tmp/w/chat-asha.yaml"
+expect 0 "$saturn" run "$tmp/w/chat-asha.yaml" --run-dir "$tmp/chat-asha" --json
+cp "$tmp/out" "$tmp/asha.json"
+python3 - "$tmp/asha.json" "$tmp/chat-asha" <<'PY' && ok || bad "asha on eval.quiz.accuracy_norm: $(head -c 900 "$tmp/asha.json")"
+import json, sqlite3, sys
+board = json.load(open(sys.argv[1]))["leaderboard"]
+rungs = list(sqlite3.connect(sys.argv[2] + "/state.db").execute(
+    "SELECT job, rung, metric, stop FROM rungs WHERE rung = 0 ORDER BY seq"))
+assert len(rungs) == 2, rungs
+first, second = rungs
+kept, stopped = (first, second) if second[3] else (second, first)
+assert stopped[3] == 1 and kept[3] == 0, rungs
+# The task metric is maximised: the one stopped scored no higher (a tie: the first to arrive stays).
+assert stopped[2] < kept[2] or (stopped[2] == kept[2] and stopped is second), rungs
+status = {j["job"]: j for j in board}
+assert status[kept[0]]["status"] == "done" and status[stopped[0]]["status"] == "stopped", board
+assert board[0]["job"] == kept[0] and "eval.quiz.accuracy_norm" in board[0]["eval"], board
+PY
+expect 0 "$saturn" export "$tmp/chat-asha" --out "$tmp/asha-best"
+best=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["leaderboard"][0]["job"])' "$tmp/asha.json")
+has "$tmp/out" "exported $best ("
+expect 0 "$saturn" run "$tmp/w/chat-asha.yaml" --run-dir "$tmp/chat-asha"  # done: the leaderboard again
+has "$tmp/out" "quiz.accuracy_norm"
 # A bad eval record is one line before any work.
 cp "$tmp/w/data/quiz.jsonl" "$tmp/w/data/quiz.good"
 echo '{"prompt": "x", "choices": ["a", "b"], "answer": 5}' >>"$tmp/w/data/quiz.jsonl"

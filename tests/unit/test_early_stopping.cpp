@@ -180,6 +180,33 @@ TEST_CASE("median stops a job whose best is worse than the others' running avera
   CHECK_FALSE(b.decide("d", 0, 0, 4, 4.0).stop);
 }
 
+TEST_CASE("a task metric (eval.NAME.METRIC) is maximised: asha and median keep the highest", "[early_stopping]") {
+  EarlyStopping e;
+  e.rule = EarlyStopping::Rule::Asha;
+  e.eta = 2;
+  e.metric = "eval.add.exact_match";
+  REQUIRE(e.maximized());
+  RungBook b(e);
+  CHECK_FALSE(b.decide("a", 0, 0, 4, 0.25).stop);
+  CHECK_FALSE(b.decide("b", 0, 0, 4, 0.75).stop);  // better than a: 1st of 2
+  const RungDecision c = b.decide("c", 0, 0, 4, 0.5);  // 2nd of 3, keep 1
+  CHECK(c.stop);
+  CHECK(c.rank == 2);
+  CHECK(c.cut == 0.75);  // the worst that continues, as the metric reads
+  CHECK(rung_decision_text(c, e.rule) == "rung 0 (step 4): 0.5, 2nd of 3, the best 1 continue (cut 0.75): stopped");
+  CHECK(b.decide("d", 0, 0, 4, NAN).stop);  // not scored: last
+  EarlyStopping m = e;
+  m.rule = EarlyStopping::Rule::Median;
+  m.min_jobs = 2;
+  RungBook med(m);
+  med.decide("a", 0, 0, 4, 0.6);
+  med.decide("b", 0, 0, 4, 0.2);
+  const RungDecision low = med.decide("c", 0, 0, 4, 0.3);  // below the median 0.4 of a and b
+  CHECK(low.stop);
+  CHECK(low.cut == Approx(0.4));
+  CHECK_FALSE(med.decide("d", 0, 0, 4, 0.5).stop);
+}
+
 TEST_CASE("decisions equal the reference rules on 50 random streams each", "[early_stopping]") {
   int64_t asha = 0, median = 0;
   for (uint32_t seed = 1; seed <= 50; ++seed) {

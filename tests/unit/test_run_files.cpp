@@ -10,6 +10,8 @@
 
 #include "core/error.h"
 #include "core/run_files.h"
+#include "exec/ranking.h"
+#include "exec/state.h"
 #include "temp_dir.h"
 
 using namespace saturn;
@@ -147,4 +149,51 @@ TEST_CASE("run files: metrics lines the runner reads, and the ones it skips") {
   auto nan = run_files::parse_metrics_line(R"({"step": 3, "loss": null, "time": 1})");
   REQUIRE(nan);
   CHECK(std::isnan(nan->loss));
+}
+
+TEST_CASE("ranking: by the run's selection: valid loss by default, a task metric highest first, missing last") {
+  test::TempDir d("ranking");
+  const std::string run = d.path.string();
+  auto rec = [](const std::string& id, JobStatus s, double valid, int64_t done = 10) {
+    JobRecord j;
+    j.id = id;
+    j.status = s;
+    j.eval_loss = valid;
+    j.final_loss = valid + 1;
+    j.steps_total = 10;
+    j.steps_done = done;
+    return j;
+  };
+  auto metrics = [&](const std::string& id, const std::string& lines) {
+    std::filesystem::create_directories(run_files::job_dir(run, id));
+    std::ofstream(run_files::metrics_path(run_files::job_dir(run, id))) << lines;
+  };
+  metrics("a", "{\"step\": 5, \"loss\": 2.0}\n{\"step\": 5, \"eval.add.exact_match\": 0.9}\n{\"step\": 10, \"eval.add.exact_match\": 0.25}\n");
+  metrics("b", "{\"step\": 10, \"eval.add.exact_match\": 0.75, \"eval.quiz.accuracy\": 0.5}\n");
+  metrics("c", "{\"step\": 10, \"loss\": 1.0}\n");
+  {
+    RunState st(run_files::state_path(run));
+    for (const auto& j : {rec("a", JobStatus::Done, 1.0), rec("b", JobStatus::Done, 3.0), rec("c", JobStatus::Done, 2.0),
+                          rec("s", JobStatus::Stopped, 0.5, 4), rec("p", JobStatus::Pending, NAN, 0)})
+      st.put_job(j);
+  }
+  RunState st(run_files::state_path(run), true);
+  auto order = [&](const Ranking& r) {
+    std::vector<std::string> ids;
+    for (const auto& j : ranked_jobs(st.jobs(), r)) ids.push_back(j.id);
+    return ids;
+  };
+  Ranking r = run_ranking(st, run);
+  CHECK(r.select.metric == "valid_loss");  // no meta: the default
+  CHECK(order(r) == std::vector<std::string>{"a", "c", "b", "s", "p"});
+  CHECK(r.scores["a"].at("eval.add.exact_match") == 0.25);  // the latest score
+  CHECK(r.scores["b"].at("eval.quiz.accuracy") == 0.5);
+  CHECK(r.scores.count("c") == 0);
+  r.select = {"eval.add.exact_match", true};
+  CHECK(order(r) == std::vector<std::string>{"b", "a", "c", "s", "p"});  // c has no score: last of the done
+  r.select = {"train_loss", false};
+  CHECK(order(r) == std::vector<std::string>{"a", "c", "b", "s", "p"});
+  CHECK(selection_text({"eval.add.exact_match", true}) == "eval.add.exact_match max");
+  CHECK(parse_selection_text("eval.add.exact_match max") == Selection{"eval.add.exact_match", true});
+  CHECK(parse_selection_text("") == Selection{});
 }

@@ -250,13 +250,13 @@ TEST_CASE("search.early_stopping: a rule name or a mapping, and its round trip")
   CHECK(w.early_stopping.rule == EarlyStopping::Rule::Asha);
   CHECK(w.early_stopping.eta == 4);
   CHECK(w.early_stopping.max_rungs == 5);
-  CHECK(w.early_stopping.valid_metric);
+  CHECK(w.early_stopping.metric == "valid_loss");
   CHECK(parse_workload(to_yaml(w), "w2.yaml", "", o) == w);
   w = parse_workload(with_line(13, "    lr: [1e-3, 3e-4]\n  early_stopping: {rule: median, metric: train_loss, min_steps: 2, "
                                    "max_rungs: 3, min_jobs: 1}"),
                      "w.yaml", "", o);
   CHECK(w.early_stopping.rule == EarlyStopping::Rule::Median);
-  CHECK_FALSE(w.early_stopping.valid_metric);
+  CHECK(w.early_stopping.metric == "train_loss");
   CHECK(w.early_stopping.min_steps == 2);
   CHECK(w.early_stopping.min_jobs == 1);
   CHECK(to_yaml(w).find("early_stopping: {rule: median") == std::string::npos);  // block style, like the rest
@@ -315,8 +315,10 @@ TEST_CASE("eval: tasks read as written, in a fixed normalisation order, and roun
   const Workload w = parse_workload(
       with_line(15, "  steps: 10\neval:\n  - {name: add, data: add.jsonl, kind: generate, metric: exact_match, "
                     "normalize: [number, strip], max_new_tokens: 8, every: 5}\n"
-                    "  - {name: pick, data: pick.parquet, kind: choice, metric: accuracy_norm, limit: 50}"),
+                    "  - {name: pick, data: pick.parquet, kind: choice, metric: accuracy_norm, limit: 50}\n"
+                    "select: eval.add.exact_match"),
       "w.yaml", "/base", o);
+  CHECK(w.select == Selection{"eval.add.exact_match", true});  // a task metric: highest first
   REQUIRE(w.train.eval.size() == 2);
   const EvalTask& a = w.train.eval[0];
   CHECK(a.name == "add");
@@ -333,6 +335,8 @@ TEST_CASE("eval: tasks read as written, in a fixed normalisation order, and roun
   CHECK(p.limit == 50);
   CHECK(p.metric_key() == "eval.pick.accuracy_norm");
   CHECK(parse_workload(to_yaml(w), "w2.yaml", "/base", o) == w);
+  CHECK(parse_workload(with_line(15, "  steps: 10\nselect: {metric: train_loss, mode: max}"), "w.yaml", "", o).select ==
+        Selection{"train_loss", true});
   // The tasks are part of the training settings' hash (an edit retrains).
   CHECK(canonical(w.train) != canonical(parse_workload(kBaseWorkload, "w.yaml", "/base", o).train));
 }
