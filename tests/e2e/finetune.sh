@@ -57,6 +57,12 @@ expect 0 "$saturn" generate "$tmp/run" --prompt "saturn trains" --prompt "The pl
 cp "$tmp/out" "$tmp/gen-run.json"
 expect 0 "$saturn" generate --model "$tmp/tuned" --prompt "saturn trains" --prompt "The planner" --max-new-tokens 12 --json
 cmp -s "$tmp/out" "$tmp/gen-run.json" && ok || bad "generate from the run and from its export differ: $(cat "$tmp/gen-run.json" "$tmp/out")"
+printf 'saturn trains\n\nThe planner\n' >"$tmp/prompts.txt"
+printf '{"prompt": "saturn trains"}\n{"prompt": "The planner"}\n' >"$tmp/prompts.jsonl"
+for f in prompts.txt prompts.jsonl; do
+  expect 0 "$saturn" generate "$tmp/run" --prompts "$tmp/$f" --max-new-tokens 12 --json
+  cmp -s "$tmp/out" "$tmp/gen-run.json" && ok || bad "generate --prompts $f: not the --prompt ids"
+done
 "$py" - "$tmp/tuned" "$tmp/gen-run.json" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' && ok || bad "generate: not transformers' ids: $(tail -5 "$tmp/py.err")"
 import json, sys, torch, transformers
 folder, ours = sys.argv[1:3]
