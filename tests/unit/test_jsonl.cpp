@@ -386,7 +386,8 @@ TEST_CASE("jsonl: the same chats as JSON Lines, a JSON array, ShareGPT, renamed 
   // A pair under a chat model is a user and an assistant turn of its template; template none keeps them plain.
   const auto [ids, mask] = pairs;
   const Tokenizer t = Tokenizer::load(tokenizer);
-  CHECK(t.decode({ids.begin(), ids.begin() + 8}).rfind("<|im_start|>system\nYou are Qwen", 0) == 0);
+  // (enough ids for the text whatever merges the tokenizer, trained on the repository, learned)
+  CHECK(t.decode({ids.begin(), ids.begin() + 40}).rfind("<|im_start|>system\nYou are Qwen", 0) == 0);
   JsonlSpec plain;
   plain.chat_template = "none";
   CHECK(pack("pairs.jsonl", plain) != pairs);
